@@ -1,0 +1,210 @@
+"""The description of one convolution layer, with PyTorch's ``nn.Conv2d`` rules and clear messages.
+
+Every other part of the model (``conv2d``, ``dot_product_at``, the explorer state) validates through
+this class, so a rule and its message live in exactly one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+Pair = tuple[int, int]
+PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
+PADDING_WORDS: tuple[str, ...] = ("valid", "same")
+
+
+def as_pair(value: int | tuple[int, int] | list[int], name: str) -> Pair:
+    """Accept an int or an (h, w) pair, as PyTorch does, and refuse anything else by name."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}")
+    if isinstance(value, int):
+        return (value, value)
+    try:
+        h, w = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an int or an (h, w) pair, got {value!r}") from None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (h, w)):
+        raise ValueError(f"{name} must hold integers, got {value!r}")
+    return (int(h), int(w))
+
+
+def _fmt(pair: Pair) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Settings of one ``nn.Conv2d`` layer; ints are normalised to (h, w) pairs on creation."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: Pair = (3, 3)
+    stride: Pair = (1, 1)
+    padding: Pair | str = (0, 0)
+    padding_mode: str = "zeros"
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
+        set_(self, "stride", as_pair(self.stride, "stride"))
+        set_(self, "dilation", as_pair(self.dilation, "dilation"))
+        if isinstance(self.padding, str):
+            if self.padding not in PADDING_WORDS:
+                raise ValueError(
+                    f"padding={self.padding!r} is not understood; use an int, an (h, w) pair, "
+                    "'valid' or 'same'"
+                )
+        else:
+            set_(self, "padding", as_pair(self.padding, "padding"))
+        self._validate()
+
+    def _validate(self) -> None:
+        for name in ("in_channels", "out_channels", "groups"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.in_channels % self.groups:
+            raise ValueError(f"groups={self.groups} does not divide in_channels={self.in_channels}")
+        if self.out_channels % self.groups:
+            raise ValueError(
+                f"groups={self.groups} does not divide out_channels={self.out_channels}"
+            )
+        if min(self.kernel_size) < 1:
+            raise ValueError(f"kernel_size must be at least 1, got {_fmt(self.kernel_size)}")
+        if min(self.stride) < 1:
+            raise ValueError(f"stride must be at least 1, got {_fmt(self.stride)}")
+        if min(self.dilation) < 1:
+            raise ValueError(f"dilation must be at least 1, got {_fmt(self.dilation)}")
+        if isinstance(self.padding, tuple) and min(self.padding) < 0:
+            raise ValueError(f"padding must not be negative, got {_fmt(self.padding)}")
+        if self.padding == "same" and self.stride != (1, 1):
+            raise ValueError(
+                f"padding='same' needs stride 1 (as in PyTorch), got stride={_fmt(self.stride)}"
+            )
+        if self.padding_mode not in PADDING_MODES:
+            raise ValueError(
+                f"padding_mode={self.padding_mode!r} is unknown; use one of "
+                + ", ".join(repr(m) for m in PADDING_MODES)
+            )
+
+    # ---- derived quantities -------------------------------------------------------------------
+
+    def replace(self, **changes: object) -> LayerSpec:
+        """A copy with some settings changed, validated like a new spec."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def in_per_group(self) -> int:
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        return self.out_channels // self.groups
+
+    @property
+    def weight_shape(self) -> tuple[int, int, int, int]:
+        """PyTorch's layout: (C_out, C_in/groups, kH, kW)."""
+        return (self.out_channels, self.in_per_group, *self.kernel_size)
+
+    @property
+    def effective_kernel_size(self) -> Pair:
+        """The extent the dilated kernel covers on the (padded) input."""
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+        return (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+
+    @property
+    def pads(self) -> tuple[int, int, int, int]:
+        """Padding as (top, bottom, left, right); 'same' puts the odd pixel bottom/right."""
+        if self.padding == "valid":
+            return (0, 0, 0, 0)
+        if self.padding == "same":
+            (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+            th, tw = dh * (kh - 1), dw * (kw - 1)
+            return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+        ph, pw = self.padding  # type: ignore[misc]
+        return (ph, ph, pw, pw)
+
+    def filter_input_channels(self, out_channel: int) -> range:
+        """The input channels filter ``out_channel`` sees (all of them unless groups > 1)."""
+        if not 0 <= out_channel < self.out_channels:
+            raise ValueError(
+                f"out_channel={out_channel} is out of range for {self.out_channels} filters"
+            )
+        first = (out_channel // self.out_per_group) * self.in_per_group
+        return range(first, first + self.in_per_group)
+
+    def check_image(self, height: int, width: int) -> None:
+        """Raise if this layer cannot run on an image of this size (empty output, bad padding)."""
+        top, bottom, left, right = self.pads
+        if self.padding_mode == "reflect" and (
+            max(top, bottom) >= height or max(left, right) >= width
+        ):
+            raise ValueError(
+                f"reflect padding of {max(top, bottom)}×{max(left, right)} needs an image larger "
+                f"than the padding, got {height}×{width}"
+            )
+        if self.padding_mode == "circular" and (
+            max(top, bottom) > height or max(left, right) > width
+        ):
+            raise ValueError(
+                f"circular padding of {max(top, bottom)}×{max(left, right)} cannot exceed the "
+                f"image size {height}×{width}"
+            )
+        eh, ew = self.effective_kernel_size
+        ph, pw = height + top + bottom, width + left + right
+        if eh > ph or ew > pw:
+            raise ValueError(
+                f"the {'dilated ' if self.dilation != (1, 1) else ''}kernel covers {eh}×{ew} "
+                f"pixels but the padded input is only {ph}×{pw}: the output would be empty"
+            )
+
+    def output_size(self, height: int, width: int) -> Pair:
+        """(H_out, W_out) for an input of this size, by PyTorch's formula."""
+        self.check_image(height, width)
+        top, bottom, left, right = self.pads
+        eh, ew = self.effective_kernel_size
+        sh, sw = self.stride
+        return ((height + top + bottom - eh) // sh + 1, (width + left + right - ew) // sw + 1)
+
+    @property
+    def weights_per_filter(self) -> int:
+        kh, kw = self.kernel_size
+        return self.in_per_group * kh * kw
+
+    @property
+    def parameter_count(self) -> int:
+        """Weights plus biases, as ``sum(p.numel() for p in conv.parameters())``."""
+        return self.out_channels * self.weights_per_filter + (self.out_channels if self.bias else 0)
+
+    def mac_count(self, height: int, width: int) -> int:
+        """Multiply-adds for one forward pass over an image of this size."""
+        oh, ow = self.output_size(height, width)
+        return self.out_channels * oh * ow * self.weights_per_filter
+
+    def describe(self) -> str:
+        """One plain-English sentence saying what the layer holds and why it has that many numbers."""
+        kh, kw = self.kernel_size
+        n, cin, g = self.out_channels, self.in_channels, self.groups
+        filters = f"{n} filter{'s' if n != 1 else ''}"
+        if g == 1:
+            span = (
+                "each spanning the single input channel"
+                if cin == 1
+                else f"each spanning all {cin} input channels"
+            )
+        elif self.in_per_group == 1:
+            span = f"each seeing 1 of the {cin} input channels (groups={g})"
+        else:
+            span = f"each seeing {self.in_per_group} of the {cin} input channels (groups={g})"
+        weights = f"{n} × {self.weights_per_filter} weights"
+        biases = f" + {n} bias{'es' if n != 1 else ''}" if self.bias else " (no bias)"
+        return (
+            f"{filters}, {span} with a {kh}×{kw} kernel: {weights}{biases} = "
+            f"{self.parameter_count} parameters"
+        )

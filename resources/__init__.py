@@ -1,0 +1,1 @@
+"""Sample images and icons shipped with convexplorer (see LICENSES.md for their origin)."""

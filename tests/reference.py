@@ -1,0 +1,55 @@
+"""An obviously-correct convolution written as plain loops, to check the model against."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def padded_value(x: np.ndarray, c: int, r: int, q: int, mode: str) -> float:
+    """x[c, r, q] with out-of-range (r, q) resolved by PyTorch's padding mode, one axis at a time."""
+    _, height, width = x.shape
+
+    def fold(i: int, size: int) -> int | None:
+        if 0 <= i < size:
+            return i
+        if mode == "zeros":
+            return None
+        if mode == "replicate":
+            return 0 if i < 0 else size - 1
+        if mode == "circular":
+            return i % size
+        # reflect: mirror about the edge pixels without repeating them
+        while not 0 <= i < size:
+            i = -i if i < 0 else 2 * (size - 1) - i
+        return i
+
+    rr, qq = fold(r, height), fold(q, width)
+    if rr is None or qq is None:
+        return 0.0
+    return float(x[c, rr, qq])
+
+
+def reference_conv2d(x, weight, bias, stride, pads, dilation, groups, mode):
+    """Loops over every output value; pads = (top, bottom, left, right)."""
+    c_in, height, width = x.shape
+    c_out, c_in_g, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    top, bottom, left, right = pads
+    oh = (height + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + left + right - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    out_per_group = c_out // groups
+    for o in range(c_out):
+        first = (o // out_per_group) * c_in_g
+        for r in range(oh):
+            for q in range(ow):
+                total = 0.0 if bias is None else float(bias[o])
+                for k in range(c_in_g):
+                    for i in range(kh):
+                        for j in range(kw):
+                            value = padded_value(
+                                x, first + k, r * sh - top + i * dh, q * sw - left + j * dw, mode
+                            )
+                            total += value * float(weight[o, k, i, j])
+                out[o, r, q] = total
+    return out
