@@ -6,7 +6,7 @@ import numpy as np
 
 
 def padded_value(x: np.ndarray, c: int, r: int, q: int, mode: str) -> float:
-    """x[c, r, q] with out-of-range (r, q) resolved by PyTorch's padding mode, one axis at a time."""
+    """x[c, r, q], an out-of-range (r, q) resolved by the padding mode one axis at a time."""
     _, height, width = x.shape
 
     def fold(i: int, size: int) -> int | None:
@@ -31,7 +31,7 @@ def padded_value(x: np.ndarray, c: int, r: int, q: int, mode: str) -> float:
 
 def reference_conv2d(x, weight, bias, stride, pads, dilation, groups, mode):
     """Loops over every output value; pads = (top, bottom, left, right)."""
-    c_in, height, width = x.shape
+    _, height, width = x.shape
     c_out, c_in_g, kh, kw = weight.shape
     (sh, sw), (dh, dw) = stride, dilation
     top, bottom, left, right = pads

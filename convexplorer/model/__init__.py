@@ -2,6 +2,28 @@
 
 from ._conv import conv2d
 from ._dot import DotProduct, dot_product_at
+from ._events import Change, ChangeKind
+from ._presets import PRESET_NAMES, kernel_preset, preset_description
+from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._spec import PADDING_MODES, LayerSpec
+from ._state import ACTIVATIONS, ComputeJob, ExplorerState, Snapshot
 
-__all__ = ["PADDING_MODES", "DotProduct", "LayerSpec", "conv2d", "dot_product_at"]
+__all__ = [
+    "ACTIVATIONS",
+    "PADDING_MODES",
+    "PRESET_NAMES",
+    "SAMPLE_NAMES",
+    "Change",
+    "ChangeKind",
+    "ComputeJob",
+    "DotProduct",
+    "ExplorerState",
+    "LayerSpec",
+    "Snapshot",
+    "conv2d",
+    "dot_product_at",
+    "kernel_preset",
+    "load_sample",
+    "preset_description",
+    "sample_description",
+]

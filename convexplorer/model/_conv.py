@@ -135,7 +135,7 @@ class ConvEngine:
         by_group: dict[int, list[int]] = {}
         for slot, o in enumerate(channels):
             by_group.setdefault(o // spec.out_per_group, []).append(slot)
-        for group, slots in by_group.items():
+        for slots in by_group.values():
             outs = [channels[s] for s in slots]
             inputs = spec.filter_input_channels(outs[0])
             w = weight[outs]  # (n, Cg, kH, kW)

@@ -22,7 +22,7 @@ class DotProduct:
     row: int
     col: int
     input_channels: tuple[int, ...]
-    #: (kH, kW) rows / cols of the unpadded input each tap lands on (negative or >= size in padding).
+    #: (kH, kW) unpadded-input rows / cols each tap lands on (outside the image in the padding).
     tap_rows: np.ndarray
     tap_cols: np.ndarray
     #: (kH, kW) True where the tap falls in the padding.

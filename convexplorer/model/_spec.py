@@ -188,7 +188,7 @@ class LayerSpec:
         return self.out_channels * oh * ow * self.weights_per_filter
 
     def describe(self) -> str:
-        """One plain-English sentence saying what the layer holds and why it has that many numbers."""
+        """One plain-English sentence: what the layer holds and why it has that many numbers."""
         kh, kw = self.kernel_size
         n, cin, g = self.out_channels, self.in_channels, self.groups
         filters = f"{n} filter{'s' if n != 1 else ''}"

@@ -1,0 +1,478 @@
+"""The explorer state: the one object that owns the input, the layer, its weights and outputs.
+
+Every change goes through a method here, is validated before anything is touched (a refused change
+leaves the state exactly as it was), and is announced as a ``Change``. Outputs are derived: an edit
+marks the affected output channels stale and they are recomputed on demand — synchronously through
+``output``, or elsewhere through ``pending_job`` / ``accept`` so a GUI can compute off its UI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._conv import ConvEngine, as_float_image
+from ._dot import DotProduct, dot_product_for
+from ._events import Change, ChangeKind, Observable
+from ._presets import preset_bias, preset_weights
+from ._spec import LayerSpec
+
+ACTIVATIONS: tuple[str, ...] = ("none", "relu")
+DTYPE = np.float32
+
+
+def _finite(values: np.ndarray, what: str) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{what} must be finite numbers (no NaN or infinity)")
+    return values
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _centre_copy(source: np.ndarray, target: np.ndarray) -> None:
+    """Copy the overlap of two kernels aligned on their centres, so an identity stays an identity."""
+    (sh, sw), (th, tw) = source.shape[-2:], target.shape[-2:]
+    h, w = min(sh, th), min(sw, tw)
+    s0, s1 = (sh - h) // 2, (sw - w) // 2
+    t0, t1 = (th - h) // 2, (tw - w) // 2
+    target[..., t0 : t0 + h, t1 : t1 + w] = source[..., s0 : s0 + h, s1 : s1 + w]
+
+
+def reshape_weights(
+    old_spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None, new_spec: LayerSpec
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Weights for ``new_spec`` keeping every old weight that still fits; new ones are zero.
+
+    Filters keep their index; within a filter, a weight keeps its absolute input channel.
+    """
+    new_weight = np.zeros(new_spec.weight_shape, dtype=DTYPE)
+    for o in range(min(old_spec.out_channels, new_spec.out_channels)):
+        old_channels = old_spec.filter_input_channels(o)
+        new_channels = new_spec.filter_input_channels(o)
+        for c in set(old_channels) & set(new_channels):
+            _centre_copy(weight[o, c - old_channels.start], new_weight[o, c - new_channels.start])
+    if not new_spec.bias:
+        return new_weight, None
+    new_bias = np.zeros(new_spec.out_channels, dtype=DTYPE)
+    if bias is not None:
+        n = min(len(bias), new_spec.out_channels)
+        new_bias[:n] = bias[:n]
+    return new_weight, new_bias
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything an edit can change, for undo: restoring it puts the state back exactly."""
+
+    image: np.ndarray
+    spec: LayerSpec
+    weight: np.ndarray
+    bias: np.ndarray | None
+    activation: str
+
+
+@dataclass(frozen=True)
+class ComputeJob:
+    """A snapshot of stale output channels to compute, possibly on another thread.
+
+    Holds its own copies of the weights, so edits made while it runs cannot tear its result.
+    """
+
+    engine: ConvEngine
+    weight: np.ndarray
+    bias: np.ndarray | None
+    channels: tuple[int, ...]
+    versions: tuple[int, ...]
+
+    def run(self) -> np.ndarray:
+        return self.engine.run(self.weight, self.bias, self.channels)
+
+
+class ExplorerState:
+    """Input, layer, weights, biases, activation, selection and the outputs derived from them."""
+
+    def __init__(
+        self,
+        image: np.ndarray,
+        spec: LayerSpec | None = None,
+        weight: np.ndarray | None = None,
+        bias: np.ndarray | None = None,
+        activation: str = "none",
+    ) -> None:
+        image = self._checked_image(image)
+        spec = spec or LayerSpec(image.shape[0], 1)
+        self._check_fit(spec, image)
+        if weight is None:
+            weight = np.zeros(spec.weight_shape, dtype=DTYPE)
+        if bias is None and spec.bias:
+            bias = np.zeros(spec.out_channels, dtype=DTYPE)
+        weight, bias = self._checked_weights(spec, weight, bias)
+        self._check_activation(activation)
+        self.changes = Observable()
+        self._image = image
+        self._spec = spec
+        self._weight = weight
+        self._bias = bias
+        self._activation = activation
+        self._selected_filter = 0
+        self._position = (0, 0)
+        self._reset_outputs()
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    @property
+    def image(self) -> np.ndarray:
+        """The (C_in, H, W) float32 input (read-only)."""
+        return _readonly(self._image)
+
+    @property
+    def spec(self) -> LayerSpec:
+        return self._spec
+
+    @property
+    def weight(self) -> np.ndarray:
+        """(C_out, C_in/groups, kH, kW), read-only: change it through the setters."""
+        return _readonly(self._weight)
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        return None if self._bias is None else _readonly(self._bias)
+
+    @property
+    def activation(self) -> str:
+        return self._activation
+
+    @property
+    def selected_filter(self) -> int:
+        return self._selected_filter
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """The sliding window's output position (row, col)."""
+        return self._position
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return self._engine.output_size
+
+    def raw_output(self, out_channel: int) -> np.ndarray:
+        """Output channel before the activation, computed now if it is stale."""
+        self._check_filter(out_channel)
+        if out_channel in self._stale:
+            job = self.pending_job([out_channel])
+            assert job is not None
+            self.accept(job, job.run())
+        return _readonly(self._raw[out_channel])
+
+    def output(self, out_channel: int) -> np.ndarray:
+        """Output channel ``out_channel`` after the activation: what the output panel shows."""
+        raw = self.raw_output(out_channel)
+        return np.maximum(raw, 0) if self._activation == "relu" else raw
+
+    def outputs(self) -> np.ndarray:
+        """All output channels, (C_out, H_out, W_out), after the activation."""
+        return np.stack([self.output(o) for o in range(self._spec.out_channels)])
+
+    def dot_product(
+        self, out_channel: int | None = None, position: tuple[int, int] | None = None
+    ) -> DotProduct:
+        """The dot product behind one output value (default: the selection)."""
+        o = self._selected_filter if out_channel is None else out_channel
+        row, col = self._position if position is None else position
+        return dot_product_for(self._spec, self._image, self._weight, self._bias, o, row, col)
+
+    def filter_weights(self, out_channel: int) -> tuple[np.ndarray, float | None]:
+        """One filter's (C_in/groups, kH, kW) weights and its bias, as copies."""
+        self._check_filter(out_channel)
+        bias = None if self._bias is None else float(self._bias[out_channel])
+        return self._weight[out_channel].copy(), bias
+
+    # ---- computing outputs ---------------------------------------------------------------------
+
+    @property
+    def stale_channels(self) -> tuple[int, ...]:
+        return tuple(sorted(self._stale))
+
+    def pending_job(self, channels: Sequence[int] | None = None) -> ComputeJob | None:
+        """A job computing the stale channels (or the stale ones among ``channels``)."""
+        wanted = self._stale if channels is None else self._stale & set(channels)
+        if not wanted:
+            return None
+        ordered = tuple(sorted(wanted))
+        return ComputeJob(
+            engine=self._engine,
+            weight=self._weight.copy(),
+            bias=None if self._bias is None else self._bias.copy(),
+            channels=ordered,
+            versions=tuple(self._versions[o] for o in ordered),
+        )
+
+    def accept(self, job: ComputeJob, result: np.ndarray) -> tuple[int, ...]:
+        """Store a finished job's channels that are still current; returns them (stale ones drop)."""
+        if job.engine is not self._engine:
+            return ()
+        stored = []
+        for slot, (o, version) in enumerate(zip(job.channels, job.versions, strict=True)):
+            if self._versions[o] == version and o in self._stale:
+                self._raw[o] = result[slot]
+                self._stale.discard(o)
+                stored.append(o)
+        return tuple(stored)
+
+    # ---- editing weights ------------------------------------------------------------------------
+
+    def set_weight(self, out_channel: int, k: int, i: int, j: int, value: float) -> None:
+        """Set weight[out_channel, k, i, j] (PyTorch indexing; k counts the filter's channels)."""
+        self._check_filter(out_channel)
+        if not (0 <= k < self._spec.in_per_group):
+            raise ValueError(f"filter {out_channel} has no input-channel slot {k}")
+        kh, kw = self._spec.kernel_size
+        if not (0 <= i < kh and 0 <= j < kw):
+            raise ValueError(f"tap ({i}, {j}) is outside the {kh}×{kw} kernel")
+        value = float(_finite(value, "a weight"))
+        if self._weight[out_channel, k, i, j] == DTYPE(value):
+            return
+        self._weight[out_channel, k, i, j] = value
+        self._weights_changed((out_channel,))
+
+    def set_kernel(self, out_channel: int, k: int, values: np.ndarray) -> None:
+        """Replace one kernel slice, weight[out_channel, k] (kH, kW)."""
+        self._check_filter(out_channel)
+        if not (0 <= k < self._spec.in_per_group):
+            raise ValueError(f"filter {out_channel} has no input-channel slot {k}")
+        values = _finite(values, "kernel values")
+        if values.shape != self._spec.kernel_size:
+            raise ValueError(
+                f"a kernel slice must be {self._spec.kernel_size}, got shape {values.shape}"
+            )
+        if np.array_equal(self._weight[out_channel, k], values.astype(DTYPE)):
+            return
+        self._weight[out_channel, k] = values
+        self._weights_changed((out_channel,))
+
+    def set_bias(self, out_channel: int, value: float) -> None:
+        self._check_filter(out_channel)
+        if self._bias is None:
+            raise ValueError("this layer has no bias; turn the bias on first")
+        value = float(_finite(value, "a bias"))
+        if self._bias[out_channel] == DTYPE(value):
+            return
+        self._bias[out_channel] = value
+        self._weights_changed((out_channel,))
+
+    def set_weights(self, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
+        """Replace every weight (and the bias, when the layer has one and ``bias`` is given)."""
+        if bias is None and self._bias is not None:
+            bias = self._bias
+        weight, bias = self._checked_weights(self._spec, weight, bias)
+        changed = tuple(
+            o
+            for o in range(self._spec.out_channels)
+            if not np.array_equal(weight[o], self._weight[o])
+            or (bias is not None and bias[o] != self._bias[o])  # type: ignore[index]
+        )
+        if not changed:
+            return
+        self._weight, self._bias = weight, bias
+        self._weights_changed(changed)
+
+    def apply_preset(
+        self,
+        name: str,
+        out_channel: int | None = None,
+        in_channel: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        """Apply a named preset to a slice (both indices), a filter (``out_channel``) or the layer.
+
+        ``in_channel`` is an absolute input channel; it must be one the filter sees. A filter or
+        layer preset also sets the bias the preset defines (e.g. Kaiming's uniform draw).
+        """
+        spec = self._spec
+        if in_channel is not None and out_channel is None:
+            raise ValueError("a kernel slice needs both out_channel and in_channel")
+        filters = range(spec.out_channels) if out_channel is None else [out_channel]
+        for o in filters:
+            self._check_filter(o)
+        rng = np.random.default_rng(seed)
+        kh, kw = spec.kernel_size
+        fan_in = spec.weights_per_filter
+        weight = self._weight.copy()
+        bias = None if self._bias is None else self._bias.copy()
+        for o in filters:
+            seen = spec.filter_input_channels(o)
+            if in_channel is not None:
+                if in_channel not in seen:
+                    raise ValueError(
+                        f"filter {o} does not see input channel {in_channel} "
+                        f"(it sees {seen.start}–{seen.stop - 1})"
+                    )
+                slot = in_channel - seen.start
+                values = preset_weights(name, [in_channel], kh, kw, fan_in=fan_in, rng=rng)
+                weight[o, slot] = values[0]
+                continue
+            weight[o] = preset_weights(name, list(seen), kh, kw, fan_in=fan_in, rng=rng)
+            if bias is not None:
+                value = preset_bias(name, fan_in=fan_in, rng=rng)
+                if value is not None:
+                    bias[o] = value
+        self.set_weights(weight, bias)
+
+    # ---- changing the input, the layer, the activation ------------------------------------------
+
+    def set_image(self, image: np.ndarray) -> None:
+        """A new input. A different channel count adapts the layer's in_channels (if it can)."""
+        image = self._checked_image(image)
+        spec = self._spec
+        if image.shape[0] != spec.in_channels:
+            spec = spec.replace(in_channels=image.shape[0])
+        self._check_fit(spec, image)
+        weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
+        layer_changed = spec != self._spec
+        self._image = image
+        self._spec, self._weight, self._bias = spec, weight, bias
+        self._reset_outputs()
+        self.changes.emit(Change(ChangeKind.LAYER if layer_changed else ChangeKind.INPUT))
+
+    def set_spec(self, spec: LayerSpec) -> None:
+        """New layer settings; weights that still fit are kept. Refused if the input cannot run."""
+        if spec == self._spec:
+            return
+        if spec.in_channels != self._image.shape[0]:
+            raise ValueError(
+                f"the input has {self._image.shape[0]} channels but the layer expects "
+                f"in_channels={spec.in_channels}"
+            )
+        self._check_fit(spec, self._image)
+        weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
+        self._spec, self._weight, self._bias = spec, weight, bias
+        self._reset_outputs()
+        self.changes.emit(Change(ChangeKind.LAYER))
+
+    def load(
+        self, image: np.ndarray, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
+    ) -> None:
+        """Replace input, layer and weights at once (opening a session or importing weights)."""
+        image = self._checked_image(image)
+        self._check_fit(spec, image)
+        weight, bias = self._checked_weights(spec, weight, bias)
+        self._image, self._spec, self._weight, self._bias = image, spec, weight, bias
+        self._reset_outputs()
+        self.changes.emit(Change(ChangeKind.LAYER))
+
+    def set_activation(self, activation: str) -> None:
+        self._check_activation(activation)
+        if activation == self._activation:
+            return
+        self._activation = activation
+        self.changes.emit(Change(ChangeKind.ACTIVATION))
+
+    def select(
+        self, out_channel: int | None = None, position: tuple[int, int] | None = None
+    ) -> None:
+        """Select a filter and/or a sliding-window position; the one shared selection."""
+        o = self._selected_filter if out_channel is None else out_channel
+        self._check_filter(o)
+        row, col = self._position if position is None else (int(position[0]), int(position[1]))
+        oh, ow = self.output_size
+        if not (0 <= row < oh and 0 <= col < ow):
+            raise ValueError(f"position ({row}, {col}) is outside the {oh}×{ow} output")
+        if (o, (row, col)) == (self._selected_filter, self._position):
+            return
+        self._selected_filter, self._position = o, (row, col)
+        self.changes.emit(Change(ChangeKind.SELECTION))
+
+    def snapshot(self) -> Snapshot:
+        """A copy of what edits change (the image is shared: the state never mutates it)."""
+        return Snapshot(
+            image=self._image,
+            spec=self._spec,
+            weight=self._weight.copy(),
+            bias=None if self._bias is None else self._bias.copy(),
+            activation=self._activation,
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Return to a snapshot, announcing only what differs (a weight undo stays a weight edit)."""
+        if snapshot.image is self._image and snapshot.spec == self._spec:
+            self.set_weights(snapshot.weight, snapshot.bias)
+        else:
+            self.load(snapshot.image, snapshot.spec, snapshot.weight, snapshot.bias)
+        self.set_activation(snapshot.activation)
+
+    # ---- internals ------------------------------------------------------------------------------
+
+    def _weights_changed(self, channels: tuple[int, ...]) -> None:
+        for o in channels:
+            self._versions[o] += 1
+            self._stale.add(o)
+        self.changes.emit(Change(ChangeKind.WEIGHTS, channels))
+
+    def _reset_outputs(self) -> None:
+        """New engine and all outputs stale; clamp the selection into the new output."""
+        self._engine = ConvEngine(self._spec, self._image)
+        oh, ow = self._engine.output_size
+        self._raw = np.zeros((self._spec.out_channels, oh, ow), dtype=DTYPE)
+        self._versions = [0] * self._spec.out_channels
+        self._stale = set(range(self._spec.out_channels))
+        self._selected_filter = min(self._selected_filter, self._spec.out_channels - 1)
+        self._position = (min(self._position[0], oh - 1), min(self._position[1], ow - 1))
+
+    def _check_filter(self, out_channel: int) -> None:
+        if not (0 <= out_channel < self._spec.out_channels):
+            raise ValueError(
+                f"filter {out_channel} does not exist; the layer has {self._spec.out_channels}"
+            )
+
+    @staticmethod
+    def _checked_image(image: np.ndarray) -> np.ndarray:
+        image = np.asarray(image)
+        if image.ndim == 2:
+            image = image[None]
+        image = as_float_image(image)
+        if min(image.shape) < 1:
+            raise ValueError(f"the input is empty (shape {image.shape})")
+        if not np.isfinite(image).all():
+            raise ValueError("input values must be finite numbers (no NaN or infinity)")
+        return np.ascontiguousarray(image, dtype=DTYPE)
+
+    @staticmethod
+    def _check_fit(spec: LayerSpec, image: np.ndarray) -> None:
+        if spec.in_channels != image.shape[0]:
+            raise ValueError(
+                f"the layer expects {spec.in_channels} input channels, the input has "
+                f"{image.shape[0]}"
+            )
+        spec.check_image(image.shape[1], image.shape[2])
+
+    @staticmethod
+    def _checked_weights(
+        spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        weight = _finite(weight, "weights")
+        if weight.shape != spec.weight_shape:
+            raise ValueError(
+                f"weights must have shape {spec.weight_shape} for this layer, got {weight.shape}"
+            )
+        if spec.bias:
+            bias = np.zeros(spec.out_channels) if bias is None else _finite(bias, "biases")
+            if bias.shape != (spec.out_channels,):
+                raise ValueError(f"biases must have shape ({spec.out_channels},), got {bias.shape}")
+            bias = bias.astype(DTYPE)
+        else:
+            bias = None
+        return weight.astype(DTYPE), bias
+
+    @staticmethod
+    def _check_activation(activation: str) -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
+            )
