@@ -1,0 +1,222 @@
+"""The explorer state: edits, reshapes, refusals, stale-channel bookkeeping and events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convexplorer.model import Change, ChangeKind, ExplorerState, LayerSpec, conv2d
+
+
+def make_state(c_in=3, c_out=2, size=12, **spec_kwargs) -> ExplorerState:
+    rng = np.random.default_rng(0)
+    image = rng.random((c_in, size, size), dtype=np.float32)
+    spec = LayerSpec(c_in, c_out, **spec_kwargs)
+    weight = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    return ExplorerState(image, spec, weight)
+
+
+def recorded(state: ExplorerState) -> list[Change]:
+    changes: list[Change] = []
+    state.changes.connect(changes.append)
+    return changes
+
+
+def expected_outputs(state: ExplorerState) -> np.ndarray:
+    s = state.spec
+    return conv2d(
+        state.image,
+        state.weight,
+        state.bias,
+        s.stride,
+        s.padding,
+        s.dilation,
+        s.groups,
+        s.padding_mode,
+    )
+
+
+def test_outputs_equal_conv2d_and_relu_clips_them():
+    state = make_state(padding=1, padding_mode="circular")
+    np.testing.assert_allclose(state.outputs(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+    state.set_activation("relu")
+    np.testing.assert_allclose(
+        state.outputs(), np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_weight_edit_recomputes_only_that_filter():
+    state = make_state(c_out=4)
+    state.outputs()
+    changes = recorded(state)
+    state.set_weight(2, 1, 0, 2, 5.0)
+    assert changes == [Change(ChangeKind.WEIGHTS, (2,))]
+    assert state.stale_channels == (2,)
+    job = state.pending_job()
+    assert job is not None and job.channels == (2,)
+    assert state.accept(job, job.run()) == (2,)
+    np.testing.assert_allclose(state.outputs(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+
+
+def test_setting_the_same_value_announces_nothing():
+    state = make_state()
+    changes = recorded(state)
+    state.set_weight(0, 0, 0, 0, float(state.weight[0, 0, 0, 0]))
+    state.set_activation("none")
+    state.select(out_channel=0, position=(0, 0))
+    state.set_spec(state.spec)
+    assert changes == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_values_are_refused_and_change_nothing(bad):
+    state = make_state()
+    before = state.snapshot()
+    changes = recorded(state)
+    with pytest.raises(ValueError, match="finite"):
+        state.set_weight(0, 0, 1, 1, bad)
+    with pytest.raises(ValueError, match="finite"):
+        state.set_bias(1, bad)
+    kernel = np.zeros((3, 3))
+    kernel[1, 1] = bad
+    with pytest.raises(ValueError, match="finite"):
+        state.set_kernel(0, 0, kernel)
+    image = np.zeros((3, 12, 12))
+    image[0, 0, 0] = bad
+    with pytest.raises(ValueError, match="finite"):
+        state.set_image(image)
+    assert changes == []
+    assert np.array_equal(state.weight, before.weight) and np.array_equal(state.bias, before.bias)
+
+
+def test_a_stale_job_result_is_dropped():
+    state = make_state()
+    state.outputs()
+    state.set_weight(0, 0, 0, 0, 1.0)
+    old_job = state.pending_job()
+    state.set_weight(0, 0, 0, 0, 2.0)  # edited again while the old job "ran"
+    assert old_job is not None
+    assert state.accept(old_job, old_job.run()) == ()
+    assert state.stale_channels == (0,)
+    np.testing.assert_allclose(state.output(0), expected_outputs(state)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_changing_the_layer_keeps_the_weights_that_fit():
+    state = make_state(c_out=2, kernel_size=3)
+    old = state.weight.copy()
+    state.set_spec(state.spec.replace(out_channels=3, kernel_size=5))
+    assert state.weight.shape == (3, 3, 5, 5)
+    np.testing.assert_array_equal(state.weight[:2, :, 1:4, 1:4], old)  # centred
+    assert not state.weight[2].any() and not state.weight[:, :, 0].any()
+    state.set_spec(state.spec.replace(kernel_size=3, out_channels=1))
+    np.testing.assert_array_equal(state.weight, old[:1])
+
+
+def test_grouping_keeps_each_weight_on_its_input_channel():
+    state = make_state(c_in=4, c_out=4)
+    old = state.weight.copy()
+    state.set_spec(state.spec.replace(groups=2))
+    assert state.weight.shape == (4, 2, 3, 3)
+    np.testing.assert_array_equal(state.weight[0], old[0, 0:2])
+    np.testing.assert_array_equal(state.weight[3], old[3, 2:4])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (dict(groups=2), "groups=2 does not divide in_channels=3"),
+        (dict(kernel_size=20), "the output would be empty"),
+        (dict(stride=0), "stride must be at least 1"),
+        (dict(padding=12, padding_mode="reflect"), "reflect padding"),
+    ],
+)
+def test_an_impossible_layer_is_refused_and_the_old_one_kept(change, message):
+    state = make_state()
+    before = state.snapshot()
+    changes = recorded(state)
+    with pytest.raises(ValueError, match=message):
+        state.set_spec(state.spec.replace(**change))
+    assert state.spec == before.spec and np.array_equal(state.weight, before.weight)
+    assert changes == []
+
+
+def test_new_image_with_other_channel_count_adapts_the_layer():
+    state = make_state(c_in=3, c_out=2)
+    state.set_image(np.ones((1, 10, 10)))
+    assert state.spec.in_channels == 1 and state.weight.shape == (2, 1, 3, 3)
+    assert state.output_size == (8, 8)
+    grouped = make_state(c_in=4, c_out=4, groups=4)
+    with pytest.raises(ValueError, match="groups=4 does not divide in_channels=3"):
+        grouped.set_image(np.ones((3, 10, 10)))
+    assert grouped.image.shape == (4, 12, 12)
+
+
+def test_selection_is_clamped_when_the_output_shrinks():
+    state = make_state(c_out=3)
+    state.select(out_channel=2, position=(9, 9))
+    state.set_spec(state.spec.replace(out_channels=2, kernel_size=5))
+    assert state.selected_filter == 1 and state.position == (7, 7)
+    with pytest.raises(ValueError, match="outside the 8×8 output"):
+        state.select(position=(8, 0))
+
+
+def test_presets_apply_to_slice_filter_and_layer():
+    state = make_state(c_out=2, bias=True)
+    state.apply_preset("identity", out_channel=0, in_channel=1)
+    assert state.weight[0, 1, 1, 1] == 1 and state.weight[0, 1].sum() == 1
+    state.apply_preset("grayscale", out_channel=1)
+    np.testing.assert_allclose(state.weight[1, :, 1, 1], [0.299, 0.587, 0.114], rtol=1e-6)
+    assert state.bias is not None and state.bias[1] == 0
+    state.apply_preset("kaiming", seed=3)
+    bound = 1 / np.sqrt(27)
+    assert np.abs(state.weight).max() <= bound and np.abs(state.bias).max() <= bound
+    first = state.weight.copy()
+    state.apply_preset("zeros")
+    state.apply_preset("kaiming", seed=3)
+    np.testing.assert_array_equal(state.weight, first)
+
+
+def test_preset_on_a_channel_the_filter_does_not_see_is_refused():
+    state = make_state(c_in=4, c_out=2, groups=2)
+    with pytest.raises(ValueError, match="filter 0 does not see input channel 3"):
+        state.apply_preset("identity", out_channel=0, in_channel=3)
+
+
+def test_snapshot_restore_round_trip():
+    state = make_state()
+    snap = state.snapshot()
+    state.set_weight(1, 2, 2, 2, 9.0)
+    state.set_spec(state.spec.replace(kernel_size=5))
+    state.set_activation("relu")
+    state.restore(snap)
+    assert state.spec == snap.spec and state.activation == "none"
+    np.testing.assert_array_equal(state.weight, snap.weight)
+
+
+def test_read_only_views_protect_the_state():
+    state = make_state()
+    with pytest.raises(ValueError):
+        state.weight[0, 0, 0, 0] = 1.0
+    with pytest.raises(ValueError):
+        state.output(0)[0, 0] = 1.0
+
+
+def test_dot_product_of_the_selection_matches_the_output():
+    state = make_state(c_in=4, c_out=4, groups=2, padding=1, padding_mode="replicate")
+    state.select(out_channel=3, position=(5, 7))
+    dot = state.dot_product()
+    assert dot.input_channels == (2, 3)
+    assert dot.value == pytest.approx(float(state.raw_output(3)[5, 7]), rel=1e-5, abs=1e-5)
+
+
+def test_describe_reads_as_a_sentence():
+    spec = LayerSpec(3, 2)
+    assert spec.describe() == (
+        "2 filters, each spanning all 3 input channels with a 3×3 kernel: "
+        "2 × 27 weights + 2 biases = 56 parameters"
+    )
+    depthwise = LayerSpec(32, 32, groups=32, bias=False)
+    assert depthwise.describe().startswith("32 filters, each seeing 1 of the 32 input channels")
+    assert depthwise.parameter_count == 32 * 9
+    assert LayerSpec(32, 1).parameter_count == 32 * 9 + 1
+    assert LayerSpec(3, 16).mac_count(512, 512) == 16 * 510 * 510 * 27
