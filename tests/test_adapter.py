@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
-from convexplorer.qt import _adapter
+from convexplorer.qt import ExplorerModel, _adapter
 
 
 def make_model(size=16, c_out=3) -> ExplorerModel:
@@ -31,8 +30,9 @@ def test_weight_edit_emits_its_filter_then_its_output(qtbot):
 def test_no_signal_when_a_value_is_set_to_what_it_is(qtbot):
     model = make_model()
     value = float(model.state.weight[0, 0, 0, 0])
-    with qtbot.assertNotEmitted(model.weightsChanged), qtbot.assertNotEmitted(
-        model.outputsChanged, wait=50
+    with (
+        qtbot.assertNotEmitted(model.weightsChanged),
+        qtbot.assertNotEmitted(model.outputsChanged, wait=50),
     ):
         model.state.set_weight(0, 0, 0, 0, value)
 

@@ -1,9 +1,9 @@
 """The explorer state: the one object that owns the input, the layer, its weights and outputs.
 
 Every change goes through a method here, is validated before anything is touched (a refused change
-leaves the state exactly as it was), and is announced as a ``Change``. Outputs are derived: an edit
-marks the affected output channels stale and they are recomputed on demand — synchronously through
-``output``, or elsewhere through ``pending_job`` / ``accept`` so a GUI can compute off its UI thread.
+leaves the state exactly as it was), and is announced as a ``Change``. Outputs are derived: an
+edit marks the affected output channels stale and they are recomputed on demand — synchronously
+through ``output``, or via ``pending_job`` / ``accept`` so a GUI can compute off its UI thread.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _readonly(array: np.ndarray) -> np.ndarray:
 
 
 def _centre_copy(source: np.ndarray, target: np.ndarray) -> None:
-    """Copy the overlap of two kernels aligned on their centres, so an identity stays an identity."""
+    """Copy the overlap of two kernels aligned on their centres: an identity stays an identity."""
     (sh, sw), (th, tw) = source.shape[-2:], target.shape[-2:]
     h, w = min(sh, th), min(sw, tw)
     s0, s1 = (sh - h) // 2, (sw - w) // 2
@@ -215,7 +215,7 @@ class ExplorerState:
         )
 
     def accept(self, job: ComputeJob, result: np.ndarray) -> tuple[int, ...]:
-        """Store a finished job's channels that are still current; returns them (stale ones drop)."""
+        """Store the job's channels that are still current and return them; stale ones drop."""
         if job.engine is not self._engine:
             return ()
         stored = []
@@ -400,7 +400,7 @@ class ExplorerState:
         )
 
     def restore(self, snapshot: Snapshot) -> None:
-        """Return to a snapshot, announcing only what differs (a weight undo stays a weight edit)."""
+        """Return to a snapshot, announcing only what differs: a weight undo stays a weight edit."""
         if snapshot.image is self._image and snapshot.spec == self._spec:
             self.set_weights(snapshot.weight, snapshot.bias)
         else:

@@ -1,8 +1,8 @@
 """The thin Qt adapter: turns the explorer state's changes into signals precise enough for views.
 
-It owns no data. It also decides *where* stale outputs are computed: small jobs run at once on the UI
-thread, large ones on a worker thread, with bursts of edits coalesced into one job and results that
-went stale meanwhile dropped by the state.
+It owns no data. It also decides *where* stale outputs are computed: small jobs run at once on the
+UI thread, large ones on a worker thread, with bursts of edits coalesced into one job and results
+that went stale meanwhile dropped by the state.
 """
 
 from __future__ import annotations

@@ -1,0 +1,203 @@
+"""The layer's settings as a form: every change is proposed to the model, which may refuse it.
+
+A refused combination stays visible in the form with the model's message beside it, while the model
+keeps the old layer — the user can finish a two-step change (e.g. channels, then groups).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import ACTIVATIONS, PADDING_MODES, LayerSpec
+from ...qt import ExplorerModel
+from .._history import EditHistory
+from ._pair_spin import PairSpin
+
+_PADDING_KINDS = ("numbers", "valid", "same")
+_MAX_CHANNELS = 256
+
+
+class LayerControls(QWidget):
+    """Out channels, kernel, stride, padding, dilation, groups, bias, activation, and a summary."""
+
+    statusMessage = Signal(str)
+
+    def __init__(
+        self, model: ExplorerModel, history: EditHistory, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("layerControls")
+        self._model, self._history = model, history
+        state = model.state
+
+        self.in_channels = QLabel(self)
+        self.in_channels.setToolTip("Input channels come from the input image (or array stack)")
+        self.out_channels = QSpinBox(self)
+        self.out_channels.setRange(1, _MAX_CHANNELS)
+        self.out_channels.setKeyboardTracking(False)
+        self.out_channels.setToolTip("Output channels = number of filters")
+        self.kernel_size = PairSpin(1, 31, "Kernel size", self)
+        self.stride = PairSpin(1, 16, "Stride", self)
+        self.padding_kind = QComboBox(self)
+        self.padding_kind.addItems(_PADDING_KINDS)
+        self.padding_kind.setToolTip(
+            "Padding: explicit numbers, 'valid' (none) or 'same' (output as large as the input)"
+        )
+        self.padding = PairSpin(0, 64, "Padding", self)
+        self.padding_mode = QComboBox(self)
+        self.padding_mode.addItems(PADDING_MODES)
+        self.padding_mode.setToolTip("What the padding border is filled with")
+        self.dilation = PairSpin(1, 16, "Dilation", self)
+        self.groups = QSpinBox(self)
+        self.groups.setRange(1, _MAX_CHANNELS)
+        self.groups.setKeyboardTracking(False)
+        self.groups.setToolTip(
+            "Groups: each filter sees in_channels/groups inputs (groups = in_channels: depthwise)"
+        )
+        self.bias = QCheckBox("bias", self)
+        self.bias.setToolTip("Add one learnable bias per filter")
+        self.activation = QComboBox(self)
+        self.activation.addItems(ACTIVATIONS)
+        self.activation.setToolTip("Activation applied to the outputs (ReLU clips negatives)")
+        self.error = QLabel(self)
+        self.error.setObjectName("layerError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
+        self.revert = QPushButton("Revert", self)
+        self.revert.setToolTip("Show the layer the model holds again")
+        self.revert.hide()
+        self.summary = QLabel(self)
+        self.summary.setObjectName("layerSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        padding_row = QHBoxLayout()
+        padding_row.setSpacing(4)
+        padding_row.addWidget(self.padding_kind)
+        padding_row.addWidget(self.padding)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form.setVerticalSpacing(3)
+        form.addRow("In channels", self.in_channels)
+        form.addRow("Out channels", self.out_channels)
+        form.addRow("Kernel", self.kernel_size)
+        form.addRow("Stride", self.stride)
+        form.addRow("Padding", padding_row)
+        form.addRow("Pad mode", self.padding_mode)
+        form.addRow("Dilation", self.dilation)
+        form.addRow("Groups", self.groups)
+        form.addRow("", self.bias)
+        form.addRow("Activation", self.activation)
+        error_row = QHBoxLayout()
+        error_row.addWidget(self.error, 1)
+        error_row.addWidget(self.revert, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(form)
+        layout.addLayout(error_row)
+        layout.addWidget(self.summary)
+        layout.addStretch(1)
+
+        for signal in (
+            self.out_channels.valueChanged,
+            self.kernel_size.valueChanged,
+            self.stride.valueChanged,
+            self.padding_kind.currentIndexChanged,
+            self.padding.valueChanged,
+            self.padding_mode.currentIndexChanged,
+            self.dilation.valueChanged,
+            self.groups.valueChanged,
+            self.bias.toggled,
+        ):
+            signal.connect(self._propose)
+        self.activation.currentTextChanged.connect(self._set_activation)
+        self.revert.clicked.connect(self.show_model)
+        model.layerChanged.connect(self.show_model)
+        model.inputChanged.connect(self.show_model)
+        model.activationChanged.connect(self.show_model)
+        del state
+        self.show_model()
+
+    # ---- model -> form --------------------------------------------------------------------------
+
+    def show_model(self) -> None:
+        """Show the model's layer in every control and clear any refused proposal."""
+        state = self._model.state
+        spec = state.spec
+        channels, height, width = state.image.shape
+        self.in_channels.setText(f"{channels}  (input {channels} × {height} × {width})")
+        with QSignalBlocker(self.out_channels):
+            self.out_channels.setValue(spec.out_channels)
+        self.kernel_size.set_value(spec.kernel_size)
+        self.stride.set_value(spec.stride)
+        kind = spec.padding if isinstance(spec.padding, str) else "numbers"
+        with QSignalBlocker(self.padding_kind):
+            self.padding_kind.setCurrentText(kind)
+        self.padding.set_value(spec.padding if isinstance(spec.padding, tuple) else (0, 0))
+        self.padding.setEnabled(kind == "numbers")
+        with QSignalBlocker(self.padding_mode):
+            self.padding_mode.setCurrentText(spec.padding_mode)
+        self.dilation.set_value(spec.dilation)
+        with QSignalBlocker(self.groups):
+            self.groups.setValue(spec.groups)
+        with QSignalBlocker(self.bias):
+            self.bias.setChecked(spec.bias)
+        with QSignalBlocker(self.activation):
+            self.activation.setCurrentText(state.activation)
+        self._show_error("")
+        self.summary.setText(self.summary_text())
+
+    def summary_text(self) -> str:
+        """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'."""
+        state = self._model.state
+        c, h, w = state.image.shape
+        oh, ow = state.output_size
+        shapes = f"{c}×{h}×{w} → {state.spec.out_channels}×{oh}×{ow}"
+        return f"{shapes} · {state.spec.describe()}"
+
+    # ---- form -> model --------------------------------------------------------------------------
+
+    def proposed_spec(self) -> LayerSpec:
+        """The layer the form shows; raises ValueError with the model's message if impossible."""
+        kind = self.padding_kind.currentText()
+        self.padding.setEnabled(kind == "numbers")
+        return self._model.state.spec.replace(
+            out_channels=self.out_channels.value(),
+            kernel_size=self.kernel_size.value(),
+            stride=self.stride.value(),
+            padding=self.padding.value() if kind == "numbers" else kind,
+            padding_mode=self.padding_mode.currentText(),
+            dilation=self.dilation.value(),
+            groups=self.groups.value(),
+            bias=self.bias.isChecked(),
+        )
+
+    def _propose(self) -> None:
+        state = self._model.state
+        try:
+            spec = self.proposed_spec()
+            self._history.edit("Change layer", lambda: state.set_spec(spec))
+        except ValueError as error:
+            self._show_error(str(error))
+            self.statusMessage.emit(f"Layer not changed: {error}")
+
+    def _set_activation(self, activation: str) -> None:
+        state = self._model.state
+        self._history.edit(f"Activation {activation}", lambda: state.set_activation(activation))
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        self.revert.setVisible(bool(message))
