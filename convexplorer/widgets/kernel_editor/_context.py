@@ -1,0 +1,68 @@
+"""What every part of the kernel editor shares: the model, the undo history, the colour scale.
+
+The parts never keep their own copy of weights: they read ``state`` when they paint and write
+through ``history.edit`` (one undoable step; a refusal is reported, not raised).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ...model import ExplorerState, LayerSpec
+from ...qt import ExplorerModel
+from .._colors import symmetric_limit
+from .._history import EditHistory
+
+_RGB = ("R", "G", "B")
+
+
+@dataclass
+class EditorContext:
+    """The shared handles; ``limit`` is the half-range of the diverging colour scale.
+
+    Parts write through ``history.edit`` themselves, so each can point at what was refused.
+    """
+
+    model: ExplorerModel
+    history: EditHistory
+    report: Callable[[str], None]  # a refusal: inline hint and status bar
+    inform: Callable[[str], None]  # a confirmation: status bar only
+    limit: float = 1.0
+
+    @property
+    def state(self) -> ExplorerState:
+        return self.model.state
+
+    def update_limit(self) -> bool:
+        """Recompute the colour scale from the weights; True when it changed (repaint it all)."""
+        limit = symmetric_limit(self.state.weight)
+        changed = limit != self.limit
+        self.limit = limit
+        return changed
+
+
+def channel_name(channel: int, in_channels: int) -> str:
+    """``in 1 (G)`` for an RGB input, ``in 1`` otherwise."""
+    if in_channels == 3:
+        return f"in {channel} ({_RGB[channel]})"
+    return f"in {channel}"
+
+
+def slice_name(out_channel: int, in_channel: int) -> str:
+    return f"filter {out_channel} · in {in_channel}"
+
+
+def sees_text(spec: LayerSpec, out_channel: int) -> str:
+    """Which inputs a filter sees, e.g. 'filter 2 sees input channels 2–3 (groups=2)'."""
+    seen = spec.filter_input_channels(out_channel)
+    if len(seen) == 1:
+        channels = f"input channel {seen.start}"
+    else:
+        channels = f"input channels {seen.start}–{seen.stop - 1}"
+    return f"filter {out_channel} sees {channels} (groups={spec.groups})"
+
+
+def parameter_text(spec: LayerSpec) -> str:
+    """A filter's parameter count, e.g. '27 w + 1 b'."""
+    return f"{spec.weights_per_filter} w" + (" + 1 b" if spec.bias else "")

@@ -1,0 +1,138 @@
+"""Typing numbers into a kernel cell: a line editor that refuses non-numbers as they are typed.
+
+A ``QDoubleValidator`` in the C locale (a dot for decimals, whatever the user's locale) rejects
+letters, NaN and infinity keystroke by keystroke; every rejection, and Enter on an unfinished
+number, emits ``refused`` with a plain-English reason so the view can show it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QDoubleValidator, QKeyEvent, QPainter, QPen
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+    QWidget,
+)
+
+from ._numbers import FLOAT32_MAX, exact_text, parse_value
+
+_Index = QModelIndex | QPersistentModelIndex
+_REFUSED_STYLE = "QLineEdit { border: 2px solid #c62828; background: #ffebee; color: black; }"
+
+
+def _reason(text: str) -> str:
+    """Why ``text`` cannot be committed (the validator only says *that* it cannot)."""
+    try:
+        parse_value(text)
+    except ValueError as error:
+        return str(error)
+    return f"“{text}” is not a number"
+
+
+class _Validator(QDoubleValidator):
+    """C-locale numbers within float32 range; a decimal comma becomes a dot as it is typed."""
+
+    def __init__(self, editor: _NumberEdit) -> None:
+        super().__init__(-FLOAT32_MAX, FLOAT32_MAX, 1000, editor)
+        self.setLocale(QLocale.c())
+        self.setNotation(QDoubleValidator.Notation.ScientificNotation)
+        self._editor = editor
+
+    def validate(self, text: str, pos: int) -> object:
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")
+        state, text, pos = super().validate(text, pos)  # type: ignore[misc]
+        if state == QDoubleValidator.State.Invalid:
+            self._editor.refuse(_reason(text))
+        return state, text, pos
+
+
+class _NumberEdit(QLineEdit):
+    """The cell editor; shows a refusal with a red frame and a tooltip for a moment."""
+
+    refused = Signal(str)
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setValidator(_Validator(self))
+        self._calm = QTimer(self)
+        self._calm.setSingleShot(True)
+        self._calm.setInterval(1500)
+        self._calm.timeout.connect(lambda: self.setStyleSheet(""))
+
+    def refuse(self, message: str) -> None:
+        self.setStyleSheet(_REFUSED_STYLE)
+        self._calm.start()
+        QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), message, self)
+        self.refused.emit(message)
+
+
+class NumberDelegate(QStyledItemDelegate):
+    """Edits cells as text; paints the current cell with an outline instead of a selection fill.
+
+    The fill would hide the cell's colour, which is the point of the grid.
+    """
+
+    refused = Signal(str)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter on an unfinished number ('', '-', '1e') keeps the editor open: say why."""
+        if (
+            isinstance(watched, _NumberEdit)
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not watched.hasAcceptableInput()
+        ):
+            watched.refuse(_reason(watched.text()))
+        return super().eventFilter(watched, event)
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        editor = _NumberEdit(parent)
+        editor.refused.connect(self.refused)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        assert isinstance(editor, QLineEdit)
+        editor.setText(exact_text(index.data(Qt.ItemDataRole.EditRole)))
+        editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
+        assert isinstance(editor, QLineEdit)
+        text = editor.text()
+        if text == exact_text(index.data(Qt.ItemDataRole.EditRole)):
+            return
+        try:
+            value = parse_value(text)
+        except ValueError as error:
+            self.refused.emit(str(error))
+            return
+        model.setData(index, value, Qt.ItemDataRole.EditRole)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        plain = QStyleOptionViewItem(option)
+        current = bool(plain.state & QStyle.StateFlag.State_HasFocus)
+        plain.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
+        super().paint(painter, plain, index)
+        if current:
+            painter.save()
+            painter.setPen(QPen(QColor("black"), 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+            painter.setPen(QPen(QColor("white"), 1))
+            painter.drawRect(option.rect.adjusted(2, 2, -3, -3))
+            painter.restore()

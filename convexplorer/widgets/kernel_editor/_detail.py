@@ -1,0 +1,97 @@
+"""The numbers of one slice (and its filter's bias) beside the thumbnails of a large layer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from ._context import EditorContext, channel_name
+from ._slice_model import BiasModel, SliceModel
+from ._slice_view import SliceView
+from ._thumbnail import BIAS
+
+
+class DetailEditor(QWidget):
+    """Edits the slice (filter, input channel) the user clicked; follows the selected filter."""
+
+    sliceFocused = Signal(int, int)  # filter, input channel (BIAS: its bias)
+    menuRequested = Signal(int, int, QPoint)
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kernelDetail")
+        self._context = context
+        self._title = QLabel(self)
+        self._title.setTextFormat(Qt.TextFormat.RichText)
+        self._body = QGridLayout()
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.setHorizontalSpacing(8)
+        self._body.setVerticalSpacing(2)
+        note = QLabel(
+            "Rows f 0, f 1, … are the filters (output channels); columns 0, 1, … the input "
+            "channels, b the bias. Click a patch to edit its numbers here.",
+            self,
+        )
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #666;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 2, 2)
+        layout.addWidget(self._title)
+        layout.addLayout(self._body)
+        layout.addWidget(note)
+        layout.addStretch(1)
+        self._shown: tuple[int, int] | None = None
+        self._views: list[SliceView] = []
+
+    @property
+    def shown(self) -> tuple[int, int] | None:
+        """(filter, input channel) being edited."""
+        return self._shown
+
+    def slice_view(self) -> SliceView:
+        """The numeric view of the shown slice."""
+        return self._views[0]
+
+    def show_slice(self, out_channel: int, in_channel: int) -> None:
+        """Edit weight[out_channel, ·] for absolute ``in_channel`` (and the filter's bias)."""
+        if self._shown == (out_channel, in_channel):
+            return
+        spec = self._context.state.spec
+        while self._body.count():
+            item = self._body.takeAt(0)
+            widget = None if item is None else item.widget()
+            if widget is not None:
+                widget.setParent(None)  # gone from findChild at once, freed once idle
+                widget.deleteLater()
+        self._views = []
+        self._shown = (out_channel, in_channel)
+        self._title.setText(
+            f"<b>filter {out_channel}</b> · {channel_name(in_channel, spec.in_channels)}"
+        )
+        top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        view = self._add_view(SliceModel(self._context, out_channel, in_channel), in_channel)
+        view.setObjectName("kernelDetailSlice")
+        kh, kw = spec.kernel_size
+        self._body.addWidget(QLabel(f"{kh}×{kw} kernel", self), 0, 0)
+        self._body.addWidget(view, 1, 0, top)
+        if spec.bias:
+            bias = self._add_view(BiasModel(self._context, out_channel), BIAS)
+            bias.setObjectName("kernelDetailBias")
+            self._body.addWidget(QLabel("bias", self), 0, 1)
+            self._body.addWidget(bias, 1, 1, top)
+        self._body.setColumnStretch(2, 1)
+
+    def _add_view(self, model: SliceModel | BiasModel, in_channel: int) -> SliceView:
+        view = SliceView(model, self)
+        o = model.out_channel
+        view.focused.connect(lambda: self.sliceFocused.emit(o, in_channel))
+        view.customContextMenuRequested.connect(
+            lambda pos: self.menuRequested.emit(o, in_channel, view.viewport().mapToGlobal(pos))
+        )
+        self._views.append(view)
+        return view
+
+    def refresh(self, channels: list[int]) -> None:
+        if self._shown is not None and self._shown[0] in channels:
+            for view in self._views:
+                view.number_model().refresh()

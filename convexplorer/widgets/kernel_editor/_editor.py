@@ -1,0 +1,300 @@
+"""The kernel editor: every filter's weights and bias, editable, coloured, with presets.
+
+Small layers show every number (``NumericGrid``); large ones show colour thumbnails with the clicked
+slice's numbers beside them (``ThumbnailGrid`` + ``DetailEditor``). The selected filter lives in the
+state; the editor only remembers which input channel of it was last clicked, a view detail.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import PRESET_NAMES, preset_description
+from ...qt import ExplorerModel
+from .._history import EditHistory
+from ._context import EditorContext, sees_text, slice_name
+from ._detail import DetailEditor
+from ._grid import NumericGrid
+from ._legend import ScaleLegend
+from ._slice_model import SliceModel
+from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
+
+SCOPES = ("slice", "filter", "layer")
+
+
+def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
+    area = QScrollArea()
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidgetResizable(resizable)
+    area.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    area.setWidget(widget)
+    return area
+
+
+class KernelEditor(QWidget):
+    """One row per filter, one column per input channel plus the bias; edits go to the history."""
+
+    statusMessage = Signal(str)
+
+    def __init__(
+        self, model: ExplorerModel, history: EditHistory, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("kernelEditor")
+        self._model, self._history = model, history
+        self._context = EditorContext(model, history, self._report, self.statusMessage.emit)
+        self._in_channel = 0  # input channel of the current slice (of the selected filter)
+        self._grid: NumericGrid | None = None
+        self._thumbnails: ThumbnailGrid | None = None
+        self._detail: DetailEditor | None = None
+        self._body: QWidget | None = None
+
+        self._preset = QComboBox(self)
+        self._preset.setObjectName("kernelPresetCombo")
+        for row, name in enumerate(PRESET_NAMES):
+            self._preset.addItem(name)
+            self._preset.setItemData(row, preset_description(name), Qt.ItemDataRole.ToolTipRole)
+        self._preset.currentTextChanged.connect(
+            lambda name: self._preset.setToolTip(f"Preset: {preset_description(name)}")
+        )
+        self._preset.setToolTip(f"Preset: {preset_description(PRESET_NAMES[0])}")
+        self._apply_buttons: dict[str, QToolButton] = {}
+        toolbar = QHBoxLayout()
+        toolbar.setContentsMargins(0, 0, 0, 0)
+        toolbar.setSpacing(4)
+        toolbar.addWidget(QLabel("Preset", self))
+        toolbar.addWidget(self._preset)
+        toolbar.addWidget(QLabel("→", self))
+        for scope in SCOPES:
+            button = QToolButton(self)
+            button.setText(scope)
+            button.setObjectName(f"kernelApply_{scope}")
+            button.clicked.connect(partial(self._apply_from_toolbar, scope))
+            toolbar.addWidget(button)
+            self._apply_buttons[scope] = button
+        toolbar.addStretch(1)
+        self._legend = ScaleLegend(self)
+        toolbar.addWidget(self._legend)
+        self._hint = QLabel(self)
+        self._hint.setObjectName("kernelHint")
+        self._hint.setWordWrap(True)
+        self._hint.setStyleSheet("color: #b00020;")
+        self._hint.hide()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.setSpacing(3)
+        self._layout.addLayout(toolbar)
+        self._layout.addWidget(self._hint)
+
+        model.weightsChanged.connect(self._weights_changed)
+        model.layerChanged.connect(self._rebuild)
+        model.selectionChanged.connect(lambda *_: self._show_current())
+        self._rebuild()
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, 350)
+
+    # ---- public ---------------------------------------------------------------------------------
+
+    @property
+    def uses_thumbnails(self) -> bool:
+        """True when the layer shows as colour thumbnails with a detail editor."""
+        return self._thumbnails is not None
+
+    @property
+    def thumbnails(self) -> ThumbnailGrid | None:
+        return self._thumbnails
+
+    @property
+    def detail(self) -> DetailEditor | None:
+        return self._detail
+
+    def current_slice(self) -> tuple[int, int]:
+        """(selected filter, input channel last clicked in it, or its first one)."""
+        state = self._model.state
+        o = state.selected_filter
+        seen = state.spec.filter_input_channels(o)
+        return o, self._in_channel if self._in_channel in seen else seen.start
+
+    def apply_preset(
+        self, name: str, scope: str, out_channel: int | None = None, in_channel: int | None = None
+    ) -> bool:
+        """Apply preset ``name`` to a slice, a filter or the layer as one undoable step.
+
+        A refusal (e.g. grayscale on a non-RGB channel) shows the model's reason, changes nothing.
+        """
+        state = self._model.state
+        title = name[:1].upper() + name[1:]
+        if scope == "slice":
+            label = f"Apply {title} to {slice_name(out_channel, in_channel)}"  # type: ignore[arg-type]
+            action = partial(state.apply_preset, name, out_channel, in_channel)
+        elif scope == "filter":
+            label = f"Apply {title} to filter {out_channel}"
+            action = partial(state.apply_preset, name, out_channel)
+        else:
+            label = f"Apply {title} to the whole layer"
+            action = partial(state.apply_preset, name)
+        try:
+            changed = self._history.edit(label, action)
+        except ValueError as error:
+            self._report(f"{label}: refused — {error}")
+            return False
+        self.statusMessage.emit(label if changed else f"{label}: the weights were already so")
+        return changed
+
+    def preset_menu(self, out_channel: int, in_channel: int) -> QMenu:
+        """A cell's context menu: presets for its slice, its filter or the layer; copy, paste."""
+        spec = self._model.state.spec
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        seen = in_channel in spec.filter_input_channels(out_channel)
+        titles = {
+            "slice": f"Preset for {slice_name(out_channel, in_channel)}",
+            "filter": f"Preset for filter {out_channel}",
+            "layer": "Preset for the whole layer",
+        }
+        for scope in SCOPES:
+            if scope == "slice" and not seen:
+                continue
+            submenu = menu.addMenu(titles[scope])
+            submenu.setToolTipsVisible(True)
+            for name in PRESET_NAMES:
+                action = submenu.addAction(name)
+                action.setToolTip(preset_description(name))
+                action.triggered.connect(
+                    partial(self.apply_preset, name, scope, out_channel, in_channel)
+                )
+        if seen:
+            menu.addSeparator()
+            copy = menu.addAction("Copy slice", partial(self._copy, out_channel, in_channel))
+            copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+            paste = menu.addAction("Paste slice", partial(self._paste, out_channel, in_channel))
+            paste.setShortcut(QKeySequence(QKeySequence.StandardKey.Paste))
+        return menu
+
+    # ---- building -------------------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        """Shapes may have changed: build the grid (or thumbnails) for the current layer anew."""
+        if self._body is not None:
+            self._layout.removeWidget(self._body)
+            self._body.setParent(None)  # gone from findChild at once, freed once idle
+            self._body.deleteLater()
+        self._grid = self._thumbnails = self._detail = None
+        self._context.update_limit()
+        self._legend.set_limit(self._context.limit)
+        if uses_thumbnails(self._model.state.spec):
+            self._thumbnails = ThumbnailGrid(self._context)
+            self._thumbnails.sliceClicked.connect(partial(self._thumbnail_chosen, focus=True))
+            self._thumbnails.sliceStepped.connect(partial(self._thumbnail_chosen, focus=False))
+            self._thumbnails.menuRequested.connect(self._show_menu)
+            self._detail = DetailEditor(self._context)
+            self._detail.sliceFocused.connect(self._slice_focused)
+            self._detail.menuRequested.connect(self._show_menu)
+            self._detail.show_slice(*self.current_slice())
+            thumbnails = _scroll(self._thumbnails, resizable=False)
+            for bar in (thumbnails.horizontalScrollBar(), thumbnails.verticalScrollBar()):
+                bar.valueChanged.connect(self._thumbnails.update)  # re-pin the labels
+            detail = _scroll(self._detail, resizable=True)
+            detail.setMinimumWidth(self._detail.minimumSizeHint().width() + 4)
+            splitter = QSplitter(Qt.Orientation.Horizontal)
+            splitter.setChildrenCollapsible(False)
+            splitter.addWidget(thumbnails)
+            splitter.addWidget(detail)
+            splitter.setStretchFactor(0, 3)
+            splitter.setStretchFactor(1, 2)
+            self._body = splitter
+        else:
+            self._grid = NumericGrid(self._context)
+            self._grid.sliceFocused.connect(self._slice_focused)
+            self._grid.filterClicked.connect(self._select)
+            self._grid.menuRequested.connect(self._show_menu)
+            self._body = _scroll(self._grid, resizable=False)
+        self._layout.addWidget(self._body, 1)
+        self._show_current()
+
+    # ---- model -> view --------------------------------------------------------------------------
+
+    def _weights_changed(self, channels: list[int]) -> None:
+        self._hint.hide()
+        if self._context.update_limit():
+            self._legend.set_limit(self._context.limit)
+            channels = list(range(self._model.state.spec.out_channels))
+        for part in (self._grid, self._thumbnails, self._detail):
+            if part is not None:
+                part.refresh(channels)
+
+    def _show_current(self) -> None:
+        o, c = self.current_slice()
+        if self._grid is not None:
+            self._grid.set_selected(o)
+        if self._thumbnails is not None and self._detail is not None:
+            self._thumbnails.set_current(o, c)
+            self._detail.show_slice(o, c)
+        tips = {
+            "slice": f"Apply the preset to the current slice ({slice_name(o, c)})",
+            "filter": f"Apply the preset to every slice of filter {o} (and set its bias)",
+            "layer": "Apply the preset to every filter of the layer",
+        }
+        for scope, button in self._apply_buttons.items():
+            button.setToolTip(tips[scope])
+
+    def _report(self, message: str) -> None:
+        self._hint.setText(message)
+        self._hint.show()
+        self.statusMessage.emit(message)
+
+    # ---- view -> model --------------------------------------------------------------------------
+
+    def _select(self, out_channel: int) -> None:
+        self._model.state.select(out_channel=out_channel)
+        self._show_current()
+
+    def _slice_focused(self, out_channel: int, in_channel: int) -> None:
+        if in_channel != BIAS:
+            self._in_channel = in_channel
+        self._select(out_channel)
+
+    def _thumbnail_chosen(self, out_channel: int, in_channel: int, focus: bool) -> None:
+        spec = self._model.state.spec
+        if in_channel != BIAS and in_channel not in spec.filter_input_channels(out_channel):
+            self.statusMessage.emit(sees_text(spec, out_channel))
+        self._slice_focused(out_channel, in_channel)
+        if focus and self._detail is not None:
+            self._detail.slice_view().setFocus(Qt.FocusReason.MouseFocusReason)
+
+    def _apply_from_toolbar(self, scope: str) -> None:
+        o, c = self.current_slice()
+        self.apply_preset(self._preset.currentText(), scope, o, c)
+
+    def _show_menu(self, out_channel: int, in_channel: int, where: QPoint) -> None:
+        if in_channel == BIAS:
+            in_channel = self.current_slice()[1]
+        self._slice_focused(out_channel, in_channel)
+        self.preset_menu(out_channel, in_channel).exec(where)
+
+    def _copy(self, out_channel: int, in_channel: int) -> None:
+        model = SliceModel(self._context, out_channel, in_channel)
+        QGuiApplication.clipboard().setText(model.copy_text())
+        self.statusMessage.emit(f"Copied {model.title} as tab-separated numbers")
+
+    def _paste(self, out_channel: int, in_channel: int) -> None:
+        model = SliceModel(self._context, out_channel, in_channel)
+        try:
+            model.paste_text(QGuiApplication.clipboard().text())
+        except ValueError as error:
+            self._report(str(error))

@@ -1,0 +1,184 @@
+"""The kernel grid as numbers: one row per filter (name, bias, size), one column per input channel.
+
+Cells of input channels a filter does not see (groups > 1) are hatched placeholders, so standard,
+grouped and depthwise layers have visibly different shapes. Used when the whole layer fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._context import EditorContext, channel_name, parameter_text, sees_text
+from ._slice_model import BiasModel, SliceModel
+from ._slice_view import SliceView, cell_font, cell_size
+
+_ROW_BAND = QColor(255, 193, 7, 70)  # amber: reads on any palette and is not on the colour map
+
+
+class RowHeader(QWidget):
+    """'filter 0', its editable bias and its parameter count; clicking it selects the filter."""
+
+    clicked = Signal()
+
+    def __init__(
+        self, out_channel: int, context: EditorContext, bias: SliceView | None, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        spec = context.state.spec
+        self._out_channel = out_channel
+        self.setObjectName(f"kernelRowHeader_{out_channel}")
+        kh, kw = spec.kernel_size
+        self.setToolTip(
+            f"Filter {out_channel} makes output channel {out_channel}: "
+            f"{spec.in_per_group} channel(s) × {kh}×{kw} weights"
+            + (" + 1 bias" if spec.bias else "")
+            + f" = {spec.weights_per_filter + int(spec.bias)} parameters.\n"
+            + sees_text(spec, out_channel)
+            + ". Click to select it."
+        )
+        self._name = QLabel(self)
+        params = QLabel(parameter_text(spec), self)
+        params.setStyleSheet("color: #666;")
+        params.setFont(cell_font(self))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self._name)
+        if bias is not None:
+            row = QHBoxLayout()
+            row.setSpacing(3)
+            label = QLabel("b", self)
+            label.setToolTip("The bias, added to every output value of this filter")
+            row.addWidget(label)
+            row.addWidget(bias)
+            row.addStretch(1)
+            layout.addLayout(row)
+        layout.addWidget(params)
+        layout.addStretch(1)
+        self.set_selected(False)
+
+    def set_selected(self, selected: bool) -> None:
+        name = f"filter {self._out_channel}"
+        self._name.setText(f"<b>{name}</b>" if selected else name)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.clicked.emit()
+        event.accept()
+
+
+class AbsentSlice(QWidget):
+    """A hatched gap where a filter has no weights for an input channel."""
+
+    def __init__(self, size: QSize, tooltip: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setFixedSize(size)
+        self.setToolTip(tooltip)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QBrush(QColor(0, 0, 0, 45), Qt.BrushStyle.BDiagPattern))
+        painter.setPen(QPen(QColor(150, 150, 150), 1, Qt.PenStyle.DashLine))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+
+
+class NumericGrid(QWidget):
+    """Every slice and bias as an editable ``SliceView``; the selected filter's row is banded.
+
+    Tab order runs along a filter's row: its bias, then its slices, then the next filter.
+    """
+
+    sliceFocused = Signal(int, int)  # filter, absolute input channel (-1: its bias)
+    filterClicked = Signal(int)
+    menuRequested = Signal(int, int, QPoint)  # filter, input channel (-1: bias), global position
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kernelGrid")
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._context = context
+        spec = context.state.spec
+        kh, kw = spec.kernel_size
+        cell = cell_size(self)
+        slice_size = QSize(kw * cell.width() + 2, kh * cell.height() + 2)
+        self._columns = spec.in_channels + 1
+        layout = QGridLayout(self)
+        layout.setContentsMargins(4, 2, 4, 4)
+        layout.setHorizontalSpacing(6)
+        layout.setVerticalSpacing(6)
+        top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        for c in range(spec.in_channels):
+            label = QLabel(channel_name(c, spec.in_channels), self)
+            label.setToolTip(f"Kernel slices applied to input channel {c}")
+            layout.addWidget(label, 0, c + 1, Qt.AlignmentFlag.AlignCenter)
+        self._headers: list[RowHeader] = []
+        self._views: list[list[SliceView]] = []
+        for o in range(spec.out_channels):
+            views = []
+            bias = None
+            if spec.bias:
+                bias = self._slice_view(BiasModel(context, o), o, -1)
+                bias.setObjectName(f"kernelBias_{o}")
+                views.append(bias)
+            header = RowHeader(o, context, bias, self)
+            header.clicked.connect(lambda o=o: self.filterClicked.emit(o))
+            layout.addWidget(header, o + 1, 0, top)
+            self._headers.append(header)
+            seen = spec.filter_input_channels(o)
+            for c in range(spec.in_channels):
+                if c in seen:
+                    view = self._slice_view(SliceModel(context, o, c), o, c)
+                    view.setObjectName(f"kernelSlice_{o}_{c}")
+                    layout.addWidget(view, o + 1, c + 1, top)
+                    views.append(view)
+                else:
+                    absent = AbsentSlice(slice_size, sees_text(spec, o), self)
+                    layout.addWidget(absent, o + 1, c + 1, top)
+            self._views.append(views)
+        self._selected = -1
+        self.set_selected(context.state.selected_filter)
+
+    def _slice_view(self, model: SliceModel | BiasModel, o: int, c: int) -> SliceView:
+        view = SliceView(model, self)
+        view.focused.connect(lambda: self.sliceFocused.emit(o, c))
+        view.customContextMenuRequested.connect(
+            lambda pos: self.menuRequested.emit(o, c, view.viewport().mapToGlobal(pos))
+        )
+        return view
+
+    def refresh(self, channels: Iterable[int]) -> None:
+        """Repaint the cells of these filters from the state."""
+        for o in channels:
+            for view in self._views[o]:
+                view.number_model().refresh()
+
+    def set_selected(self, out_channel: int) -> None:
+        if out_channel == self._selected:
+            return
+        for o, header in enumerate(self._headers):
+            header.set_selected(o == out_channel)
+        self._selected = out_channel
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        layout = self.layout()
+        assert isinstance(layout, QGridLayout)
+        row = self._selected + 1
+        if not 0 < row < layout.rowCount():
+            return
+        band = layout.cellRect(row, 0).united(layout.cellRect(row, self._columns - 1))
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_ROW_BAND)
+        painter.drawRoundedRect(band.adjusted(-3, -3, 3, 3), 4, 4)

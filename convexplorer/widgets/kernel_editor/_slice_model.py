@@ -1,0 +1,198 @@
+"""Table models over one kernel slice (kH×kW) or one bias (1×1), reading and writing the state.
+
+They are adapters, not copies: ``data`` reads ``state.weight`` / ``state.bias`` each time (colours
+are cached until ``refresh``), and ``setData`` writes through the undo history. A refused value
+emits ``refused`` with the cell and the reason, so the view can point at the cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from .._colors import diverging_color, text_color_on
+from ._clipboard import block_to_text, text_to_block
+from ._context import EditorContext, slice_name
+from ._numbers import exact_text, format_value
+
+_Index = QModelIndex | QPersistentModelIndex
+_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.EditRole,
+    Qt.ItemDataRole.BackgroundRole,
+    Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.ToolTipRole,
+]
+
+
+class NumberModel(QAbstractTableModel):
+    """A small editable block of numbers living in the state; subclasses say which numbers."""
+
+    refused = Signal(int, int, str)  # row, column, why
+
+    def __init__(self, context: EditorContext, out_channel: int) -> None:
+        super().__init__()
+        self.context = context
+        self.out_channel = out_channel
+        self._colors: list[list[tuple[QColor, QColor]]] | None = None
+
+    # ---- what subclasses define -----------------------------------------------------------------
+
+    def values(self) -> np.ndarray:
+        """The block as a 2-D array, read from the state."""
+        raise NotImplementedError
+
+    def _set_cell(self, row: int, column: int, value: float) -> Callable[[], None]:
+        """A state call writing one cell."""
+        raise NotImplementedError
+
+    def _set_block(self, block: np.ndarray) -> Callable[[], None]:
+        """A state call writing the whole block."""
+        raise NotImplementedError
+
+    def _cell_name(self, row: int, column: int) -> str:
+        raise NotImplementedError
+
+    @property
+    def title(self) -> str:
+        raise NotImplementedError
+
+    # ---- Qt model -------------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.values().shape[0]
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.values().shape[1]
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        value = float(self.values()[row, column])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return format_value(value)
+        if role == Qt.ItemDataRole.EditRole:
+            return value
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(self._color(row, column)[0])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(self._color(row, column)[1])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return Qt.AlignmentFlag.AlignCenter
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                f"{self._cell_name(row, column)} = {exact_text(value)}\n"
+                "Type a number; Enter commits and moves on. Click, then scroll the wheel to "
+                "nudge by ±0.1 (Ctrl: ±0.01). Right-click for presets."
+            )
+        return None
+
+    def setData(self, index: _Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        return self.write(index.row(), index.column(), float(value))  # type: ignore[arg-type]
+
+    # ---- editing --------------------------------------------------------------------------------
+
+    def write(self, row: int, column: int, value: float, merge_key: str | None = None) -> bool:
+        """Set one cell as an undoable edit; False (and ``refused``) if the state refuses."""
+        label = f"Set {self._cell_name(row, column)} to {format_value(value)}"
+        return self._edit(label, self._set_cell(row, column, value), row, column, merge_key)
+
+    def nudge(self, row: int, column: int, delta: float) -> bool:
+        """Add ``delta`` to a cell; consecutive nudges of one cell undo as one step."""
+        value = round(float(self.values()[row, column]) + delta, 6)
+        key = f"nudge {self._cell_name(row, column)}"
+        return self.write(row, column, value, merge_key=key)
+
+    def copy_text(self) -> str:
+        """The block as clipboard text (tab-separated rows)."""
+        return block_to_text(self.values())
+
+    def paste_text(self, text: str) -> bool:
+        """Replace the block with clipboard text; ValueError (and no change) if it does not fit."""
+        block = text_to_block(text, self.values().shape)
+        return self._edit(f"Paste into {self.title}", self._set_block(block), 0, 0, None)
+
+    def _edit(
+        self, label: str, action: Callable[[], None], row: int, column: int, key: str | None
+    ) -> bool:
+        try:
+            self.context.history.edit(label, action, key)
+        except ValueError as error:
+            self.refused.emit(row, column, str(error))
+            return False
+        return True
+
+    def refresh(self) -> None:
+        """The state changed these numbers (or the colour scale): repaint every cell."""
+        self._colors = None
+        rows, columns = self.rowCount(), self.columnCount()
+        if rows and columns:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, columns - 1), _ROLES)
+
+    def _color(self, row: int, column: int) -> tuple[QColor, QColor]:
+        if self._colors is None:
+            limit = self.context.limit
+            self._colors = []
+            for line in self.values():
+                backgrounds = [diverging_color(float(v), limit) for v in line]
+                self._colors.append([(bg, text_color_on(bg)) for bg in backgrounds])
+        return self._colors[row][column]
+
+
+class SliceModel(NumberModel):
+    """weight[out_channel, slot] for the absolute input channel ``in_channel``."""
+
+    def __init__(self, context: EditorContext, out_channel: int, in_channel: int) -> None:
+        super().__init__(context, out_channel)
+        self.in_channel = in_channel
+        self.slot = in_channel - context.state.spec.filter_input_channels(out_channel).start
+
+    def values(self) -> np.ndarray:
+        return self.context.state.weight[self.out_channel, self.slot]
+
+    def _set_cell(self, row: int, column: int, value: float) -> Callable[[], None]:
+        state, o, k = self.context.state, self.out_channel, self.slot
+        return lambda: state.set_weight(o, k, row, column, value)
+
+    def _set_block(self, block: np.ndarray) -> Callable[[], None]:
+        state, o, k = self.context.state, self.out_channel, self.slot
+        return lambda: state.set_kernel(o, k, block)
+
+    def _cell_name(self, row: int, column: int) -> str:
+        return f"weight[{self.out_channel}, {self.slot}, {row}, {column}]"
+
+    @property
+    def title(self) -> str:
+        return slice_name(self.out_channel, self.in_channel)
+
+
+class BiasModel(NumberModel):
+    """bias[out_channel] as a 1×1 block (only for layers with a bias)."""
+
+    def values(self) -> np.ndarray:
+        bias = self.context.state.bias
+        assert bias is not None, "BiasModel needs a layer with a bias"
+        return bias[self.out_channel : self.out_channel + 1, None]
+
+    def _set_cell(self, row: int, column: int, value: float) -> Callable[[], None]:
+        state, o = self.context.state, self.out_channel
+        return lambda: state.set_bias(o, value)
+
+    def _set_block(self, block: np.ndarray) -> Callable[[], None]:
+        return self._set_cell(0, 0, float(block[0, 0]))
+
+    def _cell_name(self, row: int, column: int) -> str:
+        return f"bias[{self.out_channel}]"
+
+    @property
+    def title(self) -> str:
+        return f"bias of filter {self.out_channel}"

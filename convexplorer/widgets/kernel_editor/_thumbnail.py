@@ -1,0 +1,251 @@
+"""Large layers as one painted picture: every kernel slice a small colour patch, no numbers.
+
+A single widget paints a cached RGBA image (filters × input channels tiles, then the biases), so a
+32×32 layer costs one numpy fill and one ``drawImage`` instead of a thousand child widgets. Only the
+rows of edited filters are refilled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QHelpEvent,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from ...model import LayerSpec
+from .._colors import diverging_colormap
+from ._context import EditorContext, sees_text, slice_name
+from ._numbers import format_value
+
+_BORDER = (120, 120, 120, 255)
+_ABSENT = (128, 128, 128, 38)
+_BAND = QColor(255, 193, 7, 110)
+_GAP = 3
+_BIAS_GAP = 10
+BIAS = -1  # the "input channel" of a filter's bias tile
+
+
+def uses_thumbnails(spec: LayerSpec) -> bool:
+    """Whether the layer is too large to show every weight as a number in a dock.
+
+    Numbers need about 48×19 px each: more than 12 number columns (4 inputs × 3 taps fill a 600 px
+    dock) or 24 number rows (8 filters × 3 taps), or kernels larger than 5×5, switch to thumbnails.
+    """
+    kh, kw = spec.kernel_size
+    return spec.in_channels * kw > 12 or spec.out_channels * kh > 24 or max(kh, kw) > 5
+
+
+def tap_pixels(spec: LayerSpec) -> int:
+    """Screen pixels per kernel tap: tiles of about 20 px for many channels, 48 px for few."""
+    kh, kw = spec.kernel_size
+    many = spec.in_channels > 6 or spec.out_channels > 8
+    return int(np.clip(math.ceil((20 if many else 48) / max(kh, kw)), 2, 12))
+
+
+class ThumbnailGrid(QWidget):
+    """Filters × input channels as colour patches; click one to edit it, right-click for presets."""
+
+    sliceClicked = Signal(int, int)  # filter, absolute input channel (BIAS: its bias)
+    sliceStepped = Signal(int, int)  # the same, chosen with the arrow keys
+    menuRequested = Signal(int, int, QPoint)  # filter, input channel or BIAS, global position
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kernelThumbnails")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._context = context
+        spec = self._spec = context.state.spec
+        kh, kw = spec.kernel_size
+        tap = tap_pixels(spec)
+        self._tile = QSize(kw * tap + 2, kh * tap + 2)
+        self._tap = tap
+        self._pitch = QSize(self._tile.width() + _GAP, self._tile.height() + _GAP)
+        metrics = self.fontMetrics()
+        self._left = metrics.horizontalAdvance(f"f {spec.out_channels - 1}") + 8
+        self._top = metrics.height() + 4
+        self._bias_x = spec.in_channels * self._pitch.width() - _GAP + _BIAS_GAP
+        width = self._bias_x + (self._tile.height() if spec.bias else -_BIAS_GAP)
+        height = spec.out_channels * self._pitch.height() - _GAP
+        self._rgba = np.zeros((height, width, 4), dtype=np.uint8)
+        self._image = QImage(
+            self._rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888
+        )
+        self._selected = context.state.selected_filter
+        self._current = (self._selected, spec.filter_input_channels(self._selected).start)
+        self.setFixedSize(self._left + width + 4, self._top + height + 4)
+        self.refresh(range(spec.out_channels))
+
+    # ---- the picture ----------------------------------------------------------------------------
+
+    def refresh(self, channels: Iterable[int]) -> None:
+        """Refill the tiles of these filters from the state and repaint."""
+        state, spec, tap = self._context.state, self._spec, self._tap
+        limit = self._context.limit
+        tile_h, tile_w = self._tile.height(), self._tile.width()
+        colormap = diverging_colormap()
+        for o in channels:
+            weights = state.weight[o]
+            position = 0.5 + 0.5 * np.clip(weights / limit, -1.0, 1.0)
+            colors = colormap.map(position.ravel(), mode=pg.ColorMap.BYTE)
+            patches = colors.reshape(*weights.shape, 4).repeat(tap, axis=1).repeat(tap, axis=2)
+            y = o * self._pitch.height()
+            row = self._rgba[y : y + tile_h]
+            seen = spec.filter_input_channels(o)
+            for c in range(spec.in_channels):
+                x = c * self._pitch.width()
+                tile = row[:, x : x + tile_w]
+                if c in seen:
+                    tile[:] = _BORDER
+                    tile[1:-1, 1:-1] = patches[c - seen.start]
+                else:
+                    tile[:] = _ABSENT
+            if state.bias is not None:
+                value = float(np.clip(state.bias[o] / limit, -1.0, 1.0))
+                color = colormap.map(np.array([0.5 + 0.5 * value]), mode=pg.ColorMap.BYTE)[0]
+                tile = row[:, self._bias_x : self._bias_x + tile_h]
+                tile[:] = _BORDER
+                tile[1:-1, 1:-1] = color
+        self.update()
+
+    def set_current(self, out_channel: int, in_channel: int) -> None:
+        """Mark the selected filter's row and the slice the detail editor shows."""
+        self._selected, self._current = out_channel, (out_channel, in_channel)
+        self.update()
+
+    def tile_rect(self, out_channel: int, in_channel: int) -> QRect:
+        """Where a tile is painted, in widget coordinates (for tests and tooltips)."""
+        y = self._top + out_channel * self._pitch.height()
+        if in_channel == BIAS:
+            return QRect(self._left + self._bias_x, y, self._tile.height(), self._tile.height())
+        return QRect(self._left + in_channel * self._pitch.width(), y, *self._tile.toTuple())
+
+    def hit(self, point: QPoint) -> tuple[int, int] | None:
+        """(filter, input channel or BIAS) of the tile under ``point``, if any."""
+        x, y = point.x() - self._left, point.y() - self._top
+        o, dy = divmod(y, self._pitch.height())
+        if y < 0 or x < 0 or o >= self._spec.out_channels or dy >= self._tile.height():
+            return None
+        c, dx = divmod(x, self._pitch.width())
+        if c < self._spec.in_channels and dx < self._tile.width():
+            return o, c
+        if self._spec.bias and 0 <= x - self._bias_x < self._tile.height():
+            return o, BIAS
+        return None
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Tiles, then labels pinned to the visible top and left edges (they stay put on scroll)."""
+        painter = QPainter(self)
+        spec, pitch = self._spec, self._pitch
+        band = QRect(0, self.tile_rect(self._selected, 0).top() - 2, self.width(), pitch.height())
+        painter.fillRect(band.adjusted(0, 0, 0, 1), _BAND)
+        painter.drawImage(self._left, self._top, self._image)
+        painter.setPen(QPen(QColor("black"), 2))
+        painter.drawRect(self.tile_rect(*self._current).adjusted(-1, -1, 1, 1))
+
+        visible = self.visibleRegion().boundingRect()
+        background = self.palette().window()
+        painter.fillRect(
+            QRect(visible.left(), visible.top(), visible.width(), self._top), background
+        )
+        painter.fillRect(
+            QRect(visible.left(), visible.top(), self._left, visible.height()), background
+        )
+        painter.fillRect(QRect(visible.left(), band.top(), self._left, band.height() + 1), _BAND)
+        painter.setPen(self.palette().text().color())
+        metrics = self.fontMetrics()
+        every = 1
+        while every * pitch.width() < metrics.horizontalAdvance("00") + 4:
+            every *= 2
+        columns = [(str(c), self.tile_rect(0, c)) for c in range(0, spec.in_channels, every)]
+        if spec.bias:
+            columns.append(("b", self.tile_rect(0, BIAS)))
+        for text, rect in columns:
+            if rect.left() - visible.left() >= self._left - 4:
+                painter.drawText(
+                    QRect(rect.left() - 8, visible.top(), rect.width() + 16, self._top),
+                    Qt.AlignmentFlag.AlignCenter,
+                    text,
+                )
+        for o in range(spec.out_channels):
+            rect = self.tile_rect(o, 0)
+            if rect.top() - visible.top() >= self._top - 4:
+                painter.drawText(
+                    QRect(visible.left(), rect.top(), self._left - 6, rect.height()),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    f"f {o}",
+                )
+        painter.fillRect(QRect(visible.topLeft(), QSize(self._left, self._top)), background)
+
+    # ---- interaction ----------------------------------------------------------------------------
+
+    def describe(self, out_channel: int, in_channel: int) -> str:
+        """The tooltip of one tile."""
+        state = self._context.state
+        if in_channel == BIAS:
+            assert state.bias is not None
+            value = format_value(float(state.bias[out_channel]))
+            return f"bias of filter {out_channel} = {value}\nClick to edit it."
+        seen = self._spec.filter_input_channels(out_channel)
+        if in_channel not in seen:
+            return f"No weights here: {sees_text(self._spec, out_channel)}"
+        kernel = state.weight[out_channel, in_channel - seen.start]
+        kh, kw = self._spec.kernel_size
+        low, high = format_value(float(kernel.min())), format_value(float(kernel.max()))
+        return (
+            f"{slice_name(out_channel, in_channel)} ({kh}×{kw}): {low} … {high}\n"
+            "Click to edit its numbers; right-click for presets."
+        )
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            hit = self.hit(event.pos())
+            if hit is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.describe(*hit), self)
+            return True
+        return super().event(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        hit = self.hit(event.position().toPoint())
+        if hit is None:
+            super().mousePressEvent(event)
+            return
+        if event.button() == Qt.MouseButton.RightButton:
+            self.menuRequested.emit(*hit, event.globalPosition().toPoint())
+        else:
+            self.sliceClicked.emit(*hit)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrows move between tiles (skipping channels a filter does not see)."""
+        moves = {
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+        }
+        if event.key() not in moves:
+            super().keyPressEvent(event)
+            return
+        d_row, d_column = moves[event.key()]
+        o = int(np.clip(self._current[0] + d_row, 0, self._spec.out_channels - 1))
+        columns = [*self._spec.filter_input_channels(o)] + ([BIAS] if self._spec.bias else [])
+        at = columns.index(self._current[1]) if self._current[1] in columns else 0
+        self.sliceStepped.emit(o, columns[int(np.clip(at + d_column, 0, len(columns) - 1))])
+        event.accept()
