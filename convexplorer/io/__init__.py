@@ -1,0 +1,90 @@
+"""Files in and out: sessions, arrays, weights, PyTorch/NumPy snippets, output PNGs.
+
+Pure python + numpy (no Qt): every reader checks a file before the state is touched, and every
+way a file can be unusable comes out as a ``FileFormatError`` naming the file and the reason.
+Image decoding needs Qt and lives in ``convexplorer.app._image_files``.
+"""
+
+from ._arrays import (
+    ACCEPTED_SHAPES,
+    ARRAY_SUFFIXES,
+    ArrayMember,
+    InputLoad,
+    is_array_file,
+    npz_members,
+    read_array,
+)
+from ._atomic import atomic_write_bytes, atomic_write_text
+from ._checkpoint import torch_available
+from ._errors import TORCH_HINT, FileFormatError, TorchUnavailable
+from ._exports import channel_pixels, save_output_pngs
+from ._png_write import encode_png, write_png
+from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
+from ._session import (
+    FORMAT_VERSION,
+    SESSION_SUFFIX,
+    SessionData,
+    apply_session,
+    check_session,
+    is_session_file,
+    load_session,
+    save_session,
+)
+from ._snippets import float32_literal, numpy_snippet, pytorch_snippet
+from ._weights import (
+    ImportedWeights,
+    WeightEntry,
+    adopted_spec,
+    export_bias,
+    export_weights,
+    import_weights,
+    list_conv_weights,
+    read_bias,
+    read_weights,
+    weights_mismatch,
+)
+
+__all__ = [
+    "ACCEPTED_SHAPES",
+    "ARRAY_SUFFIXES",
+    "DOWNSCALE_LONG_SIDE",
+    "DOWNSCALE_MAX_VALUES",
+    "FORMAT_VERSION",
+    "SESSION_SUFFIX",
+    "TORCH_HINT",
+    "ArrayMember",
+    "FileFormatError",
+    "ImportedWeights",
+    "InputLoad",
+    "SessionData",
+    "TorchUnavailable",
+    "WeightEntry",
+    "adopted_spec",
+    "apply_session",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "channel_pixels",
+    "check_session",
+    "downscale",
+    "encode_png",
+    "export_bias",
+    "export_weights",
+    "float32_literal",
+    "import_weights",
+    "is_array_file",
+    "is_session_file",
+    "list_conv_weights",
+    "load_session",
+    "npz_members",
+    "numpy_snippet",
+    "pytorch_snippet",
+    "read_array",
+    "read_bias",
+    "read_weights",
+    "save_output_pngs",
+    "save_session",
+    "suggest_downscale",
+    "torch_available",
+    "weights_mismatch",
+    "write_png",
+]

@@ -1,0 +1,34 @@
+"""The ways reading a file can fail that a user must be told about, each with a clear message."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TORCH_HINT = "Importing PyTorch checkpoints needs torch: pip install torch"
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be used: missing, unreadable, empty, truncated, corrupt, foreign, newer.
+
+    A ValueError, so code that already shows a refused edit's message shows this one too. ``path``
+    is the file, ``reason`` a sentence for the user; ``str()`` names the file and gives the reason.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name}: {reason}")
+
+
+class TorchUnavailable(RuntimeError):
+    """PyTorch checkpoints were asked for but torch is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(TORCH_HINT)
+
+
+def read_error(path: str | os.PathLike[str], error: OSError) -> FileFormatError:
+    """The FileFormatError for a file the system would not let us read (missing, no permission)."""
+    reason = error.strerror or str(error)
+    return FileFormatError(path, f"cannot be read ({reason.lower()})")

@@ -1,0 +1,353 @@
+"""Sessions: the whole explorer state in one ``.convx`` file that opens on another machine.
+
+A session is a ZIP archive holding ``session.json`` (what a person reads: format, version, layer
+settings, activation, selection, array shapes) and one ``.npy`` member per array (bit-exact
+float32). FORMAT.md documents it. Loading checks everything before anything is touched, and every
+way a file can be wrong comes out as a FileFormatError that names the file and the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import lzma
+import os
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from convexplorer import __version__
+from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
+
+from ._atomic import atomic_write_bytes
+from ._errors import FileFormatError, read_error
+from ._npy import npy_bytes, read_npy_bytes
+
+FORMAT_NAME = "convexplorer-session"
+FORMAT_VERSION = 1
+SESSION_SUFFIX = ".convx"
+MEMBERS = {"image": "image.npy", "weight": "weight.npy", "bias": "bias.npy"}
+_JSON_MEMBER = "session.json"
+_MAX_JSON_BYTES = 1 << 20
+_MAX_ARRAY_BYTES = 1 << 30
+_LAYER_KEYS = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "padding_mode",
+    "dilation",
+    "groups",
+    "bias",
+)
+# What a damaged archive can raise from zipfile, zlib, lzma, json or numpy's header parser.
+_DAMAGE = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+    SyntaxError,
+)
+
+
+@dataclass(frozen=True)
+class SessionData:
+    """Everything a session restores; ``bias`` is None when the layer has no bias."""
+
+    image: np.ndarray
+    spec: LayerSpec
+    weight: np.ndarray
+    bias: np.ndarray | None
+    activation: str
+    selected_filter: int
+    position: tuple[int, int]
+
+    @classmethod
+    def from_state(cls, state: ExplorerState) -> SessionData:
+        return cls(
+            image=np.array(state.image),
+            spec=state.spec,
+            weight=np.array(state.weight),
+            bias=None if state.bias is None else np.array(state.bias),
+            activation=state.activation,
+            selected_filter=state.selected_filter,
+            position=state.position,
+        )
+
+
+class _Invalid(Exception):
+    """A reason the file is refused; becomes a FileFormatError naming the file."""
+
+
+# ---- saving ------------------------------------------------------------------------------------
+
+
+def save_session(path: str | os.PathLike[str], state: ExplorerState | SessionData) -> None:
+    """Write the session atomically: a failed save leaves any previous file untouched."""
+    data = state if isinstance(state, SessionData) else SessionData.from_state(state)
+    arrays = {"image": data.image, "weight": data.weight, "bias": data.bias}
+    arrays = {
+        k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items() if v is not None
+    }
+    document = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "written_by": f"convexplorer {__version__}",
+        "description": data.spec.describe(),
+        "layer": _layer_json(data.spec),
+        "activation": data.activation,
+        "selection": {"filter": data.selected_filter, "position": list(data.position)},
+        "arrays": {key: {"shape": list(a.shape), "dtype": "float32"} for key, a in arrays.items()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_JSON_MEMBER, _readable_json(document))
+        for key, array in arrays.items():
+            archive.writestr(MEMBERS[key], npy_bytes(array))
+    atomic_write_bytes(path, buffer.getbuffer())
+
+
+def _readable_json(document: dict[str, Any]) -> str:
+    """Indented JSON with short lists of numbers kept on one line, e.g. "stride": [1, 1]."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    numbers = re.compile(r"\[\s+([-\d.,\s]*?)\s+\]")
+    return numbers.sub(lambda m: f"[{', '.join(n.strip() for n in m[1].split(','))}]", text) + "\n"
+
+
+def _layer_json(spec: LayerSpec) -> dict[str, Any]:
+    padding = spec.padding if isinstance(spec.padding, str) else list(spec.padding)
+    return {
+        "in_channels": spec.in_channels,
+        "out_channels": spec.out_channels,
+        "kernel_size": list(spec.kernel_size),
+        "stride": list(spec.stride),
+        "padding": padding,
+        "padding_mode": spec.padding_mode,
+        "dilation": list(spec.dilation),
+        "groups": spec.groups,
+        "bias": spec.bias,
+    }
+
+
+# ---- loading ------------------------------------------------------------------------------------
+
+
+def load_session(path: str | os.PathLike[str]) -> SessionData:
+    """Read and fully check a session file; any problem is a FileFormatError (nothing else)."""
+    try:
+        with open(path, "rb") as f:
+            signature = f.read(4)
+            if not signature:
+                raise _Invalid("the file is empty")
+            f.seek(0)
+            return _read_archive(f)
+    except _Invalid as exc:
+        raise FileFormatError(path, str(exc)) from None
+    except zipfile.BadZipFile as exc:
+        if signature.startswith(b"PK"):
+            raise FileFormatError(path, f"is damaged or cut short ({exc})") from None
+        raise FileFormatError(path, "is not a convexplorer session (not a ZIP archive)") from None
+    except _DAMAGE as exc:
+        if isinstance(exc, OSError) and exc.filename is not None:
+            raise read_error(path, exc) from None
+        raise FileFormatError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
+
+
+def _read_archive(f: io.BufferedReader) -> SessionData:
+    with zipfile.ZipFile(f) as archive:
+        names = set(archive.namelist())
+        if _JSON_MEMBER not in names:
+            raise _Invalid(f"is not a convexplorer session (no {_JSON_MEMBER} inside)")
+        document = _read_json(archive)
+        spec = _parse_layer(_field(document, "layer", dict))
+        activation = _field(document, "activation", str)
+        if activation not in ACTIVATIONS:
+            raise _Invalid(
+                f"has an unknown activation {activation!r} (known: {', '.join(ACTIVATIONS)})"
+            )
+        selection = _field(document, "selection", dict)
+        selected = _field(selection, "filter", int, "selection")
+        position = _int_list(_field(selection, "position", list, "selection"), 2, "position")
+        listed = _field(document, "arrays", dict)
+        expected = {"image": None, "weight": spec.weight_shape}
+        if spec.bias:
+            expected["bias"] = (spec.out_channels,)
+        arrays = {key: _read_array(archive, listed, key, shape) for key, shape in expected.items()}
+    data = SessionData(
+        image=arrays["image"],
+        spec=spec,
+        weight=arrays["weight"],
+        bias=arrays.get("bias"),
+        activation=activation,
+        selected_filter=selected,
+        position=(position[0], position[1]),
+    )
+    try:
+        check_session(data)
+    except ValueError as exc:
+        raise _Invalid(f"does not fit together: {exc}") from None
+    return data
+
+
+def _read_json(archive: zipfile.ZipFile) -> dict[str, Any]:
+    info = archive.getinfo(_JSON_MEMBER)
+    if info.file_size > _MAX_JSON_BYTES:
+        raise _Invalid(f"has a {_JSON_MEMBER} of {info.file_size} bytes, too large to be real")
+    try:
+        document = json.loads(archive.read(info).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise _Invalid(f"has an unreadable {_JSON_MEMBER} ({exc})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        raise _Invalid(f"is not a convexplorer session ({_JSON_MEMBER} is for something else)")
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise _Invalid(f"has an invalid format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise _Invalid(
+            f"was written by a newer convexplorer (session format {version}; this version "
+            f"reads format {FORMAT_VERSION}) — update convexplorer to open it"
+        )
+    return document
+
+
+def _field(mapping: dict[str, Any], key: str, kind: type, where: str = "") -> Any:
+    place = f"{where}.{key}" if where else key
+    if key not in mapping:
+        raise _Invalid(f"lacks the {place!r} entry")
+    value = mapping[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _Invalid(f"has a {type(value).__name__} for {place!r}, expected {kind.__name__}")
+    return value
+
+
+def _int_list(value: list[Any], length: int | None, what: str) -> list[int]:
+    if (length is not None and len(value) != length) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+    ):
+        size = f"{length} " if length is not None else ""
+        raise _Invalid(f"has an invalid {what} {value!r} (expected {size}non-negative integers)")
+    return value
+
+
+def _parse_layer(layer: dict[str, Any]) -> LayerSpec:
+    missing = [key for key in _LAYER_KEYS if key not in layer]
+    if missing:
+        raise _Invalid(f"lacks the layer settings {', '.join(missing)}")
+    settings = {key: layer[key] for key in _LAYER_KEYS}
+    for key in ("kernel_size", "stride", "dilation") + (
+        () if isinstance(settings["padding"], str) else ("padding",)
+    ):
+        if not isinstance(settings[key], list):
+            raise _Invalid(f"has an invalid layer setting {key}={settings[key]!r}")
+        settings[key] = tuple(_int_list(settings[key], 2, f"layer setting {key}"))
+    if not isinstance(settings["bias"], bool):
+        raise _Invalid(f"has an invalid layer setting bias={settings['bias']!r}")
+    try:
+        return LayerSpec(**settings)
+    except ValueError as exc:
+        raise _Invalid(f"has invalid layer settings: {exc}") from None
+
+
+def _read_array(
+    archive: zipfile.ZipFile,
+    listed: dict[str, Any],
+    key: str,
+    shape: tuple[int, ...] | None,
+) -> np.ndarray:
+    entry = _field(listed, key, dict, "arrays")
+    claimed = tuple(_int_list(_field(entry, "shape", list, f"arrays.{key}"), None, "shape"))
+    if _field(entry, "dtype", str, f"arrays.{key}") != "float32":
+        raise _Invalid(f"stores the {key} as {entry['dtype']!r}; sessions store float32")
+    name = MEMBERS[key]
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise _Invalid(f"lacks the {name} member") from None
+    if info.file_size > _MAX_ARRAY_BYTES:
+        raise _Invalid(f"has a {name} of {info.file_size} bytes, beyond the 1 GiB limit")
+    try:
+        array = read_npy_bytes(archive.read(info))
+    except ValueError as exc:
+        raise _Invalid(f"has a damaged {name}: it {exc}") from None
+    if array.dtype.kind != "f" or array.dtype.itemsize != 4:
+        raise _Invalid(f"has a {name} of dtype {array.dtype}, expected float32")
+    if array.shape != claimed:
+        raise _Invalid(f"has a {name} of shape {array.shape} where {_JSON_MEMBER} says {claimed}")
+    if shape is not None and array.shape != shape:
+        raise _Invalid(f"has a {key} of shape {array.shape}; its layer needs {shape}")
+    if not np.isfinite(array).all():
+        raise _Invalid(f"has NaN or infinite values in its {key}")
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+# ---- applying --------------------------------------------------------------------------------
+
+
+def check_session(data: SessionData) -> None:
+    """Raise ValueError unless ``data`` can be applied as a whole (nothing partial)."""
+    image = np.asarray(data.image)
+    if image.ndim != 3 or min(image.shape) < 1:
+        raise ValueError(f"the input must be a non-empty (C, H, W) array, got shape {image.shape}")
+    if not np.isfinite(image).all():
+        raise ValueError("the input holds NaN or infinite values")
+    spec = data.spec
+    if image.shape[0] != spec.in_channels:
+        raise ValueError(
+            f"the layer expects {spec.in_channels} input channels, the input has {image.shape[0]}"
+        )
+    oh, ow = spec.output_size(image.shape[1], image.shape[2])
+    if np.shape(data.weight) != spec.weight_shape:
+        raise ValueError(
+            f"the weights have shape {np.shape(data.weight)}, the layer needs {spec.weight_shape}"
+        )
+    if not np.isfinite(data.weight).all():
+        raise ValueError("the weights hold NaN or infinite values")
+    if spec.bias != (data.bias is not None):
+        raise ValueError("the biases do not match the layer's bias setting")
+    if data.bias is not None:
+        if np.shape(data.bias) != (spec.out_channels,):
+            raise ValueError(
+                f"the biases have shape {np.shape(data.bias)}, expected ({spec.out_channels},)"
+            )
+        if not np.isfinite(data.bias).all():
+            raise ValueError("the biases hold NaN or infinite values")
+    if data.activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {data.activation!r}")
+    if not 0 <= data.selected_filter < spec.out_channels:
+        raise ValueError(
+            f"the selected filter {data.selected_filter} does not exist "
+            f"(the layer has {spec.out_channels})"
+        )
+    row, col = data.position
+    if not (0 <= row < oh and 0 <= col < ow):
+        raise ValueError(f"the selected position ({row}, {col}) is outside the {oh}×{ow} output")
+
+
+def apply_session(state: ExplorerState, data: SessionData) -> None:
+    """Put ``data`` into ``state``; checked first, so a refused session changes nothing."""
+    check_session(data)
+    state.load(data.image, data.spec, data.weight, data.bias)
+    state.set_activation(data.activation)
+    state.select(data.selected_filter, data.position)
+
+
+def is_session_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is named like a session (for choosing what a dropped file opens as)."""
+    return Path(path).suffix.lower() == SESSION_SUFFIX

@@ -1,0 +1,121 @@
+"""'Copy as PyTorch' and 'Copy as NumPy': short scripts that rebuild exactly this layer.
+
+Every weight is written as the shortest decimal that converts back to the same float32 (checked
+value by value, falling back to the float64 repr, which is always exact), so
+``torch.tensor(..., dtype=torch.float32)`` and ``np.array(..., dtype=np.float32)`` rebuild the
+weights bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convexplorer.model import ExplorerState, LayerSpec
+
+_INDENT = "    "
+
+
+def float32_literal(value: float | np.floating) -> str:
+    """A Python literal that converts back to exactly this float32 (e.g. '0.1', '-0.0')."""
+    single = np.float32(value)
+    text = str(single)
+    if np.float32(float(text)).tobytes() != single.tobytes():
+        text = repr(float(single))  # exact in float64, so exact back in float32
+    return text
+
+
+def pytorch_snippet(state: ExplorerState) -> str:
+    """A runnable script building this ``nn.Conv2d`` (every setting) with these weights."""
+    spec, c, h, w = state.spec, *state.image.shape
+    bias_line = (
+        f"bias = torch.tensor({_literal(state.bias, spec)}, dtype=torch.float32)\n"
+        if state.bias is not None
+        else ""
+    )
+    copy_bias = f"{_INDENT}conv.bias.copy_(bias)\n" if state.bias is not None else ""
+    layer = (
+        "layer = nn.Sequential(conv, nn.ReLU())  # the explorer applies ReLU to the outputs\n"
+        if state.activation == "relu"
+        else "layer = conv\n"
+    )
+    oh, ow = state.output_size
+    return (
+        f"# {spec.describe()}\n"
+        "import torch\n"
+        "from torch import nn\n"
+        "\n"
+        f"conv = nn.Conv2d(\n{_conv_arguments(spec)})\n"
+        "# PyTorch's layout: (out_channels, in_channels / groups, kernel height, kernel width)\n"
+        f"weight = torch.tensor({_literal(state.weight, spec)}, dtype=torch.float32)\n"
+        f"{bias_line}"
+        "with torch.no_grad():\n"
+        f"{_INDENT}conv.weight.copy_(weight)\n"
+        f"{copy_bias}"
+        f"{layer}"
+        "\n"
+        f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's\n"
+        f"y = layer(x)\n"
+        f"print(y.shape)  # torch.Size([1, {spec.out_channels}, {oh}, {ow}])\n"
+    )
+
+
+def numpy_snippet(state: ExplorerState) -> str:
+    """The weights (and biases) as NumPy literals, in PyTorch's layout."""
+    spec = state.spec
+    bias = (
+        f"bias = np.array({_literal(state.bias, spec)}, dtype=np.float32)\n"
+        if state.bias is not None
+        else "bias = None  # the layer has no bias\n"
+    )
+    return (
+        f"# {spec.describe()}\n"
+        "import numpy as np\n"
+        "\n"
+        "# PyTorch's layout: (out_channels, in_channels / groups, kernel height, kernel width)\n"
+        f"weight = np.array({_literal(state.weight, spec)}, dtype=np.float32)\n"
+        f"{bias}"
+    )
+
+
+def _conv_arguments(spec: LayerSpec) -> str:
+    padding = spec.padding if isinstance(spec.padding, str) else _pair(spec.padding)
+    arguments = {
+        "in_channels": spec.in_channels,
+        "out_channels": spec.out_channels,
+        "kernel_size": _pair(spec.kernel_size),
+        "stride": _pair(spec.stride),
+        "padding": padding,
+        "dilation": _pair(spec.dilation),
+        "groups": spec.groups,
+        "bias": spec.bias,
+        "padding_mode": spec.padding_mode,
+    }
+    return "".join(f"{_INDENT}{name}={_python(value)},\n" for name, value in arguments.items())
+
+
+def _python(value: object) -> str:
+    """A literal in the project's style (double-quoted strings)."""
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _pair(pair: tuple[int, int]) -> int | tuple[int, int]:
+    return pair[0] if pair[0] == pair[1] else pair
+
+
+def _literal(array: np.ndarray, spec: LayerSpec) -> str:
+    """A nested list literal; filters and kernel slices are labelled with comments."""
+    if array.ndim == 1:
+        return "[" + ", ".join(float32_literal(v) for v in array) + "]"
+    lines = ["["]
+    for o, block in enumerate(array):
+        channels = spec.filter_input_channels(o)
+        lines.append(f"{_INDENT}[  # filter {o}")
+        for k, kernel in enumerate(block):
+            lines.append(f"{_INDENT * 2}[  # input channel {channels.start + k}")
+            for row in kernel:
+                values = ", ".join(float32_literal(v) for v in row)
+                lines.append(f"{_INDENT * 3}[{values}],")
+            lines.append(f"{_INDENT * 2}],")
+        lines.append(f"{_INDENT}],")
+    lines.append("]")
+    return "\n".join(lines)

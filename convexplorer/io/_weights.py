@@ -1,0 +1,341 @@
+"""Weights in and out: ``.npy`` / ``.npz`` in PyTorch's layout, shape checks, adopting a shape.
+
+Exported weights have PyTorch's layout ``(C_out, C_in/groups, kH, kW)`` and biases ``(C_out,)``,
+so ``conv.weight.data = torch.from_numpy(np.load("w.npy"))`` just works. Importing reads a NumPy
+file or (through ``_checkpoint``) a PyTorch checkpoint, and either checks the shape against the
+layer or derives the LayerSpec that adopts the file's shape.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from convexplorer.model import ExplorerState, LayerSpec
+
+from ._atomic import atomic_write_bytes
+from ._errors import FileFormatError, read_error
+from ._npy import NPY_MAGIC, npy_bytes, read_header, read_npy
+
+_PICKLE_PROTOCOL_2_PLUS = b"\x80"
+
+
+class WeightEntry(NamedTuple):
+    """A 4-D weight tensor a file holds, with the bias that goes with it (if any)."""
+
+    key: str
+    shape: tuple[int, int, int, int]
+    bias_key: str | None
+
+
+@dataclass(frozen=True)
+class ImportedWeights:
+    """Weights read from a file: float32 (C_out, C_in/groups, kH, kW) and (C_out,) or None."""
+
+    weight: np.ndarray
+    bias: np.ndarray | None
+    key: str = ""
+    bias_key: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- exporting ---------------------------------------------------------------------------------
+
+
+def export_weights(
+    path: str | os.PathLike[str], weight: np.ndarray, bias: np.ndarray | None = None
+) -> None:
+    """``.npz``: members ``weight`` and (if given) ``bias``; ``.npy``: the weights alone.
+
+    Written atomically. For an ``.npy`` export, save the biases with ``export_bias``.
+    """
+    weight = np.ascontiguousarray(weight, dtype=np.float32)
+    if os.fspath(path).lower().endswith(".npz"):
+        arrays = {"weight": weight}
+        if bias is not None:
+            arrays["bias"] = np.ascontiguousarray(bias, dtype=np.float32)
+        buffer = io.BytesIO()
+        np.savez(buffer, allow_pickle=False, **arrays)  # type: ignore[arg-type]
+        atomic_write_bytes(path, buffer.getbuffer())
+    else:
+        atomic_write_bytes(path, npy_bytes(weight))
+
+
+def export_bias(path: str | os.PathLike[str], bias: np.ndarray) -> None:
+    atomic_write_bytes(path, npy_bytes(np.ascontiguousarray(bias, dtype=np.float32)))
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+
+def list_conv_weights(path: str | os.PathLike[str]) -> list[WeightEntry]:
+    """The 4-D weights in a ``.npy``, ``.npz`` or PyTorch checkpoint, each with its bias key.
+
+    A bias goes with weight ``"<name>weight"`` when ``"<name>bias"`` holds C_out numbers (so
+    ``conv1.weight`` pairs with ``conv1.bias``, ``weight`` with ``bias``).
+    """
+    return _entries(_tensor_shapes(path))
+
+
+def read_weights(path: str | os.PathLike[str], key: str | None = None) -> ImportedWeights:
+    """The weight ``key`` (and its bias) from a file; ``key`` may be omitted if there is one.
+
+    A 1-D ``.npy`` is refused here: read biases alone with ``read_bias``.
+    """
+    entries = list_conv_weights(path)
+    if not entries:
+        raise FileFormatError(path, "holds no 4-D convolution weights (C_out, C_in, kH, kW)")
+    if key is None:
+        if len(entries) > 1:
+            names = ", ".join(f"{e.key} {e.shape}" for e in entries[:8])
+            more = f" and {len(entries) - 8} more" if len(entries) > 8 else ""
+            raise FileFormatError(
+                path, f"holds {len(entries)} weight tensors ({names}{more}); choose one"
+            )
+        entry = entries[0]
+    else:
+        matches = [e for e in entries if e.key == key]
+        if not matches:
+            raise FileFormatError(path, f"has no 4-D weight named {key!r}")
+        entry = matches[0]
+    wanted = [entry.key] + ([entry.bias_key] if entry.bias_key else [])
+    arrays = _tensors(path, wanted)
+    notes: list[str] = []
+    weight = _as_float32(path, arrays[entry.key], entry.key or "weights", notes)
+    bias = None
+    if entry.bias_key:
+        bias = _as_float32(path, arrays[entry.bias_key], entry.bias_key, notes)
+    return ImportedWeights(weight, bias, entry.key, entry.bias_key, notes)
+
+
+def read_bias(path: str | os.PathLike[str]) -> np.ndarray:
+    """Biases from a 1-D ``.npy`` file (as written by ``export_bias``), float32."""
+    array = _read_npy_file(path)
+    if array.ndim != 1:
+        raise FileFormatError(path, f"has shape {array.shape}; biases are one number per filter")
+    return _as_float32(path, array, "biases", [])
+
+
+def _as_float32(
+    path: str | os.PathLike[str], array: np.ndarray, what: str, notes: list[str]
+) -> np.ndarray:
+    if array.dtype.kind not in "fiu" or array.dtype.fields is not None:
+        raise FileFormatError(path, f"holds {what} of type {array.dtype}, not numbers")
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = np.ascontiguousarray(array, dtype=np.float32)
+    if not np.isfinite(values).all():
+        raise FileFormatError(path, f"has NaN or infinite values in {what}")
+    if array.dtype.itemsize > 4 and not np.array_equal(values, array):
+        notes.append(f"{what} rounded from {array.dtype} to float32")
+    return values
+
+
+def _entries(shapes: dict[str, tuple[int, ...]]) -> list[WeightEntry]:
+    entries = []
+    for key, shape in shapes.items():
+        if len(shape) != 4 or min(shape) < 1:
+            continue
+        bias_key = key[: -len("weight")] + "bias" if key.endswith("weight") else None
+        if bias_key is not None and shapes.get(bias_key) != (shape[0],):
+            bias_key = None
+        entries.append(WeightEntry(key, (shape[0], shape[1], shape[2], shape[3]), bias_key))
+    return entries
+
+
+def _kind(path: str | os.PathLike[str]) -> str:
+    """'npy', 'npz' or 'torch', by content rather than by name; anything else is refused."""
+    try:
+        with open(path, "rb") as f:
+            start = f.read(len(NPY_MAGIC))
+        if not start:
+            raise FileFormatError(path, "the file is empty")
+        if start == NPY_MAGIC:
+            return "npy"
+        if start.startswith(b"PK"):
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+            if names and all(n.endswith(".npy") for n in names):
+                return "npz"
+            if any(n.endswith("data.pkl") for n in names):
+                return "torch"  # torch.save's zip format
+        elif start.startswith(_PICKLE_PROTOCOL_2_PLUS):
+            return "torch"  # torch.save's legacy format
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    except zipfile.BadZipFile as exc:
+        raise FileFormatError(path, f"is a damaged ZIP archive ({exc})") from None
+    raise FileFormatError(
+        path, "is not a NumPy array (.npy), NumPy archive (.npz) or PyTorch checkpoint (.pt)"
+    )
+
+
+def _tensor_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
+    kind = _kind(path)
+    if kind == "npy":
+        return {"": _npy_shape(path)}
+    if kind == "npz":
+        return _npz_shapes(path)
+    from ._checkpoint import checkpoint_shapes
+
+    return checkpoint_shapes(path)
+
+
+def _tensors(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.ndarray]:
+    kind = _kind(path)
+    if kind == "npy":
+        return {"": _read_npy_file(path)}
+    if kind == "npz":
+        return _npz_arrays(path, keys)
+    from ._checkpoint import checkpoint_arrays
+
+    return checkpoint_arrays(path, keys)
+
+
+def _npy_shape(path: str | os.PathLike[str]) -> tuple[int, ...]:
+    try:
+        with open(path, "rb") as f:
+            return read_header(f).shape
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    except ValueError as exc:
+        raise FileFormatError(path, str(exc)) from None
+
+
+def _read_npy_file(path: str | os.PathLike[str]) -> np.ndarray:
+    try:
+        with open(path, "rb") as f:
+            return read_npy(f, os.fstat(f.fileno()).st_size)
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    except ValueError as exc:
+        raise FileFormatError(path, str(exc)) from None
+
+
+def _npz_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            shapes = {}
+            for info in archive.infolist():
+                with archive.open(info) as stream:
+                    shapes[info.filename[:-4]] = read_header(stream).shape  # type: ignore[arg-type]
+            return shapes
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    except (ValueError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise FileFormatError(path, f"has a damaged array ({exc})") from None
+
+
+def _npz_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.ndarray]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            arrays = {}
+            for key in keys:
+                info = archive.getinfo(key + ".npy")
+                with archive.open(info) as stream:
+                    arrays[key] = read_npy(stream, info.file_size)  # type: ignore[arg-type]
+            return arrays
+    except OSError as exc:
+        raise read_error(path, exc) from None
+    except (
+        ValueError,
+        KeyError,
+        zipfile.BadZipFile,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
+        raise FileFormatError(path, f"has a damaged array ({exc})") from None
+
+
+# ---- fitting the layer -------------------------------------------------------------------------
+
+
+def weights_mismatch(spec: LayerSpec, weight_shape: tuple[int, ...]) -> str | None:
+    """Why weights of ``weight_shape`` do not fit ``spec``, in words; None when they fit."""
+    shape = tuple(weight_shape)
+    if shape == spec.weight_shape:
+        return None
+    if len(shape) != 4:
+        return f"the file's weights have shape {shape}; a Conv2d weight is 4-D"
+    return (
+        f"the file's weights are {_describe(shape)} but this layer's are "
+        f"{_describe(spec.weight_shape)}"
+    )
+
+
+def _describe(shape: tuple[int, ...]) -> str:
+    o, c, kh, kw = shape
+    return (
+        f"{shape}: {o} filter{'s' if o != 1 else ''} × {c} channel{'s' if c != 1 else ''} "
+        f"× {kh}×{kw}"
+    )
+
+
+def adopted_spec(
+    spec: LayerSpec, weight_shape: tuple[int, ...], has_bias: bool | None = None
+) -> LayerSpec:
+    """``spec`` changed to take weights of ``weight_shape`` on the same input channels.
+
+    Adopts out_channels, kernel_size and the groups that make C_in/groups match; stride,
+    padding, dilation and padding mode stay. ``has_bias`` None keeps the bias setting. A shape no
+    layer on this input can take raises ValueError saying why.
+    """
+    if len(weight_shape) != 4:
+        raise ValueError(f"weights of shape {tuple(weight_shape)} are not 4-D Conv2d weights")
+    out_channels, per_group, kh, kw = (int(n) for n in weight_shape)
+    if spec.in_channels % per_group:
+        raise ValueError(
+            f"each filter in the file sees {per_group} input channels, which does not divide "
+            f"the input's {spec.in_channels} channels"
+        )
+    groups = spec.in_channels // per_group
+    if out_channels % groups:
+        raise ValueError(
+            f"{out_channels} filters seeing {per_group} of {spec.in_channels} channels would need "
+            f"groups={groups}, which does not divide {out_channels}"
+        )
+    return spec.replace(
+        out_channels=out_channels,
+        kernel_size=(kh, kw),
+        groups=groups,
+        bias=spec.bias if has_bias is None else has_bias,
+    )
+
+
+def import_weights(
+    state: ExplorerState, imported: ImportedWeights, *, adopt_shape: bool = False
+) -> list[str]:
+    """Put imported weights into ``state``; returns notes for the user.
+
+    With a matching shape only weights (and the bias, if both have one) change. Otherwise
+    ``adopt_shape`` reshapes the layer to the file's weights, or a ValueError says why they do not
+    fit. Everything is checked first: a refusal changes nothing.
+    """
+    notes = list(imported.notes)
+    spec = state.spec
+    mismatch = weights_mismatch(spec, imported.weight.shape)
+    if mismatch and not adopt_shape:
+        raise ValueError(mismatch)
+    if mismatch:
+        has_bias = imported.bias is not None if imported.key else None
+        spec = adopted_spec(spec, imported.weight.shape, has_bias)
+    bias = imported.bias
+    if spec.bias and bias is None:
+        old = state.bias
+        keep = old is not None and old.shape == (spec.out_channels,)
+        bias = np.array(old) if keep else np.zeros(spec.out_channels, np.float32)
+        notes.append("the file has no biases: " + ("kept the layer's" if keep else "set to 0"))
+    elif not spec.bias and bias is not None:
+        notes.append("this layer has no bias: the file's biases were not used")
+        bias = None
+    if spec == state.spec:
+        state.set_weights(imported.weight, bias)
+    else:
+        state.load(state.image, spec, imported.weight, bias)
+        notes.append(f"the layer now has the file's shape: {spec.describe()}")
+    return notes

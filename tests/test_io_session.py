@@ -1,0 +1,335 @@
+"""Sessions: exact round trips, every kind of bad file refused with the state unchanged, fuzzing."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convexplorer.io import (
+    FORMAT_VERSION,
+    FileFormatError,
+    SessionData,
+    apply_session,
+    check_session,
+    load_session,
+    save_session,
+)
+from convexplorer.model import ExplorerState, LayerSpec
+from tests.io_support import fingerprint, make_state
+
+FUZZ = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def rich_state() -> ExplorerState:
+    state = make_state(
+        4,
+        6,
+        (10, 12),
+        kernel_size=(3, 2),
+        padding="same",
+        padding_mode="reflect",
+        groups=2,
+        dilation=(2, 1),
+    )
+    state.set_activation("relu")
+    state.select(5, (7, 3))
+    return state
+
+
+def other_state() -> ExplorerState:
+    return make_state(1, 1, (5, 5), seed=9)
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[Path, ExplorerState]:
+    state = rich_state()
+    path = tmp_path / "lesson.convx"
+    save_session(path, state)
+    return path, state
+
+
+@pytest.mark.parametrize(
+    "spec_kw",
+    [
+        {},
+        {"bias": False, "stride": (2, 3), "padding": (1, 0), "padding_mode": "circular"},
+        {"padding": "valid", "kernel_size": 1, "padding_mode": "replicate"},
+    ],
+)
+def test_round_trip_is_bit_exact(tmp_path, spec_kw):
+    state = make_state(**spec_kw)
+    state.select(state.spec.out_channels - 1, (state.output_size[0] - 1, 1))
+    save_session(tmp_path / "s.convx", state)
+    target = other_state()
+    apply_session(target, load_session(tmp_path / "s.convx"))
+    assert fingerprint(target) == fingerprint(state)
+    assert np.signbit(target.weight.reshape(-1)[0])  # -0.0 stayed negative zero
+
+
+def test_rich_session_round_trips_and_is_readable_by_a_person(saved):
+    path, state = saved
+    target = other_state()
+    apply_session(target, load_session(path))
+    assert fingerprint(target) == fingerprint(state)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == ["session.json", "image.npy", "weight.npy", "bias.npy"]
+        document = json.loads(archive.read("session.json"))
+        weight = np.load(io.BytesIO(archive.read("weight.npy")), allow_pickle=False)
+    assert document["format"] == "convexplorer-session"
+    assert document["version"] == FORMAT_VERSION
+    assert document["layer"]["padding"] == "same"
+    assert document["layer"]["dilation"] == [2, 1]
+    assert document["selection"] == {"filter": 5, "position": [7, 3]}
+    assert document["arrays"]["weight"]["shape"] == [6, 2, 3, 2]
+    assert weight.tobytes() == state.weight.tobytes()
+
+
+def test_session_data_saves_too_and_overwrites(saved):
+    path, _ = saved
+    data = SessionData.from_state(other_state())
+    save_session(path, data)
+    assert fingerprint(apply_to_new(load_session(path))) == fingerprint(other_state())
+
+
+def apply_to_new(data: SessionData) -> ExplorerState:
+    state = rich_state()
+    apply_session(state, data)
+    return state
+
+
+# ---- bad files -----------------------------------------------------------------------------------
+
+
+def rewrite(source: Path, target: Path, edit_json=None, arrays=None, drop=()) -> Path:
+    """A copy of a session with its JSON edited and/or members replaced or dropped."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if edit_json:
+        document = json.loads(members["session.json"])
+        edit_json(document)
+        members["session.json"] = json.dumps(document).encode()
+    for name, array in (arrays or {}).items():
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=True)
+        members[name] = buffer.getvalue()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            if name not in drop:
+                archive.writestr(name, data)
+    return target
+
+
+def refused(path: Path, *words: str) -> FileFormatError:
+    """Loading ``path`` is refused, names the file, gives the reason, and changes no state."""
+    state = rich_state()
+    before = fingerprint(state)
+    with pytest.raises(FileFormatError) as caught:
+        apply_session(state, load_session(path))
+    assert fingerprint(state) == before
+    message = str(caught.value)
+    assert message.startswith(f"{path.name}: ")
+    for word in words:
+        assert word in message
+    return caught.value
+
+
+def set_in(*keys_and_value):
+    *keys, value = keys_and_value
+
+    def edit(document):
+        for key in keys[:-1]:
+            document = document[key]
+        document[keys[-1]] = value
+
+    return edit
+
+
+def test_missing_empty_directory_and_foreign_files_are_refused(tmp_path):
+    refused(tmp_path / "nowhere.convx", "cannot be read")
+    (tmp_path / "empty.convx").write_bytes(b"")
+    refused(tmp_path / "empty.convx", "empty")
+    (tmp_path / "dir.convx").mkdir()
+    refused(tmp_path / "dir.convx", "cannot be read")
+    (tmp_path / "notes.convx").write_text("just some text\n")
+    refused(tmp_path / "notes.convx", "not a convexplorer session")
+    with zipfile.ZipFile(tmp_path / "other.convx", "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    refused(tmp_path / "other.convx", "no session.json")
+
+
+def test_truncated_files_are_refused(saved, tmp_path):
+    path, _ = saved
+    data = path.read_bytes()
+    for cut in (4, 100, len(data) // 2, len(data) - 30):
+        (tmp_path / "cut.convx").write_bytes(data[:cut])
+        refused(tmp_path / "cut.convx", "damaged")
+
+
+def test_foreign_and_newer_json_are_refused(saved, tmp_path):
+    path, _ = saved
+    refused(rewrite(path, tmp_path / "a.convx", set_in("format", "photoshop")), "something else")
+    newer = rewrite(path, tmp_path / "b.convx", set_in("version", FORMAT_VERSION + 1))
+    refused(newer, "newer convexplorer", f"format {FORMAT_VERSION + 1}")
+    refused(rewrite(path, tmp_path / "c.convx", set_in("version", "1")), "invalid format version")
+    with zipfile.ZipFile(tmp_path / "d.convx", "w") as archive:
+        archive.writestr("session.json", "{not json")
+    refused(tmp_path / "d.convx", "unreadable session.json")
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (set_in("layer", "groups", 3), ["invalid layer settings", "groups=3"]),
+        (set_in("layer", "kernel_size", [3]), ["kernel_size"]),
+        (set_in("layer", "bias", "yes"), ["bias"]),
+        (set_in("layer", "padding", "full"), ["padding"]),
+        (set_in("activation", "tanh"), ["unknown activation 'tanh'"]),
+        (set_in("selection", "filter", 6), ["selected filter 6 does not exist"]),
+        (set_in("selection", "position", [10, 0]), ["outside the 10×12 output"]),
+        (set_in("selection", "position", [True, 0]), ["position"]),
+        (set_in("arrays", "weight", "shape", [6, 2, 3, 3]), ["says (6, 2, 3, 3)"]),
+        (set_in("arrays", "image", "dtype", "float64"), ["float32"]),
+        (lambda d: d.pop("layer"), ["lacks the 'layer' entry"]),
+    ],
+)
+def test_malformed_json_is_refused(saved, tmp_path, edit, words):
+    path, _ = saved
+    refused(rewrite(path, tmp_path / "bad.convx", edit), *words)
+
+
+def test_wrong_arrays_are_refused(saved, tmp_path):
+    path, state = saved
+    weight = np.array(state.weight)
+    nan_weight = weight.copy()
+    nan_weight[1, 0, 0, 0] = np.nan
+    clean = np.array(state.image)
+    image = clean.copy()
+    image[0, 0, 0] = np.inf
+
+    def matching(name, array):  # the array replaced and session.json updated to agree with it
+        key = name.removesuffix(".npy")
+        return rewrite(
+            path,
+            tmp_path / f"{key}.convx",
+            set_in("arrays", key, "shape", list(array.shape)),
+            {name: array},
+        )
+
+    refused(matching("weight.npy", weight[:, :, :2]), "needs (6, 2, 3, 2)")
+    refused(matching("weight.npy", nan_weight), "NaN or infinite values in its weight")
+    refused(matching("image.npy", image), "NaN or infinite values in its image")
+    refused(matching("image.npy", clean[:3]), "does not fit together", "4 input channels")
+    refused(matching("image.npy", clean[:, :2, :2]), "does not fit together")
+    refused(matching("weight.npy", weight.astype(np.float64)), "dtype float64")
+    refused(matching("bias.npy", np.array([object()] * 6)), "Python objects")
+    refused(rewrite(path, tmp_path / "nobias.convx", drop=["bias.npy"]), "lacks the bias.npy")
+    bad_npy = tmp_path / "junk.convx"
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(bad_npy, "w") as out:
+        for name in archive.namelist():
+            data = archive.read(name)
+            out.writestr(name, data[:-8] if name == "weight.npy" else data)
+    refused(bad_npy, "damaged weight.npy", "cut short")
+
+
+def test_apply_refuses_inconsistent_data_and_changes_nothing():
+    state = rich_state()
+    before = fingerprint(state)
+    good = SessionData.from_state(other_state())
+    bad = [
+        SessionData(**{**good.__dict__, "position": (5, 0)}),
+        SessionData(**{**good.__dict__, "selected_filter": 1}),
+        SessionData(**{**good.__dict__, "bias": None}),
+        SessionData(**{**good.__dict__, "activation": "gelu"}),
+        SessionData(**{**good.__dict__, "spec": LayerSpec(2, 1)}),
+        SessionData(**{**good.__dict__, "weight": np.full((1, 1, 3, 3), np.nan, np.float32)}),
+    ]
+    for data in bad:
+        with pytest.raises(ValueError):
+            check_session(data)
+        with pytest.raises(ValueError):
+            apply_session(state, data)
+        assert fingerprint(state) == before
+
+
+# ---- fuzzing: whatever the bytes, only FileFormatError (or a valid session) comes out -----------
+
+
+@pytest.fixture(scope="module")
+def valid_bytes(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("fuzz") / "valid.convx"
+    save_session(path, make_state(2, 2, (5, 6), bias=True))
+    return path.read_bytes()
+
+
+def load_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "fuzz.convx"
+    path.write_bytes(data)
+    try:
+        check_session(load_session(path))
+    except FileFormatError as exc:
+        assert str(exc).startswith("fuzz.convx: ")
+
+
+@FUZZ
+@given(st.binary(max_size=600))
+def test_fuzz_random_bytes(tmp_path, data):
+    load_bytes(tmp_path, data)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_truncations_and_byte_flips(tmp_path, valid_bytes, data):
+    blob = bytearray(valid_bytes)
+    if data.draw(st.booleans(), label="truncate"):
+        blob = blob[: data.draw(st.integers(0, len(blob) - 1), label="cut")]
+    else:
+        for _ in range(data.draw(st.integers(1, 8), label="flips")):
+            at = data.draw(st.integers(0, len(blob) - 1), label="at")
+            blob[at] = data.draw(st.integers(0, 255), label="byte")
+    load_bytes(tmp_path, bytes(blob))
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_mutated_json(tmp_path, valid_bytes, data):
+    with zipfile.ZipFile(io.BytesIO(valid_bytes)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members["session.json"])
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        node, keys = document, []
+        while isinstance(node, dict | list) and node and data.draw(st.booleans(), label="deeper"):
+            key = data.draw(
+                st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
+            )
+            keys.append(key)
+            parent, node = node, node[key]
+        if keys:
+            parent[keys[-1]] = data.draw(JSON_VALUES, label="value")
+    members["session.json"] = json.dumps(document).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    load_bytes(tmp_path, buffer.getvalue())

@@ -1,0 +1,98 @@
+"""'Copy as PyTorch' and 'Copy as NumPy': the snippets run and rebuild the layer exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convexplorer.io import float32_literal, numpy_snippet, pytorch_snippet
+from tests.io_support import AWKWARD, make_state
+
+SPECS = [
+    {},
+    {"padding": 1, "stride": (2, 1), "padding_mode": "reflect"},
+    {"padding": "same", "kernel_size": (2, 4), "dilation": (2, 1), "padding_mode": "circular"},
+    {"padding": (2, 0), "padding_mode": "replicate", "groups": 2, "c_in": 4, "c_out": 6},
+    {"padding": "valid", "bias": False, "kernel_size": 1},
+    {"padding": "same", "kernel_size": 4, "padding_mode": "zeros"},
+]
+
+
+def state_for(spec_kw, activation="none", extremes=True):
+    spec_kw = dict(spec_kw)
+    c_in, c_out = spec_kw.pop("c_in", 2), spec_kw.pop("c_out", 3)
+    state = make_state(c_in, c_out, (9, 10), extremes=extremes, **spec_kw)
+    state.set_activation(activation)
+    return state
+
+
+def run(snippet: str) -> dict:
+    namespace: dict = {}
+    exec(compile(snippet, "<snippet>", "exec"), namespace)
+    return namespace
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(width=32, allow_nan=False, allow_infinity=False))
+def test_float32_literals_convert_back_exactly(value):
+    single = np.float32(value)
+    assert np.float32(float(float32_literal(single))).tobytes() == single.tobytes()
+
+
+def test_awkward_values_keep_their_bits():
+    for value in AWKWARD:
+        assert np.float32(float(float32_literal(value))).tobytes() == value.tobytes()
+    assert float32_literal(np.float32(0.1)) == "0.1"
+    assert float32_literal(np.float32(-0.0)) == "-0.0"
+
+
+@pytest.mark.parametrize("spec_kw", SPECS)
+def test_numpy_snippet_rebuilds_the_weights_bit_for_bit(spec_kw):
+    state = state_for(spec_kw)
+    namespace = run(numpy_snippet(state))
+    assert namespace["weight"].dtype == np.float32
+    assert namespace["weight"].tobytes() == state.weight.tobytes()
+    if state.bias is None:
+        assert namespace["bias"] is None
+    else:
+        assert namespace["bias"].tobytes() == state.bias.tobytes()
+
+
+# PyTorch's own performance hint for 'same' padding with an even kernel, not a problem.
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("spec_kw", SPECS)
+def test_pytorch_snippet_builds_the_same_layer(spec_kw, activation, capsys):
+    torch = pytest.importorskip("torch")
+    state = state_for(spec_kw, activation, extremes=False)
+    namespace = run(pytorch_snippet(state))
+    conv = namespace["conv"]
+    assert conv.weight.detach().numpy().tobytes() == state.weight.tobytes()
+    if state.bias is None:
+        assert conv.bias is None
+    else:
+        assert conv.bias.detach().numpy().tobytes() == state.bias.tobytes()
+    x = torch.from_numpy(np.array(state.image))[None]
+    with torch.no_grad():
+        raw = conv(x)[0].numpy()
+        shown = namespace["layer"](x)[0].numpy()
+    expected_raw = np.stack([state.raw_output(o) for o in range(state.spec.out_channels)])
+    np.testing.assert_allclose(raw, expected_raw, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(shown, state.outputs(), rtol=1e-5, atol=1e-4)
+    oh, ow = state.output_size
+    assert (
+        capsys.readouterr().out.strip() == f"torch.Size([1, {state.spec.out_channels}, {oh}, {ow}])"
+    )
+
+
+def test_the_snippets_read_well():
+    state = state_for(SPECS[3], "relu")
+    text = pytorch_snippet(state)
+    assert text.startswith(f"# {state.spec.describe()}\nimport torch\n")
+    assert 'padding_mode="replicate",' in text and "padding=(2, 0)," in text
+    assert "groups=2," in text and "kernel_size=3," in text
+    assert "[  # filter 5" in text and "[  # input channel 3" in text  # absolute channel numbers
+    assert "nn.Sequential(conv, nn.ReLU())" in text
+    assert "import numpy as np" in numpy_snippet(state)
