@@ -137,7 +137,7 @@ def test_non_numbers_are_refused_with_a_hint(small, qtbot, keys):
     with qtbot.waitSignal(editor.statusMessage) as status:
         press(qtbot, keys)
     assert "is not a number" in status.args[0]
-    assert hint(editor).isVisible() and "not a number" in hint(editor).text()
+    assert "not a number" in hint(editor).text() and "#b00020" in hint(editor).styleSheet()
     cell_editor = view.findChild(QLineEdit)
     assert cell_editor is not None and "#c62828" in cell_editor.styleSheet()
     enter(qtbot)
@@ -169,7 +169,7 @@ def test_wheel_nudges_a_focused_cell_and_undoes_in_one_step(small, qtbot):
     assert view.model().index(0, 2).data() == "0.3"
     wheel(view, 0, 2, -1, Qt.KeyboardModifier.ControlModifier)
     assert state.weight[0, 1, 0, 2] == pytest.approx(0.29)
-    assert history.count() == 1
+    assert history.count() == 1 and history.undoText() == "Nudge weight[0, 1, 0, 2]"
     history.undo()
     assert state.weight[0, 1, 0, 2] == 0 and view.model().index(0, 2).data() == "0"
 
@@ -218,7 +218,7 @@ def test_a_refused_preset_shows_the_models_reason(qtbot):
     with qtbot.waitSignal(editor.statusMessage) as status:
         assert not editor.apply_preset("grayscale", "slice", 0, 3)
     assert "grayscale needs the R, G, B input channels" in status.args[0]
-    assert hint(editor).isVisible() and "refused" in hint(editor).text()
+    assert "refused" in hint(editor).text() and "#b00020" in hint(editor).styleSheet()
     assert not state.weight.any() and history.count() == 0
 
 
@@ -343,3 +343,28 @@ def test_layer_change_rebuilds_the_grid(small):
     assert editor.findChild(QTableView, "kernelSlice_2_0") is not None
     state.set_spec(state.spec.replace(out_channels=16))
     assert editor.uses_thumbnails and editor.findChild(QTableView, "kernelSlice_0_0") is None
+
+
+def test_a_layer_without_bias_has_no_bias_cells(qtbot):
+    editor, _, _ = build(qtbot, LayerSpec(3, 2, bias=False))
+    assert editor.findChild(QTableView, "kernelBias_0") is None
+    assert "27 w" in {label.text() for label in editor.findChildren(QLabel)}
+
+
+def test_thumbnails_follow_the_arrow_keys_and_offer_copy_paste(qtbot):
+    editor, state, history = build(qtbot, LayerSpec(8, 8, groups=2), "kaiming")
+    assert editor.uses_thumbnails  # 8 inputs × 3 taps do not fit as numbers
+    thumbnails = editor.thumbnails
+    thumbnails.setFocus()
+    qtbot.keyClick(thumbnails, Qt.Key.Key_Right)
+    assert editor.detail.shown == (0, 1) and thumbnails.hasFocus()
+    for _ in range(4):
+        qtbot.keyClick(thumbnails, Qt.Key.Key_Down)
+    # Filter 4 is in the second group: it sees inputs 4–7, so the column snaps to its first.
+    assert state.selected_filter == 4 and editor.detail.shown == (4, 4)
+    assert "No weights here: filter 4 sees input channels 4–7" in thumbnails.describe(4, 0)
+    menu = editor.preset_menu(0, 1)
+    next(a for a in menu.actions() if a.text() == "Copy slice").trigger()
+    next(a for a in editor.preset_menu(4, 6).actions() if a.text() == "Paste slice").trigger()
+    np.testing.assert_array_equal(state.weight[4, 2], state.weight[0, 1])
+    assert history.undoText() == "Paste into filter 4 · in 6"

@@ -125,14 +125,20 @@ class NumberDelegate(QStyledItemDelegate):
         model.setData(index, value, Qt.ItemDataRole.EditRole)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        plain = QStyleOptionViewItem(option)
-        current = bool(plain.state & QStyle.StateFlag.State_HasFocus)
-        plain.state &= ~(QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus)
-        super().paint(painter, plain, index)
-        if current:
-            painter.save()
+        """Colour, number (with a 1 px margin, not the style's 3 px), and a focus outline."""
+        rect = option.rect
+        painter.save()
+        painter.fillRect(rect, index.data(Qt.ItemDataRole.BackgroundRole))
+        painter.setPen(index.data(Qt.ItemDataRole.ForegroundRole).color())
+        painter.setFont(option.font)
+        metrics = option.fontMetrics
+        text = metrics.elidedText(
+            index.data(Qt.ItemDataRole.DisplayRole), Qt.TextElideMode.ElideRight, rect.width() - 2
+        )
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(QColor("black"), 2))
-            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+            painter.drawRect(rect.adjusted(1, 1, -1, -1))
             painter.setPen(QPen(QColor("white"), 1))
-            painter.drawRect(option.rect.adjusted(2, 2, -3, -3))
-            painter.restore()
+            painter.drawRect(rect.adjusted(2, 2, -3, -3))
+        painter.restore()

@@ -48,9 +48,9 @@ class DetailEditor(QWidget):
         """(filter, input channel) being edited."""
         return self._shown
 
-    def slice_view(self) -> SliceView:
-        """The numeric view of the shown slice."""
-        return self._views[0]
+    def view_for(self, in_channel: int) -> SliceView:
+        """The bias view for ``BIAS`` (when the layer has one), else the slice's numbers."""
+        return self._views[-1] if in_channel == BIAS else self._views[0]
 
     def show_slice(self, out_channel: int, in_channel: int) -> None:
         """Edit weight[out_channel, ·] for absolute ``in_channel`` (and the filter's bias)."""

@@ -78,7 +78,7 @@ class KernelEditor(QWidget):
         toolbar.setSpacing(4)
         toolbar.addWidget(QLabel("Preset", self))
         toolbar.addWidget(self._preset)
-        toolbar.addWidget(QLabel("→", self))
+        toolbar.addWidget(QLabel("apply to", self))
         for scope in SCOPES:
             button = QToolButton(self)
             button.setText(scope)
@@ -88,21 +88,27 @@ class KernelEditor(QWidget):
             self._apply_buttons[scope] = button
         toolbar.addStretch(1)
         self._legend = ScaleLegend(self)
-        toolbar.addWidget(self._legend)
         self._hint = QLabel(self)
         self._hint.setObjectName("kernelHint")
         self._hint.setWordWrap(True)
-        self._hint.setStyleSheet("color: #b00020;")
-        self._hint.hide()
+        self._hint.setToolTip(
+            "Typing starts an edit; Enter commits and moves to the next tap; Tab moves on to the "
+            "next slice. Click a slice, then turn the wheel over a number to nudge it by ±0.1 "
+            "(Ctrl: ±0.01). Ctrl+C / Ctrl+V copy and paste a whole slice as tab-separated rows."
+        )
+        hint_row = QHBoxLayout()
+        hint_row.setContentsMargins(0, 0, 0, 0)
+        hint_row.addWidget(self._hint, 1)
+        hint_row.addWidget(self._legend, 0, Qt.AlignmentFlag.AlignTop)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._layout.setSpacing(3)
         self._layout.addLayout(toolbar)
-        self._layout.addWidget(self._hint)
+        self._layout.addLayout(hint_row)
 
         model.weightsChanged.connect(self._weights_changed)
         model.layerChanged.connect(self._rebuild)
-        model.selectionChanged.connect(lambda *_: self._show_current())
+        model.selectionChanged.connect(self._selection_changed)
         self._rebuild()
 
     def sizeHint(self) -> QSize:
@@ -225,18 +231,22 @@ class KernelEditor(QWidget):
             self._grid.menuRequested.connect(self._show_menu)
             self._body = _scroll(self._grid, resizable=False)
         self._layout.addWidget(self._body, 1)
+        self._show_guidance()
         self._show_current()
 
     # ---- model -> view --------------------------------------------------------------------------
 
     def _weights_changed(self, channels: list[int]) -> None:
-        self._hint.hide()
+        self._show_guidance()
         if self._context.update_limit():
             self._legend.set_limit(self._context.limit)
             channels = list(range(self._model.state.spec.out_channels))
         for part in (self._grid, self._thumbnails, self._detail):
             if part is not None:
                 part.refresh(channels)
+
+    def _selection_changed(self, out_channel: int, row: int, column: int) -> None:
+        self._show_current()
 
     def _show_current(self) -> None:
         o, c = self.current_slice()
@@ -254,9 +264,21 @@ class KernelEditor(QWidget):
             button.setToolTip(tips[scope])
 
     def _report(self, message: str) -> None:
+        """A refusal: in red where the guidance line is, and on the status bar."""
         self._hint.setText(message)
-        self._hint.show()
+        self._hint.setStyleSheet("color: #b00020;")
         self.statusMessage.emit(message)
+
+    def _show_guidance(self) -> None:
+        """The hint line's resting text: how to edit (it never collapses, so nothing jumps)."""
+        if self._thumbnails is not None:
+            text = "Click a patch to edit its numbers · right-click for presets"
+        else:
+            text = (
+                "Type a number + Enter · click, then wheel ±0.1 (Ctrl ±0.01) · right-click: presets"
+            )
+        self._hint.setText(text)
+        self._hint.setStyleSheet("color: #666;")
 
     # ---- view -> model --------------------------------------------------------------------------
 
@@ -275,7 +297,7 @@ class KernelEditor(QWidget):
             self.statusMessage.emit(sees_text(spec, out_channel))
         self._slice_focused(out_channel, in_channel)
         if focus and self._detail is not None:
-            self._detail.slice_view().setFocus(Qt.FocusReason.MouseFocusReason)
+            self._detail.view_for(in_channel).setFocus(Qt.FocusReason.MouseFocusReason)
 
     def _apply_from_toolbar(self, scope: str) -> None:
         o, c = self.current_slice()

@@ -1,4 +1,4 @@
-"""The kernel grid as numbers: one row per filter (name, bias, size), one column per input channel.
+"""The kernel grid as numbers: one row per filter (under a line with its bias), a column per input.
 
 Cells of input channels a filter does not see (groups > 1) are hatched placeholders, so standard,
 grouped and depthwise layers have visibly different shapes. Used when the whole layer fits.
@@ -15,19 +15,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from ._context import EditorContext, channel_name, parameter_text, sees_text
 from ._slice_model import BiasModel, SliceModel
-from ._slice_view import SliceView, cell_font, cell_size
+from ._slice_view import SliceView, cell_size
 
 _ROW_BAND = QColor(255, 193, 7, 70)  # amber: reads on any palette and is not on the colour map
 
 
 class RowHeader(QWidget):
-    """'filter 0', its editable bias and its parameter count; clicking it selects the filter."""
+    """One line over a filter's slices: 'filter 0', its editable bias, its parameter count.
+
+    A line above the row, not a column beside it, keeps the grid narrow enough for a side dock.
+    Clicking it selects the filter.
+    """
 
     clicked = Signal()
 
@@ -50,20 +53,15 @@ class RowHeader(QWidget):
         self._name = QLabel(self)
         params = QLabel(parameter_text(spec), self)
         params.setStyleSheet("color: #666;")
-        params.setFont(cell_font(self))
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
+        layout.setSpacing(6)
         layout.addWidget(self._name)
         if bias is not None:
-            row = QHBoxLayout()
-            row.setSpacing(3)
-            label = QLabel("b", self)
+            label = QLabel("bias", self)
             label.setToolTip("The bias, added to every output value of this filter")
-            row.addWidget(label)
-            row.addWidget(bias)
-            row.addStretch(1)
-            layout.addLayout(row)
+            layout.addWidget(label)
+            layout.addWidget(bias)
         layout.addWidget(params)
         layout.addStretch(1)
         self.set_selected(False)
@@ -111,16 +109,16 @@ class NumericGrid(QWidget):
         kh, kw = spec.kernel_size
         cell = cell_size(self)
         slice_size = QSize(kw * cell.width() + 2, kh * cell.height() + 2)
-        self._columns = spec.in_channels + 1
+        self._columns = spec.in_channels
         layout = QGridLayout(self)
-        layout.setContentsMargins(4, 2, 4, 4)
+        layout.setContentsMargins(4, 0, 4, 4)
         layout.setHorizontalSpacing(6)
-        layout.setVerticalSpacing(6)
+        layout.setVerticalSpacing(2)
         top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
         for c in range(spec.in_channels):
             label = QLabel(channel_name(c, spec.in_channels), self)
             label.setToolTip(f"Kernel slices applied to input channel {c}")
-            layout.addWidget(label, 0, c + 1, Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(label, 0, c, Qt.AlignmentFlag.AlignCenter)
         self._headers: list[RowHeader] = []
         self._views: list[list[SliceView]] = []
         for o in range(spec.out_channels):
@@ -131,19 +129,20 @@ class NumericGrid(QWidget):
                 bias.setObjectName(f"kernelBias_{o}")
                 views.append(bias)
             header = RowHeader(o, context, bias, self)
+            header.setContentsMargins(0, 6, 0, 0)
             header.clicked.connect(lambda o=o: self.filterClicked.emit(o))
-            layout.addWidget(header, o + 1, 0, top)
+            layout.addWidget(header, 2 * o + 1, 0, 1, spec.in_channels)
             self._headers.append(header)
             seen = spec.filter_input_channels(o)
             for c in range(spec.in_channels):
                 if c in seen:
                     view = self._slice_view(SliceModel(context, o, c), o, c)
                     view.setObjectName(f"kernelSlice_{o}_{c}")
-                    layout.addWidget(view, o + 1, c + 1, top)
+                    layout.addWidget(view, 2 * o + 2, c, top)
                     views.append(view)
                 else:
                     absent = AbsentSlice(slice_size, sees_text(spec, o), self)
-                    layout.addWidget(absent, o + 1, c + 1, top)
+                    layout.addWidget(absent, 2 * o + 2, c, top)
             self._views.append(views)
         self._selected = -1
         self.set_selected(context.state.selected_filter)
@@ -173,12 +172,12 @@ class NumericGrid(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         layout = self.layout()
         assert isinstance(layout, QGridLayout)
-        row = self._selected + 1
+        row = 2 * self._selected + 1
         if not 0 < row < layout.rowCount():
             return
-        band = layout.cellRect(row, 0).united(layout.cellRect(row, self._columns - 1))
+        band = layout.cellRect(row, 0).united(layout.cellRect(row + 1, self._columns - 1))
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(_ROW_BAND)
-        painter.drawRoundedRect(band.adjusted(-3, -3, 3, 3), 4, 4)
+        painter.drawRoundedRect(band.adjusted(-3, 3, 3, 3), 4, 4)

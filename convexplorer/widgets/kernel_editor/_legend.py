@@ -23,6 +23,7 @@ class ScaleLegend(QWidget):
         self._gradient = QImage(self._colors.data, 64, 1, 256, QImage.Format.Format_RGBA8888)
         self._limit = 1.0
         self.set_limit(1.0)
+        self.setMinimumSize(self.sizeHint())
 
     def set_limit(self, limit: float) -> None:
         self._limit = limit
@@ -34,12 +35,12 @@ class ScaleLegend(QWidget):
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
-        return QSize(2 * metrics.horizontalAdvance("−0.000") + 56, metrics.height() + 2)
+        return QSize(2 * metrics.horizontalAdvance("−0.0000") + 56, metrics.height() + 2)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         metrics = self.fontMetrics()
-        label = metrics.horizontalAdvance("−0.000") + 2
+        label = metrics.horizontalAdvance("−0.0000") + 2
         text = format_value(self._limit)
         painter.drawText(
             QRect(0, 0, label, self.height()),

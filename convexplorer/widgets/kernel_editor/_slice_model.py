@@ -8,12 +8,14 @@ emits ``refused`` with the cell and the reason, so the view can point at the cel
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from .._colors import diverging_color, text_color_on
+from .._colors import diverging_colormap, text_color_on
 from ._clipboard import block_to_text, text_to_block
 from ._context import EditorContext, slice_name
 from ._numbers import exact_text, format_value
@@ -28,6 +30,29 @@ _ROLES = [
 ]
 
 
+@dataclass(frozen=True)
+class _Cells:
+    values: np.ndarray
+    text: list[list[str]]
+    background: list[list[QBrush]]
+    foreground: list[list[QBrush]]
+
+    @classmethod
+    def of(cls, values: np.ndarray, limit: float) -> _Cells:
+        """Texts and the diverging map's colours (as ``diverging_color``) for a block at once."""
+        position = 0.5 + 0.5 * np.clip(values / limit, -1.0, 1.0)
+        rgba = diverging_colormap().map(position.ravel(), mode=pg.ColorMap.BYTE)
+        colors = [QColor(int(r), int(g), int(b)) for r, g, b, _ in rgba]
+        columns = values.shape[1]
+        rows = [colors[i : i + columns] for i in range(0, len(colors), columns)]
+        return cls(
+            values=values,
+            text=[[format_value(float(v)) for v in line] for line in values],
+            background=[[QBrush(c) for c in line] for line in rows],
+            foreground=[[QBrush(text_color_on(c)) for c in line] for line in rows],
+        )
+
+
 class NumberModel(QAbstractTableModel):
     """A small editable block of numbers living in the state; subclasses say which numbers."""
 
@@ -37,7 +62,7 @@ class NumberModel(QAbstractTableModel):
         super().__init__()
         self.context = context
         self.out_channel = out_channel
-        self._colors: list[list[tuple[QColor, QColor]]] | None = None
+        self._cells: _Cells | None = None
 
     # ---- what subclasses define -----------------------------------------------------------------
 
@@ -63,10 +88,10 @@ class NumberModel(QAbstractTableModel):
     # ---- Qt model -------------------------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.values().shape[0]
+        return 0 if parent.isValid() else self.cells.values.shape[0]
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.values().shape[1]
+        return 0 if parent.isValid() else self.cells.values.shape[1]
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
@@ -75,20 +100,20 @@ class NumberModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        value = float(self.values()[row, column])
+        cells = self.cells
         if role == Qt.ItemDataRole.DisplayRole:
-            return format_value(value)
+            return cells.text[row][column]
         if role == Qt.ItemDataRole.EditRole:
-            return value
+            return float(cells.values[row, column])
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(self._color(row, column)[0])
+            return cells.background[row][column]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(self._color(row, column)[1])
+            return cells.foreground[row][column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignCenter
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
-                f"{self._cell_name(row, column)} = {exact_text(value)}\n"
+                f"{self._cell_name(row, column)} = {exact_text(cells.values[row, column])}\n"
                 "Type a number; Enter commits and moves on. Click, then scroll the wheel to "
                 "nudge by ±0.1 (Ctrl: ±0.01). Right-click for presets."
             )
@@ -101,16 +126,17 @@ class NumberModel(QAbstractTableModel):
 
     # ---- editing --------------------------------------------------------------------------------
 
-    def write(self, row: int, column: int, value: float, merge_key: str | None = None) -> bool:
+    def write(self, row: int, column: int, value: float) -> bool:
         """Set one cell as an undoable edit; False (and ``refused``) if the state refuses."""
         label = f"Set {self._cell_name(row, column)} to {format_value(value)}"
-        return self._edit(label, self._set_cell(row, column, value), row, column, merge_key)
+        return self._edit(label, self._set_cell(row, column, value), row, column, None)
 
     def nudge(self, row: int, column: int, delta: float) -> bool:
         """Add ``delta`` to a cell; consecutive nudges of one cell undo as one step."""
-        value = round(float(self.values()[row, column]) + delta, 6)
-        key = f"nudge {self._cell_name(row, column)}"
-        return self.write(row, column, value, merge_key=key)
+        value = round(float(self.values()[row, column]) + delta, 6)  # no 0.30000001 drift
+        name = self._cell_name(row, column)
+        action = self._set_cell(row, column, value)
+        return self._edit(f"Nudge {name}", action, row, column, f"nudge {name}")
 
     def copy_text(self) -> str:
         """The block as clipboard text (tab-separated rows)."""
@@ -133,19 +159,17 @@ class NumberModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """The state changed these numbers (or the colour scale): repaint every cell."""
-        self._colors = None
+        self._cells = None
         rows, columns = self.rowCount(), self.columnCount()
         if rows and columns:
             self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, columns - 1), _ROLES)
 
-    def _color(self, row: int, column: int) -> tuple[QColor, QColor]:
-        if self._colors is None:
-            limit = self.context.limit
-            self._colors = []
-            for line in self.values():
-                backgrounds = [diverging_color(float(v), limit) for v in line]
-                self._colors.append([(bg, text_color_on(bg)) for bg in backgrounds])
-        return self._colors[row][column]
+    @property
+    def cells(self) -> _Cells:
+        """What the cells show, computed once per ``refresh`` (painting asks many times)."""
+        if self._cells is None:
+            self._cells = _Cells.of(np.array(self.values(), dtype=np.float64), self.context.limit)
+        return self._cells
 
 
 class SliceModel(NumberModel):

@@ -53,7 +53,7 @@ def cell_font(widget: QWidget) -> QFont:
 def cell_size(widget: QWidget) -> QSize:
     """The size of one number cell in ``cell_font(widget)``: room for '−0.299' and the margins."""
     metrics = QFontMetrics(cell_font(widget))
-    return QSize(metrics.horizontalAdvance("−0.299") + 8, metrics.height() + 4)
+    return QSize(metrics.horizontalAdvance("−0.299") + 4, metrics.height() + 4)
 
 
 class SliceView(QTableView):
@@ -93,6 +93,7 @@ class SliceView(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._delegate.refused.connect(lambda message: self.refuse(self.currentIndex(), message))
         model.refused.connect(lambda r, c, message: self.refuse(model.index(r, c), message))
+        model.dataChanged.connect(self._end_flash)  # a later edit that went through
         self.fit_cells()
 
     def number_model(self) -> NumberModel:

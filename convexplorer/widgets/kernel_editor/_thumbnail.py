@@ -84,8 +84,8 @@ class ThumbnailGrid(QWidget):
         self._image = QImage(
             self._rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888
         )
-        self._selected = context.state.selected_filter
-        self._current = (self._selected, spec.filter_input_channels(self._selected).start)
+        selected = context.state.selected_filter
+        self._current = (selected, spec.filter_input_channels(selected).start)
         self.setFixedSize(self._left + width + 4, self._top + height + 4)
         self.refresh(range(spec.out_channels))
 
@@ -123,8 +123,9 @@ class ThumbnailGrid(QWidget):
 
     def set_current(self, out_channel: int, in_channel: int) -> None:
         """Mark the selected filter's row and the slice the detail editor shows."""
-        self._selected, self._current = out_channel, (out_channel, in_channel)
-        self.update()
+        if self._current != (out_channel, in_channel):
+            self._current = (out_channel, in_channel)
+            self.update()
 
     def tile_rect(self, out_channel: int, in_channel: int) -> QRect:
         """Where a tile is painted, in widget coordinates (for tests and tooltips)."""
@@ -150,7 +151,7 @@ class ThumbnailGrid(QWidget):
         """Tiles, then labels pinned to the visible top and left edges (they stay put on scroll)."""
         painter = QPainter(self)
         spec, pitch = self._spec, self._pitch
-        band = QRect(0, self.tile_rect(self._selected, 0).top() - 2, self.width(), pitch.height())
+        band = QRect(0, self.tile_rect(self._current[0], 0).top() - 2, self.width(), pitch.height())
         painter.fillRect(band.adjusted(0, 0, 0, 1), _BAND)
         painter.drawImage(self._left, self._top, self._image)
         painter.setPen(QPen(QColor("black"), 2))
