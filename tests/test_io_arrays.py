@@ -188,6 +188,26 @@ def test_downscale_averages_areas():
         downscale(x, (13, 4))
 
 
+def overlap_matrix(n: int, size: int) -> np.ndarray:
+    """Row i: how much of each input pixel output pixel i covers, divided by its width."""
+    matrix = np.zeros((size, n))
+    for i in range(size):
+        low, high = i * n / size, (i + 1) * n / size
+        for j in range(n):
+            matrix[i, j] = max(0.0, min(high, j + 1) - max(low, j))
+    return matrix / (n / size)
+
+
+@pytest.mark.parametrize(
+    ("shape", "size"), [((1, 7, 5), (3, 2)), ((2, 100, 37), (33, 36)), ((4, 4), (1, 1))]
+)
+def test_downscale_equals_the_overlap_weighted_mean(shape, size):
+    x = RNG.random(shape)
+    rows, cols = overlap_matrix(shape[-2], size[0]), overlap_matrix(shape[-1], size[1])
+    expected = np.einsum("ij,...jk,lk->...il", rows, x, cols)
+    np.testing.assert_allclose(downscale(x, size), expected, atol=1e-6)
+
+
 def test_a_downscaled_photo_runs_in_the_explorer():
     photo = RNG.random((1, 1600, 1200))
     state = ExplorerState(downscale(photo, suggest_downscale(photo.shape)))

@@ -19,7 +19,6 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QImage, QImageReader
 
 from convexplorer.io import FileFormatError, InputLoad
-from convexplorer.io._errors import read_error
 
 _GREY_FORMATS = {QImage.Format.Format_Grayscale8, QImage.Format.Format_Grayscale16}
 _PALETTE_FORMATS = {
@@ -45,7 +44,7 @@ def read_image(path: str | os.PathLike[str]) -> InputLoad:
         with open(path, "rb") as f:
             head = f.read(64)
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     if size == 0:
         raise FileFormatError(path, "the file is empty")
     reader = QImageReader(os.fspath(path))

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._errors import FileFormatError, read_error
+from ._errors import FileFormatError
 from ._npy import NPY_MAGIC, read_header, read_npy
 
 ARRAY_SUFFIXES = (".npy", ".npz")
@@ -58,7 +58,7 @@ def npz_members(path: str | os.PathLike[str]) -> list[ArrayMember]:
     except FileFormatError:
         raise
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FileFormatError(path, f"is not a readable NumPy .npz archive ({exc})") from None
 
@@ -88,7 +88,7 @@ def read_array(
     except FileFormatError:
         raise
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except ValueError as exc:  # from the .npy reader, phrased to follow the file's name
         raise FileFormatError(path, str(exc)) from None
     except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:

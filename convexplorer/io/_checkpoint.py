@@ -56,7 +56,7 @@ def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as exc:
         if exc.filename is not None:
-            raise FileFormatError(path, f"cannot be read ({exc.strerror})") from None
+            raise FileFormatError.unreadable(path, exc) from None
         raise FileFormatError(path, _failure(exc)) from None
     except Exception as exc:  # torch.load raises many kinds of error for damaged or unsafe files
         raise FileFormatError(path, _failure(exc)) from None

@@ -20,15 +20,14 @@ class FileFormatError(ValueError):
         self.reason = reason
         super().__init__(f"{self.path.name}: {reason}")
 
+    @classmethod
+    def unreadable(cls, path: str | os.PathLike[str], error: OSError) -> FileFormatError:
+        """The system would not let us read the file (missing, a folder, no permission)."""
+        return cls(path, f"cannot be read ({(error.strerror or str(error)).lower()})")
+
 
 class TorchUnavailable(RuntimeError):
     """PyTorch checkpoints were asked for but torch is not installed."""
 
     def __init__(self) -> None:
         super().__init__(TORCH_HINT)
-
-
-def read_error(path: str | os.PathLike[str], error: OSError) -> FileFormatError:
-    """The FileFormatError for a file the system would not let us read (missing, no permission)."""
-    reason = error.strerror or str(error)
-    return FileFormatError(path, f"cannot be read ({reason.lower()})")

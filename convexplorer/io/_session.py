@@ -26,7 +26,7 @@ from convexplorer import __version__
 from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
 
 from ._atomic import atomic_write_bytes
-from ._errors import FileFormatError, read_error
+from ._errors import FileFormatError
 from ._npy import npy_bytes, read_npy_bytes
 
 FORMAT_NAME = "convexplorer-session"
@@ -166,7 +166,7 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
         raise FileFormatError(path, "is not a convexplorer session (not a ZIP archive)") from None
     except _DAMAGE as exc:
         if isinstance(exc, OSError) and exc.filename is not None:
-            raise read_error(path, exc) from None
+            raise FileFormatError.unreadable(path, exc) from None
         raise FileFormatError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
 
 

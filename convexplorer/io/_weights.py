@@ -19,7 +19,7 @@ import numpy as np
 from convexplorer.model import ExplorerState, LayerSpec
 
 from ._atomic import atomic_write_bytes
-from ._errors import FileFormatError, read_error
+from ._errors import FileFormatError
 from ._npy import NPY_MAGIC, npy_bytes, read_header, read_npy
 
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
@@ -166,7 +166,7 @@ def _kind(path: str | os.PathLike[str]) -> str:
         elif start.startswith(_PICKLE_PROTOCOL_2_PLUS):
             return "torch"  # torch.save's legacy format
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except zipfile.BadZipFile as exc:
         raise FileFormatError(path, f"is a damaged ZIP archive ({exc})") from None
     raise FileFormatError(
@@ -201,7 +201,7 @@ def _npy_shape(path: str | os.PathLike[str]) -> tuple[int, ...]:
         with open(path, "rb") as f:
             return read_header(f).shape
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except ValueError as exc:
         raise FileFormatError(path, str(exc)) from None
 
@@ -211,7 +211,7 @@ def _read_npy_file(path: str | os.PathLike[str]) -> np.ndarray:
         with open(path, "rb") as f:
             return read_npy(f, os.fstat(f.fileno()).st_size)
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except ValueError as exc:
         raise FileFormatError(path, str(exc)) from None
 
@@ -225,7 +225,7 @@ def _npz_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
                     shapes[info.filename[:-4]] = read_header(stream).shape  # type: ignore[arg-type]
             return shapes
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except (ValueError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
         raise FileFormatError(path, f"has a damaged array ({exc})") from None
 
@@ -240,7 +240,7 @@ def _npz_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.n
                     arrays[key] = read_npy(stream, info.file_size)  # type: ignore[arg-type]
             return arrays
     except OSError as exc:
-        raise read_error(path, exc) from None
+        raise FileFormatError.unreadable(path, exc) from None
     except (
         ValueError,
         KeyError,
@@ -314,7 +314,10 @@ def import_weights(
 
     With a matching shape only weights (and the bias, if both have one) change. Otherwise
     ``adopt_shape`` reshapes the layer to the file's weights, or a ValueError says why they do not
-    fit. Everything is checked first: a refusal changes nothing.
+    fit. When adopting, a file that names its tensors (``.npz``, checkpoint) also decides whether
+    the layer has a bias; a bare ``.npy`` keeps the layer's setting. A layer whose file has no
+    biases keeps its own (zeros if the filter count changed). Everything is checked first: a
+    refusal changes nothing.
     """
     notes = list(imported.notes)
     spec = state.spec
