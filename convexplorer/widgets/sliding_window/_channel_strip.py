@@ -1,0 +1,383 @@
+"""Every input channel's share of one output value: window, input values × kernel = products → Σ.
+
+Up to ``ROWS_LIMIT`` channels get one row each. With more (a 32-channel feature stack) the strip
+turns compact: a bar chart of the channel sums, plus the full row of the channel under the mouse
+(or the one last clicked), so nothing is ever drawn too small to read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import DotProduct
+from .._colors import symmetric_limit
+from ._format import number
+from ._neighbourhood import Neighbourhood
+from ._number_grid import NumberGrid, diverging_rgb, grey_rgb
+
+ROWS_LIMIT = 4  # more input channels than this: bar chart + one detailed channel
+_HEADERS = ("", "around the window", "input values", "", "kernel", "", "products", "channel sum")
+_POSITIVE = QBrush(QColor(214, 96, 77))
+_NEGATIVE = QBrush(QColor(67, 147, 195))
+_NOT_YET = QBrush(QColor(215, 215, 215))
+_DETAIL_PEN = pg.mkPen(QColor(0, 0, 0), width=2)
+_NO_PEN = QPen(Qt.PenStyle.NoPen)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a frame shows: the model's dot product and how to draw the input around it."""
+
+    dot: DotProduct
+    image: np.ndarray  # (C_in, H, W), the whole input
+    levels: np.ndarray  # (C_in, 2) grey range per input channel
+    pads: tuple[int, int, int, int]
+    padding_mode: str
+    stage: int | None  # channel-by-channel mode: slots 0..stage are added so far; None = all
+
+    def added(self, slot: int) -> bool:
+        return self.stage is None or slot <= self.stage
+
+
+def _fixed_width_label(sample: str, parent: QWidget, bold: bool = False) -> QLabel:
+    """A label as wide as ``sample``, so changing numbers never re-lay out the strip."""
+    label = QLabel(parent)
+    font = label.font()
+    font.setBold(bold)
+    label.setFont(font)
+    label.setMinimumWidth(QFontMetrics(font).horizontalAdvance(sample) + 6)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+class _ChannelRow:
+    """The widgets spelling out one channel's part of the sum; they sit in a grid-layout row."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.caption = _fixed_width_label("in 000", parent, bold=True)
+        self.caption.setToolTip("The absolute input channel this row shows")
+        self.neighbourhood = Neighbourhood(parent)
+        self.patch = NumberGrid("input", parent)
+        self.patch.setToolTip("The input values under the kernel taps (amber: from the padding)")
+        self.kernel = NumberGrid("kernel", parent)
+        self.kernel.setToolTip("This filter's kernel slice for this input channel")
+        self.products = NumberGrid("product", parent)
+        self.products.setToolTip("Input value × kernel weight, tap by tap")
+        self.total = _fixed_width_label("Σ = −0.0000", parent, bold=True)
+        self.total.setToolTip("The sum of this channel's products: its share of the output value")
+        self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
+
+    def place(self, grid: QGridLayout, row: int) -> None:
+        widgets = (
+            self.caption,
+            self.neighbourhood,
+            self.patch,
+            self.signs[0],
+            self.kernel,
+            self.signs[1],
+            self.products,
+            self.total,
+        )
+        for column, widget in enumerate(widgets):
+            grid.addWidget(widget, row, column)
+
+    def show(self, frame: Frame, slot: int) -> None:
+        dot = frame.dot
+        channel = dot.input_channels[slot]
+        levels = (float(frame.levels[channel, 0]), float(frame.levels[channel, 1]))
+        self.caption.setText(f"in {channel}")
+        self.neighbourhood.show_window(frame.image[channel], levels, dot, slot, frame.pads)
+        patch = dot.patch[slot]
+        self.patch.set_values(
+            patch, grey_rgb(patch, *levels), dot.in_padding, _tap_note(dot, frame.padding_mode)
+        )
+        self.kernel.set_values(
+            dot.kernel[slot], diverging_rgb(dot.kernel[slot], _limit(dot.kernel))
+        )
+        products = dot.products[slot]
+        self.products.set_values(products, diverging_rgb(products, _limit(dot.products)))
+        self.total.setText(f"Σ = {number(dot.channel_sums[slot])}")
+        dimmed = not frame.added(slot)
+        for grid in (self.patch, self.kernel, self.products):
+            grid.set_dimmed(dimmed)
+        self.total.setEnabled(not dimmed)
+
+    def texts(self) -> dict[str, object]:
+        return {
+            "channel": self.caption.text(),
+            "patch": self.patch.texts(),
+            "kernel": self.kernel.texts(),
+            "products": self.products.texts(),
+            "sum": self.total.text(),
+        }
+
+
+def _limit(values: np.ndarray) -> float:
+    return symmetric_limit(values)
+
+
+def _tap_note(dot: DotProduct, mode: str) -> Callable[[int, int], str]:
+    """Tooltip line for a patch cell: which pixel it reads, or what the padding put there."""
+
+    def note(i: int, j: int) -> str:
+        row, col = int(dot.tap_rows[i, j]), int(dot.tap_cols[i, j])
+        if not dot.in_padding[i, j]:
+            return f"input pixel (row {row}, col {col})"
+        source = int(dot.source_rows[i, j]), int(dot.source_cols[i, j])
+        if source[0] < 0:
+            return f"padding at (row {row}, col {col}): zero"
+        return (
+            f"padding at (row {row}, col {col}) ({mode}): copies (row {source[0]}, col {source[1]})"
+        )
+
+    return note
+
+
+def _header(grid: QGridLayout, parent: QWidget) -> None:
+    """Column titles; spare width goes to the picture, so the number grids keep their size."""
+    grid.setColumnStretch(1, 1)
+    for column, text in enumerate(_HEADERS):
+        label = QLabel(text, parent)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: #666;")
+        # Titles give way (clipped) before the numbers do: they must not set the minimum width.
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        grid.addWidget(label, 0, column)
+
+
+class _SumChart(pg.PlotWidget):
+    """One bar per input channel's sum; hovering or clicking a bar picks the detailed channel."""
+
+    hovered = Signal(object)  # slot under the mouse, or None when the mouse leaves
+    clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=None)
+        item = self.getPlotItem()
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        item.setMouseEnabled(False, False)
+        item.showGrid(y=True, alpha=0.25)
+        item.disableAutoRange()
+        item.setLabel("bottom", "input channel")
+        item.setLabel("left", "channel sum")
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.addLine(y=0, pen=pg.mkPen(120, 120, 120))
+        self._bars = pg.BarGraphItem(x=[0], height=[0], width=0.8)
+        item.addItem(self._bars)
+        self._first = 0
+        self._count = 0
+        self._span = (0.0, 0.0)  # y range shown: it only grows, so the axes rarely redraw
+        self.setToolTip(
+            "Each input channel's sum. Hover a bar to see that channel; click to keep it"
+        )
+        self.scene().sigMouseMoved.connect(self._moved)
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self.viewport().installEventFilter(self)
+
+    def set_bars(self, frame: Frame, detail: int) -> None:
+        dot = frame.dot
+        sums = dot.channel_sums
+        brushes = [
+            (_POSITIVE if value >= 0 else _NEGATIVE) if frame.added(slot) else _NOT_YET
+            for slot, value in enumerate(sums.tolist())
+        ]
+        pens = [_DETAIL_PEN if slot == detail else _NO_PEN for slot in range(len(sums))]
+        if (dot.input_channels[0], len(sums)) != (self._first, self._count):
+            self._first, self._count = dot.input_channels[0], len(sums)
+            self.setXRange(self._first - 0.6, self._first + self._count - 0.4, padding=0)
+        self._bars.setOpts(
+            x=np.asarray(dot.input_channels), height=sums, brushes=brushes, pens=pens
+        )
+        low, high = min(self._span[0], float(sums.min())), max(self._span[1], float(sums.max()))
+        if (low, high) != self._span:
+            self._span = (low, high)
+            margin = 0.05 * (high - low) or 1.0
+            self.setYRange(low - margin, high + margin, padding=0)
+
+    def reset_scale(self) -> None:
+        """Fit the y axis to the next frame's sums alone (new weights, filter or input)."""
+        self._span = (0.0, 0.0)
+
+    def heights(self) -> np.ndarray:
+        return np.asarray(self._bars.opts["height"], dtype=float)
+
+    def _slot_at(self, scene_pos: QPointF) -> int | None:
+        box = self.getPlotItem().getViewBox()
+        if not box.sceneBoundingRect().contains(scene_pos):
+            return None
+        slot = round(box.mapSceneToView(scene_pos).x()) - self._first
+        return slot if 0 <= slot < self._count else None
+
+    def _moved(self, scene_pos: QPointF) -> None:
+        self.hovered.emit(self._slot_at(scene_pos))
+
+    def _clicked(self, event) -> None:  # pyqtgraph's MouseClickEvent
+        slot = self._slot_at(event.scenePos())
+        if slot is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(slot)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.hovered.emit(None)
+        return super().eventFilter(watched, event)
+
+
+class ChannelStrip(QWidget):
+    """The per-channel breakdown: one row per channel, or a bar chart plus one detailed channel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._body: QWidget | None = None
+        self._rows: list[_ChannelRow] = []
+        self._chart: _SumChart | None = None
+        self._hint: QLabel | None = None
+        self._pinned = 0
+        self._hovered: int | None = None
+        self._frame: Frame | None = None
+        self._count = -1
+        self._content: QWidget | None = None  # the grid of rows, whose width the strip wants
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self._content is not None:
+            scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+            hint.setWidth(self._content.sizeHint().width() + scrollbar)
+        return hint
+
+    # ---- building -------------------------------------------------------------------------------
+
+    def rebuild(self, channel_count: int) -> None:
+        """Lay out for ``channel_count`` channels per filter (after a layer change)."""
+        if channel_count == self._count:
+            return
+        self._count = channel_count
+        if self._body is not None:
+            self._layout.removeWidget(self._body)
+            self._body.deleteLater()
+        self._rows, self._chart, self._hint, self._frame = [], None, None, None
+        self._content = None
+        self._pinned, self._hovered = 0, None
+        if channel_count <= ROWS_LIMIT:
+            self._body = self._build_rows(channel_count)
+        else:
+            self._body = self._build_compact()
+        self._layout.addWidget(self._body)
+        self.updateGeometry()
+
+    def _build_rows(self, count: int) -> QWidget:
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        inner = QWidget(scroll)
+        grid = QGridLayout(inner)
+        grid.setContentsMargins(2, 0, 2, 0)
+        grid.setVerticalSpacing(4)
+        _header(grid, inner)
+        for row in range(count):
+            channel_row = _ChannelRow(inner)
+            channel_row.place(grid, row + 1)
+            grid.setRowStretch(row + 1, 1)
+            self._rows.append(channel_row)
+        scroll.setWidget(inner)
+        self._content = inner
+        return scroll
+
+    def _build_compact(self) -> QWidget:
+        body = QWidget(self)
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        self._chart = _SumChart(body)
+        self._chart.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._chart.setMinimumHeight(90)
+        self._chart.hovered.connect(self._hover)
+        self._chart.clicked.connect(self.pin_slot)
+        column.addWidget(self._chart, 3)
+        self._hint = QLabel(body)
+        self._hint.setStyleSheet("color: #666;")
+        column.addWidget(self._hint)
+        detail = QWidget(body)
+        grid = QGridLayout(detail)
+        grid.setContentsMargins(2, 0, 2, 0)
+        _header(grid, detail)
+        row = _ChannelRow(detail)
+        row.place(grid, 1)
+        self._rows.append(row)
+        column.addWidget(detail, 2)
+        self._content = detail
+        return body
+
+    # ---- showing --------------------------------------------------------------------------------
+
+    def show_frame(self, frame: Frame) -> None:
+        self._frame = frame
+        if self._chart is None:
+            for slot, row in enumerate(self._rows):
+                row.show(frame, slot)
+            return
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        frame = self._frame
+        if frame is None or self._chart is None or self._hint is None:
+            return
+        slot = self.detail_slot()
+        self._chart.set_bars(frame, slot)
+        self._rows[0].show(frame, slot)
+        channel = frame.dot.input_channels[slot]
+        if self._hovered is not None:
+            self._hint.setText(f"Below: in {channel}, the bar under the mouse")
+        else:
+            self._hint.setText(
+                f"Below: in {channel} — hover a bar to peek at a channel, click to keep it"
+            )
+
+    def reset_scale(self) -> None:
+        """The bar chart's scale may shrink again: the numbers it compares have changed."""
+        if self._chart is not None:
+            self._chart.reset_scale()
+
+    def _hover(self, slot: int | None) -> None:
+        if slot != self._hovered:
+            self._hovered = slot
+            self._show_detail()
+
+    def pin_slot(self, slot: int) -> None:
+        """Keep showing the channel at ``slot`` (within the filter's channels) in compact mode."""
+        self._pinned = slot
+        self._show_detail()
+
+    # ---- what is displayed (for tests and screenshots) ------------------------------------------
+
+    def is_compact(self) -> bool:
+        return self._chart is not None
+
+    def detail_slot(self) -> int:
+        """The slot whose row the compact strip shows (hovered, else pinned)."""
+        return self._hovered if self._hovered is not None else self._pinned
+
+    def row_texts(self) -> list[dict[str, object]]:
+        """Per shown row: channel caption, patch/kernel/product numbers, and the channel sum."""
+        return [row.texts() for row in self._rows]
+
+    def bar_heights(self) -> np.ndarray:
+        """The channel sums the bar chart draws (empty when there is no chart)."""
+        return np.zeros(0) if self._chart is None else self._chart.heights()

@@ -1,0 +1,101 @@
+"""The running total as one line with the model's numbers: channel sums + bias = value.
+
+The line is never clipped mid-number: when the full sum does not fit, middle terms give way to
+"… n more …", and at the narrowest only the count of channels remains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from ._format import number
+
+
+@dataclass(frozen=True)
+class Equation:
+    """The numbers of one output value, as the model computed them."""
+
+    channels: tuple[int, ...]
+    sums: tuple[float, ...]
+    bias: float | None  # None: the layer has no bias
+    value: float
+    relu: bool  # the activation is ReLU
+    output: float | None  # the output map's value after the activation, when computed
+    stage: int | None  # channel-by-channel mode: channels 0..stage added so far
+
+    def variants(self) -> list[str]:
+        """Renderings from the most to the least detailed; the label shows the first that fits."""
+        count = len(self.sums) if self.stage is None else self.stage + 1
+        terms = [f"Σ in {c} ({number(s)})" for c, s in zip(self.channels, self.sums, strict=True)]
+        terms = terms[:count]
+        tail = self._tail()
+        lines = [" + ".join(terms) + tail]
+        for shown in range(count - 3, 0, -1):
+            hidden = count - shown - 1
+            lines.append(" + ".join([*terms[:shown], f"… {hidden} more …", terms[-1]]) + tail)
+        lines.append(self._summary(count) + tail)
+        return list(dict.fromkeys(lines))
+
+    def _summary(self, count: int) -> str:
+        return f"Σ over {count} input channel{'s' if count != 1 else ''}"
+
+    def _tail(self) -> str:
+        if self.stage is not None:
+            left = len(self.sums) - self.stage - 1
+            if left:
+                return f" + … ({left} channel{'s' if left != 1 else ''} to go)"
+            return " + bias …" if self.bias is not None else " = …"
+        tail = "" if self.bias is None else f" + bias {number(self.bias)}"
+        tail += f" = {number(self.value)}"
+        if self.relu:
+            tail += f"  →  ReLU({number(self.value)})"
+            if self.output is not None:
+                tail += f" = {number(self.output)}"
+        return tail
+
+
+class EquationLabel(QLabel):
+    """Shows the most detailed rendering of an ``Equation`` that fits its width."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.setFont(font)
+        self._variants: list[str] = [""]
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, super().sizeHint().height())
+
+    def set_equation(self, equation: Equation) -> None:
+        self._variants = equation.variants()
+        self.setToolTip(self._variants[0])
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Binary search for the most detailed variant that fits (variants only get shorter)."""
+        metrics = QFontMetrics(self.font())
+        room = self.contentsRect().width() - 4
+        variants = self._variants
+        lo, hi = 0, len(variants)  # the answer lies in [lo, hi); hi means "none fits"
+        while lo < hi:
+            middle = (lo + hi) // 2
+            if metrics.horizontalAdvance(variants[middle]) <= room:
+                hi = middle
+            else:
+                lo = middle + 1
+        if lo < len(variants):
+            text = variants[lo]
+        else:
+            text = metrics.elidedText(variants[-1], Qt.TextElideMode.ElideRight, room)
+        if text != self.text():
+            self.setText(text)

@@ -1,0 +1,171 @@
+"""One input channel around the sliding window, at a zoom where single pixels are visible.
+
+The picture follows the window across large images. The padding is a visible band around the
+image; where the window reads it, the tap shows the value the model padded in (zeros, reflected,
+replicated or wrapped — from the ``DotProduct``) and a dot marks the pixel that value came from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
+
+from ...model import DotProduct
+from ._number_grid import PADDING_COLOR, grey_rgb
+
+CONTEXT = 4  # pixels of input shown around the window (the view is at least 11 pixels across)
+_MIN_SPAN = 11
+_WHOLE_UP_TO = 20  # a padded image this small is shown whole
+WINDOW_COLOR = QColor(0, 200, 255)
+_PAD_BACKGROUND = np.array([240, 225, 190], dtype=np.uint8)  # padding the window is not reading
+
+
+def _crop_range(window_start: int, window_size: int, size: int, before: int, after: int) -> range:
+    """Rows (or cols) to show in unpadded coordinates: about the window, inside the padded image."""
+    lo, hi = -before, size + after
+    if hi - lo <= _WHOLE_UP_TO:
+        return range(lo, hi)
+    span = min(hi - lo, max(_MIN_SPAN, window_size + CONTEXT))
+    start = window_start + window_size // 2 - span // 2
+    start = min(max(start, lo), hi - span)
+    return range(start, start + span)
+
+
+def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(color, width, style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class Neighbourhood(pg.GraphicsView):
+    """The window's neighbourhood on one channel.
+
+    The view's range is the crop (0…w, 0…h) and changes only with the crop's size; the overlays
+    are drawn in image coordinates inside a group shifted by the crop's origin, so following the
+    window moves one item instead of re-ranging the view (which would repaint twice per frame).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=None)
+        self.setFrameShape(pg.GraphicsView.Shape.NoFrame)
+        self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
+        self._box.setDefaultPadding(0.0)
+        self._box.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
+        self.setCentralItem(self._box)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._box.addItem(self._image)
+        self._bounds = QGraphicsRectItem()
+        self._bounds.setPen(_pen(PADDING_COLOR, 1.5, Qt.PenStyle.DashLine))
+        self._padded_taps = QGraphicsPathItem()
+        self._padded_taps.setPen(_pen(PADDING_COLOR, 2))
+        self._sources = QGraphicsPathItem()
+        self._sources.setPen(_pen(PADDING_COLOR, 1))
+        self._sources.setBrush(PADDING_COLOR)
+        self._taps = QGraphicsPathItem()
+        self._taps.setPen(_pen(WINDOW_COLOR, 1))
+        self._window_shadow = QGraphicsRectItem()
+        self._window_shadow.setPen(_pen(QColor(0, 0, 0), 4))
+        self._window = QGraphicsRectItem()
+        self._window.setPen(_pen(WINDOW_COLOR, 2))
+        self._overlays = pg.ItemGroup()
+        self._box.addItem(self._overlays)
+        for item in (
+            self._bounds,
+            self._padded_taps,
+            self._sources,
+            self._taps,
+            self._window_shadow,
+            self._window,
+        ):
+            item.setParentItem(self._overlays)
+        self._crop_size = (0, 0)
+
+    def sizeHint(self) -> QSize:
+        return QSize(120, 120)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, 40)
+
+    def show_window(
+        self,
+        channel: np.ndarray,
+        levels: tuple[float, float],
+        dot: DotProduct,
+        slot: int,
+        pads: tuple[int, int, int, int],
+    ) -> None:
+        """Draw ``channel`` (H, W) around the window of ``dot``; ``slot`` picks its patch."""
+        height, width = channel.shape
+        top, bottom, left, right = pads
+        tap_rows, tap_cols = dot.tap_rows, dot.tap_cols
+        r0, c0 = int(tap_rows[0, 0]), int(tap_cols[0, 0])
+        win_h, win_w = int(tap_rows[-1, 0]) - r0 + 1, int(tap_cols[0, -1]) - c0 + 1
+        rows = _crop_range(r0, win_h, height, top, bottom)
+        cols = _crop_range(c0, win_w, width, left, right)
+
+        rgb = np.empty((len(rows), len(cols), 3), dtype=np.uint8)
+        rgb[:] = _PAD_BACKGROUND
+        inside_r = range(max(rows.start, 0), min(rows.stop, height))
+        inside_c = range(max(cols.start, 0), min(cols.stop, width))
+        if len(inside_r) and len(inside_c):
+            values = channel[inside_r.start : inside_r.stop, inside_c.start : inside_c.stop]
+            rgb[
+                inside_r.start - rows.start : inside_r.stop - rows.start,
+                inside_c.start - cols.start : inside_c.stop - cols.start,
+            ] = grey_rgb(values, *levels)
+        # Padded taps show the value the model padded in, where the window reads it.
+        padded = dot.in_padding
+        if padded.any():
+            values = dot.patch[slot][padded]
+            rgb[tap_rows[padded] - rows.start, tap_cols[padded] - cols.start] = grey_rgb(
+                values, *levels
+            )
+        self._image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        if rgb.shape[:2] != self._crop_size:
+            self._crop_size = rgb.shape[:2]
+            crop = QRectF(0, 0, len(cols), len(rows))
+            self._image.setRect(crop)
+            self._box.setRange(rect=crop, padding=0.0)
+        self._overlays.setPos(-cols.start, -rows.start)
+
+        self._bounds.setRect(QRectF(0, 0, width, height))
+        self._bounds.setVisible(any(pads))
+        self._window_shadow.setRect(QRectF(c0, r0, win_w, win_h))
+        self._window.setRect(QRectF(c0, r0, win_w, win_h))
+        dilated = win_h > tap_rows.shape[0] or win_w > tap_rows.shape[1]
+        self._taps.setPath(self._squares(tap_rows, tap_cols, 0.12) if dilated else QPainterPath())
+        self._padded_taps.setPath(self._squares(tap_rows[padded], tap_cols[padded], 0.15))
+        self._sources.setPath(self._source_dots(dot))
+        tips = [
+            f"Input channel around the window: rows {rows.start}…{rows.stop - 1}, "
+            f"cols {cols.start}…{cols.stop - 1}. The cyan frame is the receptive field."
+        ]
+        if any(pads):
+            tips.append(
+                "The amber dashed line is the image border; beyond it lies the padding. Amber "
+                "squares are padded values the kernel reads; amber dots, the pixels they copy."
+            )
+        self.setToolTip("\n".join(tips))
+
+    @staticmethod
+    def _squares(rows: np.ndarray, cols: np.ndarray, inset: float) -> QPainterPath:
+        path = QPainterPath()
+        size = 1.0 - 2 * inset
+        for r, c in zip(rows.ravel().tolist(), cols.ravel().tolist(), strict=True):
+            path.addRect(QRectF(c + inset, r + inset, size, size))
+        return path
+
+    @staticmethod
+    def _source_dots(dot: DotProduct) -> QPainterPath:
+        """Dots on the image pixels that padded taps copy (none for zero padding)."""
+        path = QPainterPath()
+        copies = dot.in_padding & (dot.source_rows >= 0)
+        pairs = set(
+            zip(dot.source_rows[copies].tolist(), dot.source_cols[copies].tolist(), strict=True)
+        )
+        for r, c in pairs:
+            path.addEllipse(QRectF(c + 0.35, r + 0.35, 0.3, 0.3))
+        return path

@@ -1,0 +1,200 @@
+"""A small grid of numbers on coloured cells, painted in one pass so a frame can refresh it cheaply.
+
+Numbers are drawn only when they fit their cell (a tooltip always gives the exact value), so text
+never overlaps however small the grid gets.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from .._colors import diverging_colormap
+from ._format import WIDEST, number
+
+_MIN_CELL = 10
+PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
+
+
+@functools.cache
+def _diverging_lut() -> np.ndarray:
+    return diverging_colormap().getLookupTable(0.0, 1.0, 256, alpha=False)
+
+
+def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """(…, 3) uint8 colours of the shared diverging map on [-limit, limit], vectorised."""
+    position = 0.5 + 0.5 * np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
+    return _diverging_lut()[np.rint(position * 255).astype(np.intp)]
+
+
+def grey_rgb(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """(…, 3) uint8 grey levels for input values on [low, high]."""
+    scale = 255.0 / (high - low) if high > low else 0.0
+    grey = np.clip((np.asarray(values, dtype=np.float64) - low) * scale, 0, 255).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=-1)
+
+
+class NumberGrid(QWidget):
+    """One kH×kW grid (an input patch, a kernel slice or the products) with its numbers."""
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._what = what
+        self._texts: list[list[str]] = []
+        self._values = np.zeros((0, 0))
+        self._rgb = np.zeros((0, 0, 3), dtype=np.uint8)
+        self._widest = 0
+        self._colors: list[list[QColor]] = []
+        self._ink: list[list[QColor]] = []
+        self._outlined = np.zeros((0, 0), dtype=bool)
+        self._dimmed = False
+        self._note: Callable[[int, int], str] | None = None
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        self.setFont(font)
+        self._metrics = QFontMetrics(font)
+        # The largest a cell grows: room for the widest number the formatter writes.
+        self._max_cell = (
+            self._metrics.horizontalAdvance(WIDEST) + 6,
+            self._metrics.height() + 8,
+        )
+
+    def set_values(
+        self,
+        values: np.ndarray,
+        rgb: np.ndarray,
+        outlined: np.ndarray | None = None,
+        note: Callable[[int, int], str] | None = None,
+    ) -> None:
+        """Show ``values`` on cells coloured ``rgb`` (kH, kW, 3); ``outlined`` cells get a border.
+
+        ``note(i, j)`` adds a line to a cell's tooltip (e.g. where a padded value comes from).
+        """
+        outlined = np.zeros(values.shape, dtype=bool) if outlined is None else outlined
+        self._note = note
+        if (
+            np.array_equal(values, self._values)
+            and np.array_equal(outlined, self._outlined)
+            and np.array_equal(rgb, self._rgb)
+        ):
+            return  # e.g. the kernel, while the window moves: nothing to repaint
+        shape_changed = values.shape != self._values.shape
+        self._values, self._rgb, self._outlined = values.copy(), rgb, outlined
+        self._texts = [[number(v) for v in row] for row in values.tolist()]
+        self._widest = max(self._metrics.horizontalAdvance(t) for row in self._texts for t in row)
+        luma = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+        self._colors = [[QColor(int(r), int(g), int(b)) for r, g, b in row] for row in rgb.tolist()]
+        self._ink = [
+            [QColor(Qt.GlobalColor.black if y > 140 else Qt.GlobalColor.white) for y in row]
+            for row in luma.tolist()
+        ]
+        if shape_changed:
+            self.updateGeometry()
+        self.update()
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """Fade the grid (a channel not yet added in the channel-by-channel mode)."""
+        if dimmed != self._dimmed:
+            self._dimmed = dimmed
+            self.update()
+
+    def texts(self) -> list[list[str]]:
+        """The numbers as displayed, row by row (see ``numbers_visible``)."""
+        return [list(row) for row in self._texts]
+
+    def numbers_visible(self) -> bool:
+        """Whether the cells are big enough to print their numbers (else only tooltips do)."""
+        if not self._texts:
+            return False
+        cell_w, cell_h = self._cell_size()
+        return self._widest + 2 <= cell_w and self._metrics.height() <= cell_h + 2
+
+    # ---- geometry -------------------------------------------------------------------------------
+
+    def _shape(self) -> tuple[int, int]:
+        return self._values.shape if self._values.ndim == 2 else (3, 3)  # type: ignore[return-value]
+
+    def sizeHint(self) -> QSize:
+        rows, cols = self._shape()
+        return QSize(cols * self._max_cell[0] + 1, rows * self._max_cell[1] + 1)
+
+    def minimumSizeHint(self) -> QSize:
+        rows, cols = self._shape()
+        return QSize(cols * _MIN_CELL + 1, rows * _MIN_CELL + 1)
+
+    def _cell_size(self) -> tuple[float, float]:
+        rows, cols = self._shape()
+        return (
+            min((self.width() - 1) / cols, self._max_cell[0]),
+            min((self.height() - 1) / rows, self._max_cell[1]),
+        )
+
+    def _origin(self) -> tuple[float, float]:
+        rows, cols = self._shape()
+        cell_w, cell_h = self._cell_size()
+        return (self.width() - cols * cell_w) / 2, (self.height() - rows * cell_h) / 2
+
+    def _cell_at(self, point: QPoint) -> tuple[int, int] | None:
+        rows, cols = self._shape()
+        cell_w, cell_h = self._cell_size()
+        x0, y0 = self._origin()
+        i, j = int((point.y() - y0) // cell_h), int((point.x() - x0) // cell_w)
+        return (i, j) if 0 <= i < rows and 0 <= j < cols and self._texts else None
+
+    # ---- painting and tooltips ------------------------------------------------------------------
+
+    def paintEvent(self, event: QEvent) -> None:
+        if not self._texts:
+            return
+        painter = QPainter(self)
+        if self._dimmed:
+            painter.setOpacity(0.25)
+        cell_w, cell_h = self._cell_size()
+        x0, y0 = self._origin()
+        show_numbers = self.numbers_visible()
+        grid_pen = QPen(QColor(150, 150, 150), 1)
+        pad_pen = QPen(PADDING_COLOR, 2, Qt.PenStyle.DashLine)
+        centre = Qt.AlignmentFlag.AlignCenter
+        rows, cols = len(self._texts), len(self._texts[0])
+        for i, row in enumerate(self._texts):
+            for j, text in enumerate(row):
+                cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
+                painter.fillRect(cell, self._colors[i][j])
+                if show_numbers:
+                    painter.setPen(self._ink[i][j])
+                    painter.drawText(cell, centre, text)
+        painter.setPen(grid_pen)
+        for i in range(rows + 1):
+            painter.drawLine(
+                QPointF(x0, y0 + i * cell_h), QPointF(x0 + cols * cell_w, y0 + i * cell_h)
+            )
+        for j in range(cols + 1):
+            painter.drawLine(
+                QPointF(x0 + j * cell_w, y0), QPointF(x0 + j * cell_w, y0 + rows * cell_h)
+            )
+        if self._outlined.any():
+            painter.setPen(pad_pen)
+            for i, j in zip(*np.nonzero(self._outlined), strict=True):
+                cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
+                painter.drawRect(cell.adjusted(1.5, 1.5, -1.5, -1.5))
+        painter.end()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            cell = self._cell_at(event.pos())
+            if cell is None:
+                QToolTip.hideText()
+                return True
+            i, j = cell
+            lines = [f"{self._what}[{i}, {j}] = {float(self._values[i, j]):.6g}"]
+            if self._note is not None:
+                lines.append(self._note(i, j))
+            QToolTip.showText(event.globalPos(), "\n".join(line for line in lines if line), self)
+            return True
+        return super().event(event)

@@ -1,0 +1,288 @@
+"""The sliding-window view: one output pixel computed in front of the student, frame by frame.
+
+Every number comes from the model (``state.dot_product`` and ``state.output``); the view lays them
+out — per input channel the window, the input values, the kernel slice, the products and their sum,
+then the equation that adds the channel sums and the bias, and the output map filling in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
+
+from ...qt import ExplorerModel
+from ._channel_strip import ChannelStrip, Frame
+from ._controls import TransportBar
+from ._equation import Equation, EquationLabel
+from ._export import ExportDialog
+from ._format import number
+from ._output_map import OutputMap
+from ._stepper import Stepper
+
+
+class SlidingWindowView(QWidget):
+    """Steps the selected filter across the input and spells out each dot product."""
+
+    statusMessage = Signal(str)
+
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("slidingWindowView")
+        self._model = model
+        self.stepper = Stepper(model, self)
+        self._levels = np.zeros((0, 2))
+        self._filter = -1
+
+        self.actions_by_name = self._make_actions()
+        a = self.actions_by_name
+        self.controls = TransportBar(
+            [
+                a["first"],
+                a["back"],
+                a["play"],
+                a["forward"],
+                a["last"],
+                None,  # speed, scrubber, position
+                a["strongest"],
+                a["byChannel"],
+                a["export"],
+            ],
+            self,
+        )
+        self.controls.fps.setValue(self.stepper.fps)
+        self.header = QLabel(self)
+        self.header.setWordWrap(True)
+        self.header.setToolTip("Which filter, which output position, which input channels it reads")
+        self.strip = ChannelStrip(self)
+        self.output_map = OutputMap(self)
+        self.output_caption = QLabel(self)
+        self.output_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.output_caption.setToolTip("The selected filter's output at the window position")
+        self.output_title = QLabel(self)
+        self.output_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.equation = EquationLabel(self)
+        self.equation.setObjectName("slidingWindowEquation")
+
+        right = QVBoxLayout()
+        right.setSpacing(2)
+        right.addWidget(self.output_title)
+        right.addWidget(self.output_map, 1)
+        right.addWidget(self.output_caption)
+        middle = QHBoxLayout()
+        middle.addWidget(self.strip)
+        middle.addLayout(right, 1)  # the strip keeps its natural width; the map takes the rest
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.header)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.equation)
+
+        self.controls.fps.valueChanged.connect(self.stepper.set_fps)
+        self.controls.scrubber.valueChanged.connect(self._scrubbed)
+        self.stepper.playingChanged.connect(self._playing_changed)
+        self.stepper.stageChanged.connect(self._show_frame)
+        self.output_map.positionClicked.connect(self._clicked_output)
+        self.output_map.hovered.connect(self.statusMessage)
+        model.selectionChanged.connect(self._selection_changed)
+        model.weightsChanged.connect(self._weights_changed)
+        model.outputsChanged.connect(self._outputs_changed)
+        model.layerChanged.connect(self._layer_changed)
+        model.inputChanged.connect(self._layer_changed)
+        model.activationChanged.connect(self._show_frame)
+        self._layer_changed()
+
+    # ---- actions --------------------------------------------------------------------------------
+
+    def _make_actions(self) -> dict[str, QAction]:
+        icon = self.style().standardIcon
+        pixmap = QStyle.StandardPixmap
+        specs = [
+            ("first", "First position", "Home", pixmap.SP_MediaSkipBackward, self._first),
+            ("back", "Step back", "Left", pixmap.SP_MediaSeekBackward, lambda: self._step(-1)),
+            ("play", "Play", "Space", pixmap.SP_MediaPlay, self.stepper.toggle),
+            ("forward", "Step forward", "Right", pixmap.SP_MediaSeekForward, lambda: self._step(1)),
+            ("last", "Last position", "End", pixmap.SP_MediaSkipForward, self._last),
+            ("strongest", "Strongest", "", None, self.jump_to_strongest),
+            ("byChannel", "By channel", "", None, self.stepper.set_channel_mode),
+            ("export", "Export…", "", None, self.export_animation),
+        ]
+        tips = {
+            "strongest": "Jump to the strongest response: the largest value of this output map",
+            "byChannel": "Step channel by channel inside each position, building the sum",
+            "export": "Save the animation over a range of positions as a GIF or PNG frames",
+        }
+        actions: dict[str, QAction] = {}
+        for name, text, key, standard, slot in specs:
+            action = QAction(text, self)
+            action.setObjectName(name)
+            if standard is not None:
+                action.setIcon(icon(standard))
+            if key:
+                action.setShortcut(QKeySequence(key))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                action.setToolTip(f"{text} ({key})")
+            else:
+                action.setToolTip(tips[name])
+            action.setCheckable(name == "byChannel")
+            action.triggered.connect(slot)
+            self.addAction(action)
+            actions[name] = action
+        return actions
+
+    def _first(self) -> None:
+        self.stepper.pause()
+        self.stepper.go_to(0)
+
+    def _last(self) -> None:
+        self.stepper.pause()
+        self.stepper.go_to(self.stepper.count - 1)
+
+    def _step(self, delta: int) -> None:
+        self.stepper.pause()
+        self.stepper.step(delta)
+
+    def _scrubbed(self, index: int) -> None:
+        self.stepper.pause()
+        self.stepper.go_to(index)
+
+    def _clicked_output(self, row: int, col: int) -> None:
+        self.stepper.pause()
+        self._model.state.select(position=(row, col))
+
+    def jump_to_strongest(self) -> None:
+        """Move the window where the selected filter responds most (its output's maximum)."""
+        state = self._model.state
+        o = state.selected_filter
+        if o in state.stale_channels:
+            self.statusMessage.emit("The output is still being computed; try again in a moment")
+            return
+        output = state.output(o)
+        row, col = np.unravel_index(int(np.argmax(output)), output.shape)
+        self.stepper.pause()
+        state.select(position=(int(row), int(col)))
+        self.statusMessage.emit(
+            f"Strongest response of filter {o}: {number(output[row, col])} at ({row}, {col})"
+        )
+
+    def export_animation(self) -> None:
+        """Ask for a range and a file, then write the animation with a cancellable progress bar."""
+        self.stepper.pause()
+        ExportDialog(self).exec()
+
+    def _playing_changed(self, playing: bool) -> None:
+        play = self.actions_by_name["play"]
+        standard = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        play.setIcon(self.style().standardIcon(standard))
+        play.setText("Pause" if playing else "Play")
+        play.setToolTip(f"{play.text()} (Space)")
+
+    # ---- following the model --------------------------------------------------------------------
+
+    def _selection_changed(self, out_channel: int, row: int, col: int) -> None:
+        self.stepper.position_changed((row, col))
+        if out_channel != self._filter:
+            self._filter = out_channel
+            self.strip.reset_scale()
+            self._show_output()
+        self._show_frame()
+
+    def _weights_changed(self, channels: list[int]) -> None:
+        if self._model.state.selected_filter in channels:
+            self.strip.reset_scale()
+            self.output_map.mark_stale()
+            self.actions_by_name["strongest"].setEnabled(False)
+            self._show_frame()
+
+    def _outputs_changed(self, channels: list[int]) -> None:
+        if self._model.state.selected_filter in channels:
+            self._show_output()
+            self._show_frame()
+
+    def _layer_changed(self) -> None:
+        """New input or layer: shapes may differ; the state has already clamped the position."""
+        state = self._model.state
+        image = state.image
+        self._levels = np.stack([image.min(axis=(1, 2)), image.max(axis=(1, 2))], axis=1)
+        self.stepper.layer_changed()
+        self.strip.rebuild(state.spec.in_per_group)
+        self.strip.reset_scale()
+        self.output_map.set_size(*state.output_size)
+        self._filter = state.selected_filter
+        self._show_output()
+        self._show_frame()
+
+    def _show_output(self) -> None:
+        state = self._model.state
+        o = state.selected_filter
+        fresh = o not in state.stale_channels
+        self.output_map.set_values(state.output(o) if fresh else None)
+        self.actions_by_name["strongest"].setEnabled(fresh)
+        self.output_title.setText(f"output channel {o}")
+
+    # ---- drawing a frame ------------------------------------------------------------------------
+
+    def _show_frame(self, position: tuple[int, int] | None = None) -> None:
+        """Draw the state's position — or ``position`` (export renders frames without selecting)."""
+        state = self._model.state
+        spec = state.spec
+        row, col = state.position if position is None else position
+        stage = self.stepper.stage if position is None else None
+        dot = state.dot_product(position=(row, col))
+        frame = Frame(dot, state.image, self._levels, spec.pads, spec.padding_mode, stage)
+        self.strip.show_frame(frame)
+        written = stage is None
+        self.output_map.set_position(row, col, written)
+        shown = self.output_map.value_at(row, col) if written else None
+        self.output_caption.setText(
+            f"out({row}, {col}) = {number(shown)}" if shown is not None else f"out({row}, {col})"
+        )
+        self.equation.set_equation(
+            Equation(
+                channels=dot.input_channels,
+                sums=tuple(dot.channel_sums.tolist()),
+                bias=None if state.bias is None else dot.bias,
+                value=dot.value,
+                relu=state.activation == "relu",
+                output=shown,
+                stage=stage,
+            )
+        )
+        self.header.setText(self._header_text(dot.input_channels, row, col))
+        width = state.output_size[1]
+        with QSignalBlocker(self.controls.scrubber):
+            self.controls.show_position(row * width + col, self.stepper.count, row, col)
+
+    def _header_text(self, channels: tuple[int, ...], row: int, col: int) -> str:
+        spec = self._model.state.spec
+        o = self._model.state.selected_filter
+        reads = f"in {channels[0]}" if len(channels) == 1 else f"in {channels[0]}–{channels[-1]}"
+        text = f"Filter {o} at output ({row}, {col}) reads {reads}"
+        if spec.groups > 1:
+            group = channels[0] // spec.in_per_group
+            text += (
+                f" only — group {group + 1} of {spec.groups}; the other "
+                f"{spec.in_channels - len(channels)} input channels belong to other filters"
+            )
+        else:
+            text += f" (all {spec.in_channels} input channels)" if spec.in_channels > 1 else ""
+        return text
+
+    # ---- what is displayed (for tests, scripts and screenshots) ---------------------------------
+
+    def equation_text(self) -> str:
+        """The equation line exactly as shown."""
+        return self.equation.text()
+
+    def channel_texts(self) -> list[dict[str, object]]:
+        """Per shown channel row: caption, patch / kernel / product numbers, and the channel sum."""
+        return self.strip.row_texts()
+
+    def output_text(self) -> str:
+        """The caption under the output map."""
+        return self.output_caption.text()
