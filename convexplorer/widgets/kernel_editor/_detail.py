@@ -27,18 +27,10 @@ class DetailEditor(QWidget):
         self._body.setContentsMargins(0, 0, 0, 0)
         self._body.setHorizontalSpacing(8)
         self._body.setVerticalSpacing(2)
-        note = QLabel(
-            "Rows f 0, f 1, … are the filters (output channels); columns 0, 1, … the input "
-            "channels, b the bias. Click a patch to edit its numbers here.",
-            self,
-        )
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #666;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 2, 2)
         layout.addWidget(self._title)
         layout.addLayout(self._body)
-        layout.addWidget(note)
         layout.addStretch(1)
         self._shown: tuple[int, int] | None = None
         self._views: list[SliceView] = []

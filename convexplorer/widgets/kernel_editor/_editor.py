@@ -34,6 +34,7 @@ from ._slice_model import SliceModel
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
 SCOPES = ("slice", "filter", "layer")
+_DETAIL_WIDTH = 260  # at most this much of a narrow editor goes to the detail pane by force
 
 
 def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
@@ -216,7 +217,8 @@ class KernelEditor(QWidget):
             for bar in (thumbnails.horizontalScrollBar(), thumbnails.verticalScrollBar()):
                 bar.valueChanged.connect(self._thumbnails.update)  # re-pin the labels
             detail = _scroll(self._detail, resizable=True)
-            detail.setMinimumWidth(self._detail.minimumSizeHint().width() + 4)
+            # A 3×3 slice and its bias always show whole; larger kernels scroll in their pane.
+            detail.setMinimumWidth(min(self._detail.minimumSizeHint().width() + 4, _DETAIL_WIDTH))
             splitter = QSplitter(Qt.Orientation.Horizontal)
             splitter.setChildrenCollapsible(False)
             splitter.addWidget(thumbnails)
@@ -272,11 +274,9 @@ class KernelEditor(QWidget):
     def _show_guidance(self) -> None:
         """The hint line's resting text: how to edit (it never collapses, so nothing jumps)."""
         if self._thumbnails is not None:
-            text = "Click a patch to edit its numbers · right-click for presets"
+            text = "Click a patch to edit · right-click: presets"
         else:
-            text = (
-                "Type a number + Enter · click, then wheel ±0.1 (Ctrl ±0.01) · right-click: presets"
-            )
+            text = "Type or wheel to edit · right-click: presets"
         self._hint.setText(text)
         self._hint.setStyleSheet("color: #666;")
 

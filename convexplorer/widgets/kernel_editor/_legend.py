@@ -35,7 +35,7 @@ class ScaleLegend(QWidget):
 
     def sizeHint(self) -> QSize:
         metrics = self.fontMetrics()
-        return QSize(2 * metrics.horizontalAdvance("−0.0000") + 56, metrics.height() + 2)
+        return QSize(2 * metrics.horizontalAdvance("−0.0000") + 48, metrics.height() + 2)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

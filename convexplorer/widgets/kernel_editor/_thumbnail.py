@@ -75,7 +75,7 @@ class ThumbnailGrid(QWidget):
         self._tap = tap
         self._pitch = QSize(self._tile.width() + _GAP, self._tile.height() + _GAP)
         metrics = self.fontMetrics()
-        self._left = metrics.horizontalAdvance(f"f {spec.out_channels - 1}") + 8
+        self._left = metrics.horizontalAdvance(f"f {max(spec.out_channels - 1, 10)}") + 8
         self._top = metrics.height() + 4
         self._bias_x = spec.in_channels * self._pitch.width() - _GAP + _BIAS_GAP
         width = self._bias_x + (self._tile.height() if spec.bias else -_BIAS_GAP)
@@ -189,7 +189,13 @@ class ThumbnailGrid(QWidget):
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                     f"f {o}",
                 )
-        painter.fillRect(QRect(visible.topLeft(), QSize(self._left, self._top)), background)
+        corner = QRect(visible.topLeft(), QSize(self._left, self._top))
+        painter.fillRect(corner, background)
+        painter.drawText(
+            corner.adjusted(0, 0, -6, 0),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            "in",
+        )
 
     # ---- interaction ----------------------------------------------------------------------------
 
