@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import qWarning
 from PySide6.QtGui import QImage, QImageReader
 
-from convexplorer.app._image_files import image_name_filter, read_image
-from convexplorer.io import FileFormatError
+from convexplorer.app._image_files import image_name_filter, read_image, read_input
+from convexplorer.io import FileFormatError, write_png
 from tests.io_support import fingerprint, make_state
 
 RNG = np.random.default_rng(3)
@@ -87,6 +87,14 @@ def test_alpha_is_dropped_with_a_note(tmp_path):
     assert read_image(tmp_path / "o.png").notes == [
         "alpha channel dropped (every pixel was opaque)"
     ]
+
+
+def test_grey_with_alpha_stays_one_channel(tmp_path):
+    grey_alpha = RNG.integers(0, 256, (H, W, 2), dtype=np.uint8)
+    write_png(tmp_path / "ga.png", grey_alpha)  # Qt decodes this as ARGB32 colour
+    load = read_image(tmp_path / "ga.png")
+    assert np.array_equal(load.array[0], grey_alpha[..., 0] / np.float32(255))
+    assert load.array.shape == (1, H, W) and load.notes[0].startswith("alpha channel dropped")
 
 
 def test_sixteen_bit_images_keep_their_precision(tmp_path):
@@ -192,6 +200,19 @@ def test_the_extension_does_not_matter(tmp_path):
     grey = RNG.integers(0, 256, (H, W), dtype=np.uint8)
     save(qimage(grey, QImage.Format.Format_Grayscale8), tmp_path / "really_png.jpg", "PNG")
     assert np.array_equal(read_image(tmp_path / "really_png.jpg").array[0], grey / np.float32(255))
+
+
+def test_read_input_opens_images_and_arrays_alike(tmp_path):
+    grey = RNG.integers(0, 256, (H, W), dtype=np.uint8)
+    save(qimage(grey, QImage.Format.Format_Grayscale8), tmp_path / "g.png")
+    np.save(tmp_path / "g.npy", grey)
+    np.savez(tmp_path / "g.npz", first=grey, second=grey.T)
+    expected = grey[None] / np.float32(255)
+    assert np.array_equal(read_input(tmp_path / "g.png").array, expected)
+    assert np.array_equal(read_input(tmp_path / "g.npy").array, expected)
+    assert np.array_equal(read_input(tmp_path / "g.npz", "first").array, expected)
+    with pytest.raises(FileFormatError, match="choose one"):
+        read_input(tmp_path / "g.npz")
 
 
 def test_name_filter_lists_the_formats():

@@ -29,7 +29,7 @@ def text_chunks(data: bytes) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("shape", [(5, 7), (4, 6, 3), (3, 2, 4)])
+@pytest.mark.parametrize("shape", [(5, 7), (4, 6, 2), (4, 6, 3), (3, 2, 4)])
 def test_png_writer_round_trips(tmp_path, shape):
     pixels = RNG.integers(0, 256, shape, dtype=np.uint8)
     write_png(tmp_path / "x.png", pixels, {"Comment": "hi"})
@@ -42,7 +42,7 @@ def test_png_writer_refuses_what_png_cannot_hold():
     with pytest.raises(ValueError, match="uint8"):
         encode_png(np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"\(H, W\)"):
-        encode_png(np.zeros((2, 2, 2), np.uint8))
+        encode_png(np.zeros((2, 2, 5), np.uint8))
 
 
 def test_greyscale_stretches_each_channel():

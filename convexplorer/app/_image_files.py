@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QImage, QImageReader
 
-from convexplorer.io import FileFormatError, InputLoad
+from convexplorer.io import FileFormatError, InputLoad, is_array_file, read_array
 
 _GREY_FORMATS = {QImage.Format.Format_Grayscale8, QImage.Format.Format_Grayscale16}
 _PALETTE_FORMATS = {
@@ -26,6 +26,7 @@ _PALETTE_FORMATS = {
     QImage.Format.Format_MonoLSB,
     QImage.Format.Format_Indexed8,
 }
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Decoder messages that mean the picture is incomplete, and known harmless ones that match too.
 _DAMAGE = re.compile(r"premature end|corrupt|truncat|unexpected end|end of file", re.IGNORECASE)
 _HARMLESS = re.compile(r"extraneous bytes", re.IGNORECASE)
@@ -35,6 +36,18 @@ def image_name_filter() -> str:
     """A file-dialog filter listing every format this Qt installation reads."""
     patterns = " ".join(f"*.{bytes(f).decode()}" for f in QImageReader.supportedImageFormats())
     return f"Images ({patterns})"
+
+
+def read_input(
+    path: str | os.PathLike[str], member: str | None = None, *, channels_last: bool = False
+) -> InputLoad:
+    """An image, or a NumPy ``.npy`` / ``.npz`` array (by suffix), as the explorer's input.
+
+    For drops and the command line; ``member`` and ``channels_last`` apply to arrays only.
+    """
+    if is_array_file(path):
+        return read_array(path, member, channels_last=channels_last)
+    return read_image(path)
 
 
 def read_image(path: str | os.PathLike[str]) -> InputLoad:
@@ -67,13 +80,18 @@ def read_image(path: str | os.PathLike[str]) -> InputLoad:
     notes = [f"decoder: {m}" for m in messages if m not in damage]
     if frames > 1:
         notes.append(f"first of {frames} frames")
-    return InputLoad(_pixels(image, notes), notes)
+    return InputLoad(_pixels(image, _grey_png(head), notes), notes)
 
 
-def _pixels(image: QImage, notes: list[str]) -> np.ndarray:
+def _grey_png(head: bytes) -> bool:
+    """Whether the file is a grey (or grey + alpha) PNG: Qt decodes grey + alpha as colour."""
+    return head[:8] == _PNG_SIGNATURE and head[12:16] == b"IHDR" and head[25:26] in (b"\0", b"\4")
+
+
+def _pixels(image: QImage, grey_file: bool, notes: list[str]) -> np.ndarray:
     """(C, H, W) float32 in [0, 1] from a decoded image; adds notes about what was dropped."""
     fmt = image.format()
-    grey = fmt in _GREY_FORMATS or (fmt in _PALETTE_FORMATS and image.isGrayscale())
+    grey = grey_file or fmt in _GREY_FORMATS or (fmt in _PALETTE_FORMATS and image.isGrayscale())
     deep = fmt == QImage.Format.Format_Grayscale16 or image.depth() > 32
     if grey and not image.hasAlphaChannel():
         target = QImage.Format.Format_Grayscale16 if deep else QImage.Format.Format_Grayscale8
