@@ -368,3 +368,15 @@ def test_thumbnails_follow_the_arrow_keys_and_offer_copy_paste(qtbot):
     next(a for a in editor.preset_menu(4, 6).actions() if a.text() == "Paste slice").trigger()
     np.testing.assert_array_equal(state.weight[4, 2], state.weight[0, 1])
     assert history.undoText() == "Paste into filter 4 · in 6"
+
+
+def test_a_layer_change_while_typing_drops_the_unfinished_edit(small, qtbot):
+    editor, state, history = small
+    focus_cell(qtbot, slice_view(editor, "kernelSlice_1_2"), 0, 0)
+    press(qtbot, "5")
+    assert isinstance(QApplication.focusWidget(), QLineEdit)
+    state.set_spec(state.spec.replace(out_channels=1))
+    QApplication.processEvents()
+    assert editor.findChild(QTableView, "kernelSlice_1_2") is None
+    assert not state.weight.any() and history.count() == 0
+    assert "#666" in hint(editor).styleSheet()  # no refusal to report either

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QToolTip,
     QWidget,
 )
 
@@ -62,7 +61,7 @@ class _Validator(QDoubleValidator):
 
 
 class _NumberEdit(QLineEdit):
-    """The cell editor; shows a refusal with a red frame and a tooltip for a moment."""
+    """The cell editor; a refusal turns it red for a moment."""
 
     refused = Signal(str)
 
@@ -76,9 +75,9 @@ class _NumberEdit(QLineEdit):
         self._calm.timeout.connect(lambda: self.setStyleSheet(""))
 
     def refuse(self, message: str) -> None:
+        """Turn red for a moment; the view shows ``message`` beside the cell."""
         self.setStyleSheet(_REFUSED_STYLE)
         self._calm.start()
-        QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), message, self)
         self.refused.emit(message)
 
 

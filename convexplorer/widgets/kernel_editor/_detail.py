@@ -53,6 +53,7 @@ class DetailEditor(QWidget):
             item = self._body.takeAt(0)
             widget = None if item is None else item.widget()
             if widget is not None:
+                widget.blockSignals(True)  # an old view must not re-select its filter on exit
                 widget.setParent(None)  # gone from findChild at once, freed once idle
                 widget.deleteLater()
         self._views = []

@@ -31,6 +31,7 @@ from ._detail import DetailEditor
 from ._grid import NumericGrid
 from ._legend import ScaleLegend
 from ._slice_model import SliceModel
+from ._slice_view import SliceView
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
 SCOPES = ("slice", "filter", "layer")
@@ -197,7 +198,12 @@ class KernelEditor(QWidget):
 
     def _rebuild(self) -> None:
         """Shapes may have changed: build the grid (or thumbnails) for the current layer anew."""
+        for part in (self._grid, self._thumbnails, self._detail):
+            if part is not None:
+                part.blockSignals(True)  # the old parts' cells may not exist any more
         if self._body is not None:
+            for view in self._body.findChildren(SliceView):
+                view.reset()  # drop an open cell editor unsaved
             self._layout.removeWidget(self._body)
             self._body.setParent(None)  # gone from findChild at once, freed once idle
             self._body.deleteLater()
