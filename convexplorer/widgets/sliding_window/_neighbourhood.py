@@ -10,25 +10,29 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
 
 from ...model import DotProduct
 from ._number_grid import PADDING_COLOR, grey_rgb
 
-CONTEXT = 4  # pixels of input shown around the window (the view is at least 11 pixels across)
-_MIN_SPAN = 11
-_WHOLE_UP_TO = 20  # a padded image this small is shown whole
 WINDOW_COLOR = QColor(0, 200, 255)
+CONTEXT = 4  # pixels of input shown on each side of the window, when there is room
+_SCREEN_PIXELS = 8  # at least this many screen pixels per image pixel, so pixels read as pixels
 _PAD_BACKGROUND = np.array([240, 225, 190], dtype=np.uint8)  # padding the window is not reading
 
 
-def _crop_range(window_start: int, window_size: int, size: int, before: int, after: int) -> range:
-    """Rows (or cols) to show in unpadded coordinates: about the window, inside the padded image."""
+def _crop_range(
+    window_start: int, window_size: int, size: int, before: int, after: int, room: int
+) -> range:
+    """Rows (or cols) to show in unpadded coordinates: about the window, inside the padded image.
+
+    ``room`` is how many image pixels fit at a readable zoom; a small padded image is shown whole.
+    """
     lo, hi = -before, size + after
-    if hi - lo <= _WHOLE_UP_TO:
+    span = max(window_size + 2, min(window_size + 2 * CONTEXT, room))
+    if hi - lo <= max(span, room):
         return range(lo, hi)
-    span = min(hi - lo, max(_MIN_SPAN, window_size + CONTEXT))
     start = window_start + window_size // 2 - span // 2
     start = min(max(start, lo), hi - span)
     return range(start, start + span)
@@ -47,6 +51,10 @@ class Neighbourhood(pg.GraphicsView):
     are drawn in image coordinates inside a group shifted by the crop's origin, so following the
     window moves one item instead of re-ranging the view (which would repaint twice per frame).
     """
+
+    # The last frame's arguments, to redraw on resize (a class default: pyqtgraph's constructor
+    # already calls resizeEvent).
+    _last: tuple | None = None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background=None)
@@ -70,8 +78,12 @@ class Neighbourhood(pg.GraphicsView):
         self._window_shadow.setPen(_pen(QColor(0, 0, 0), 4))
         self._window = QGraphicsRectItem()
         self._window.setPen(_pen(WINDOW_COLOR, 2))
-        self._overlays = pg.ItemGroup()
-        self._box.addItem(self._overlays)
+        # Overlays are clipped to the crop (plus a margin for outlines on its edge).
+        self._clip = QGraphicsRectItem()
+        self._clip.setPen(QPen(Qt.PenStyle.NoPen))
+        self._clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
+        self._box.addItem(self._clip)
+        self._overlays = pg.ItemGroup(self._clip)
         for item in (
             self._bounds,
             self._padded_taps,
@@ -82,6 +94,11 @@ class Neighbourhood(pg.GraphicsView):
         ):
             item.setParentItem(self._overlays)
         self._crop_size = (0, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._last is not None:
+            self.show_window(*self._last)  # how much context fits depends on the size
 
     def sizeHint(self) -> QSize:
         return QSize(120, 120)
@@ -98,13 +115,15 @@ class Neighbourhood(pg.GraphicsView):
         pads: tuple[int, int, int, int],
     ) -> None:
         """Draw ``channel`` (H, W) around the window of ``dot``; ``slot`` picks its patch."""
+        self._last = (channel, levels, dot, slot, pads)
         height, width = channel.shape
         top, bottom, left, right = pads
         tap_rows, tap_cols = dot.tap_rows, dot.tap_cols
         r0, c0 = int(tap_rows[0, 0]), int(tap_cols[0, 0])
         win_h, win_w = int(tap_rows[-1, 0]) - r0 + 1, int(tap_cols[0, -1]) - c0 + 1
-        rows = _crop_range(r0, win_h, height, top, bottom)
-        cols = _crop_range(c0, win_w, width, left, right)
+        room = max(1, min(self.width(), self.height()) // _SCREEN_PIXELS)
+        rows = _crop_range(r0, win_h, height, top, bottom, room)
+        cols = _crop_range(c0, win_w, width, left, right, room)
 
         rgb = np.empty((len(rows), len(cols), 3), dtype=np.uint8)
         rgb[:] = _PAD_BACKGROUND
@@ -128,7 +147,8 @@ class Neighbourhood(pg.GraphicsView):
             self._crop_size = rgb.shape[:2]
             crop = QRectF(0, 0, len(cols), len(rows))
             self._image.setRect(crop)
-            self._box.setRange(rect=crop, padding=0.0)
+            self._box.setRange(rect=crop, padding=0.04)  # room for outlines at the edge
+            self._clip.setRect(crop.adjusted(-0.3, -0.3, 0.3, 0.3))
         self._overlays.setPos(-cols.start, -rows.start)
 
         self._bounds.setRect(QRectF(0, 0, width, height))
