@@ -21,12 +21,17 @@ from ._spec import LayerSpec
 
 ACTIVATIONS: tuple[str, ...] = ("none", "relu")
 DTYPE = np.float32
+#: Largest magnitude accepted for weights, biases and inputs: far beyond any teaching use, and
+#: small enough that float32 sums of products cannot overflow to infinity.
+MAX_MAGNITUDE = 1e6
 
 
 def _finite(values: np.ndarray, what: str) -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{what} must be finite numbers (no NaN or infinity)")
+    if values.size and np.abs(values).max() > MAX_MAGNITUDE:
+        raise ValueError(f"{what} must lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
     return values
 
 
@@ -441,6 +446,10 @@ class ExplorerState:
             raise ValueError(f"the input is empty (shape {image.shape})")
         if not np.isfinite(image).all():
             raise ValueError("input values must be finite numbers (no NaN or infinity)")
+        if image.size and np.abs(image).max() > MAX_MAGNITUDE:
+            raise ValueError(
+                f"input values must lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
+            )
         return np.ascontiguousarray(image, dtype=DTYPE)
 
     @staticmethod
