@@ -25,8 +25,8 @@ class DetailEditor(QWidget):
         self._title.setTextFormat(Qt.TextFormat.RichText)
         self._body = QGridLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
-        self._body.setHorizontalSpacing(8)
-        self._body.setVerticalSpacing(2)
+        self._body.setHorizontalSpacing(4)
+        self._body.setVerticalSpacing(4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 2, 2, 2)
         layout.addWidget(self._title)
@@ -58,20 +58,22 @@ class DetailEditor(QWidget):
                 widget.deleteLater()
         self._views = []
         self._shown = (out_channel, in_channel)
+        kh, kw = spec.kernel_size
         self._title.setText(
             f"<b>filter {out_channel}</b> · {channel_name(in_channel, spec.in_channels)}"
+            f" · {kh}×{kw}"
         )
-        top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        left = Qt.AlignmentFlag.AlignLeft
         view = self._add_view(SliceModel(self._context, out_channel, in_channel), in_channel)
         view.setObjectName("kernelDetailSlice")
-        kh, kw = spec.kernel_size
-        self._body.addWidget(QLabel(f"{kh}×{kw} kernel", self), 0, 0)
-        self._body.addWidget(view, 1, 0, top)
-        if spec.bias:
+        if spec.bias:  # above the kernel: visible even when a large kernel scrolls sideways
             bias = self._add_view(BiasModel(self._context, out_channel), BIAS)
             bias.setObjectName("kernelDetailBias")
-            self._body.addWidget(QLabel("bias", self), 0, 1)
-            self._body.addWidget(bias, 1, 1, top)
+            label = QLabel("bias", self)
+            label.setToolTip(f"Added to every output value of filter {out_channel}")
+            self._body.addWidget(label, 0, 0)
+            self._body.addWidget(bias, 0, 1, left)
+        self._body.addWidget(view, 1, 0, 1, 3, left | Qt.AlignmentFlag.AlignTop)
         self._body.setColumnStretch(2, 1)
 
     def _add_view(self, model: SliceModel | BiasModel, in_channel: int) -> SliceView:

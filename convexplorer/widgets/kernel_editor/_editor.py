@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -35,7 +35,7 @@ from ._slice_view import SliceView
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
 SCOPES = ("slice", "filter", "layer")
-_DETAIL_WIDTH = 260  # at most this much of a narrow editor goes to the detail pane by force
+_DETAIL_SHARE = 0.5  # the detail pane gets its full width, up to this share of the editor
 
 
 def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
@@ -64,6 +64,7 @@ class KernelEditor(QWidget):
         self._thumbnails: ThumbnailGrid | None = None
         self._detail: DetailEditor | None = None
         self._body: QWidget | None = None
+        self._split_pending = False  # the thumbnails/detail split waits for a real width
 
         self._preset = QComboBox(self)
         self._preset.setObjectName("kernelPresetCombo")
@@ -115,6 +116,26 @@ class KernelEditor(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(600, 350)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._split_pending and self.isVisible():
+            self._fit_detail()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._split_pending:
+            self._fit_detail()
+
+    def _fit_detail(self) -> None:
+        """Split so the detail slice shows whole if it takes at most half the editor; else it
+        scrolls. Done once per layer and size, so a splitter the user dragged stays put."""
+        body, detail = self._body, self._detail
+        if not isinstance(body, QSplitter) or detail is None:
+            return
+        width = min(detail.minimumSizeHint().width() + 4, int(_DETAIL_SHARE * self.width()))
+        body.setSizes([max(self.width() - width, 1), width])
+        self._split_pending = not self.isVisible()
 
     # ---- public ---------------------------------------------------------------------------------
 
@@ -222,16 +243,14 @@ class KernelEditor(QWidget):
             thumbnails = _scroll(self._thumbnails, resizable=False)
             for bar in (thumbnails.horizontalScrollBar(), thumbnails.verticalScrollBar()):
                 bar.valueChanged.connect(self._thumbnails.update)  # re-pin the labels
-            detail = _scroll(self._detail, resizable=True)
-            # A 3×3 slice and its bias always show whole; larger kernels scroll in their pane.
-            detail.setMinimumWidth(min(self._detail.minimumSizeHint().width() + 4, _DETAIL_WIDTH))
             splitter = QSplitter(Qt.Orientation.Horizontal)
             splitter.setChildrenCollapsible(False)
             splitter.addWidget(thumbnails)
-            splitter.addWidget(detail)
-            splitter.setStretchFactor(0, 3)
-            splitter.setStretchFactor(1, 2)
+            splitter.addWidget(_scroll(self._detail, resizable=True))
+            splitter.setStretchFactor(0, 1)
+            splitter.setStretchFactor(1, 0)
             self._body = splitter
+            self._split_pending = True
         else:
             self._grid = NumericGrid(self._context)
             self._grid.sliceFocused.connect(self._slice_focused)
@@ -239,6 +258,8 @@ class KernelEditor(QWidget):
             self._grid.menuRequested.connect(self._show_menu)
             self._body = _scroll(self._grid, resizable=False)
         self._layout.addWidget(self._body, 1)
+        if self._split_pending and self.isVisible():
+            self._fit_detail()
         self._show_guidance()
         self._show_current()
 

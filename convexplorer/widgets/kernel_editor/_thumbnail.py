@@ -30,12 +30,19 @@ from .._colors import diverging_colormap
 from ._context import EditorContext, sees_text, slice_name
 from ._numbers import format_value
 
-_BORDER = (120, 120, 120, 255)
-_ABSENT = (128, 128, 128, 38)
+_BORDER = np.array([120, 120, 120, 255], dtype=np.uint8)
+_ABSENT = np.array([128, 128, 128, 38], dtype=np.uint8)
 _BAND = QColor(255, 193, 7, 110)
 _GAP = 3
 _BIAS_GAP = 10
 BIAS = -1  # the "input channel" of a filter's bias tile
+
+
+def _colors(values: np.ndarray, limit: float) -> np.ndarray:
+    """RGBA bytes of the diverging map (as ``diverging_color``) for an array, shape + (4,)."""
+    position = 0.5 + 0.5 * np.clip(values / limit, -1.0, 1.0)
+    rgba = diverging_colormap().map(position.ravel(), mode=pg.ColorMap.BYTE)
+    return rgba.reshape(*values.shape, 4)
 
 
 def uses_thumbnails(spec: LayerSpec) -> bool:
@@ -78,7 +85,8 @@ class ThumbnailGrid(QWidget):
         self._left = metrics.horizontalAdvance(f"f {max(spec.out_channels - 1, 10)}") + 8
         self._top = metrics.height() + 4
         self._bias_x = spec.in_channels * self._pitch.width() - _GAP + _BIAS_GAP
-        width = self._bias_x + (self._tile.height() if spec.bias else -_BIAS_GAP)
+        columns_width = spec.in_channels * self._pitch.width()
+        width = self._bias_x + self._tile.height() if spec.bias else columns_width
         height = spec.out_channels * self._pitch.height() - _GAP
         self._rgba = np.zeros((height, width, 4), dtype=np.uint8)
         self._image = QImage(
@@ -93,32 +101,27 @@ class ThumbnailGrid(QWidget):
 
     def refresh(self, channels: Iterable[int]) -> None:
         """Refill the tiles of these filters from the state and repaint."""
+        filters = list(channels)
         state, spec, tap = self._context.state, self._spec, self._tap
-        limit = self._context.limit
-        tile_h, tile_w = self._tile.height(), self._tile.width()
-        colormap = diverging_colormap()
-        for o in channels:
-            weights = state.weight[o]
-            position = 0.5 + 0.5 * np.clip(weights / limit, -1.0, 1.0)
-            colors = colormap.map(position.ravel(), mode=pg.ColorMap.BYTE)
-            patches = colors.reshape(*weights.shape, 4).repeat(tap, axis=1).repeat(tap, axis=2)
+        tile_h, tile_w, pitch_w = self._tile.height(), self._tile.width(), self._pitch.width()
+        weights = state.weight[filters]  # (n, C_in/groups, kH, kW)
+        colors = _colors(weights, self._context.limit)
+        patches = colors.repeat(tap, axis=2).repeat(tap, axis=3)
+        biases = None if state.bias is None else _colors(state.bias[filters], self._context.limit)
+        for n, o in enumerate(filters):
             y = o * self._pitch.height()
-            row = self._rgba[y : y + tile_h]
+            # The row's tiles as (tile rows, input channel, pitch columns, RGBA): a view, no copy.
+            row = self._rgba[y : y + tile_h, : spec.in_channels * pitch_w]
+            tiles = row.reshape(tile_h, spec.in_channels, pitch_w, 4)[:, :, :tile_w]
+            tiles[:] = _ABSENT
             seen = spec.filter_input_channels(o)
-            for c in range(spec.in_channels):
-                x = c * self._pitch.width()
-                tile = row[:, x : x + tile_w]
-                if c in seen:
-                    tile[:] = _BORDER
-                    tile[1:-1, 1:-1] = patches[c - seen.start]
-                else:
-                    tile[:] = _ABSENT
-            if state.bias is not None:
-                value = float(np.clip(state.bias[o] / limit, -1.0, 1.0))
-                color = colormap.map(np.array([0.5 + 0.5 * value]), mode=pg.ColorMap.BYTE)[0]
-                tile = row[:, self._bias_x : self._bias_x + tile_h]
+            mine = tiles[:, seen.start : seen.stop]
+            mine[:] = _BORDER
+            mine[1:-1, :, 1:-1] = patches[n].transpose(1, 0, 2, 3)
+            if biases is not None:
+                tile = self._rgba[y : y + tile_h, self._bias_x : self._bias_x + tile_h]
                 tile[:] = _BORDER
-                tile[1:-1, 1:-1] = color
+                tile[1:-1, 1:-1] = biases[n]
         self.update()
 
     def set_current(self, out_channel: int, in_channel: int) -> None:
