@@ -273,6 +273,14 @@ def test_large_layer_builds_thumbnails_fast_and_a_click_opens_the_slice(qtbot):
     # The selection made elsewhere (e.g. an output panel) moves the detail editor too.
     state.select(out_channel=9)
     assert editor.detail.shown == (9, 7)
+    # A bias tile opens the filter's bias for typing.
+    bias_tile = thumbnails.tile_rect(3, -1).center()
+    qtbot.mouseClick(thumbnails, Qt.MouseButton.LeftButton, pos=bias_tile)
+    bias = slice_view(editor, "kernelDetailBias")
+    qtbot.waitUntil(bias.hasFocus)
+    press(qtbot, "0.5")
+    enter(qtbot)
+    assert state.selected_filter == 3 and state.bias[3] == np.float32(0.5)
 
 
 def test_copy_and_paste_a_slice(small, qtbot):
