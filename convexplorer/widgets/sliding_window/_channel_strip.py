@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -32,7 +32,7 @@ from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid, diverging_rgb, grey_rgb
 
 ROWS_LIMIT = 4  # more input channels than this: bar chart + one detailed channel
-_HEADERS = ("", "around the window", "input values", "", "kernel", "", "products", "channel sum")
+_HEADERS = ("", "window", "input", "", "kernel", "", "products", "channel sum")
 _POSITIVE = QBrush(QColor(214, 96, 77))
 _NEGATIVE = QBrush(QColor(67, 147, 195))
 _NOT_YET = QBrush(QColor(215, 215, 215))
@@ -149,16 +149,26 @@ def _tap_note(dot: DotProduct, mode: str) -> Callable[[int, int], str]:
     return note
 
 
+class _Title(QLabel):
+    """A column title that gives way (elided) before the numbers do: it sets no minimum width."""
+
+    def __init__(self, text: str, parent: QWidget) -> None:
+        super().__init__(text, parent)
+        self.setStyleSheet("color: #666;")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def paintEvent(self, event: QEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+
+
 def _header(grid: QGridLayout, parent: QWidget) -> None:
     """Column titles; spare width goes to the picture, so the number grids keep their size."""
     grid.setColumnStretch(1, 1)
     for column, text in enumerate(_HEADERS):
-        label = QLabel(text, parent)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setStyleSheet("color: #666;")
-        # Titles give way (clipped) before the numbers do: they must not set the minimum width.
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        grid.addWidget(label, 0, column)
+        grid.addWidget(_Title(text, parent), 0, column)
 
 
 class _SumChart(pg.PlotWidget):
@@ -283,11 +293,17 @@ class ChannelStrip(QWidget):
         self._layout.addWidget(self._body)
         self.updateGeometry()
 
-    def _build_rows(self, count: int) -> QWidget:
+    def _scrolling(self, inner: QWidget) -> QScrollArea:
+        """Rows scroll rather than push the view wider or taller (large kernels, many rows)."""
         scroll = QScrollArea(self)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidgetResizable(True)
-        inner = QWidget(scroll)
+        scroll.setWidget(inner)
+        self._content = inner
+        return scroll
+
+    def _build_rows(self, count: int) -> QWidget:
+        inner = QWidget(self)
         grid = QGridLayout(inner)
         grid.setContentsMargins(2, 0, 2, 0)
         grid.setVerticalSpacing(4)
@@ -297,9 +313,7 @@ class ChannelStrip(QWidget):
             channel_row.place(grid, row + 1)
             grid.setRowStretch(row + 1, 1)
             self._rows.append(channel_row)
-        scroll.setWidget(inner)
-        self._content = inner
-        return scroll
+        return self._scrolling(inner)
 
     def _build_compact(self) -> QWidget:
         body = QWidget(self)
@@ -313,6 +327,7 @@ class ChannelStrip(QWidget):
         column.addWidget(self._chart, 3)
         self._hint = QLabel(body)
         self._hint.setStyleSheet("color: #666;")
+        self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         column.addWidget(self._hint)
         detail = QWidget(body)
         grid = QGridLayout(detail)
@@ -320,9 +335,9 @@ class ChannelStrip(QWidget):
         _header(grid, detail)
         row = _ChannelRow(detail)
         row.place(grid, 1)
+        grid.setRowStretch(1, 1)
         self._rows.append(row)
-        column.addWidget(detail, 2)
-        self._content = detail
+        column.addWidget(self._scrolling(detail), 2)
         return body
 
     # ---- showing --------------------------------------------------------------------------------

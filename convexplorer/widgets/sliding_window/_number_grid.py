@@ -11,13 +11,14 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from .._colors import diverging_colormap
 from ._format import WIDEST, number
 
 _MIN_CELL = 10
+_MIN_TEXT_SCALE = 0.7  # smaller than this and the numbers are left to the tooltips
 PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
 
 
@@ -40,17 +41,21 @@ def grey_rgb(values: np.ndarray, low: float, high: float) -> np.ndarray:
 
 
 class NumberGrid(QWidget):
-    """One kH×kW grid (an input patch, a kernel slice or the products) with its numbers."""
+    """One kH×kW grid (an input patch, a kernel slice or the products) with its numbers.
+
+    The cell colours are one small image scaled up; numbers are formatted only when they are
+    going to be drawn (or asked for), so a 31×31 kernel costs little more than a 3×3 one.
+    """
 
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._what = what
-        self._texts: list[list[str]] = []
         self._values = np.zeros((0, 0))
         self._rgb = np.zeros((0, 0, 3), dtype=np.uint8)
+        self._image = QImage()
+        self._dark = np.zeros((0, 0), dtype=bool)  # cells dark enough for white text
+        self._texts: list[list[str]] | None = None
         self._widest = 0
-        self._colors: list[list[QColor]] = []
-        self._ink: list[list[QColor]] = []
         self._outlined = np.zeros((0, 0), dtype=bool)
         self._dimmed = False
         self._note: Callable[[int, int], str] | None = None
@@ -58,6 +63,7 @@ class NumberGrid(QWidget):
         font.setPointSizeF(font.pointSizeF() * 0.85)
         self.setFont(font)
         self._metrics = QFontMetrics(font)
+        self._narrowest = self._metrics.horizontalAdvance("0.00")
         # The largest a cell grows: room for the widest number the formatter writes.
         self._max_cell = (
             self._metrics.horizontalAdvance(WIDEST) + 6,
@@ -84,15 +90,13 @@ class NumberGrid(QWidget):
         ):
             return  # e.g. the kernel, while the window moves: nothing to repaint
         shape_changed = values.shape != self._values.shape
-        self._values, self._rgb, self._outlined = values.copy(), rgb, outlined
-        self._texts = [[number(v) for v in row] for row in values.tolist()]
-        self._widest = max(self._metrics.horizontalAdvance(t) for row in self._texts for t in row)
+        self._values, self._outlined = values.copy(), outlined
+        self._rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+        rows, cols = values.shape
+        self._image = QImage(self._rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888)
         luma = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
-        self._colors = [[QColor(int(r), int(g), int(b)) for r, g, b in row] for row in rgb.tolist()]
-        self._ink = [
-            [QColor(Qt.GlobalColor.black if y > 140 else Qt.GlobalColor.white) for y in row]
-            for row in luma.tolist()
-        ]
+        self._dark = luma <= 140
+        self._texts = None
         if shape_changed:
             self.updateGeometry()
         self.update()
@@ -105,19 +109,36 @@ class NumberGrid(QWidget):
 
     def texts(self) -> list[list[str]]:
         """The numbers as displayed, row by row (see ``numbers_visible``)."""
-        return [list(row) for row in self._texts]
+        return [list(row) for row in self._formatted()]
+
+    def _formatted(self) -> list[list[str]]:
+        if self._texts is None:
+            self._texts = [[number(v) for v in row] for row in self._values.tolist()]
+            self._widest = max(
+                (self._metrics.horizontalAdvance(t) for row in self._texts for t in row), default=0
+            )
+        return self._texts
 
     def numbers_visible(self) -> bool:
         """Whether the cells are big enough to print their numbers (else only tooltips do)."""
-        if not self._texts:
-            return False
+        return self._text_scale() > 0
+
+    def _text_scale(self) -> float:
+        """How much to shrink the font so the widest number fits its cell; 0: it cannot."""
+        if not self._values.size:
+            return 0.0
         cell_w, cell_h = self._cell_size()
-        return self._widest + 2 <= cell_w and self._metrics.height() <= cell_h + 2
+        height_scale = (cell_h + 2) / self._metrics.height()
+        if min(height_scale, (cell_w - 2) / self._narrowest) < _MIN_TEXT_SCALE:
+            return 0.0  # too small for any number: no need to format them
+        self._formatted()
+        scale = min(1.0, (cell_w - 2) / max(self._widest, 1), height_scale)
+        return scale if scale >= _MIN_TEXT_SCALE else 0.0
 
     # ---- geometry -------------------------------------------------------------------------------
 
     def _shape(self) -> tuple[int, int]:
-        return self._values.shape if self._values.ndim == 2 else (3, 3)  # type: ignore[return-value]
+        return self._values.shape if self._values.size else (3, 3)  # type: ignore[return-value]
 
     def sizeHint(self) -> QSize:
         rows, cols = self._shape()
@@ -144,44 +165,51 @@ class NumberGrid(QWidget):
         cell_w, cell_h = self._cell_size()
         x0, y0 = self._origin()
         i, j = int((point.y() - y0) // cell_h), int((point.x() - x0) // cell_w)
-        return (i, j) if 0 <= i < rows and 0 <= j < cols and self._texts else None
+        return (i, j) if 0 <= i < rows and 0 <= j < cols and self._values.size else None
 
     # ---- painting and tooltips ------------------------------------------------------------------
 
     def paintEvent(self, event: QEvent) -> None:
-        if not self._texts:
+        if not self._values.size:
             return
         painter = QPainter(self)
         if self._dimmed:
             painter.setOpacity(0.25)
+        rows, cols = self._values.shape
         cell_w, cell_h = self._cell_size()
         x0, y0 = self._origin()
-        show_numbers = self.numbers_visible()
-        grid_pen = QPen(QColor(150, 150, 150), 1)
-        pad_pen = QPen(PADDING_COLOR, 2, Qt.PenStyle.DashLine)
-        centre = Qt.AlignmentFlag.AlignCenter
-        rows, cols = len(self._texts), len(self._texts[0])
-        for i, row in enumerate(self._texts):
-            for j, text in enumerate(row):
-                cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
-                painter.fillRect(cell, self._colors[i][j])
-                if show_numbers:
-                    painter.setPen(self._ink[i][j])
-                    painter.drawText(cell, centre, text)
-        painter.setPen(grid_pen)
+        painter.drawImage(QRectF(x0, y0, cols * cell_w, rows * cell_h), self._image)
+        scale = self._text_scale()
+        if scale > 0:
+            if scale < 1:
+                font = self.font()
+                font.setPointSizeF(font.pointSizeF() * scale)
+                painter.setFont(font)
+            ink = (QColor(Qt.GlobalColor.black), QColor(Qt.GlobalColor.white))
+            centre = Qt.AlignmentFlag.AlignCenter
+            for i, row in enumerate(self._formatted()):
+                for j, text in enumerate(row):
+                    painter.setPen(ink[int(self._dark[i, j])])
+                    painter.drawText(
+                        QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h), centre, text
+                    )
+        painter.setPen(QPen(QColor(150, 150, 150), 1))
         for i in range(rows + 1):
-            painter.drawLine(
-                QPointF(x0, y0 + i * cell_h), QPointF(x0 + cols * cell_w, y0 + i * cell_h)
-            )
+            y = y0 + i * cell_h
+            painter.drawLine(QPointF(x0, y), QPointF(x0 + cols * cell_w, y))
         for j in range(cols + 1):
-            painter.drawLine(
-                QPointF(x0 + j * cell_w, y0), QPointF(x0 + j * cell_w, y0 + rows * cell_h)
-            )
+            x = x0 + j * cell_w
+            painter.drawLine(QPointF(x, y0), QPointF(x, y0 + rows * cell_h))
         if self._outlined.any():
-            painter.setPen(pad_pen)
+            roomy = (
+                min(cell_w, cell_h) >= 16
+            )  # small cells get a thin line: dashes would swamp them
+            inset = 1.5 if roomy else 0.5
+            style = Qt.PenStyle.DashLine if roomy else Qt.PenStyle.SolidLine
+            painter.setPen(QPen(PADDING_COLOR, 2 if roomy else 1, style))
             for i, j in zip(*np.nonzero(self._outlined), strict=True):
                 cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
-                painter.drawRect(cell.adjusted(1.5, 1.5, -1.5, -1.5))
+                painter.drawRect(cell.adjusted(inset, inset, -inset, -inset))
         painter.end()
 
     def event(self, event: QEvent) -> bool:

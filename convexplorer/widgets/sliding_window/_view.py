@@ -30,6 +30,7 @@ class SlidingWindowView(QWidget):
     def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("slidingWindowView")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click gives the keys (Space, ←, →) here
         self._model = model
         self.stepper = Stepper(model, self)
         self._levels = np.zeros((0, 2))
