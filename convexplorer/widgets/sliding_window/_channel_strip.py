@@ -108,10 +108,10 @@ class _ChannelRow:
             patch, grey_rgb(patch, *levels), dot.in_padding, _tap_note(dot, frame.padding_mode)
         )
         self.kernel.set_values(
-            dot.kernel[slot], diverging_rgb(dot.kernel[slot], _limit(dot.kernel))
+            dot.kernel[slot], diverging_rgb(dot.kernel[slot], symmetric_limit(dot.kernel))
         )
         products = dot.products[slot]
-        self.products.set_values(products, diverging_rgb(products, _limit(dot.products)))
+        self.products.set_values(products, diverging_rgb(products, symmetric_limit(dot.products)))
         self.total.setText(f"Σ = {number(dot.channel_sums[slot])}")
         dimmed = not frame.added(slot)
         for grid in (self.patch, self.kernel, self.products):
@@ -126,10 +126,6 @@ class _ChannelRow:
             "products": self.products.texts(),
             "sum": self.total.text(),
         }
-
-
-def _limit(values: np.ndarray) -> float:
-    return symmetric_limit(values)
 
 
 def _tap_note(dot: DotProduct, mode: str) -> Callable[[int, int], str]:

@@ -172,7 +172,9 @@ class SlidingWindowView(QWidget):
     def export_animation(self) -> None:
         """Ask for a range and a file, then write the animation with a cancellable progress bar."""
         self.stepper.pause()
-        ExportDialog(self).exec()
+        dialog = ExportDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
 
     def _playing_changed(self, playing: bool) -> None:
         play = self.actions_by_name["play"]
@@ -225,6 +227,7 @@ class SlidingWindowView(QWidget):
         self.output_map.set_values(state.output(o) if fresh else None)
         self.actions_by_name["strongest"].setEnabled(fresh)
         self.output_title.setText(f"output channel {o}")
+        self.header.setText(self._header_text(o))
 
     # ---- drawing a frame ------------------------------------------------------------------------
 
@@ -254,25 +257,26 @@ class SlidingWindowView(QWidget):
                 stage=stage,
             )
         )
-        self.header.setText(self._header_text(dot.input_channels, row, col))
         width = state.output_size[1]
         with QSignalBlocker(self.controls.scrubber):
             self.controls.show_position(row * width + col, self.stepper.count, row, col)
 
-    def _header_text(self, channels: tuple[int, ...], row: int, col: int) -> str:
+    def _header_text(self, o: int) -> str:
         spec = self._model.state.spec
-        o = self._model.state.selected_filter
-        reads = f"in {channels[0]}" if len(channels) == 1 else f"in {channels[0]}–{channels[-1]}"
-        text = f"Filter {o} at output ({row}, {col}) reads {reads}"
+        channels = spec.filter_input_channels(o)
+        first, last = channels.start, channels.stop - 1
         if spec.groups > 1:
-            group = channels[0] // spec.in_per_group
-            text += (
-                f" only — group {group + 1} of {spec.groups}; the other "
-                f"{spec.in_channels - len(channels)} input channels belong to other filters"
+            reads = f"in {first}" if first == last else f"in {first}–{last}"
+            return (
+                f"Filter {o} reads {reads} only: group {first // spec.in_per_group + 1} of "
+                f"{spec.groups}; the other input channels feed other filters"
             )
-        else:
-            text += f" (all {spec.in_channels} input channels)" if spec.in_channels > 1 else ""
-        return text
+        if spec.in_channels == 1:
+            return f"Filter {o} reads the one input channel: window × kernel, summed, plus the bias"
+        return (
+            f"Filter {o} reads all {spec.in_channels} input channels: each window × its kernel "
+            "slice, summed, then the channel sums plus the bias"
+        )
 
     # ---- what is displayed (for tests, scripts and screenshots) ---------------------------------
 
