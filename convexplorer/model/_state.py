@@ -306,6 +306,11 @@ class ExplorerState:
         filters = range(spec.out_channels) if out_channel is None else [out_channel]
         for o in filters:
             self._check_filter(o)
+        if name == "grayscale" and spec.in_channels != 3:
+            raise ValueError(
+                f"grayscale mixes R, G and B: it needs a 3-channel input, this one has "
+                f"{spec.in_channels}"
+            )
         rng = np.random.default_rng(seed)
         kh, kw = spec.kernel_size
         fan_in = spec.weights_per_filter

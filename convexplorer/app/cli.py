@@ -1,0 +1,100 @@
+"""The command line: options for what people script, and the screenshot used by tests and docs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..model import PRESET_NAMES, SAMPLE_NAMES
+
+SCREENSHOT_SIZE = (1280, 800)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convexplorer",
+        description="See and touch a 2D convolution layer (PyTorch nn.Conv2d semantics).",
+    )
+    parser.add_argument(
+        "--image",
+        metavar="PATH",
+        help="open this image (PNG, JPEG, BMP, TIFF, GIF) or NumPy array (.npy, .npz) as the input",
+    )
+    parser.add_argument(
+        "--sample",
+        metavar="NAME",
+        choices=SAMPLE_NAMES,
+        help="open a built-in sample input: " + ", ".join(f"'{n}'" for n in SAMPLE_NAMES),
+    )
+    parser.add_argument(
+        "--preset",
+        metavar="NAME",
+        choices=PRESET_NAMES,
+        help="apply a preset to every filter: " + ", ".join(f"'{n}'" for n in PRESET_NAMES),
+    )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="build the window, render it to this PNG file without a display, and exit",
+    )
+    return parser
+
+
+def _load_input(args: argparse.Namespace):
+    from ..model import load_sample
+
+    if args.image:
+        from ._image_files import read_input
+
+        return read_input(Path(args.image)).array
+    if args.sample:
+        return load_sample(args.sample)
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("convexplorer")
+    app.setApplicationName("convexplorer")
+
+    from ._scene import default_state
+    from .main_window import MainWindow
+
+    try:
+        state = default_state(_load_input(args), args.preset)
+    except (OSError, ValueError) as error:
+        print(f"convexplorer: {error}", file=sys.stderr)
+        return 2
+
+    if args.screenshot:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+            window = MainWindow(state, settings)
+            ok = save_screenshot(window, Path(args.screenshot))
+            window.close()
+        return 0 if ok else 1
+
+    window = MainWindow(state)
+    window.show()
+    return app.exec()
+
+
+def save_screenshot(window, path: Path) -> bool:
+    """Lay the window out at 1280×800, let every output finish, and save it as a PNG."""
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    window.model.wait_until_idle()
+    QApplication.processEvents()
+    return window.grab().save(str(path), "PNG")

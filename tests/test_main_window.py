@@ -1,0 +1,281 @@
+"""The main window as a user meets it: wiring, menus, undo, files, drops, settings, screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from convexplorer import io
+from convexplorer.app import cli
+from convexplorer.app._scene import default_state
+from convexplorer.app.main_window import MainWindow
+from convexplorer.model import LayerSpec, load_sample
+
+OBJECT_NAMES = ["inputView", "kernelEditor", "layerControls", "outputPanels", "slidingWindowView"]
+
+
+@pytest.fixture
+def settings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings) -> MainWindow:
+    state = default_state(load_sample("corner diagonal").repeat(3, axis=0))
+    win = MainWindow(state, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.model.wait_until_idle()
+    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
+    return win
+
+
+def answer(window: MainWindow, button: QMessageBox.StandardButton) -> list[str]:
+    """Make every question the window asks answer ``button``; returns the questions asked."""
+    asked: list[str] = []
+
+    def ask(title, text, buttons, default):
+        asked.append(title)
+        return button
+
+    window.files.ask = ask  # type: ignore[method-assign]
+    return asked
+
+
+def shown_errors(window: MainWindow) -> list[str]:
+    return [box.text() for box in window.findChildren(QMessageBox) if box.isVisible()]
+
+
+def test_default_scene_teaches_rgb_to_two_filters(qtbot, settings):
+    win = MainWindow(default_state(), settings)
+    qtbot.addWidget(win)
+    state = win.model.state
+    assert state.image.shape[0] == 3 and state.spec.out_channels == 2
+    assert state.spec.kernel_size == (3, 3) and state.spec.stride == (1, 1)
+    diagonal = state.weight[0, 0]
+    assert np.all(np.diag(diagonal) > 0) and diagonal.sum() == pytest.approx(0)
+    assert np.array_equal(state.weight[0, 0], state.weight[0, 2])
+    np.testing.assert_allclose(state.weight[1, :, 1, 1], [0.299, 0.587, 0.114], rtol=1e-6)
+
+
+def test_every_part_is_there_and_named(window):
+    for name in OBJECT_NAMES:
+        assert window.findChild(object, name) is not None, name
+    assert window.model.state is window.history._state
+    assert len(window.output_panels.panels) == 2
+
+
+def test_layer_change_adds_panels_and_undo_removes_them(window, qtbot):
+    controls = window.layer_controls
+    with qtbot.waitSignal(window.model.outputsChanged):
+        controls.out_channels.setValue(4)
+    assert len(window.output_panels.panels) == 4
+    window.undo_action.trigger()
+    assert window.model.state.spec.out_channels == 2
+    qtbot.waitUntil(lambda: len(window.output_panels.panels) == 2)
+    window.redo_action.trigger()
+    qtbot.waitUntil(lambda: len(window.output_panels.panels) == 4)
+
+
+def test_undo_and_redo_have_standard_shortcuts(window):
+    from PySide6.QtGui import QKeySequence
+
+    assert window.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
+    assert window.redo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Redo)
+
+
+def test_preset_from_the_edit_menu_applies_to_the_selected_filter(window, qtbot):
+    state = window.model.state
+    state.select(out_channel=1)
+    with qtbot.waitSignal(window.model.outputsChanged) as changed:
+        window.apply_preset("sobel x")
+    assert changed.args == [[1]]
+    np.testing.assert_array_equal(state.weight[1, 0], [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    window.apply_preset("grayscale", whole_layer=True)
+    np.testing.assert_allclose(state.weight[:, :, 1, 1], [[0.299, 0.587, 0.114]] * 2, rtol=1e-6)
+    assert window.history.count() == 2
+
+
+def test_refused_preset_says_why_in_the_status_bar(qtbot, settings):
+    win = MainWindow(default_state(load_sample("corner diagonal")), settings)
+    qtbot.addWidget(win)
+    before = win.model.state.weight.copy()
+    win.apply_preset("grayscale")
+    assert "grayscale" in win.statusBar().currentMessage()
+    np.testing.assert_array_equal(win.model.state.weight, before)
+
+
+def test_open_image_file_and_recent_files(window, tmp_path):
+    path = tmp_path / "gradient.png"
+    image = QImage(40, 30, QImage.Format.Format_Grayscale8)
+    image.fill(128)
+    assert image.save(str(path))
+    assert window.files.open_path(path)
+    assert window.model.state.image.shape == (1, 30, 40)
+    assert window.model.state.spec.in_channels == 1
+    assert window.files.recent.paths() == [path.resolve()]
+    window.undo_action.trigger()
+    assert window.model.state.image.shape == (3, 32, 32)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("empty.png", b""), ("broken.png", b"\x89PNG\r\n\x1a\nnot really"), ("x.npy", b"\x93NUMPY")],
+)
+def test_bad_input_files_are_refused_with_a_dialog_and_nothing_changes(
+    window, tmp_path, name, content
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = window.model.state.snapshot()
+    assert not window.files.open_path(path)
+    errors = shown_errors(window)
+    assert errors and name in errors[0]
+    assert window.model.state.snapshot().image is before.image
+    assert window.history.count() == 0
+
+
+def test_session_round_trip_title_and_modified_mark(window, tmp_path, qtbot):
+    state = window.model.state
+    state_weight = state.weight.copy()
+    window.history.edit("edit", lambda: state.set_weight(1, 2, 0, 1, 0.625))
+    assert window.isWindowModified()
+    path = tmp_path / "lesson.convx"
+    assert window.files.save_session(path)
+    assert not window.isWindowModified()
+    assert window.windowTitle().startswith("lesson.convx")
+    window.history.edit("edit", lambda: state.set_weight(0, 0, 0, 0, 9.0))
+    asked = answer(window, QMessageBox.StandardButton.Discard)
+    assert window.files.open_session(path)
+    assert asked == ["Unsaved changes"]
+    expected = state_weight.copy()
+    expected[1, 2, 0, 1] = 0.625
+    np.testing.assert_array_equal(state.weight, expected)
+    assert window.history.count() == 0 and not window.isWindowModified()
+
+
+def test_corrupt_session_is_refused_and_the_state_kept(window, tmp_path):
+    path = tmp_path / "bad.convx"
+    path.write_bytes(b"PK\x03\x04 truncated")
+    before = window.model.state.snapshot()
+    assert not window.files.open_session(path)
+    assert "bad.convx" in shown_errors(window)[0]
+    assert window.model.state.spec == before.spec
+    np.testing.assert_array_equal(window.model.state.weight, before.weight)
+
+
+def test_weights_export_import_round_trip_and_shape_adoption(window, tmp_path):
+    state = window.model.state
+    path = tmp_path / "w.npz"
+    assert window.files.export_weights(path)
+    original = state.weight.copy()
+    window.history.edit("zero", lambda: state.apply_preset("zeros"))
+    assert window.files.import_weights(path)
+    np.testing.assert_array_equal(state.weight, original)
+    other = tmp_path / "five.npy"
+    np.save(other, np.ones((5, 3, 5, 5), dtype=np.float32))
+    asked = answer(window, QMessageBox.StandardButton.Yes)
+    assert window.files.import_weights(other)
+    assert asked == ["Weights do not fit"]
+    assert state.spec.out_channels == 5 and state.spec.kernel_size == (5, 5)
+
+
+def test_copy_as_pytorch_puts_a_snippet_on_the_clipboard(window):
+    window.files.copy_pytorch()
+    text = QGuiApplication.clipboard().text()
+    assert "nn.Conv2d(" in text and "in_channels=3" in text.replace(" ", "")
+
+
+def test_export_outputs_writes_one_png_per_channel(window, tmp_path):
+    paths = window.files.export_outputs(tmp_path)
+    assert [p.name for p in paths] == ["output_00.png", "output_01.png"]
+    assert QImage(str(paths[0])).size().toTuple() == (30, 30)
+
+
+def test_dropping_an_array_file_opens_it(window, tmp_path):
+    path = tmp_path / "stack.npy"
+    np.save(path, np.random.default_rng(0).random((5, 20, 20)).astype(np.float32))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(
+        QPoint(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, event)
+    assert window.model.state.image.shape == (5, 20, 20)
+    assert window.model.state.spec.in_channels == 5
+
+
+def test_close_offers_to_save_and_cancel_keeps_the_window(window):
+    state = window.model.state
+    window.history.edit("edit", lambda: state.set_weight(0, 0, 0, 0, 2.5))
+    asked = answer(window, QMessageBox.StandardButton.Cancel)
+    window.close()
+    assert asked == ["Unsaved changes"] and window.isVisible()
+    answer(window, QMessageBox.StandardButton.Discard)
+    window.close()
+    assert not window.isVisible()
+
+
+def test_geometry_and_dock_layout_are_remembered(qtbot, settings):
+    first = MainWindow(default_state(), settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["sliding"].hide()
+    first.close()
+    assert not settings.value("window/geometry").isEmpty()
+    second = MainWindow(default_state(), settings)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.docks["sliding"].isHidden() and not second.docks["outputs"].isHidden()
+
+
+def test_guide_explains_the_current_layer(window):
+    from convexplorer.app._guide import guide_html
+
+    window.model.state.set_spec(LayerSpec(3, 1, kernel_size=5))
+    text = guide_html(window.model.state)
+    assert "1 filter," in text and "5×5" in text and "75" in text
+
+
+def test_screenshot_option_writes_a_png(tmp_path):
+    path = tmp_path / "shot.png"
+    assert cli.main(["--screenshot", str(path), "--sample", "shapes", "--preset", "sobel x"]) == 0
+    image = QImage(str(path))
+    assert image.size().toTuple() == cli.SCREENSHOT_SIZE
+    assert path.stat().st_size > 10_000
+
+
+def test_command_line_refuses_an_unreadable_image(tmp_path, capsys):
+    assert cli.main(["--image", str(tmp_path / "missing.png"), "--screenshot", "x.png"]) == 2
+    assert "missing.png" in capsys.readouterr().err
+
+
+def test_help_explains_the_options(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for option in ("--image", "--sample", "--preset", "--screenshot"):
+        assert option in out
+
+
+def test_io_errors_name_the_file(tmp_path):
+    with pytest.raises(io.FileFormatError, match=r"nothing\.npy"):
+        io.read_array(Path(tmp_path / "nothing.npy"))
