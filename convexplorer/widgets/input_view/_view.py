@@ -1,0 +1,148 @@
+"""The input: a colour composite when it has three channels, and every channel as its own panel.
+
+All channel panels share one colour scale (one legend in the header), so channels can be compared
+at a glance: a bright patch in ``in 0 (R)`` and a dark one in ``in 2 (B)`` mean what they look like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...qt import ExplorerModel
+from .._colors import diverging_colormap, sequential_colormap, symmetric_limit
+from .._image_panel import ImagePanel, Levels, PanelGrid, Pixel, small_font
+from ._legend import ScaleLegend
+
+RGB_NAMES = ("R", "G", "B")
+COMPOSITE_TITLE = "RGB composite"
+HINT = "Hover a channel to read its values."
+
+
+def channel_title(channel: int, channels: int) -> str:
+    """``in 1 (G)`` for a colour image's channels, ``in k`` otherwise."""
+    return f"in {channel} ({RGB_NAMES[channel]})" if channels == 3 else f"in {channel}"
+
+
+def input_levels(image: np.ndarray) -> tuple[bool, Levels]:
+    """(signed, levels): [0, max(1, peak)] for the usual non-negative input, else symmetric."""
+    low, high = float(image.min()), float(image.max())
+    if low < 0:
+        limit = symmetric_limit(image)
+        return True, (-limit, limit)
+    return False, (0.0, max(1.0, high))
+
+
+class InputView(QWidget):
+    """Input channels as labelled panels (plus the RGB composite), with the size in the header."""
+
+    statusMessage = Signal(str)
+
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inputView")
+        self._state = model.state
+        self._composite = ImagePanel(COMPOSITE_TITLE, colorbar=False)
+        self._pool: list[ImagePanel] = []  # channel panels, reused when the input changes
+        self._shown: list[ImagePanel] = []
+        self._hover: tuple[int, Pixel | None] = (-1, None)
+
+        self._shape_label = QLabel()
+        self._shape_label.setToolTip("input channels × rows × columns")
+        self._legend = ScaleLegend(self)
+        self._grid = PanelGrid(min_side=72)
+        self._grid.view.setToolTip(
+            "One panel per input channel, all on the colour scale shown above.\n"
+            "Hover to read a value."
+        )
+        self._grid.hovered.connect(self._on_hover)
+        self._readout = QLabel(HINT)
+        self._readout.setFont(small_font())
+        self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 0, 0)
+        header.addWidget(self._shape_label, 1)
+        header.addWidget(self._legend)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self._grid, 1)
+        layout.addWidget(self._readout)
+
+        model.inputChanged.connect(self._rebuild)
+        model.layerChanged.connect(self._rebuild)
+        self._rebuild()
+
+    # ---- for tests and the main window ---------------------------------------------------------
+
+    @property
+    def panels(self) -> list[ImagePanel]:
+        """The shown panels: the composite first (for 3 channels), then one per channel."""
+        return list(self._shown)
+
+    @property
+    def grid(self) -> PanelGrid:
+        return self._grid
+
+    @property
+    def legend(self) -> ScaleLegend:
+        return self._legend
+
+    @property
+    def shape_text(self) -> str:
+        return self._shape_label.text()
+
+    @property
+    def readout(self) -> str:
+        return self._readout.text()
+
+    # ---- following the model ---------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        image = self._state.image
+        channels, height, width = image.shape
+        signed, levels = input_levels(image)
+        colormap = diverging_colormap() if signed else sequential_colormap()
+        while len(self._pool) < channels:
+            self._pool.append(ImagePanel(colorbar=False))
+        for panel in self._pool[channels:]:
+            panel.set_image(None)
+        for c, panel in enumerate(self._pool[:channels]):
+            panel.set_title(channel_title(c, channels))
+            panel.set_colormap(colormap)
+            panel.set_image(image[c], levels)
+        self._shown = self._pool[:channels]
+        if channels == 3:
+            low, high = levels
+            composite = np.clip((np.moveaxis(image, 0, -1) - low) / (high - low), 0.0, 1.0)
+            self._composite.set_image(composite)
+            self._shown = [self._composite, *self._shown]
+        else:
+            self._composite.set_image(None)
+        self._legend.set_scale(colormap, levels)
+        self._grid.set_panels(self._shown, (height, width))
+        self._shape_label.setText(f"<b>Input</b> {channels} × {height} × {width}")
+
+    # ---- mouse -----------------------------------------------------------------------------------
+
+    def _on_hover(self, index: int, pixel: Pixel | None) -> None:
+        self._hover = (index, pixel)
+        if not (0 <= index < len(self._shown)) or pixel is None:
+            self._readout.setText(HINT)
+            self.statusMessage.emit("")
+            return
+        row, col = pixel
+        image = self._state.image
+        panel = self._shown[index]
+        if panel is self._composite:
+            values = ", ".join(
+                f"{name} {image[c, row, col]:.3g}" for c, name in enumerate(RGB_NAMES)
+            )
+            text = f"{COMPOSITE_TITLE} · row {row}, col {col} · {values}"
+        else:
+            text = f"{panel.title} · row {row}, col {col} · value {panel.value_at(pixel):.4g}"
+        self._readout.setText(text)
+        self.statusMessage.emit(text)

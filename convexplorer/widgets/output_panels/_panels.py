@@ -1,0 +1,191 @@
+"""Every output channel's feature map, one titled panel each, redrawn only when its filter changes.
+
+Clicking a panel selects its filter (and, on the image, the sliding window's position): the
+selection lives in the state, and the highlight follows the state's ``selectionChanged``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...qt import ExplorerModel
+from .._colors import diverging_colormap, sequential_colormap
+from .._image_panel import ImagePanel, PanelGrid, Pixel, small_font
+from ._scaling import OutputScaling
+
+HINT = "Hover a map to read a value; click to select that filter and position."
+
+
+class OutputPanels(QWidget):
+    """One panel per output channel (``out 0``, ``out 1``, …) with a colour bar each.
+
+    ``shared_scaling_action`` (checkable) switches between one colour scale per panel and one
+    shared by all panels. Hover readouts go to the footer line and to ``statusMessage``.
+    """
+
+    statusMessage = Signal(str)
+
+    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("outputPanels")
+        self._model = model
+        self._state = model.state
+        self._pool: list[ImagePanel] = []  # reused across layer changes; the first C_out are shown
+        self._shown: list[ImagePanel] = []
+        self._scaling = OutputScaling()
+        self._hover: tuple[int, Pixel | None] = (-1, None)
+
+        self.shared_scaling_action = QAction("Shared scale", self)
+        self.shared_scaling_action.setCheckable(True)
+        self.shared_scaling_action.setToolTip(
+            "One colour scale for every output map, to compare how strongly filters respond.\n"
+            "Off: each map has its own scale, to see each one's detail."
+        )
+        self.shared_scaling_action.toggled.connect(self._set_shared)
+
+        self._shape_label = QLabel()
+        self._shape_label.setToolTip("output channels × rows × columns")
+        scaling_box = QCheckBox(self.shared_scaling_action.text())
+        scaling_box.setToolTip(self.shared_scaling_action.toolTip())
+        scaling_box.toggled.connect(self.shared_scaling_action.setChecked)
+        self.shared_scaling_action.toggled.connect(scaling_box.setChecked)
+        self._grid = PanelGrid(min_side=96)
+        self._grid.view.setToolTip(
+            "One map per output channel (filter). Click a map to select its filter;\n"
+            "click a pixel to move the sliding window there."
+        )
+        self._grid.hovered.connect(self._on_hover)
+        self._grid.clicked.connect(self._on_click)
+        self._readout = QLabel(HINT)
+        self._readout.setFont(small_font())
+        self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 0, 0, 0)
+        header.addWidget(self._shape_label, 1)
+        header.addWidget(scaling_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self._grid, 1)
+        layout.addWidget(self._readout)
+
+        model.layerChanged.connect(self._rebuild)
+        model.inputChanged.connect(self._rebuild)
+        model.activationChanged.connect(self._on_activation)
+        model.outputsChanged.connect(self._redraw)
+        model.selectionChanged.connect(self._show_selection)
+        self._on_activation()
+        self._rebuild()
+
+    # ---- for tests and the main window --------------------------------------------------------
+
+    @property
+    def panels(self) -> list[ImagePanel]:
+        """The shown panels; panel ``o`` shows output channel ``o``."""
+        return list(self._shown)
+
+    @property
+    def grid(self) -> PanelGrid:
+        return self._grid
+
+    @property
+    def readout(self) -> str:
+        return self._readout.text()
+
+    # ---- following the model -------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        """Show one panel per output channel (reusing panels) and draw the outputs already known."""
+        count = self._state.spec.out_channels
+        colormap = self._colormap()
+        while len(self._pool) < count:
+            panel = ImagePanel(f"out {len(self._pool)}")
+            self._pool.append(panel)
+        for panel in self._pool[count:]:
+            panel.set_image(None)
+            panel.set_selected(False)
+            panel.set_marker(None)
+        self._shown = self._pool[:count]
+        for panel in self._shown:
+            panel.set_colormap(colormap)
+        self._scaling.reset()
+        self._grid.set_panels(self._shown, self._state.output_size)
+        self._update_header()
+        stale = set(self._state.stale_channels)
+        self._redraw([o for o in range(count) if o not in stale])
+        self._show_selection()
+
+    def _on_activation(self) -> None:
+        """ReLU outputs are never negative: a sequential map from 0; otherwise diverging at 0."""
+        self._scaling.signed = self._state.activation != "relu"
+        self._scaling.reset()
+        colormap = self._colormap()
+        for panel in self._shown:
+            panel.set_colormap(colormap)
+        self._update_header()
+        # the adapter follows with outputsChanged for every channel
+
+    def _colormap(self):
+        return diverging_colormap() if self._state.activation != "relu" else sequential_colormap()
+
+    def _redraw(self, channels: list[int]) -> None:
+        """New images for ``channels``; with shared scaling, new levels for the rest if needed."""
+        channels = [o for o in channels if o < len(self._shown)]
+        if not channels:
+            return
+        before = self._scaling.shared_limit()
+        images = {o: self._state.output(o) for o in channels}
+        for o, image in images.items():
+            self._scaling.update(o, image)
+        if self._scaling.shared and self._scaling.shared_limit() != before:
+            for o, panel in enumerate(self._shown):
+                if o not in images:
+                    panel.set_levels(self._scaling.levels(o))
+        for o, image in images.items():
+            self._shown[o].set_image(image, self._scaling.levels(o))
+        self._grid.schedule_colorbars()
+        if self._hover[0] in images:
+            self._on_hover(*self._hover)
+
+    def _set_shared(self, shared: bool) -> None:
+        self._scaling.shared = shared
+        for o, panel in enumerate(self._shown):
+            panel.set_levels(self._scaling.levels(o))
+
+    def _show_selection(self) -> None:
+        selected = self._state.selected_filter
+        position = self._state.position
+        for o, panel in enumerate(self._shown):
+            panel.set_selected(o == selected)
+            panel.set_marker(position if o == selected else None)
+
+    def _update_header(self) -> None:
+        height, width = self._state.output_size
+        count = self._state.spec.out_channels
+        after = " · after ReLU" if self._state.activation == "relu" else ""
+        self._shape_label.setText(f"<b>Output</b> {count} × {height} × {width}{after}")
+
+    # ---- mouse -----------------------------------------------------------------------------------
+
+    def _on_click(self, index: int, pixel: Pixel | None) -> None:
+        height, width = self._state.output_size
+        if pixel is not None and pixel[0] < height and pixel[1] < width:
+            self._state.select(out_channel=index, position=pixel)
+        else:
+            self._state.select(out_channel=index)
+
+    def _on_hover(self, index: int, pixel: Pixel | None) -> None:
+        self._hover = (index, pixel)
+        panel = self._shown[index] if 0 <= index < len(self._shown) else None
+        if panel is None or pixel is None or panel.image.image is None:
+            self._readout.setText(HINT)
+            self.statusMessage.emit("")
+            return
+        row, col = pixel
+        text = f"out {index} · row {row}, col {col} · value {panel.value_at(pixel):.4g}"
+        self._readout.setText(text)
+        self.statusMessage.emit(text)

@@ -1,0 +1,99 @@
+"""The input view: the composite and every channel, labelled, with the size and a hover readout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.qt import ExplorerModel
+from convexplorer.widgets._colors import diverging_colormap
+from convexplorer.widgets.input_view import InputView
+
+
+@pytest.fixture
+def model() -> ExplorerModel:
+    image = np.random.default_rng(0).random((3, 16, 20), dtype=np.float32)
+    return ExplorerModel(ExplorerState(image, LayerSpec(3, 2)))
+
+
+@pytest.fixture
+def view(qtbot, model) -> InputView:
+    widget = InputView(model)
+    qtbot.addWidget(widget)
+    widget.resize(300, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def test_rgb_input_shows_the_composite_and_three_labelled_channels(model, view):
+    image = model.state.image
+    assert view.objectName() == "inputView"
+    assert [p.title for p in view.panels] == ["RGB composite", "in 0 (R)", "in 1 (G)", "in 2 (B)"]
+    assert "3 × 16 × 20" in view.shape_text
+    np.testing.assert_allclose(view.panels[0].image.image, np.moveaxis(image, 0, -1))
+    for c in range(3):
+        np.testing.assert_array_equal(view.panels[c + 1].image.image, image[c])
+        assert view.panels[c + 1].levels() == (0.0, 1.0)
+    assert view.legend.levels() == (0.0, 1.0)
+
+
+def test_grayscale_input_shows_one_channel(model, view):
+    model.state.set_image(np.random.default_rng(1).random((1, 12, 12), dtype=np.float32))
+    assert [p.title for p in view.panels] == ["in 0"]
+    assert "1 × 12 × 12" in view.shape_text
+    assert view.panels[0].image.image.shape == (12, 12)
+
+
+def test_many_channels_scroll_compactly(model, view):
+    model.state.set_image(np.random.default_rng(2).random((32, 24, 36), dtype=np.float32))
+    assert [p.title for p in view.panels] == [f"in {c}" for c in range(32)]
+    grid = view.grid
+    assert grid.view.height() > grid.viewport().height()  # it scrolls …
+    columns = {p.geometry().x() for p in view.panels}
+    assert len(columns) >= 3  # … in several columns, not one long strip
+    assert all(p.geometry().width() < 150 for p in view.panels)
+
+    viewport = grid.view.viewport()
+    wheel = QWheelEvent(
+        QPointF(50, 50),
+        QPointF(viewport.mapToGlobal(QPoint(50, 50))),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, wheel)
+    assert grid.verticalScrollBar().value() > 0  # the wheel over the panels scrolls them
+
+
+def test_signed_input_uses_the_diverging_map_centred_on_zero(model, view):
+    image = np.random.default_rng(3).normal(size=(3, 16, 20)).astype(np.float32)
+    model.state.set_image(image)
+    limit = float(np.abs(image).max())
+    assert view.panels[1].levels() == pytest.approx((-limit, limit))
+    assert view.legend.bar.colorMap() is diverging_colormap()
+
+
+def test_hover_shows_channel_row_col_and_value(qtbot, model, view):
+    image = model.state.image
+    viewport = view.grid.view.viewport()
+
+    def point(index: int, row: int, col: int):
+        panel = view.panels[index]
+        return view.grid.view.mapFromScene(panel.image.mapToScene(QPointF(col + 0.5, row + 0.5)))
+
+    with qtbot.waitSignal(view.statusMessage) as blocker:
+        qtbot.mouseMove(viewport, point(2, 5, 7))
+    expected = f"in 1 (G) · row 5, col 7 · value {image[1, 5, 7]:.4g}"
+    assert view.readout == expected == blocker.args[0]
+
+    qtbot.mouseMove(viewport, point(0, 3, 4))
+    assert view.readout.startswith("RGB composite · row 3, col 4 · R ")
+    assert f"B {image[2, 3, 4]:.3g}" in view.readout

@@ -1,0 +1,163 @@
+"""The output panels: one per output channel, redrawn per edited filter, selecting by click."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.qt import ExplorerModel
+from convexplorer.widgets._colors import diverging_colormap, sequential_colormap
+from convexplorer.widgets._image_panel import grid_shape
+from convexplorer.widgets.output_panels import OutputPanels
+from convexplorer.widgets.output_panels._scaling import round_up
+
+
+@pytest.fixture
+def model() -> ExplorerModel:
+    image = np.random.default_rng(0).random((3, 16, 16), dtype=np.float32)
+    state = ExplorerState(image, LayerSpec(3, 2))
+    state.apply_preset("kaiming")
+    model = ExplorerModel(state)
+    model.wait_until_idle()
+    return model
+
+
+@pytest.fixture
+def panels(qtbot, model) -> OutputPanels:
+    widget = OutputPanels(model)
+    qtbot.addWidget(widget)
+    widget.resize(600, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def viewport_point(widget: OutputPanels, index: int, pixel: tuple[int, int] | None) -> QPoint:
+    """Where panel ``index``'s pixel (row, col) is on screen; None: the panel's title strip."""
+    panel = widget.panels[index]
+    if pixel is None:
+        scene = panel.mapToScene(QPointF(panel.size().width() - 5, 5))
+    else:
+        scene = panel.image.mapToScene(QPointF(pixel[1] + 0.5, pixel[0] + 0.5))
+    return widget.grid.view.mapFromScene(scene)
+
+
+def test_one_panel_per_output_channel_follows_c_out(qtbot, model, panels):
+    state = model.state
+    assert panels.objectName() == "outputPanels"
+    assert [p.title for p in panels.panels] == ["out 0", "out 1"]
+    first = panels.panels[0]
+
+    with qtbot.waitSignal(model.outputsChanged):
+        state.set_spec(state.spec.replace(out_channels=5))
+    assert [p.title for p in panels.panels] == [f"out {o}" for o in range(5)]
+    assert panels.panels[0] is first  # panels are reused, not rebuilt
+    for o, panel in enumerate(panels.panels):
+        assert panel.isVisible()
+        np.testing.assert_array_equal(panel.image.image, state.output(o))
+
+    five = panels.panels
+    state.set_spec(state.spec.replace(out_channels=1))
+    assert [p.title for p in panels.panels] == ["out 0"]
+    assert [p.isVisible() for p in five] == [True, False, False, False, False]
+
+
+def test_an_edit_redraws_only_the_edited_filters_panel(qtbot, model, panels):
+    state = model.state
+    before = [panel.image.image for panel in panels.panels]
+    with qtbot.waitSignal(model.outputsChanged) as blocker:
+        state.set_weight(1, 0, 1, 1, 2.5)
+    assert blocker.args == [[1]]
+    assert panels.panels[0].image.image is before[0]
+    assert panels.panels[1].image.image is not before[1]
+    np.testing.assert_array_equal(panels.panels[1].image.image, state.output(1))
+
+
+def test_clicking_a_panel_selects_its_filter_and_a_pixel_its_position(qtbot, model, panels):
+    state = model.state
+    viewport = panels.grid.view.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=viewport_point(panels, 1, None))
+    assert (state.selected_filter, state.position) == (1, (0, 0))
+
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=viewport_point(panels, 0, (3, 5)))
+    assert (state.selected_filter, state.position) == (0, (3, 5))
+    assert panels.panels[0].selected and panels.panels[0].marker == (3, 5)
+
+
+def test_selection_highlight_and_marker_follow_the_state(model, panels):
+    assert panels.panels[0].selected and not panels.panels[1].selected
+    model.state.select(out_channel=1, position=(2, 7))
+    assert panels.panels[1].selected and not panels.panels[0].selected
+    assert panels.panels[1].marker == (2, 7)
+    assert panels.panels[0].marker is None
+
+
+def test_per_panel_and_shared_scaling(qtbot, model, panels):
+    state = model.state
+    limits = [float(np.abs(state.output(o)).max()) for o in range(2)]
+    qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
+    for o, panel in enumerate(panels.panels):
+        assert panel.levels() == pytest.approx((-limits[o], limits[o]))
+        assert panel.bar.levels() == pytest.approx((-limits[o], limits[o]))
+
+    panels.shared_scaling_action.trigger()
+    shared = round_up(max(limits))
+    assert max(limits) <= shared <= 1.25 * max(limits)
+    for panel in panels.panels:
+        assert panel.levels() == pytest.approx((-shared, shared))
+        assert panel.bar.levels() == pytest.approx((-shared, shared))
+
+    # an edit that raises one filter's peak rescales every panel
+    with qtbot.waitSignal(model.outputsChanged):
+        state.set_bias(0, 10.0)
+    peak = round_up(float(np.abs(state.output(0)).max()))
+    for panel in panels.panels:
+        assert panel.levels() == pytest.approx((-peak, peak))
+
+    panels.shared_scaling_action.trigger()
+    assert panels.panels[1].levels() == pytest.approx((-limits[1], limits[1]))
+
+
+def test_relu_outputs_use_the_sequential_map_from_zero(qtbot, model, panels):
+    state = model.state
+    qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
+    assert panels.panels[0].bar.colorMap() is diverging_colormap()
+    with qtbot.waitSignal(model.outputsChanged):
+        state.set_activation("relu")
+    qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
+    for o, panel in enumerate(panels.panels):
+        assert panel.bar.colorMap() is sequential_colormap()
+        assert panel.levels() == pytest.approx((0.0, float(state.output(o).max())))
+    assert "ReLU" in panels._shape_label.text()
+
+
+def test_hover_shows_row_col_and_value(qtbot, model, panels):
+    state = model.state
+    viewport = panels.grid.view.viewport()
+    with qtbot.waitSignal(panels.statusMessage) as blocker:
+        qtbot.mouseMove(viewport, viewport_point(panels, 1, (4, 6)))
+    expected = f"out 1 · row 4, col 6 · value {state.output(1)[4, 6]:.4g}"
+    assert panels.readout == expected
+    assert blocker.args == [expected]
+
+    # the readout follows a redraw of the panel under the mouse
+    with qtbot.waitSignal(model.outputsChanged):
+        state.set_bias(1, 3.0)
+    assert panels.readout == f"out 1 · row 4, col 6 · value {state.output(1)[4, 6]:.4g}"
+
+
+@pytest.mark.parametrize(
+    ("value", "rounded"), [(0.7, 0.8), (0.8, 0.8), (1.01, 1.2), (13.0, 15.0), (0.0021, 0.0025)]
+)
+def test_shared_scale_rounds_up_to_a_round_number(value, rounded):
+    assert round_up(value) == pytest.approx(rounded)
+
+
+def test_grid_fills_the_area_with_few_panels_and_scrolls_with_many():
+    few = grid_shape(2, 600, 400, (254, 254), colorbar=True, min_side=96)
+    assert (few.columns, few.scrolls) == (2, False)
+    many = grid_shape(32, 600, 400, (83, 126), colorbar=True, min_side=96, scrollbar=15)
+    assert many.scrolls and many.columns * many.cell_width <= 585
+    assert many.cell_width >= 96
