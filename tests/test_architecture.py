@@ -74,3 +74,14 @@ def test_ruff_is_clean():
         [ruff, "format", "--check", *paths], cwd=ROOT, capture_output=True, text=True
     )
     assert fmt.returncode == 0, fmt.stdout
+
+
+def test_every_package_is_listed_for_installation():
+    """pyproject lists packages explicitly (resources/ maps in); a forgotten one would not ship."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {".".join(path.parent.relative_to(ROOT).parts) for path in PACKAGE.rglob("__init__.py")}
+    assert found | {"convexplorer.resources"} == listed
