@@ -217,7 +217,7 @@ def test_a_refused_preset_shows_the_models_reason(qtbot):
     editor, state, history = build(qtbot, LayerSpec(4, 2))
     with qtbot.waitSignal(editor.statusMessage) as status:
         assert not editor.apply_preset("grayscale", "slice", 0, 3)
-    assert "grayscale needs the R, G, B input channels" in status.args[0]
+    assert status.args[0].startswith("Apply Grayscale to filter 0 · in 3: refused — grayscale")
     assert "refused" in hint(editor).text() and "#b00020" in hint(editor).styleSheet()
     assert not state.weight.any() and history.count() == 0
 
@@ -273,14 +273,20 @@ def test_large_layer_builds_thumbnails_fast_and_a_click_opens_the_slice(qtbot):
     # The selection made elsewhere (e.g. an output panel) moves the detail editor too.
     state.select(out_channel=9)
     assert editor.detail.shown == (9, 7)
-    # A bias tile opens the filter's bias for typing.
-    bias_tile = thumbnails.tile_rect(3, -1).center()
+    # A bias tile opens the filter's bias for typing; arrows scroll the grid to follow.
+    thumbnails.setFocus()
+    for _ in range(30):
+        qtbot.keyClick(thumbnails, Qt.Key.Key_Right)
+    assert editor.detail.shown == (9, 31) and state.selected_filter == 9
+    bias_tile = thumbnails.tile_rect(9, -1).center()
+    assert thumbnails.visibleRegion().contains(bias_tile)
     qtbot.mouseClick(thumbnails, Qt.MouseButton.LeftButton, pos=bias_tile)
     bias = slice_view(editor, "kernelDetailBias")
     qtbot.waitUntil(bias.hasFocus)
     press(qtbot, "0.5")
     enter(qtbot)
-    assert state.selected_filter == 3 and state.bias[3] == np.float32(0.5)
+    assert state.bias[9] == np.float32(0.5)
+    assert "bias of filter 9 = 0.5" in thumbnails.describe(9, -1)
 
 
 def test_copy_and_paste_a_slice(small, qtbot):

@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ._context import EditorContext, channel_name
+from ._retire import retire
 from ._slice_model import BiasModel, SliceModel
 from ._slice_view import SliceView
 from ._thumbnail import BIAS
@@ -53,9 +54,7 @@ class DetailEditor(QWidget):
             item = self._body.takeAt(0)
             widget = None if item is None else item.widget()
             if widget is not None:
-                widget.blockSignals(True)  # an old view must not re-select its filter on exit
-                widget.setParent(None)  # gone from findChild at once, freed once idle
-                widget.deleteLater()
+                retire(widget)
         self._views = []
         self._shown = (out_channel, in_channel)
         kh, kw = spec.kernel_size
@@ -75,6 +74,11 @@ class DetailEditor(QWidget):
             self._body.addWidget(bias, 0, 1, left)
         self._body.addWidget(view, 1, 0, 1, 3, left | Qt.AlignmentFlag.AlignTop)
         self._body.setColumnStretch(2, 1)
+        for index in range(self._body.count()):
+            item = self._body.itemAt(index)
+            widget = None if item is None else item.widget()
+            if widget is not None and self.isVisible():
+                widget.show()  # now, not when the layout gets to it: a click focuses it at once
 
     def _add_view(self, model: SliceModel | BiasModel, in_channel: int) -> SliceView:
         view = SliceView(model, self)

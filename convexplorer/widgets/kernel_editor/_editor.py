@@ -30,8 +30,8 @@ from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
 from ._grid import NumericGrid
 from ._legend import ScaleLegend
+from ._retire import retire
 from ._slice_model import SliceModel
-from ._slice_view import SliceView
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
 SCOPES = ("slice", "filter", "layer")
@@ -65,6 +65,7 @@ class KernelEditor(QWidget):
         self._detail: DetailEditor | None = None
         self._body: QWidget | None = None
         self._split_pending = False  # the thumbnails/detail split waits for a real width
+        self._thumbnail_area: QScrollArea | None = None
 
         self._preset = QComboBox(self)
         self._preset.setObjectName("kernelPresetCombo")
@@ -219,15 +220,9 @@ class KernelEditor(QWidget):
 
     def _rebuild(self) -> None:
         """Shapes may have changed: build the grid (or thumbnails) for the current layer anew."""
-        for part in (self._grid, self._thumbnails, self._detail):
-            if part is not None:
-                part.blockSignals(True)  # the old parts' cells may not exist any more
         if self._body is not None:
-            for view in self._body.findChildren(SliceView):
-                view.reset()  # drop an open cell editor unsaved
             self._layout.removeWidget(self._body)
-            self._body.setParent(None)  # gone from findChild at once, freed once idle
-            self._body.deleteLater()
+            retire(self._body)
         self._grid = self._thumbnails = self._detail = None
         self._context.update_limit()
         self._legend.set_limit(self._context.limit)
@@ -240,7 +235,7 @@ class KernelEditor(QWidget):
             self._detail.sliceFocused.connect(self._slice_focused)
             self._detail.menuRequested.connect(self._show_menu)
             self._detail.show_slice(*self.current_slice())
-            thumbnails = _scroll(self._thumbnails, resizable=False)
+            thumbnails = self._thumbnail_area = _scroll(self._thumbnails, resizable=False)
             for bar in (thumbnails.horizontalScrollBar(), thumbnails.verticalScrollBar()):
                 bar.valueChanged.connect(self._thumbnails.update)  # re-pin the labels
             splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -284,6 +279,9 @@ class KernelEditor(QWidget):
         if self._thumbnails is not None and self._detail is not None:
             self._thumbnails.set_current(o, c)
             self._detail.show_slice(o, c)
+            if self._thumbnail_area is not None:  # follow the selection, clear of the labels
+                x, y, x_margin, y_margin = self._thumbnails.reveal(o, c)
+                self._thumbnail_area.ensureVisible(x, y, x_margin, y_margin)
         tips = {
             "slice": f"Apply the preset to the current slice ({slice_name(o, c)})",
             "filter": f"Apply the preset to every slice of filter {o} (and set its bias)",

@@ -137,6 +137,17 @@ class ThumbnailGrid(QWidget):
             return QRect(self._left + self._bias_x, y, self._tile.height(), self._tile.height())
         return QRect(self._left + in_channel * self._pitch.width(), y, *self._tile.toTuple())
 
+    def reveal(self, out_channel: int, in_channel: int) -> tuple[int, int, int, int]:
+        """A tile's centre and the margins that keep it clear of the pinned labels when shown."""
+        rect = self.tile_rect(out_channel, in_channel)
+        centre = rect.center()
+        return (
+            centre.x(),
+            centre.y(),
+            rect.width() // 2 + self._left + _GAP,
+            rect.height() // 2 + self._top + _GAP,
+        )
+
     def hit(self, point: QPoint) -> tuple[int, int] | None:
         """(filter, input channel or BIAS) of the tile under ``point``, if any."""
         x, y = point.x() - self._left, point.y() - self._top
@@ -243,7 +254,7 @@ class ThumbnailGrid(QWidget):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Arrows move between tiles (skipping channels a filter does not see)."""
+        """Arrows move between slices, skipping channels a filter does not see."""
         moves = {
             Qt.Key.Key_Up: (-1, 0),
             Qt.Key.Key_Down: (1, 0),
@@ -255,7 +266,7 @@ class ThumbnailGrid(QWidget):
             return
         d_row, d_column = moves[event.key()]
         o = int(np.clip(self._current[0] + d_row, 0, self._spec.out_channels - 1))
-        columns = [*self._spec.filter_input_channels(o)] + ([BIAS] if self._spec.bias else [])
-        at = columns.index(self._current[1]) if self._current[1] in columns else 0
-        self.sliceStepped.emit(o, columns[int(np.clip(at + d_column, 0, len(columns) - 1))])
+        seen = self._spec.filter_input_channels(o)
+        c = int(np.clip(self._current[1] + d_column, seen.start, seen.stop - 1))
+        self.sliceStepped.emit(o, c)
         event.accept()
