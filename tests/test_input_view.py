@@ -33,7 +33,7 @@ def view(qtbot, model) -> InputView:
 def test_rgb_input_shows_the_composite_and_three_labelled_channels(model, view):
     image = model.state.image
     assert view.objectName() == "inputView"
-    assert [p.title for p in view.panels] == ["RGB composite", "in 0 (R)", "in 1 (G)", "in 2 (B)"]
+    assert [p.title for p in view.panels] == ["RGB image", "in 0 (R)", "in 1 (G)", "in 2 (B)"]
     assert "3 × 16 × 20" in view.shape_text
     np.testing.assert_allclose(view.panels[0].image.image, np.moveaxis(image, 0, -1))
     for c in range(3):
@@ -95,5 +95,5 @@ def test_hover_shows_channel_row_col_and_value(qtbot, model, view):
     assert view.readout == expected == blocker.args[0]
 
     qtbot.mouseMove(viewport, point(0, 3, 4))
-    assert view.readout.startswith("RGB composite · row 3, col 4 · R ")
+    assert view.readout.startswith("RGB image · row 3, col 4 · R ")
     assert f"B {image[2, 3, 4]:.3g}" in view.readout

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from convexplorer.model import ExplorerState, LayerSpec
 from convexplorer.qt import ExplorerModel
-from convexplorer.widgets._colors import diverging_colormap, sequential_colormap
+from convexplorer.widgets._colors import diverging_colormap, sequential_colormap, symmetric_limit
 from convexplorer.widgets._image_panel import grid_shape
 from convexplorer.widgets.output_panels import OutputPanels
 from convexplorer.widgets.output_panels._scaling import round_up
@@ -161,3 +161,15 @@ def test_grid_fills_the_area_with_few_panels_and_scrolls_with_many():
     many = grid_shape(32, 600, 400, (83, 126), colorbar=True, min_side=96, scrollbar=15)
     assert many.scrolls and many.columns * many.cell_width <= 585
     assert many.cell_width >= 96
+
+
+def test_many_new_panels_get_their_colour_bars_soon_after_their_maps(qtbot, model, panels):
+    state = model.state
+    with qtbot.waitSignal(model.outputsChanged):
+        state.set_spec(state.spec.replace(out_channels=12))
+    assert panels.grid.colorbars_pending  # the maps first …
+    qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)  # … the bars in idle slices
+    for o, panel in enumerate(panels.panels):
+        limit = symmetric_limit(state.output(o))  # new filters are all zeros: ±1
+        assert panel.bar.levels() == pytest.approx((-limit, limit)) == panel.levels()
+        assert panel.bar.colorMap() is diverging_colormap()

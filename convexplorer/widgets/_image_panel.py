@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPalette, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -39,6 +39,7 @@ BAR_GAP = 3  # between the image and its colour bar
 MARKER_SIZE = 9  # the sliding-window marker never gets smaller than this on screen (px)
 BAR_SLICE_SECONDS = 0.012  # colour bars are built in slices this long, so input keeps flowing
 BAR_DELAY_MS = 10  # after a map arrives: time for the map itself to be painted first
+BARS_BUILT_AT_ONCE = 4  # up to this many waiting bars are built at once (about 7 ms each)
 
 
 def small_font() -> QFont:
@@ -71,6 +72,7 @@ class ImagePanel(pg.GraphicsWidget):
         self._background = QGraphicsRectItem(self)
         self._background.setPen(QPen(Qt.PenStyle.NoPen))
         self._background.setVisible(False)
+        self._title_text = title
         self._title = QGraphicsSimpleTextItem(title, self)
         self._title.setFont(small_font())
         self._title.setBrush(self._text_color)
@@ -91,10 +93,11 @@ class ImagePanel(pg.GraphicsWidget):
 
     @property
     def title(self) -> str:
-        return self._title.text()
+        return self._title_text
 
     def set_title(self, text: str) -> None:
-        self._title.setText(text)
+        self._title_text = text
+        self._arrange()
 
     def set_image(self, data: np.ndarray | None, levels: Levels | None = None) -> None:
         """Show ``data`` ((H, W), or (H, W, 3) colour) on ``levels`` (None: RGB in [0, 1])."""
@@ -161,6 +164,7 @@ class ImagePanel(pg.GraphicsWidget):
         self._title.setFont(font)
         self._title.setBrush(self._accent if selected else self._text_color)
         self._update_frame()
+        self._arrange()  # a bold title may need eliding
 
     def set_marker(self, pixel: Pixel | None) -> None:
         """Outline one pixel (the sliding window's output position), or hide the outline."""
@@ -205,6 +209,10 @@ class ImagePanel(pg.GraphicsWidget):
         self.image.setScale(self._scale)
         self._frame.setRect(left - 1, top - 1, shown_w + 2, shown_h + 2)
         self._title.setPos(left, max(0.0, top - TITLE_HEIGHT))
+        metrics = QFontMetrics(self._title.font())
+        self._title.setText(
+            metrics.elidedText(self._title_text, Qt.TextElideMode.ElideRight, int(width - left))
+        )
         if self.bar is not None:
             bar_h = max(shown_h, 40.0)
             self.bar.setGeometry(
@@ -360,9 +368,22 @@ class PanelGrid(QScrollArea):
         return any(p.image.image is not None for p in self._waiting_for_bar())
 
     def schedule_colorbars(self) -> None:
-        """Build the colour bars of panels that got their first map (call after drawing maps)."""
-        if self.colorbars_pending and not self._bar_timer.isActive():
+        """Build the colour bars of panels that got their first map (call after drawing maps).
+
+        A few are built at once (cheaper than a frame); more follow in idle-time slices.
+        """
+        waiting = [p for p in self._waiting_for_bar() if p.image.image is not None]
+        if len(waiting) <= BARS_BUILT_AT_ONCE:
+            for panel in waiting:
+                panel.attach_colorbar()
+        elif not self._bar_timer.isActive():
             self._bar_timer.start(BAR_DELAY_MS)
+
+    def attach_colorbars_now(self) -> None:
+        """Build every waiting colour bar now (before a screenshot, say)."""
+        self._bar_timer.stop()
+        for panel in self._waiting_for_bar():
+            panel.attach_colorbar()
 
     def _attach_colorbars(self) -> None:
         """Build waiting colour bars for a short slice of time, then yield to the event loop."""

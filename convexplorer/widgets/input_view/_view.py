@@ -16,7 +16,7 @@ from .._image_panel import ImagePanel, Levels, PanelGrid, Pixel, small_font
 from ._legend import ScaleLegend
 
 RGB_NAMES = ("R", "G", "B")
-COMPOSITE_TITLE = "RGB composite"
+COMPOSITE_TITLE = "RGB image"
 HINT = "Hover a channel to read its values."
 
 
@@ -51,7 +51,7 @@ class InputView(QWidget):
         self._shape_label = QLabel()
         self._shape_label.setToolTip("input channels × rows × columns")
         self._legend = ScaleLegend(self)
-        self._grid = PanelGrid(min_side=72)
+        self._grid = PanelGrid(min_side=56)
         self._grid.view.setToolTip(
             "One panel per input channel, all on the colour scale shown above.\n"
             "Hover to read a value."
