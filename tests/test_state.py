@@ -73,17 +73,17 @@ def test_non_finite_values_are_refused_and_change_nothing(bad):
     state = make_state()
     before = state.snapshot()
     changes = recorded(state)
-    with pytest.raises(ValueError, match="finite|between"):
+    with pytest.raises(ValueError, match=r"finite|between"):
         state.set_weight(0, 0, 1, 1, bad)
-    with pytest.raises(ValueError, match="finite|between"):
+    with pytest.raises(ValueError, match=r"finite|between"):
         state.set_bias(1, bad)
     kernel = np.zeros((3, 3))
     kernel[1, 1] = bad
-    with pytest.raises(ValueError, match="finite|between"):
+    with pytest.raises(ValueError, match=r"finite|between"):
         state.set_kernel(0, 0, kernel)
     image = np.zeros((3, 12, 12))
     image[0, 0, 0] = bad
-    with pytest.raises(ValueError, match="finite|between"):
+    with pytest.raises(ValueError, match=r"finite|between"):
         state.set_image(image)
     assert changes == []
     assert np.array_equal(state.weight, before.weight) and np.array_equal(state.bias, before.bias)

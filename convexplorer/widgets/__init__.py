@@ -1,4 +1,4 @@
-"""Views of the explorer state (Qt widgets and pyqtgraph items); they talk only through the model."""
+"""Views of the explorer state (Qt widgets, pyqtgraph items); they talk only through the model."""
 
 import pyqtgraph as pg
 
