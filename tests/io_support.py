@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model._state import MAX_MAGNITUDE
 
-# float32 values that a lossy path would mangle: signed zero, subnormals, 0.1, extremes (last, as
-# they overflow a convolution).
+# float32 values that a lossy path would mangle: signed zero, subnormals, 0.1, and the largest
+# magnitudes the state accepts (last).
 AWKWARD = np.array(
-    [-0.0, 1e-45, -1.1754942e-38, 0.1, 1 / 3, 2**-24, 3.4028235e38, -3.4028235e38], np.float32
+    [-0.0, 1e-45, -1.1754942e-38, 0.1, 1 / 3, 2**-24, MAX_MAGNITUDE, -MAX_MAGNITUDE], np.float32
 )
 
 

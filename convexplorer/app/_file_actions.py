@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSettings
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
@@ -310,11 +311,10 @@ class FileActions(QObject):
         self._status(f"Saved {path.name}")
         return True
 
-    def detach(self) -> None:
-        """Stop following the undo stack, which announces its clearing during teardown."""
-        self._history.cleanChanged.disconnect(self._update_title)
-
     def _update_title(self) -> None:
+        # The undo stack announces its clearing while the window tears its children down.
+        if not (shiboken6.isValid(self._window) and shiboken6.isValid(self._history)):
+            return
         name = self.session_path.name if self.session_path else "untitled"
         self._window.setWindowTitle(f"{name}[*] — convexplorer")
         self._window.setWindowModified(not self._history.isClean())
