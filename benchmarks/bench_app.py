@@ -69,8 +69,7 @@ for _ in range(int(sys.argv[1])):
     t0 = time.perf_counter()
     window.model.state.set_image(stack)
     window.model.state.set_spec(LayerSpec(32, 32))
-    window.model.wait_until_idle()
-    app.processEvents()
+    window.settle()
     times.append(time.perf_counter() - t0)
 print(statistics.median(times))
 """

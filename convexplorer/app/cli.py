@@ -8,6 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import QSettings, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
 from ..model import PRESET_NAMES, SAMPLE_NAMES
 
 SCREENSHOT_SIZE = (1280, 800)
@@ -58,11 +61,17 @@ def _load_input(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when QApplication starts
+    offscreen = os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen")
+    previous_handler = qInstallMessageHandler(_drop_offscreen_notices) if offscreen else None
+    try:
+        return _run(args)
+    finally:
+        if offscreen:
+            qInstallMessageHandler(previous_handler)
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
+def _run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("convexplorer")
     app.setApplicationName("convexplorer")
@@ -89,12 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     return app.exec()
 
 
+def _drop_offscreen_notices(kind, context, message: str) -> None:
+    """The offscreen platform says it cannot do window-manager things; nobody needs to know."""
+    if not message.startswith("This plugin does not support"):
+        print(message, file=sys.stderr)
+
+
 def save_screenshot(window, path: Path) -> bool:
     """Lay the window out at 1280×800, let every output finish, and save it as a PNG."""
-    from PySide6.QtWidgets import QApplication
-
     window.resize(*SCREENSHOT_SIZE)
     window.show()
-    window.model.wait_until_idle()
-    QApplication.processEvents()
+    window.settle()
     return window.grab().save(str(path), "PNG")

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -161,6 +162,13 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About convexplorer", self.show_about)
 
     # ---- behaviour ------------------------------------------------------------------------------
+
+    def settle(self) -> None:
+        """Finish all pending work (outputs, deferred colour bars) so a picture shows everything."""
+        self.model.wait_until_idle()
+        QApplication.processEvents()
+        self.output_panels.grid.attach_colorbars_now()
+        QApplication.processEvents()
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
