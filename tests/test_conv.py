@@ -8,7 +8,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convexplorer.model import LayerSpec, conv2d, dot_product_at
-from convexplorer.model._conv import WINDOW_MATRIX_BUDGET, ConvEngine
 
 from .reference import padded_value, reference_conv2d
 
@@ -72,21 +71,6 @@ def test_conv2d_matches_loop_reference(case):
     np.testing.assert_allclose(got, want, **_tolerance(x.dtype))
 
 
-@settings(max_examples=60, deadline=None)
-@given(layers())
-def test_tap_by_tap_path_matches_window_matrix(case):
-    spec, x, weight, bias = case
-    engine = ConvEngine(spec, x)
-    windows = engine.run(weight, bias)
-    if spec.groups == 1:
-        taps = engine._run_by_taps(weight.astype(x.dtype), range(spec.in_channels))
-        with_bias = taps + (0 if bias is None else bias[:, None, None])
-        np.testing.assert_allclose(with_bias, windows, **_tolerance(x.dtype))
-    # any group: computing a subset of filters equals the same rows of the full result
-    subset = [spec.out_channels - 1, 0]
-    np.testing.assert_allclose(engine.run(weight, bias, subset), windows[subset], rtol=1e-6)
-
-
 @settings(max_examples=150, deadline=None)
 @given(layers(), st.data())
 def test_dot_product_value_equals_conv2d(case, data):
@@ -133,18 +117,6 @@ def test_dot_product_marks_padding_taps_and_their_sources():
     assert dot.patch[0, 0, 0] == x[0, 1, 1]
     zeros = dot_product_at(x, w, None, 0, 0, 0, padding=1)
     assert zeros.patch[0, 0, 0] == 0 and zeros.source_rows[0, 0] == -1
-
-
-def test_large_layers_fall_back_to_taps_without_a_huge_window_matrix():
-    spec = LayerSpec(3, 2, kernel_size=11, padding=5)
-    x = np.random.default_rng(0).random((3, 700, 700), dtype=np.float32)
-    engine = ConvEngine(spec, x)
-    assert engine.window_matrix_bytes > WINDOW_MATRIX_BUDGET
-    w = np.random.default_rng(1).random(spec.weight_shape, dtype=np.float32)
-    out = engine.run(w, None, [1])
-    assert engine._windows is None
-    want = reference_conv2d(x[:, :20, :20], w[1:2], None, (1, 1), (5, 5, 5, 5), (1, 1), 1, "zeros")
-    np.testing.assert_allclose(out[0, :15, :15], want[0, :15, :15], rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize(

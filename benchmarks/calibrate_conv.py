@@ -1,0 +1,153 @@
+"""Fit the convolution engine's cost model (``COST_COEFFICIENTS``) to timings on this machine.
+
+    python benchmarks/calibrate_conv.py --save timings.jsonl   # measure (~20 min), then fit
+    python benchmarks/calibrate_conv.py --load timings.jsonl   # refit saved timings
+
+Times every method on a grid of layers (kernel 1–15, images 32–512, dense / grouped / depthwise,
+stride 1 and 2): a full run on a new engine, and a one-filter edit on a warm engine. Then fits, per
+method and job, non-negative coefficients to ``cost_features`` minimising the relative error, and
+prints them (paste into convexplorer/model/_conv.py) with how often the model's pick is slower than
+the measured best.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from convexplorer.model import LayerSpec
+from convexplorer.model._conv import METHODS, ConvEngine, cost_features
+
+KERNELS = (1, 3, 5, 7, 9, 11, 15)
+SIZES = (32, 64, 128, 256, 512)
+CHANNELS = ((1, 1, 1), (3, 4, 1), (3, 16, 1), (16, 16, 1), (32, 32, 1), (32, 32, 32), (16, 32, 8))
+
+
+def layers() -> list[dict]:
+    """The grid, without layers too slow to time often (over 1.5 G multiply-adds)."""
+    grid = []
+    for k, size, (c_in, c_out, groups), stride in itertools.product(
+        KERNELS, SIZES, CHANNELS, (1, 2)
+    ):
+        macs = c_out * (c_in // groups) * k * k * size * size / stride**2
+        if k <= size // 2 and macs <= 1.5e9 and not (size == 512 and c_in > 3):
+            grid.append(dict(k=k, H=size, ci=c_in, co=c_out, g=groups, s=stride))
+    return grid
+
+
+def spec_of(row: dict) -> LayerSpec:
+    k = row["k"]
+    return LayerSpec(row["ci"], row["co"], k, stride=row["s"], padding=k // 2, groups=row["g"])
+
+
+def round_robin_ms(fns: list, rounds: int) -> list[float]:
+    """Median time of each callable, timed in turns so that drift hits them all alike."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for k, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - start) * 1e3)
+    return [statistics.median(t) for t in times]
+
+
+def measure(row: dict) -> dict:
+    spec = spec_of(row)
+    rng = np.random.default_rng(0)
+    x = rng.random((row["ci"], row["H"], row["H"]), dtype=np.float32)
+    w = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    b = rng.standard_normal(spec.out_channels).astype(np.float32)
+    full = round_robin_ms([lambda m=m: ConvEngine(spec, x, m).run(w, b) for m in METHODS], rounds=5)
+    engines = [ConvEngine(spec, x, m) for m in METHODS]
+    for engine in engines:
+        engine.run(w, b, [0])
+    o = spec.out_channels // 2
+    edit = round_robin_ms([lambda e=e: e.run(w, b, [o]) for e in engines], rounds=7)
+    return {
+        **row,
+        "full": dict(zip(METHODS, full, strict=True)),
+        "edit": dict(zip(METHODS, edit, strict=True)),
+    }
+
+
+def features(method: str, job: str, row: dict) -> tuple[float, ...]:
+    return cost_features(method, spec_of(row), row["H"], row["H"], None if job == "full" else 1)
+
+
+def fit(a: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Non-negative least squares on relative error, by dropping negative terms and refitting."""
+    a = a / t[:, None]
+    scale = np.abs(a).max(axis=0)
+    scale[scale == 0] = 1
+    a = a / scale
+    active = np.ones(a.shape[1], dtype=bool)
+    coefficients = np.zeros(a.shape[1])
+    for _ in range(a.shape[1]):
+        coefficients[:] = 0
+        coefficients[active] = np.linalg.lstsq(a[:, active], np.ones(len(t)), rcond=None)[0]
+        if (coefficients >= 0).all():
+            break
+        active &= coefficients > 0
+    return coefficients / scale
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--save", type=Path, help="write the timings here (JSON lines)")
+    parser.add_argument("--load", type=Path, help="refit timings saved earlier")
+    args = parser.parse_args()
+    if args.load:
+        rows = [json.loads(line) for line in args.load.read_text().splitlines()]
+    else:
+        rows = []
+        grid = layers()
+        for i, row in enumerate(grid):
+            rows.append(measure(row))
+            print(f"\r{i + 1}/{len(grid)} layers timed", end="", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+        if args.save:
+            args.save.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    models = {}
+    print("COST_COEFFICIENTS = {")
+    for method, job in itertools.product(METHODS, ("full", "edit")):
+        used = [r for r in rows if method != "shifts" or r["s"] == 1]
+        a = np.array([features(method, job, r) for r in used])
+        t = np.array([r[job][method] for r in used])
+        models[method, job] = coefficients = fit(a, t)
+        error = np.abs(a @ coefficients / t - 1)
+        print(
+            f'    ("{method}", "{job}"): ({", ".join(f"{c:.3g}" for c in coefficients)}),'
+            f"  # error median {np.median(error):.0%}, 90th percentile "
+            f"{np.percentile(error, 90):.0%}"
+        )
+    print("}")
+    for job in ("full", "edit"):
+        regret = []
+        for r in rows:
+            spec = spec_of(r)
+            candidates = ["windows", "fft"]
+            if spec.stride == (1, 1) and spec.in_per_group == 1:
+                candidates.append("shifts")
+            estimate = {m: features(m, job, r) @ models[m, job] for m in candidates}
+            pick = min(estimate, key=estimate.__getitem__)
+            regret.append(r[job][pick] / min(r[job][m] for m in candidates))
+        print(
+            f"{job}: the model's pick is the measured best or within 10% for "
+            f"{np.mean(np.array(regret) <= 1.1):.0%} of {len(rows)} layers; worst "
+            f"{max(regret):.2f}× the best"
+        )
+
+
+if __name__ == "__main__":
+    main()

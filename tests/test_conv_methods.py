@@ -1,0 +1,210 @@
+"""Every method the convolution engine can pick, against the loop reference and PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convexplorer.model import LayerSpec, _conv
+from convexplorer.model._conv import (
+    METHODS,
+    WINDOW_MATRIX_BUDGET,
+    ConvEngine,
+    choose_method,
+    pad_into,
+)
+from convexplorer.model._fft import fast_length
+from convexplorer.model._padding import pad_image
+
+from .reference import reference_conv2d
+
+
+@st.composite
+def layers(draw):
+    """A random valid layer and input: all padding modes, stride, dilation, groups incl. depthwise
+    (with a channel multiplier), kernels up to 5×5, non-square, float32/float64."""
+    kind = draw(st.sampled_from(["dense", "grouped", "depthwise"]))
+    if kind == "depthwise":
+        groups = c_in = draw(st.integers(1, 3))
+        c_out = c_in * draw(st.integers(1, 2))
+    else:
+        groups = 1 if kind == "dense" else draw(st.integers(2, 3))
+        c_in = groups * draw(st.integers(1, 2))
+        c_out = groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+    low_h, low_w = max(2, dh * (kh - 1) + 1), max(2, dw * (kw - 1) + 1)
+    height = draw(st.integers(low_h, low_h + 8))
+    width = draw(st.integers(low_w, low_w + 8))
+    if draw(st.booleans()):
+        padding: object = "same"
+        stride = (1, 1)
+    else:
+        padding = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
+        stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    spec = LayerSpec(c_in, c_out, (kh, kw), stride, padding, mode, (dh, dw), groups, True)
+    try:
+        spec.check_image(height, width)
+    except ValueError:
+        spec = spec.replace(padding=(0, 0), stride=stride)
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal((c_in, height, width)).astype(dtype)
+    weight = rng.standard_normal(spec.weight_shape).astype(dtype)
+    bias = rng.standard_normal(c_out).astype(dtype) if draw(st.booleans()) else None
+    return spec, x, weight, bias
+
+
+def _reference(spec, x, weight, bias):
+    return reference_conv2d(
+        x, weight, bias, spec.stride, spec.pads, spec.dilation, spec.groups, spec.padding_mode
+    )
+
+
+def _tolerance(dtype) -> dict:
+    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(layers(), st.data())
+def test_every_method_matches_the_loop_reference(case, data):
+    spec, x, weight, bias = case
+    want = _reference(spec, x, weight, bias)
+    tolerance = _tolerance(x.dtype)
+    channels = data.draw(
+        st.lists(st.integers(0, spec.out_channels - 1), min_size=1, max_size=4, unique=True)
+    )
+    for method in METHODS:
+        engine = ConvEngine(spec, x, method)
+        got = engine.run(weight, bias)
+        assert engine.method == method
+        assert got.dtype == x.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got, want, **tolerance)
+        # a weight edit: some filters in any order, from the same engine (which may keep a cache)
+        np.testing.assert_allclose(engine.run(weight, bias, channels), want[channels], **tolerance)
+        # and a full run again, now reading that cache
+        np.testing.assert_allclose(engine.run(weight, bias), want, **tolerance)
+
+
+@settings(max_examples=40, deadline=None)
+@given(layers(), st.sampled_from([64, 1000]))
+def test_windows_in_small_tiles_match_the_reference(case, tile_bytes):
+    """Tiles of a few rows, and tiles of part of a row (a column of windows larger than a row)."""
+    spec, x, weight, bias = case
+    saved, _conv.TILE_BYTES = _conv.TILE_BYTES, tile_bytes
+    try:
+        got = ConvEngine(spec, x, "windows").run(weight, bias)
+    finally:
+        _conv.TILE_BYTES = saved
+    np.testing.assert_allclose(got, _reference(spec, x, weight, bias), **_tolerance(x.dtype))
+
+
+@settings(max_examples=100, deadline=None)
+@given(layers())
+def test_methods_match_torch_in_every_padding_mode(case):
+    torch = pytest.importorskip("torch")
+    functional = pytest.importorskip("torch.nn.functional")
+    spec, x, weight, bias = case
+    top, bottom, left, right = spec.pads
+    mode = {"zeros": "constant"}.get(spec.padding_mode, spec.padding_mode)
+    with torch.no_grad():
+        inp = functional.pad(torch.from_numpy(x)[None], (left, right, top, bottom), mode=mode)
+        want = functional.conv2d(
+            inp,
+            torch.from_numpy(weight),
+            None if bias is None else torch.from_numpy(bias),
+            spec.stride,
+            0,
+            spec.dilation,
+            spec.groups,
+        )[0].numpy()
+    for method in METHODS:
+        got = ConvEngine(spec, x, method).run(weight, bias)
+        np.testing.assert_allclose(got, want, **_tolerance(x.dtype))
+
+
+def test_method_choice_follows_the_measurements():
+    """Picks measured on this project's reference machine (benchmarks/README.md)."""
+    dense3 = LayerSpec(3, 16, 3, padding=1)
+    assert choose_method(dense3, 512, 512) == choose_method(dense3, 512, 512, 1) == "windows"
+    depthwise = LayerSpec(32, 32, 3, padding=1, groups=32)
+    assert choose_method(depthwise, 128, 128) == "shifts"
+    assert choose_method(LayerSpec(3, 4, 11, padding=5), 256, 256) == "fft"
+    # 7×7 on 512×512: copying 49 taps per pixel still beats 7 transforms for the whole layer,
+    # but an edit re-copies them all (no room to keep them), while the transform is kept
+    big = LayerSpec(3, 4, 7, padding=3)
+    assert (choose_method(big, 512, 512), choose_method(big, 512, 512, filters=1)) == (
+        "windows",
+        "fft",
+    )
+    x = np.zeros((3, 512, 512), dtype=np.float32)
+    engine = ConvEngine(big, x)
+    assert (engine.method, engine.edit_method) == ("windows", "fft")
+    assert engine.cache_bytes == engine._impl("fft").cache_bytes  # the spectrum, no window matrix
+    forced = ConvEngine(big, x, "shifts")
+    assert forced.method == forced.edit_method == "shifts" and forced.cache_bytes == 0
+    with pytest.raises(ValueError, match="method='taps' is unknown"):
+        ConvEngine(big, x, "taps")
+
+
+def test_window_matrix_is_kept_for_edits_only_within_the_budget():
+    rng = np.random.default_rng(0)
+    spec = LayerSpec(3, 4, 3, padding=1)
+    x = rng.random((3, 40, 30), dtype=np.float32)
+    w = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    engine = ConvEngine(spec, x, "windows")
+    full = engine.run(w, None)
+    assert engine._impls["windows"]._matrix is None  # a full run copies windows tile by tile
+    assert engine.cache_bytes == engine.window_matrix_bytes == 3 * 9 * 40 * 30 * 4
+    np.testing.assert_allclose(engine.run(w, None, [2]), full[[2]], rtol=1e-6)
+    assert engine._impls["windows"]._matrix is not None  # the first edit keeps the matrix
+    # all filters, in order, is a full run again (and reads the kept matrix)
+    np.testing.assert_allclose(engine.run(w, None, range(4)), full, rtol=1e-6)
+    # depthwise: each group's windows serve one filter, so keeping them saves nothing
+    depthwise = ConvEngine(spec.replace(in_channels=4, groups=4), rng.random((4, 9, 9)), "windows")
+    depthwise.run(rng.standard_normal((4, 1, 3, 3)), None, [1])
+    assert depthwise.cache_bytes == 0 and depthwise._impls["windows"]._matrix is None
+
+
+def test_large_kernel_layers_keep_no_huge_window_matrix():
+    spec = LayerSpec(3, 2, kernel_size=11, padding=5)
+    x = np.random.default_rng(0).random((3, 700, 700), dtype=np.float32)
+    w = np.random.default_rng(1).random(spec.weight_shape, dtype=np.float32)
+    for method in METHODS:
+        engine = ConvEngine(spec, x, method)
+        assert engine.window_matrix_bytes > WINDOW_MATRIX_BUDGET
+        out = engine.run(w, None, [1])
+        assert engine.cache_bytes <= WINDOW_MATRIX_BUDGET
+        want = reference_conv2d(
+            x[:, :20, :20], w[1:2], None, (1, 1), (5, 5, 5, 5), (1, 1), 1, "zeros"
+        )
+        np.testing.assert_allclose(out[0, :15, :15], want[0, :15, :15], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("n", "want"), [(1, 1), (7, 8), (11, 12), (31, 32), (266, 270), (514, 540)]
+)
+def test_fft_lengths_are_products_of_2_3_5(n, want):
+    assert fast_length(n) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_pad_into_pads_as_pad_image(data):
+    mode = data.draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+    c, h, w = (
+        data.draw(st.integers(1, 2)),
+        data.draw(st.integers(1, 6)),
+        data.draw(st.integers(1, 6)),
+    )
+    # the widest padding PyTorch allows: reflect < size, circular <= size
+    limit = {"reflect": lambda n: n - 1, "circular": lambda n: n}.get(mode, lambda n: 7)
+    pads = tuple(data.draw(st.integers(0, limit(n))) for n in (h, h, w, w))
+    x = np.arange(c * h * w, dtype=np.float64).reshape(c, h, w)
+    top, bottom, left, right = pads
+    out = np.zeros((c, h + top + bottom, w + left + right))
+    pad_into(out, x, pads, mode)
+    np.testing.assert_array_equal(out, pad_image(x, pads, mode))
