@@ -4,20 +4,23 @@ Run from the repository root:
 
     python benchmarks/bench_model.py            # 15 repeats per figure
     python benchmarks/bench_model.py --quick    # 3 repeats, a smoke test
-    python benchmarks/bench_model.py --methods  # also time every method the engine has
+    python benchmarks/bench_model.py --methods  # also time every other method the engine has
 
 Times are medians in milliseconds. "full" is what a new input costs (a new ConvEngine, then every
 filter); "edit" is what ExplorerState does after ``set_weight``: the cached engine recomputes one
 filter. "torch" is ``torch.nn.functional.conv2d`` on the same layer (float32, no_grad, one thread
-per core), measured in the same run when torch is installed. "cache" is the most memory the engine
-keeps for edits (window matrix or input spectrum), beyond the padded input.
+per core), timed in the same run after ours. "cache" is the most memory the engine keeps for edits
+(window matrix or input spectrum). "faults" are minor page faults per full run, ours / torch's:
+fresh memory costs a fault per 4 KiB page, about a microsecond each on the reference VM.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -50,14 +53,45 @@ CASES = [
 
 
 def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn`` after one warm-up call."""
+    """Median milliseconds of ``fn`` after a warm-up call.
+
+    Starts after a pause: numpy's and torch's thread pools each spin for a while after their
+    last call, and timing one right after the other would measure the two fighting for the cores.
+    """
+    time.sleep(0.3)
     fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def faults_per_call(fn: Callable[[], object], calls: int = 5) -> float:
+    fn()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to reuse freed memory rather than hand it back to the OS (Linux only).
+
+    torch allocates its output and scratch afresh on every call; by default glibc returns big
+    blocks to the OS, and each call then pays one page fault per 4 KiB page touched (on this VM
+    about 1 µs each: 9000 faults, 9 ms, for the 3×512×512 layer, against 1.7 ms without). This
+    times torch at its best. Our engine does not fault either way (see the faults column).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(libc.mallopt(m_mmap_threshold, 32 * 2**20)) and bool(
+        libc.mallopt(m_trim_threshold, 2**30)
+    )
 
 
 def blas_description() -> str:
@@ -67,16 +101,16 @@ def blas_description() -> str:
     except ImportError:
         config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
         return f"{config['name']} {config['version']} (install threadpoolctl to see the kernel)"
-    pools = [p for p in threadpool_info() if p["user_api"] == "blas"]
     return "; ".join(
-        f"{p['internal_api']} {p['version']} kernel={p.get('architecture')} "
-        f"threads={p['num_threads']}"
-        for p in pools
+        f"{p['internal_api']} {p['version']}, kernel {p.get('architecture')}, "
+        f"{p['num_threads']} threads"
+        for p in threadpool_info()
+        if p["user_api"] == "blas"
     )
 
 
-def torch_timer(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray, repeats: int):
-    """Median time of torch's conv2d on this layer, or None without torch."""
+def torch_conv(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> Callable | None:
+    """A callable running torch's conv2d on this layer (checked against ours), or None."""
     try:
         import torch
         import torch.nn.functional as F
@@ -84,77 +118,108 @@ def torch_timer(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray, repeats
         return None
     torch.set_num_threads(os.cpu_count() or 1)
     spec = case.spec
-    xt = torch.from_numpy(x)[None]
-    wt, bt = torch.from_numpy(w), torch.from_numpy(b)
+    xt, wt, bt = torch.from_numpy(x)[None], torch.from_numpy(w), torch.from_numpy(b)
     top, bottom, left, right = spec.pads
-    mode = {"zeros": "constant", "replicate": "replicate"}.get(spec.padding_mode, spec.padding_mode)
+    mode = {"zeros": "constant"}.get(spec.padding_mode, spec.padding_mode)
 
     def run():
-        inp = F.pad(xt, (left, right, top, bottom), mode=mode) if any(spec.pads) else xt
-        return F.conv2d(inp, wt, bt, spec.stride, 0, spec.dilation, spec.groups)
+        with torch.no_grad():
+            inp = F.pad(xt, (left, right, top, bottom), mode=mode) if any(spec.pads) else xt
+            return F.conv2d(inp, wt, bt, spec.stride, 0, spec.dilation, spec.groups)
 
-    with torch.no_grad():
-        got = run()[0].numpy()
-        ours = ConvEngine(spec, x).run(w, b)
-        np.testing.assert_allclose(ours, got, rtol=1e-3, atol=1e-3)
-        return median_ms(run, repeats)
+    ours = ConvEngine(spec, x).run(w, b)
+    np.testing.assert_allclose(ours, run()[0].numpy(), rtol=1e-3, atol=1e-3)
+    return run
 
 
-def time_engine(case: Case, x, w, b, repeats: int, method: str | None) -> tuple[float, float, int]:
-    """(full, edit, cache bytes) for the engine, with its own method choice or a forced one."""
-    spec = case.spec
-    full = median_ms(lambda: ConvEngine(spec, x, method).run(w, b), repeats)
+def inputs(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.random(case.shape, dtype=np.float32)
+    w = rng.standard_normal(case.spec.weight_shape).astype(np.float32)
+    return x, w, rng.standard_normal(case.spec.out_channels).astype(np.float32)
+
+
+def time_engine(case: Case, method: str | None, repeats: int) -> dict:
+    """Full and edit times, the methods used, cache size and page faults per full run."""
+    spec, (x, w, b) = case.spec, inputs(case)
     engine = ConvEngine(spec, x, method)
     engine.run(w, b)
-    edited = w.copy()
-    o = spec.out_channels // 2
+    edited, o = w.copy(), spec.out_channels // 2
+
+    def full():
+        return ConvEngine(spec, x, method).run(w, b)
 
     def edit():
         edited[o, 0, 0, 0] += 0.25
         return engine.run(edited, b, [o])
 
-    return full, median_ms(edit, repeats), engine.cache_bytes
+    used = engine.method
+    if engine.edit_method != engine.method:
+        used += f"/{engine.edit_method}"
+    return dict(
+        method=used,
+        full=median_ms(full, repeats),
+        edit=median_ms(edit, repeats),
+        cache=engine.cache_bytes,
+        faults=faults_per_call(full),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 repeats: a smoke test")
     parser.add_argument("--repeats", type=int, default=15, help="timings per figure (default 15)")
-    parser.add_argument("--methods", action="store_true", help="also time every method")
+    parser.add_argument("--methods", action="store_true", help="also time every other method")
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="time torch with glibc returning freed memory to the OS (it then page-faults)",
+    )
     args = parser.parse_args()
     repeats = 3 if args.quick else args.repeats
 
+    # ours first, under the allocator's defaults (what the app gets) ...
+    rows = []
+    for case in CASES:
+        x = inputs(case)[0]
+        chosen = ConvEngine(case.spec, x)
+        others = [m for m in METHODS if m not in (chosen.method, chosen.edit_method)]
+        for method in [None, *others] if args.methods else [None]:
+            rows.append((case, method, time_engine(case, method, repeats)))
+    # ... then torch, at its best: mallopt cannot be undone, so it comes last
+    kept = not args.default_malloc and keep_freed_memory()
+    torch_ms, torch_faults = {}, {}
+    for case in CASES:
+        run = torch_conv(case, *inputs(case))
+        if run is not None:
+            torch_ms[case.name] = median_ms(run, repeats)
+            torch_faults[case.name] = faults_per_call(run)
+
     blas_env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL"))}
     print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} cores")
-    print(f"BLAS: {blas_description()}")
-    print(f"BLAS environment: {blas_env or 'none set'}")
-    print(f"median of {repeats} runs, milliseconds; float32; ratios are ours / torch\n")
+    print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
+    print(
+        f"median of {repeats} runs in milliseconds, float32; ratios are ours / torch's full time; "
+        f"torch timed with freed memory {'kept (mallopt)' if kept else 'returned to the OS'}\n"
+    )
     header = (
-        f"{'layer':<27}{'method':>8}{'full':>9}{'edit':>9}{'torch':>9}"
-        f"{'full/t':>8}{'edit/t':>8}{'cache MB':>10}"
+        f"{'layer':<27}{'method':>15}{'full':>8}{'edit':>8}{'torch':>8}"
+        f"{'full/t':>8}{'edit/t':>8}{'cache MB':>9}{'faults':>11}"
     )
     print(header)
     print("-" * len(header))
-    rng = np.random.default_rng(0)
-    for case in CASES:
-        x = rng.random(case.shape, dtype=np.float32)
-        w = rng.standard_normal(case.spec.weight_shape).astype(np.float32)
-        b = rng.standard_normal(case.spec.out_channels).astype(np.float32)
-        tt = torch_timer(case, x, w, b, repeats)
-        chosen = ConvEngine(case.spec, x).method
-        methods = [None, *(m for m in METHODS if m != chosen)] if args.methods else [None]
-        for method in methods:
-            full, edit, cache = time_engine(case, x, w, b, repeats, method)
-            label = case.name if method is None else "  (alternative)"
-            torch_cols = (
-                f"{tt:9.2f}{full / tt:8.2f}{edit / tt:8.2f}"
-                if tt is not None
-                else f"{'—':>9}{'—':>8}{'—':>8}"
-            )
-            print(
-                f"{label:<27}{method or chosen:>8}{full:9.2f}{edit:9.3f}{torch_cols}"
-                f"{cache / 2**20:10.1f}"
-            )
+    for case, method, r in rows:
+        label = case.name if method is None else "  (alternative)"
+        t = torch_ms.get(case.name)
+        if t is None:
+            ratios, faults = f"{'—':>8}{'—':>8}{'—':>8}", f"{r['faults']:.0f}/—"
+        else:
+            ratios = f"{t:8.2f}{r['full'] / t:8.2f}{r['edit'] / t:8.2f}"
+            faults = f"{r['faults']:.0f}/{torch_faults[case.name]:.0f}"
+        print(
+            f"{label:<27}{r['method']:>15}{r['full']:8.2f}{r['edit']:8.3f}{ratios}"
+            f"{r['cache'] / 2**20:9.1f}{faults:>11}"
+        )
 
 
 if __name__ == "__main__":

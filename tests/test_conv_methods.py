@@ -143,7 +143,7 @@ def test_method_choice_follows_the_measurements():
     x = np.zeros((3, 512, 512), dtype=np.float32)
     engine = ConvEngine(big, x)
     assert (engine.method, engine.edit_method) == ("windows", "fft")
-    assert engine.cache_bytes == engine._impl("fft").cache_bytes  # the spectrum, no window matrix
+    assert engine.cache_bytes == engine._impl("fft")._spectrum.nbytes  # no window matrix
     forced = ConvEngine(big, x, "shifts")
     assert forced.method == forced.edit_method == "shifts" and forced.cache_bytes == 0
     with pytest.raises(ValueError, match="method='taps' is unknown"):
@@ -182,6 +182,18 @@ def test_large_kernel_layers_keep_no_huge_window_matrix():
             x[:, :20, :20], w[1:2], None, (1, 1), (5, 5, 5, 5), (1, 1), 1, "zeros"
         )
         np.testing.assert_allclose(out[0, :15, :15], want[0, :15, :15], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_strided_inputs_and_empty_channel_lists(method):
+    rng = np.random.default_rng(3)
+    spec = LayerSpec(4, 6, (3, 2), stride=(1, 2), padding=(2, 1), padding_mode="reflect", groups=2)
+    x = rng.standard_normal((9, 7, 4)).transpose(2, 1, 0)[:, ::-1]  # (4, 7, 9), no unit stride
+    w = rng.standard_normal(spec.weight_shape)
+    want = _reference(spec, x, w, None)
+    engine = ConvEngine(spec, x, method)
+    np.testing.assert_allclose(engine.run(w, None), want, **_tolerance(np.float64))
+    assert engine.run(w, None, []).shape == (0, *want.shape[1:])
 
 
 @pytest.mark.parametrize(

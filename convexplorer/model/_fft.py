@@ -32,6 +32,18 @@ def fast_length(n: int) -> int:
         n += 1
 
 
+def transform_shape(spec: LayerSpec, output_size: tuple[int, int]) -> tuple[int, int]:
+    """Transform size: fast lengths covering the padded rows and columns any output pixel reads."""
+    (eh, ew), (oh, ow), (sh, sw) = spec.effective_kernel_size, output_size, spec.stride
+    return (fast_length((oh - 1) * sh + eh), fast_length((ow - 1) * sw + ew))
+
+
+def spectrum_bytes(spec: LayerSpec, output_size: tuple[int, int], dtype: np.dtype) -> int:
+    """Memory of the kept input spectrum: C_in × N_h × (N_w/2 + 1) complex values."""
+    nh, nw = transform_shape(spec, output_size)
+    return spec.in_channels * nh * (nw // 2 + 1) * np.dtype(_COMPLEX[np.dtype(dtype)]).itemsize
+
+
 class FftConv:
     """Cross-correlation of one padded input with any weights, by products of spectra.
 
@@ -42,41 +54,23 @@ class FftConv:
     """
 
     def __init__(self, spec: LayerSpec, padded: np.ndarray, output_size: tuple[int, int]) -> None:
-        (kh, kw), (dh, dw), (sh, sw) = spec.kernel_size, spec.dilation, spec.stride
-        (eh, ew), (oh, ow) = spec.effective_kernel_size, output_size
-        self._padded: np.ndarray | None = padded
-        self._channels = padded.shape[0]
+        (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation
         self._in_per_group = spec.in_per_group
-        self._stride = (sh, sw)
+        self._stride = spec.stride
         self.output_size = output_size
-        # rows/cols any output pixel reads; the rest of the padded input never matters
-        self._used = ((oh - 1) * sh + eh, (ow - 1) * sw + ew)
-        self._shape = (fast_length(self._used[0]), fast_length(self._used[1]))
-        nh, nw = self._shape
+        self._shape = nh, nw = transform_shape(spec, output_size)
         self._complex = _COMPLEX[padded.dtype]
-        # conjugated DFT of the tap positions: correlation = irfft(X · conj(K))
-        self._rows = np.exp(2j * np.pi * np.outer(np.arange(nh), np.arange(kh) * dh) / nh)
-        self._cols = np.exp(2j * np.pi * np.outer(np.arange(nw // 2 + 1), np.arange(kw) * dw) / nw)
-        self._rows = self._rows.astype(self._complex)
-        self._cols_t = np.ascontiguousarray(self._cols.T.astype(self._complex))
-        self._spectrum: np.ndarray | None = None
-
-    @property
-    def cache_bytes(self) -> int:
-        """Size of the input spectrum this method keeps: C_in × N_h × (N_w/2 + 1) complex values."""
-        nh, nw = self._shape
-        return self._channels * nh * (nw // 2 + 1) * np.dtype(self._complex).itemsize
-
-    def _input_spectrum(self) -> np.ndarray:
-        if self._spectrum is None:
-            uh, uw = self._used
-            assert self._padded is not None
-            # numpy's pocketfft runs its forward real transform faster in float64 than float32 here
-            # (see benchmarks/README.md), and the extra precision is free
-            used = self._padded[:, :uh, :uw].astype(np.float64)
-            self._spectrum = np.fft.rfft2(used, s=self._shape).astype(self._complex, copy=False)
-            self._padded = None  # only the spectrum is needed from now on
-        return self._spectrum
+        # the conjugated DFT of the (dilated) tap positions: correlation = irfft(X · conj(K))
+        rows = np.exp(2j * np.pi * np.outer(np.arange(nh), np.arange(kh) * dh) / nh)
+        cols = np.exp(2j * np.pi * np.outer(np.arange(kw) * dw, np.arange(nw // 2 + 1)) / nw)
+        self._rows = rows.astype(self._complex)
+        self._cols_t = cols.astype(self._complex)
+        # the input's spectrum, kept for every run. numpy's pocketfft does the forward real
+        # transform faster in float64 than in float32 here (benchmarks/README.md), and more
+        # precisely; the inverse is faster in the input's precision.
+        (eh, ew), (oh, ow), (sh, sw) = spec.effective_kernel_size, output_size, spec.stride
+        used = padded[:, : (oh - 1) * sh + eh, : (ow - 1) * sw + ew].astype(np.float64)
+        self._spectrum = np.fft.rfft2(used, s=self._shape).astype(self._complex, copy=False)
 
     def run(
         self,
@@ -91,7 +85,7 @@ class FftConv:
         Filters go a few at a time, so the complex temporaries stay small (big temporaries cost
         page faults on every call).
         """
-        spectrum = self._input_spectrum()
+        spectrum = self._spectrum
         _, cg, kh, kw = weight.shape
         nh, nv = self._rows.shape[0], self._cols_t.shape[1]
         step = max(1, CHUNK_BYTES // (cg * nh * nv * np.dtype(self._complex).itemsize))
