@@ -107,12 +107,12 @@ def conv2d(
 #: fitted by benchmarks/calibrate_conv.py to timings on a 2-core AVX-512 Xeon with numpy's
 #: OpenBLAS. Only the ranking of the estimates matters, so other machines rank alike.
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0336, 8.73e-07, 1.53e-07, 2.72e-08, 0.00241),
-    ("windows", "edit"): (0.0162, 1.17e-06, 2.57e-08, 1.44e-07, 0.0175),
-    ("shifts", "full"): (0.0261, 1.03e-06, 1.07e-07, 2.41e-08, 0.000806),
-    ("shifts", "edit"): (0.0143, 8.99e-07, 7.77e-08, 7.77e-08, 0.0143),
-    ("fft", "full"): (0.0901, 5.43e-07, 2.07e-07, 7.4e-08, 2.11e-06),
-    ("fft", "edit"): (0.0471, 0, 1.68e-07, 1.22e-07, 2.4e-06),
+    ("windows", "full"): (0.0292, 9.55e-07, 1.61e-07, 2.74e-08, 0.00185),
+    ("windows", "edit"): (0.00927, 7.98e-07, 8.74e-08, 8.93e-08, 0.0144),
+    ("shifts", "full"): (0.0256, 1.01e-06, 1.1e-07, 2.54e-08, 0.000691),
+    ("shifts", "edit"): (0.0113, 5.65e-07, 7.8e-08, 7.8e-08, 0.0113),
+    ("fft", "full"): (0.0769, 5.31e-07, 2.17e-07, 9.89e-08, 2.08e-06),
+    ("fft", "edit"): (0.0352, 0, 1.57e-07, 1.72e-07, 1.89e-06),
 }
 
 
