@@ -18,12 +18,12 @@ still in cache when its windows are copied.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ._fft import FftConv, spectrum_bytes, transform_shape
 from ._spec import LayerSpec
@@ -160,6 +160,7 @@ def estimate_ms(
     return sum(c * f for c, f in zip(coefficients, features, strict=True))
 
 
+@functools.lru_cache(maxsize=256)
 def choose_method(spec: LayerSpec, height: int, width: int, filters: int | None = None) -> str:
     """The method with the lowest estimated time for a full run (``filters=None``) or an edit.
 
@@ -203,6 +204,13 @@ def _fill_border(a: np.ndarray, before: int, size: int, mode: str) -> None:
         a[end:] = a[end - 2 : stop if stop >= 0 else None : -1]
     else:
         raise ValueError(f"padding_mode={mode!r} is unknown")
+
+
+def _view(base: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """A read-only strided view of the C-contiguous ``base`` (as_strided, minus its overhead)."""
+    view = np.ndarray(shape, base.dtype, base, 0, strides)
+    view.flags.writeable = False
+    return view
 
 
 def _padded(spec: LayerSpec, x: np.ndarray) -> np.ndarray:
@@ -309,11 +317,10 @@ class _Windows(_Im2col):
             self._spec.stride,
         )
         s_c, s_r, s_q = padded.strides
-        return as_strided(
+        return _view(
             padded,
             (padded.shape[0], kh, kw, *self.output_size),
             (s_c, s_r * dh, s_q * dw, s_r * sh, s_q * sw),
-            writeable=False,
         )
 
     def _tiles(self, filters: int) -> list[tuple[slice, slice, slice]]:
@@ -412,11 +419,10 @@ class _Shifts(_Im2col):
         padded = self._buffer(spec.in_per_group)
         flat = padded.reshape(padded.shape[0], -1)
         item = self._dtype.itemsize
-        shifted = as_strided(
+        shifted = _view(
             flat,
             (flat.shape[0], kh, kw, (gh - 1) * wp + gw),
             (flat.strides[0], dh * wp * item, dw * item, item),
-            writeable=False,
         )
         # per tile: where its shifted rows go, which flat run they are, the product, the output
         plan = []
