@@ -311,11 +311,8 @@ class _Windows(_Im2col):
 
     def _windows(self, padded: np.ndarray) -> np.ndarray:
         """[c, i, j, r, q] = padded[c, r·sh + i·dh, q·sw + j·dw]: tap (i, j) of pixel (r, q)."""
-        (kh, kw), (dh, dw), (sh, sw) = (
-            self._spec.kernel_size,
-            self._spec.dilation,
-            self._spec.stride,
-        )
+        spec = self._spec
+        (kh, kw), (dh, dw), (sh, sw) = spec.kernel_size, spec.dilation, spec.stride
         s_c, s_r, s_q = padded.strides
         return _view(
             padded,
@@ -337,7 +334,7 @@ class _Windows(_Im2col):
             step = max(1, size // (column * ow))
             spans = [(r, min(oh, r + step), 0, ow) for r in range(0, oh, step)]
         else:
-            step = max(1, TILE_BYTES // column)
+            step = max(1, size // column)
             spans = [
                 (r, r + 1, c, min(ow, c + step)) for r in range(oh) for c in range(0, ow, step)
             ]
@@ -526,12 +523,12 @@ class ConvEngine:
         # filters of one group side by side, so each group is one matrix product
         order = sorted(range(len(channels)), key=lambda slot: channels[slot] // opg)
         chosen = [channels[slot] for slot in order]
-        groups: list[list[int]] = []
+        groups: list[tuple[int, int, int]] = []
         for i, o in enumerate(chosen):
             if groups and groups[-1][0] == o // opg:
-                groups[-1][2] = i + 1
+                groups[-1] = (o // opg, groups[-1][1], i + 1)
             else:
-                groups.append([o // opg, i, i + 1])
+                groups.append((o // opg, i, i + 1))
         dest = np.empty((len(chosen), oh, ow), dtype=self.dtype)
         impl.run(weight[chosen], None if bias is None else bias[chosen], groups, dest)
         if order == sorted(order):
