@@ -183,6 +183,9 @@ class ExplorerState:
 
     def outputs(self) -> np.ndarray:
         """All output channels, (C_out, H_out, W_out), after the activation."""
+        job = self.pending_job()  # every stale channel in one run: the engine's fast full path
+        if job is not None:
+            self.accept(job, job.run())
         return np.stack([self.output(o) for o in range(self._spec.out_channels)])
 
     def dot_product(
