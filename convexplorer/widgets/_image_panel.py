@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
     QFrame,
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
+    QHBoxLayout,
+    QLabel,
     QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -475,3 +478,24 @@ class PanelGrid(QScrollArea):
         index = self.panel_at(scene_pos)
         if index >= 0:
             self.clicked.emit(index, self._panels[index].pixel_at(scene_pos))
+
+
+def build_panel_page(owner: QWidget, header: list[QWidget], grid: PanelGrid, hint: str) -> QLabel:
+    """Lay out a panel page — header row, panel grid, hover readout — and return the readout.
+
+    The input view and the output panels share this shape, so they read the same way.
+    """
+    readout = QLabel(hint)
+    readout.setFont(small_font())
+    readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    header_row = QHBoxLayout()
+    header_row.setContentsMargins(4, 0, 0, 0)
+    for index, widget in enumerate(header):
+        header_row.addWidget(widget, 1 if index == 0 else 0)
+    layout = QVBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addLayout(header_row)
+    layout.addWidget(grid, 1)
+    layout.addWidget(readout)
+    return readout

@@ -7,12 +7,12 @@ at a glance: a bright patch in ``in 0 (R)`` and a dark one in ``in 2 (B)`` mean 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QWidget
 
 from ...qt import ExplorerModel
 from .._colors import diverging_colormap, sequential_colormap, symmetric_limit
-from .._image_panel import ImagePanel, Levels, PanelGrid, Pixel, small_font
+from .._image_panel import ImagePanel, Levels, PanelGrid, Pixel, build_panel_page
 from ._legend import ScaleLegend
 
 RGB_NAMES = ("R", "G", "B")
@@ -57,20 +57,7 @@ class InputView(QWidget):
             "Hover to read a value."
         )
         self._grid.hovered.connect(self._on_hover)
-        self._readout = QLabel(HINT)
-        self._readout.setFont(small_font())
-        self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        header = QHBoxLayout()
-        header.setContentsMargins(4, 0, 0, 0)
-        header.addWidget(self._shape_label, 1)
-        header.addWidget(self._legend)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addWidget(self._grid, 1)
-        layout.addWidget(self._readout)
+        self._readout = build_panel_page(self, [self._shape_label, self._legend], self._grid, HINT)
 
         model.inputChanged.connect(self._rebuild)
         model.layerChanged.connect(self._rebuild)

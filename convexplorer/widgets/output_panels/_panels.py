@@ -6,13 +6,13 @@ selection lives in the state, and the highlight follows the state's ``selectionC
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from ...qt import ExplorerModel
 from .._colors import diverging_colormap, sequential_colormap
-from .._image_panel import ImagePanel, PanelGrid, Pixel, small_font
+from .._image_panel import ImagePanel, PanelGrid, Pixel, build_panel_page
 from ._scaling import OutputScaling
 
 HINT = "Hover a map to read a value; click to select that filter and position."
@@ -58,20 +58,7 @@ class OutputPanels(QWidget):
         )
         self._grid.hovered.connect(self._on_hover)
         self._grid.clicked.connect(self._on_click)
-        self._readout = QLabel(HINT)
-        self._readout.setFont(small_font())
-        self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        header = QHBoxLayout()
-        header.setContentsMargins(4, 0, 0, 0)
-        header.addWidget(self._shape_label, 1)
-        header.addWidget(scaling_box)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(header)
-        layout.addWidget(self._grid, 1)
-        layout.addWidget(self._readout)
+        self._readout = build_panel_page(self, [self._shape_label, scaling_box], self._grid, HINT)
 
         model.layerChanged.connect(self._rebuild)
         model.inputChanged.connect(self._rebuild)
