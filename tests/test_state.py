@@ -220,3 +220,26 @@ def test_describe_reads_as_a_sentence():
     assert depthwise.parameter_count == 32 * 9
     assert LayerSpec(32, 1).parameter_count == 32 * 9 + 1
     assert LayerSpec(3, 16).mac_count(512, 512) == 16 * 510 * 510 * 27
+
+
+def test_layer_outputs_chain_one_layer_into_the_next():
+    """The per-layer unit a chain repeats: layer 2 binds to layer 1's activated outputs."""
+    from convexplorer.model import LayerOutputs
+
+    rng = np.random.default_rng(5)
+    image = rng.random((3, 14, 14), dtype=np.float32)
+    first, second = LayerSpec(3, 4, padding=1), LayerSpec(4, 2, kernel_size=5)
+    w1 = rng.standard_normal(first.weight_shape).astype(np.float32)
+    w2 = rng.standard_normal(second.weight_shape).astype(np.float32)
+    layer1 = LayerOutputs(first, image)
+    job = layer1.job(w1, None)
+    assert job is not None and layer1.accept(job, job.run()) == (0, 1, 2, 3)
+    hidden = np.maximum(np.stack([layer1.raw(o) for o in range(4)]), 0)
+    layer2 = LayerOutputs(second, hidden)
+    job = layer2.job(w2, None)
+    assert job is not None
+    layer2.accept(job, job.run())
+    want = conv2d(np.maximum(conv2d(image, w1, padding=1), 0), w2)
+    np.testing.assert_allclose(np.stack([layer2.raw(0), layer2.raw(1)]), want, rtol=1e-4, atol=1e-4)
+    layer1.invalidate([2])
+    assert layer1.stale == (2,)

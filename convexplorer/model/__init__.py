@@ -3,10 +3,11 @@
 from ._conv import conv2d
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
+from ._outputs import ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._spec import PADDING_MODES, LayerSpec
-from ._state import ACTIVATIONS, ComputeJob, ExplorerState, Snapshot
+from ._state import ACTIVATIONS, ExplorerState, Snapshot
 
 __all__ = [
     "ACTIVATIONS",
@@ -18,6 +19,7 @@ __all__ = [
     "ComputeJob",
     "DotProduct",
     "ExplorerState",
+    "LayerOutputs",
     "LayerSpec",
     "Snapshot",
     "conv2d",

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._conv import ConvEngine, as_float_image
+from ._conv import as_float_image
 from ._dot import DotProduct, dot_product_for
 from ._events import Change, ChangeKind, Observable
+from ._outputs import ComputeJob, LayerOutputs
 from ._presets import preset_bias, preset_weights
 from ._spec import LayerSpec
 
@@ -83,23 +84,6 @@ class Snapshot:
     activation: str
 
 
-@dataclass(frozen=True)
-class ComputeJob:
-    """A snapshot of stale output channels to compute, possibly on another thread.
-
-    Holds its own copies of the weights, so edits made while it runs cannot tear its result.
-    """
-
-    engine: ConvEngine
-    weight: np.ndarray
-    bias: np.ndarray | None
-    channels: tuple[int, ...]
-    versions: tuple[int, ...]
-
-    def run(self) -> np.ndarray:
-        return self.engine.run(self.weight, self.bias, self.channels)
-
-
 class ExplorerState:
     """Input, layer, weights, biases, activation, selection and the outputs derived from them."""
 
@@ -165,16 +149,15 @@ class ExplorerState:
 
     @property
     def output_size(self) -> tuple[int, int]:
-        return self._engine.output_size
+        return self._outputs.output_size
 
     def raw_output(self, out_channel: int) -> np.ndarray:
         """Output channel before the activation, computed now if it is stale."""
         self._check_filter(out_channel)
-        if out_channel in self._stale:
-            job = self.pending_job([out_channel])
-            assert job is not None
+        job = self.pending_job([out_channel])
+        if job is not None:
             self.accept(job, job.run())
-        return _readonly(self._raw[out_channel])
+        return _readonly(self._outputs.raw(out_channel))
 
     def output(self, out_channel: int) -> np.ndarray:
         """Output channel ``out_channel`` after the activation: what the output panel shows."""
@@ -206,33 +189,15 @@ class ExplorerState:
 
     @property
     def stale_channels(self) -> tuple[int, ...]:
-        return tuple(sorted(self._stale))
+        return self._outputs.stale
 
     def pending_job(self, channels: Sequence[int] | None = None) -> ComputeJob | None:
         """A job computing the stale channels (or the stale ones among ``channels``)."""
-        wanted = self._stale if channels is None else self._stale & set(channels)
-        if not wanted:
-            return None
-        ordered = tuple(sorted(wanted))
-        return ComputeJob(
-            engine=self._engine,
-            weight=self._weight.copy(),
-            bias=None if self._bias is None else self._bias.copy(),
-            channels=ordered,
-            versions=tuple(self._versions[o] for o in ordered),
-        )
+        return self._outputs.job(self._weight, self._bias, channels)
 
     def accept(self, job: ComputeJob, result: np.ndarray) -> tuple[int, ...]:
         """Store the job's channels that are still current and return them; stale ones drop."""
-        if job.engine is not self._engine:
-            return ()
-        stored = []
-        for slot, (o, version) in enumerate(zip(job.channels, job.versions, strict=True)):
-            if self._versions[o] == version and o in self._stale:
-                self._raw[o] = result[slot]
-                self._stale.discard(o)
-                stored.append(o)
-        return tuple(stored)
+        return self._outputs.accept(job, result)
 
     # ---- editing weights ------------------------------------------------------------------------
 
@@ -423,18 +388,13 @@ class ExplorerState:
     # ---- internals ------------------------------------------------------------------------------
 
     def _weights_changed(self, channels: tuple[int, ...]) -> None:
-        for o in channels:
-            self._versions[o] += 1
-            self._stale.add(o)
+        self._outputs.invalidate(channels)
         self.changes.emit(Change(ChangeKind.WEIGHTS, channels))
 
     def _reset_outputs(self) -> None:
-        """New engine and all outputs stale; clamp the selection into the new output."""
-        self._engine = ConvEngine(self._spec, self._image)
-        oh, ow = self._engine.output_size
-        self._raw = np.zeros((self._spec.out_channels, oh, ow), dtype=DTYPE)
-        self._versions = [0] * self._spec.out_channels
-        self._stale = set(range(self._spec.out_channels))
+        """New outputs, all stale; clamp the selection into the new output."""
+        self._outputs = LayerOutputs(self._spec, self._image)
+        oh, ow = self._outputs.output_size
         self._selected_filter = min(self._selected_filter, self._spec.out_channels - 1)
         self._position = (min(self._position[0], oh - 1), min(self._position[1], ow - 1))
 
