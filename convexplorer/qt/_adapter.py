@@ -91,9 +91,9 @@ class ExplorerModel(QObject):
         job = self.state.pending_job()
         if job is None:
             return
-        height, width = self.state.image.shape[1:]
-        macs = self.state.spec.mac_count(height, width) * len(job.channels)
-        if macs // self.state.spec.out_channels <= SYNC_MAC_LIMIT:
+        spec, (height, width) = self.state.spec, self.state.image.shape[1:]
+        job_macs = spec.mac_count(height, width) * len(job.channels) // spec.out_channels
+        if job_macs <= SYNC_MAC_LIMIT:
             self._publish(self.state.accept(job, job.run()))
             return
         self._running = True
