@@ -279,3 +279,27 @@ def test_help_explains_the_options(capsys):
 def test_io_errors_name_the_file(tmp_path):
     with pytest.raises(io.FileFormatError, match=r"nothing\.npy"):
         io.read_array(Path(tmp_path / "nothing.npy"))
+
+
+def test_typing_a_weight_updates_the_model_and_only_that_output_panel(window, qtbot):
+    """The typical use: type into a kernel cell, watch that filter's output panel change."""
+    from PySide6.QtWidgets import QTableView
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    view = window.kernel_editor.findChild(QTableView, "kernelSlice_0_1")
+    untouched = window.output_panels.panels[1].image.image
+    before = window.output_panels.panels[0].image.image.copy()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    view.setCurrentIndex(view.model().index(1, 1))
+    with qtbot.waitSignal(window.model.outputsChanged) as changed:
+        qtbot.keyClicks(QApplication.focusWidget(), "5")
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert changed.args == [[0]]
+    assert window.model.state.weight[0, 1, 1, 1] == 5.0
+    shown = window.output_panels.panels[0].image.image
+    assert not np.array_equal(shown, before)
+    np.testing.assert_allclose(shown, window.model.state.output(0))
+    assert window.output_panels.panels[1].image.image is untouched
+    assert window.undo_action.isEnabled()
