@@ -275,11 +275,7 @@ class FileActions(QObject):
             self.report_error("Cannot open session", error)
             return False
         self._history.clear()
-        self.session_path = path
-        self.recent.add(path)
-        self._remember_folder(path)
-        self._update_title()
-        self._status(f"Opened session {path.name}")
+        self._use_session_file(path, f"Opened session {path.name}")
         return True
 
     def save(self) -> bool:
@@ -303,13 +299,17 @@ class FileActions(QObject):
         except (OSError, ValueError) as error:
             self.report_error("Cannot save session", error)
             return False
-        self.session_path = path
         self._history.setClean()
+        self._use_session_file(path, f"Saved {path.name}")
+        return True
+
+    def _use_session_file(self, path: Path, message: str) -> None:
+        """The window now shows ``path``: title, recent files and the dialogs' folder follow."""
+        self.session_path = path
         self.recent.add(path)
         self._remember_folder(path)
         self._update_title()
-        self._status(f"Saved {path.name}")
-        return True
+        self._status(message)
 
     def _update_title(self) -> None:
         # The undo stack announces its clearing while the window tears its children down.
