@@ -17,9 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 
 from .. import io
 from ..model import SAMPLE_NAMES, load_sample, sample_description
-from ..qt import ExplorerModel
+from ..qt import Document
 from ..widgets._colors import diverging_colormap
-from ..widgets._history import EditHistory
 from ._image_files import image_name_filter, read_image
 from ._recent import RecentFiles
 
@@ -35,18 +34,17 @@ class FileActions(QObject):
     def __init__(
         self,
         window: QMainWindow,
-        model: ExplorerModel,
-        history: EditHistory,
+        document: Document,
         settings: QSettings,
         show_status: Callable[[str], None],
     ) -> None:
         super().__init__(window)
-        self._window, self._model, self._history = window, model, history
+        self._window, self._document = window, document
         self._settings, self._status = settings, show_status
         self.recent = RecentFiles(settings)
         self.session_path: Path | None = None
         self._recent_menu: QMenu | None = None
-        history.cleanChanged.connect(self._update_title)
+        document.modifiedChanged.connect(self._update_title)
         self._update_title()
 
     # ---- menu -----------------------------------------------------------------------------------
@@ -182,14 +180,13 @@ class FileActions(QObject):
             if loaded is None:
                 return False
             array = self._maybe_downscale(path, loaded.array)
-            state = self._model.state
-            self._history.edit(f"Open {path.name}", lambda: state.set_image(array))
+            self._document.open_input(array, f"Open {path.name}")
         except ValueError as error:
             self.report_error("Cannot open input", error)
             return False
         self.recent.add(path)
         self._remember_folder(path)
-        c, h, w = self._model.state.image.shape
+        c, h, w = self._document.view.image.shape
         notes = "; ".join(loaded.notes)
         self._status(f"Opened {path.name}: {c} × {h} × {w}" + (f" — {notes}" if notes else ""))
         return True
@@ -231,10 +228,8 @@ class FileActions(QObject):
         return io.downscale(array, size) if answer == Button.Yes else array
 
     def open_sample(self, name: str) -> None:
-        state = self._model.state
-        image = load_sample(name)
         try:
-            self._history.edit(f"Open sample {name}", lambda: state.set_image(image))
+            self._document.open_input(load_sample(name), f"Open sample {name}")
         except ValueError as error:
             self.report_error("Cannot open sample", error)
             return
@@ -244,7 +239,7 @@ class FileActions(QObject):
 
     def maybe_save(self) -> bool:
         """Offer to save unsaved changes; False means the user cancelled."""
-        if self._history.isClean():
+        if not self._document.is_modified:
             return True
         answer = self.ask(
             "Unsaved changes",
@@ -270,11 +265,18 @@ class FileActions(QObject):
             return False
         try:
             data = io.load_session(path)
-            io.apply_session(self._model.state, data)
-        except ValueError as error:
+            self._document.load_session(
+                data.image,
+                data.spec,
+                data.weight,
+                data.bias,
+                data.activation,
+                data.selected_filter,
+                data.position,
+            )
+        except (ValueError, MemoryError) as error:
             self.report_error("Cannot open session", error)
             return False
-        self._history.clear()
         self._use_session_file(path, f"Opened session {path.name}")
         return True
 
@@ -295,11 +297,11 @@ class FileActions(QObject):
 
     def save_session(self, path: Path) -> bool:
         try:
-            io.save_session(path, self._model.state)
+            io.save_session(path, self._document.view)
         except (OSError, ValueError) as error:
             self.report_error("Cannot save session", error)
             return False
-        self._history.setClean()
+        self._document.mark_saved()
         self._use_session_file(path, f"Saved {path.name}")
         return True
 
@@ -313,11 +315,11 @@ class FileActions(QObject):
 
     def _update_title(self) -> None:
         # The undo stack announces its clearing while the window tears its children down.
-        if not (shiboken6.isValid(self._window) and shiboken6.isValid(self._history)):
+        if not (shiboken6.isValid(self._window) and shiboken6.isValid(self._document)):
             return
         name = self.session_path.name if self.session_path else "untitled"
         self._window.setWindowTitle(f"{name}[*] — convexplorer")
-        self._window.setWindowModified(not self._history.isClean())
+        self._window.setWindowModified(self._document.is_modified)
 
     # ---- weights and snippets -------------------------------------------------------------------
 
@@ -329,7 +331,7 @@ class FileActions(QObject):
             self.import_weights(Path(path))
 
     def import_weights(self, path: Path) -> bool:
-        state = self._model.state
+        state = self._document.view
         try:
             entries = io.list_conv_weights(path)
             if not entries:
@@ -364,11 +366,13 @@ class FileActions(QObject):
                 if answer != Button.Yes:
                     return False
                 adopt = True
-            notes: list[str] = []
-            self._history.edit(
-                f"Import weights from {path.name}",
-                lambda: notes.extend(io.import_weights(state, imported, adopt_shape=adopt)),
-            )
+            plan = io.plan_weight_import(state.spec, state.bias, imported, adopt_shape=adopt)
+            label = f"Import weights from {path.name}"
+            if plan.spec == state.spec:
+                self._document.set_weights(plan.weight, plan.bias, label)
+            else:
+                self._document.replace_layer(plan.spec, plan.weight, plan.bias, label)
+            notes = plan.notes
         except (ValueError, io.TorchUnavailable) as error:
             self.report_error("Cannot import weights", error)
             return False
@@ -389,7 +393,7 @@ class FileActions(QObject):
             self.export_weights(Path(path))
 
     def export_weights(self, path: Path) -> bool:
-        state = self._model.state
+        state = self._document.view
         try:
             io.export_weights(path, state.weight, state.bias)
         except (OSError, ValueError) as error:
@@ -399,11 +403,11 @@ class FileActions(QObject):
         return True
 
     def copy_pytorch(self) -> None:
-        QGuiApplication.clipboard().setText(io.pytorch_snippet(self._model.state))
+        QGuiApplication.clipboard().setText(io.pytorch_snippet(self._document.view))
         self._status("Copied a PyTorch snippet that builds this layer with these weights")
 
     def copy_numpy(self) -> None:
-        QGuiApplication.clipboard().setText(io.numpy_snippet(self._model.state))
+        QGuiApplication.clipboard().setText(io.numpy_snippet(self._document.view))
         self._status("Copied the weights as a NumPy literal")
 
     # ---- exports --------------------------------------------------------------------------------
@@ -418,8 +422,8 @@ class FileActions(QObject):
     def export_outputs(self, folder: Path) -> list[Path]:
         lut = diverging_colormap().getLookupTable(nPts=256)
         try:
-            self._model.wait_until_idle()
-            paths = io.save_output_pngs(folder, self._model.state.outputs(), colormap=lut)
+            self._document.wait_until_idle()
+            paths = io.save_output_pngs(folder, self._document.view.outputs(), colormap=lut)
         except (OSError, ValueError) as error:
             self.report_error("Cannot export outputs", error)
             return []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import ExplorerState
+from ..model import StateView
 
 
-def guide_html(state: ExplorerState) -> str:
+def guide_html(state: StateView) -> str:
     """A short guide whose numbers are the current layer's, so it answers the student's case."""
     spec = state.spec
     c, h, w = state.image.shape

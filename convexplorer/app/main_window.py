@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..model import PRESET_NAMES, ExplorerState, preset_description
-from ..qt import ExplorerModel
-from ..widgets._history import EditHistory
+from ..qt import Document
 from ..widgets.input_view import InputView
 from ..widgets.kernel_editor import KernelEditor
 from ..widgets.layer_controls import LayerControls
@@ -42,14 +41,13 @@ class MainWindow(QMainWindow):
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
         self._settings = settings or QSettings()
-        self.model = ExplorerModel(state, self)
-        self.history = EditHistory(state, self)
+        self.document = Document(state, self)
 
-        self.kernel_editor = KernelEditor(self.model, self.history, self)
-        self.layer_controls = LayerControls(self.model, self.history, self)
-        self.input_view = InputView(self.model, self)
-        self.output_panels = OutputPanels(self.model, self)
-        self.sliding_window = SlidingWindowView(self.model, self)
+        self.kernel_editor = KernelEditor(self.document, self)
+        self.layer_controls = LayerControls(self.document, self)
+        self.input_view = InputView(self.document, self)
+        self.output_panels = OutputPanels(self.document, self)
+        self.sliding_window = SlidingWindowView(self.document, self)
         self.setCentralWidget(self.kernel_editor)
         self.docks = {
             "layer": self._dock("Layer", self.layer_controls, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -79,10 +77,10 @@ class MainWindow(QMainWindow):
             self.sliding_window,
         ):
             widget.statusMessage.connect(self.show_status)
-        self.model.busyChanged.connect(self._busy.setVisible)
-        for signal in (self.model.layerChanged, self.model.inputChanged):
+        self.document.busyChanged.connect(self._busy.setVisible)
+        for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
-        self.files = FileActions(self, self.model, self.history, self._settings, self.show_status)
+        self.files = FileActions(self, self.document, self._settings, self.show_status)
         self._build_menus()
         self.setAcceptDrops(True)
         self._update_summary()
@@ -128,12 +126,16 @@ class MainWindow(QMainWindow):
         self.files.populate(self.file_menu)
 
         edit = bar.addMenu("&Edit")
-        self.undo_action = self.history.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.history.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        edit.addAction(self.undo_action)
-        edit.addAction(self.redo_action)
+        self.undo_action = self._action(
+            edit, "&Undo", self.document.undo, QKeySequence.StandardKey.Undo
+        )
+        self.redo_action = self._action(
+            edit, "&Redo", self.document.redo, QKeySequence.StandardKey.Redo
+        )
+        # Ctrl+Y is what Windows users (and many Linux apps) press to redo.
+        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), "Ctrl+Y"])
+        self.document.historyChanged.connect(self._update_undo_actions)
+        self._update_undo_actions()
         edit.addSeparator()
         for scope, title in (("filter", "Apply to selected &filter"), ("layer", "Apply to &layer")):
             submenu = edit.addMenu(title)
@@ -165,21 +167,29 @@ class MainWindow(QMainWindow):
 
     def settle(self) -> None:
         """Finish all pending work (outputs, deferred colour bars) so a picture shows everything."""
-        self.model.wait_until_idle()
+        self.document.wait_until_idle()
         QApplication.processEvents()
         self.output_panels.grid.attach_colorbars_now()
         QApplication.processEvents()
+
+    def _update_undo_actions(self) -> None:
+        """Undo/Redo name the step they would take back or do again, like QUndoStack's actions."""
+        for action, verb, able, label in (
+            (self.undo_action, "Undo", self.document.can_undo, self.document.undo_label),
+            (self.redo_action, "Redo", self.document.can_redo, self.document.redo_label),
+        ):
+            action.setEnabled(able)
+            action.setText(f"&{verb} {label}" if able else f"&{verb}")
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
 
     def apply_preset(self, name: str, whole_layer: bool = False) -> None:
         """Apply a preset to the selected filter or the whole layer, undoably, or say why not."""
-        state = self.model.state
-        target = None if whole_layer else state.selected_filter
+        target = None if whole_layer else self.document.view.selected_filter
         where = "the layer" if target is None else f"filter {target}"
         try:
-            self.history.edit(f"Apply {name} to {where}", lambda: state.apply_preset(name, target))
+            self.document.apply_preset(name, target, label=f"Apply {name} to {where}")
         except ValueError as error:
             self.show_status(f"Preset not applied: {error}")
             return
@@ -189,7 +199,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setWindowTitle("What am I looking at?")
         box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(guide_html(self.model.state))
+        box.setText(guide_html(self.document.view))
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.open()
 

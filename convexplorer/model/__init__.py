@@ -3,17 +3,46 @@
 from ._conv import conv2d
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
+from ._history import (
+    UNDO_MEMORY_LIMIT,
+    ActivationStep,
+    SnapshotStep,
+    Step,
+    UndoHistory,
+    WeightStep,
+)
 from ._outputs import ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
-from ._spec import PADDING_MODES, LayerSpec
-from ._state import ACTIVATIONS, ExplorerState, Snapshot
+from ._spec import (
+    MAX_CHANNELS,
+    MAX_DILATION,
+    MAX_INPUT_VALUES,
+    MAX_KERNEL,
+    MAX_PADDING,
+    MAX_SIDE,
+    MAX_STRIDE,
+    PADDING_MODES,
+    LayerSpec,
+    check_input_size,
+)
+from ._state import ACTIVATIONS, ExplorerState, OutputsNotReady, Snapshot
+from ._view import StateView
 
 __all__ = [
     "ACTIVATIONS",
+    "MAX_CHANNELS",
+    "MAX_DILATION",
+    "MAX_INPUT_VALUES",
+    "MAX_KERNEL",
+    "MAX_PADDING",
+    "MAX_SIDE",
+    "MAX_STRIDE",
     "PADDING_MODES",
     "PRESET_NAMES",
     "SAMPLE_NAMES",
+    "UNDO_MEMORY_LIMIT",
+    "ActivationStep",
     "Change",
     "ChangeKind",
     "ComputeJob",
@@ -21,7 +50,14 @@ __all__ = [
     "ExplorerState",
     "LayerOutputs",
     "LayerSpec",
+    "OutputsNotReady",
     "Snapshot",
+    "SnapshotStep",
+    "StateView",
+    "Step",
+    "UndoHistory",
+    "WeightStep",
+    "check_input_size",
     "conv2d",
     "dot_product_at",
     "kernel_preset",

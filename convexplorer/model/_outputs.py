@@ -1,9 +1,9 @@
 """One layer's outputs for one input, kept current channel by channel.
 
-This is the unit a chain of layers repeats: each layer's ``LayerOutputs`` is bound to its input
-(the image, or the previous layer's activated outputs) and tracks which of its output channels a
-weight edit made stale. Jobs snapshot what they need, so they can run on another thread; a result
-whose channel was edited again meanwhile is dropped.
+A ``LayerOutputs`` is bound to one input and one layer's settings and tracks which of its output
+channels a weight edit made stale. Jobs snapshot what they need, so they can run on another
+thread; a result whose channel was edited again meanwhile is dropped. A result is adopted as it
+is (each channel a view of the job's array): handing it over copies nothing on the UI thread.
 """
 
 from __future__ import annotations
@@ -39,8 +39,7 @@ class LayerOutputs:
 
     def __init__(self, spec: LayerSpec, image: np.ndarray) -> None:
         self.engine = ConvEngine(spec, image)
-        oh, ow = self.engine.output_size
-        self._raw = np.zeros((spec.out_channels, oh, ow), dtype=image.dtype)
+        self._raw: list[np.ndarray | None] = [None] * spec.out_channels
         self._versions = [0] * spec.out_channels
         self._stale = set(range(spec.out_channels))
 
@@ -57,6 +56,7 @@ class LayerOutputs:
         for o in channels:
             self._versions[o] += 1
             self._stale.add(o)
+            self._raw[o] = None
 
     def job(
         self, weight: np.ndarray, bias: np.ndarray | None, channels: Sequence[int] | None = None
@@ -81,11 +81,14 @@ class LayerOutputs:
         stored = []
         for slot, (o, version) in enumerate(zip(job.channels, job.versions, strict=True)):
             if self._versions[o] == version and o in self._stale:
-                self._raw[o] = result[slot]
+                self._raw[o] = result[slot]  # a view: the job's array is not copied
                 self._stale.discard(o)
                 stored.append(o)
         return tuple(stored)
 
-    def raw(self, out_channel: int) -> np.ndarray:
-        """The stored values of one channel (current only when it is not stale)."""
+    def is_ready(self, out_channel: int) -> bool:
+        return out_channel not in self._stale
+
+    def raw(self, out_channel: int) -> np.ndarray | None:
+        """One channel's current values, or None while it is stale."""
         return self._raw[out_channel]

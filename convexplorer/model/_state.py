@@ -2,8 +2,9 @@
 
 Every change goes through a method here, is validated before anything is touched (a refused change
 leaves the state exactly as it was), and is announced as a ``Change``. Outputs are derived: an
-edit marks the affected output channels stale and they are recomputed on demand — synchronously
-through ``output``, or via ``pending_job`` / ``accept`` so a GUI can compute off its UI thread.
+edit marks the affected output channels stale. Reading never computes: ``output`` returns the
+ready values or None. Whoever owns the state decides where to compute: a GUI through
+``pending_job`` / ``accept`` (off its UI thread when large), a script through ``compute``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,16 @@ DTYPE = np.float32
 #: Largest magnitude accepted for weights, biases and inputs: far beyond any teaching use, and
 #: small enough that float32 sums of products cannot overflow to infinity.
 MAX_MAGNITUDE = 1e6
+
+
+class OutputsNotReady(RuntimeError):
+    """Outputs were read before they were computed (reading never computes)."""
+
+    def __init__(self, stale: tuple[int, ...]) -> None:
+        super().__init__(
+            f"output channels {list(stale)} are not computed yet; call compute() first"
+        )
+        self.stale = stale
 
 
 def _finite(values: np.ndarray, what: str) -> np.ndarray:
@@ -83,6 +94,20 @@ class Snapshot:
     bias: np.ndarray | None
     activation: str
 
+    def same_as(self, other: Snapshot) -> bool:
+        """Whether restoring ``other`` would change nothing (the image compared by identity)."""
+        if self.bias is None or other.bias is None:
+            biases_equal = self.bias is None and other.bias is None
+        else:
+            biases_equal = np.array_equal(self.bias, other.bias)
+        return (
+            self.image is other.image
+            and self.spec == other.spec
+            and self.activation == other.activation
+            and np.array_equal(self.weight, other.weight)
+            and biases_equal
+        )
+
 
 class ExplorerState:
     """Input, layer, weights, biases, activation, selection and the outputs derived from them."""
@@ -112,7 +137,7 @@ class ExplorerState:
         self._activation = activation
         self._selected_filter = 0
         self._position = (0, 0)
-        self._reset_outputs()
+        self._adopt_outputs(LayerOutputs(spec, image))
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -151,25 +176,42 @@ class ExplorerState:
     def output_size(self) -> tuple[int, int]:
         return self._outputs.output_size
 
-    def raw_output(self, out_channel: int) -> np.ndarray:
-        """Output channel before the activation, computed now if it is stale."""
+    def is_ready(self, out_channel: int) -> bool:
+        """True when output channel ``out_channel`` is current (not waiting to be computed)."""
         self._check_filter(out_channel)
-        job = self.pending_job([out_channel])
-        if job is not None:
-            self.accept(job, job.run())
-        return _readonly(self._outputs.raw(out_channel))
+        return self._outputs.is_ready(out_channel)
 
-    def output(self, out_channel: int) -> np.ndarray:
-        """Output channel ``out_channel`` after the activation: what the output panel shows."""
+    def raw_output(self, out_channel: int) -> np.ndarray | None:
+        """Output channel before the activation, or None while it waits to be computed."""
+        self._check_filter(out_channel)
+        raw = self._outputs.raw(out_channel)
+        return None if raw is None else _readonly(raw)
+
+    def output(self, out_channel: int) -> np.ndarray | None:
+        """Output channel after the activation (what its panel shows), or None if not ready."""
         raw = self.raw_output(out_channel)
-        return np.maximum(raw, 0) if self._activation == "relu" else raw
+        if raw is None or self._activation == "none":
+            return raw
+        return _readonly(np.maximum(raw, 0))
 
     def outputs(self) -> np.ndarray:
-        """All output channels, (C_out, H_out, W_out), after the activation."""
-        job = self.pending_job()  # every stale channel in one run: the engine's fast full path
+        """All output channels, (C_out, H_out, W_out), after the activation; they must be ready.
+
+        Raises ``OutputsNotReady`` naming the stale channels: call ``compute`` first.
+        """
+        if self.stale_channels:
+            raise OutputsNotReady(self.stale_channels)
+        return np.stack([self.output(o) for o in range(self._spec.out_channels)])
+
+    def compute(self) -> np.ndarray:
+        """Compute every stale channel now (one engine run) and return ``outputs()``: for scripts.
+
+        A GUI computes through ``pending_job`` and ``accept`` instead, where it chooses the thread.
+        """
+        job = self.pending_job()
         if job is not None:
             self.accept(job, job.run())
-        return np.stack([self.output(o) for o in range(self._spec.out_channels)])
+        return self.outputs()
 
     def dot_product(
         self, out_channel: int | None = None, position: tuple[int, int] | None = None
@@ -178,12 +220,6 @@ class ExplorerState:
         o = self._selected_filter if out_channel is None else out_channel
         row, col = self._position if position is None else position
         return dot_product_for(self._spec, self._image, self._weight, self._bias, o, row, col)
-
-    def filter_weights(self, out_channel: int) -> tuple[np.ndarray, float | None]:
-        """One filter's (C_in/groups, kH, kW) weights and its bias, as copies."""
-        self._check_filter(out_channel)
-        bias = None if self._bias is None else float(self._bias[out_channel])
-        return self._weight[out_channel].copy(), bias
 
     # ---- computing outputs ---------------------------------------------------------------------
 
@@ -256,6 +292,37 @@ class ExplorerState:
         self._weight, self._bias = weight, bias
         self._weights_changed(changed)
 
+    def patch(
+        self,
+        weight_index: np.ndarray,
+        weight_values: np.ndarray,
+        bias_index: np.ndarray,
+        bias_values: np.ndarray,
+    ) -> None:
+        """Set weights at flat indices (into the (C_out, C_in/groups, kH, kW) array) and biases
+        at filter indices: how an undo step puts back exactly what it recorded."""
+        weight_index = np.asarray(weight_index, dtype=np.int64)
+        bias_index = np.asarray(bias_index, dtype=np.int64)
+        if weight_index.size and not (
+            0 <= weight_index.min() <= weight_index.max() < self._weight.size
+        ):
+            raise ValueError(f"weight indices must lie in 0..{self._weight.size - 1}")
+        if bias_index.size and (
+            self._bias is None or not (0 <= bias_index.min() <= bias_index.max() < self._bias.size)
+        ):
+            raise ValueError("bias indices do not fit this layer")
+        weight_values = _finite(weight_values, "weights").astype(DTYPE)
+        bias_values = _finite(bias_values, "biases").astype(DTYPE)
+        if weight_values.shape != weight_index.shape or bias_values.shape != bias_index.shape:
+            raise ValueError("a patch needs one value per index")
+        per_filter = self._weight[0].size
+        filters = set((weight_index // per_filter).tolist()) | set(bias_index.tolist())
+        self._weight.reshape(-1)[weight_index] = weight_values
+        if bias_index.size:
+            self._bias[bias_index] = bias_values  # type: ignore[index]
+        if filters:
+            self._weights_changed(tuple(sorted(filters)))
+
     def apply_preset(
         self,
         name: str,
@@ -313,10 +380,11 @@ class ExplorerState:
             spec = spec.replace(in_channels=image.shape[0])
         self._check_fit(spec, image)
         weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
+        outputs = LayerOutputs(spec, image)
         layer_changed = spec != self._spec
         self._image = image
         self._spec, self._weight, self._bias = spec, weight, bias
-        self._reset_outputs()
+        self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER if layer_changed else ChangeKind.INPUT))
 
     def set_spec(self, spec: LayerSpec) -> None:
@@ -330,19 +398,25 @@ class ExplorerState:
             )
         self._check_fit(spec, self._image)
         weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
+        outputs = LayerOutputs(spec, self._image)
         self._spec, self._weight, self._bias = spec, weight, bias
-        self._reset_outputs()
+        self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER))
 
     def load(
         self, image: np.ndarray, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
     ) -> None:
-        """Replace input, layer and weights at once (opening a session or importing weights)."""
+        """Replace input, layer and weights at once (opening a session or importing weights).
+
+        Everything is checked and built before anything is assigned: a refusal (or running out
+        of memory while building) leaves the state as it was.
+        """
         image = self._checked_image(image)
         self._check_fit(spec, image)
         weight, bias = self._checked_weights(spec, weight, bias)
+        outputs = LayerOutputs(spec, image)
         self._image, self._spec, self._weight, self._bias = image, spec, weight, bias
-        self._reset_outputs()
+        self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER))
 
     def set_activation(self, activation: str) -> None:
@@ -391,9 +465,9 @@ class ExplorerState:
         self._outputs.invalidate(channels)
         self.changes.emit(Change(ChangeKind.WEIGHTS, channels))
 
-    def _reset_outputs(self) -> None:
+    def _adopt_outputs(self, outputs: LayerOutputs) -> None:
         """New outputs, all stale; clamp the selection into the new output."""
-        self._outputs = LayerOutputs(self._spec, self._image)
+        self._outputs = outputs
         oh, ow = self._outputs.output_size
         self._selected_filter = min(self._selected_filter, self._spec.out_channels - 1)
         self._position = (min(self._position[0], oh - 1), min(self._position[1], ow - 1))

@@ -1,5 +1,6 @@
-"""The Qt adapter (QtCore only): model changes in, precise signals out."""
+"""The Qt adapter (QtCore only): the document's commands in, precise signals out."""
 
-from ._adapter import ExplorerModel
+from ._compute import SYNC_MAC_LIMIT
+from ._document import Document
 
-__all__ = ["ExplorerModel"]
+__all__ = ["SYNC_MAC_LIMIT", "Document"]

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ...qt import ExplorerModel
+from ...qt import Document
 from .._colors import diverging_colormap, sequential_colormap, symmetric_limit
 from .._image_panel import ImagePanel, Levels, PanelGrid, Pixel, build_panel_page
 from ._legend import ScaleLegend
@@ -39,10 +39,10 @@ class InputView(QWidget):
 
     statusMessage = Signal(str)
 
-    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("inputView")
-        self._state = model.state
+        self._view = document.view
         self._composite = ImagePanel(COMPOSITE_TITLE, colorbar=False)
         self._pool: list[ImagePanel] = []  # channel panels, reused when the input changes
         self._shown: list[ImagePanel] = []
@@ -59,8 +59,8 @@ class InputView(QWidget):
         self._grid.hovered.connect(self._on_hover)
         self._readout = build_panel_page(self, [self._shape_label, self._legend], self._grid, HINT)
 
-        model.inputChanged.connect(self._rebuild)
-        model.layerChanged.connect(self._rebuild)
+        document.inputChanged.connect(self._rebuild)
+        document.layerChanged.connect(self._rebuild)
         self._rebuild()
 
     # ---- for tests and the main window ---------------------------------------------------------
@@ -89,7 +89,7 @@ class InputView(QWidget):
     # ---- following the model ---------------------------------------------------------------------
 
     def _rebuild(self) -> None:
-        image = self._state.image
+        image = self._view.image
         channels, height, width = image.shape
         signed, levels = input_levels(image)
         colormap = diverging_colormap() if signed else sequential_colormap()
@@ -122,7 +122,7 @@ class InputView(QWidget):
             self.statusMessage.emit("")
             return
         row, col = pixel
-        image = self._state.image
+        image = self._view.image
         panel = self._shown[index]
         if panel is self._composite:
             values = ", ".join(

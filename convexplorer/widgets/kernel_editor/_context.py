@@ -1,7 +1,7 @@
-"""What every part of the kernel editor shares: the model, the undo history, the colour scale.
+"""What every part of the kernel editor shares: the document, the colour scale, the reporters.
 
-The parts never keep their own copy of weights: they read ``state`` when they paint and write
-through ``history.edit`` (one undoable step; a refusal is reported, not raised).
+The parts never keep their own copy of weights: they read ``view`` when they paint and write
+through the document's commands (one undoable step each; a refusal is reported, not raised).
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...model import ExplorerState, LayerSpec
-from ...qt import ExplorerModel
+from ...model import LayerSpec, StateView
+from ...qt import Document
 from .._colors import symmetric_limit
-from .._history import EditHistory
 
 _RGB = ("R", "G", "B")
 
@@ -21,22 +20,21 @@ _RGB = ("R", "G", "B")
 class EditorContext:
     """The shared handles; ``limit`` is the half-range of the diverging colour scale.
 
-    Parts write through ``history.edit`` themselves, so each can point at what was refused.
+    Parts call the document's commands themselves, so each can point at what was refused.
     """
 
-    model: ExplorerModel
-    history: EditHistory
+    document: Document
     report: Callable[[str], None]  # a refusal: inline hint and status bar
     inform: Callable[[str], None]  # a confirmation: status bar only
     limit: float = 1.0
 
     @property
-    def state(self) -> ExplorerState:
-        return self.model.state
+    def view(self) -> StateView:
+        return self.document.view
 
     def update_limit(self) -> bool:
         """Recompute the colour scale from the weights; True when it changed (repaint it all)."""
-        limit = symmetric_limit(self.state.weight)
+        limit = symmetric_limit(self.view.weight)
         changed = limit != self.limit
         self.limit = limit
         return changed

@@ -49,7 +49,7 @@ class DetailEditor(QWidget):
         """Edit weight[out_channel, ·] for absolute ``in_channel`` (and the filter's bias)."""
         if self._shown == (out_channel, in_channel):
             return
-        spec = self._context.state.spec
+        spec = self._context.view.spec
         while self._body.count():
             item = self._body.takeAt(0)
             widget = None if item is None else item.widget()

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import PRESET_NAMES, preset_description
-from ...qt import ExplorerModel
-from .._history import EditHistory
+from ...qt import Document
 from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
 from ._grid import NumericGrid
@@ -48,17 +47,15 @@ def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
 
 
 class KernelEditor(QWidget):
-    """One row per filter, one column per input channel plus the bias; edits go to the history."""
+    """One row per filter, one column per input channel plus the bias; edits are commands."""
 
     statusMessage = Signal(str)
 
-    def __init__(
-        self, model: ExplorerModel, history: EditHistory, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kernelEditor")
-        self._model, self._history = model, history
-        self._context = EditorContext(model, history, self._report, self.statusMessage.emit)
+        self._document = document
+        self._context = EditorContext(document, self._report, self.statusMessage.emit)
         self._in_channel = 0  # input channel of the current slice (of the selected filter)
         self._grid: NumericGrid | None = None
         self._thumbnails: ThumbnailGrid | None = None
@@ -110,9 +107,9 @@ class KernelEditor(QWidget):
         self._layout.addLayout(toolbar)
         self._layout.addLayout(hint_row)
 
-        model.weightsChanged.connect(self._weights_changed)
-        model.layerChanged.connect(self._rebuild)
-        model.selectionChanged.connect(self._selection_changed)
+        document.weightsChanged.connect(self._weights_changed)
+        document.layerChanged.connect(self._rebuild)
+        document.selectionChanged.connect(self._selection_changed)
         self._rebuild()
 
     def sizeHint(self) -> QSize:
@@ -155,7 +152,7 @@ class KernelEditor(QWidget):
 
     def current_slice(self) -> tuple[int, int]:
         """(selected filter, input channel last clicked in it, or its first one)."""
-        state = self._model.state
+        state = self._document.view
         o = state.selected_filter
         seen = state.spec.filter_input_channels(o)
         return o, self._in_channel if self._in_channel in seen else seen.start
@@ -167,19 +164,15 @@ class KernelEditor(QWidget):
 
         A refusal (e.g. grayscale on a non-RGB channel) shows the model's reason, changes nothing.
         """
-        state = self._model.state
         title = name[:1].upper() + name[1:]
         if scope == "slice":
             label = f"Apply {title} to {slice_name(out_channel, in_channel)}"  # type: ignore[arg-type]
-            action = partial(state.apply_preset, name, out_channel, in_channel)
         elif scope == "filter":
-            label = f"Apply {title} to filter {out_channel}"
-            action = partial(state.apply_preset, name, out_channel)
+            label, in_channel = f"Apply {title} to filter {out_channel}", None
         else:
-            label = f"Apply {title} to the whole layer"
-            action = partial(state.apply_preset, name)
+            label, out_channel, in_channel = f"Apply {title} to the whole layer", None, None
         try:
-            changed = self._history.edit(label, action)
+            changed = self._document.apply_preset(name, out_channel, in_channel, label)
         except ValueError as error:
             self._report(f"{label}: refused — {error}")
             return False
@@ -188,7 +181,7 @@ class KernelEditor(QWidget):
 
     def preset_menu(self, out_channel: int, in_channel: int) -> QMenu:
         """A cell's context menu: presets for its slice, its filter or the layer; copy, paste."""
-        spec = self._model.state.spec
+        spec = self._document.view.spec
         menu = QMenu(self)
         menu.setToolTipsVisible(True)
         seen = in_channel in spec.filter_input_channels(out_channel)
@@ -226,7 +219,7 @@ class KernelEditor(QWidget):
         self._grid = self._thumbnails = self._detail = None
         self._context.update_limit()
         self._legend.set_limit(self._context.limit)
-        if uses_thumbnails(self._model.state.spec):
+        if uses_thumbnails(self._document.view.spec):
             self._thumbnails = ThumbnailGrid(self._context)
             self._thumbnails.sliceClicked.connect(partial(self._thumbnail_chosen, focus=True))
             self._thumbnails.sliceStepped.connect(partial(self._thumbnail_chosen, focus=False))
@@ -264,7 +257,7 @@ class KernelEditor(QWidget):
         self._show_guidance()
         if self._context.update_limit():
             self._legend.set_limit(self._context.limit)
-            channels = list(range(self._model.state.spec.out_channels))
+            channels = list(range(self._document.view.spec.out_channels))
         for part in (self._grid, self._thumbnails, self._detail):
             if part is not None:
                 part.refresh(channels)
@@ -308,7 +301,7 @@ class KernelEditor(QWidget):
     # ---- view -> model --------------------------------------------------------------------------
 
     def _select(self, out_channel: int) -> None:
-        self._model.state.select(out_channel=out_channel)
+        self._document.select(out_channel=out_channel)
         self._show_current()
 
     def _slice_focused(self, out_channel: int, in_channel: int) -> None:
@@ -317,7 +310,7 @@ class KernelEditor(QWidget):
         self._select(out_channel)
 
     def _thumbnail_chosen(self, out_channel: int, in_channel: int, focus: bool) -> None:
-        spec = self._model.state.spec
+        spec = self._document.view.spec
         if in_channel != BIAS and in_channel not in spec.filter_input_channels(out_channel):
             self.statusMessage.emit(sees_text(spec, out_channel))
         self._slice_focused(out_channel, in_channel)

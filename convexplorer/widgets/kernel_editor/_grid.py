@@ -38,7 +38,7 @@ class RowHeader(QWidget):
         self, out_channel: int, context: EditorContext, bias: SliceView | None, parent: QWidget
     ) -> None:
         super().__init__(parent)
-        spec = context.state.spec
+        spec = context.view.spec
         self._out_channel = out_channel
         self.setObjectName(f"kernelRowHeader_{out_channel}")
         kh, kw = spec.kernel_size
@@ -105,7 +105,7 @@ class NumericGrid(QWidget):
         self.setObjectName("kernelGrid")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._context = context
-        spec = context.state.spec
+        spec = context.view.spec
         kh, kw = spec.kernel_size
         cell = cell_size(self)
         slice_size = QSize(kw * cell.width() + 2, kh * cell.height() + 2)
@@ -145,7 +145,7 @@ class NumericGrid(QWidget):
                     layout.addWidget(absent, 2 * o + 2, c, top)
             self._views.append(views)
         self._selected = -1
-        self.set_selected(context.state.selected_filter)
+        self.set_selected(context.view.selected_filter)
 
     def _slice_view(self, model: SliceModel | BiasModel, o: int, c: int) -> SliceView:
         view = SliceView(model, self)

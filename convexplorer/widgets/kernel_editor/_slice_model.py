@@ -1,8 +1,9 @@
 """Table models over one kernel slice (kH×kW) or one bias (1×1), reading and writing the state.
 
-They are adapters, not copies: ``data`` reads ``state.weight`` / ``state.bias`` each time (colours
-are cached until ``refresh``), and ``setData`` writes through the undo history. A refused value
-emits ``refused`` with the cell and the reason, so the view can point at the cell.
+They are adapters, not copies: ``data`` reads ``view.weight`` / ``view.bias`` each time (colours
+are cached until ``refresh``), and ``setData`` writes through the document's commands (one
+undoable step each). A refused value emits ``refused`` with the cell and the reason, so the view
+can point at the cell.
 """
 
 from __future__ import annotations
@@ -70,12 +71,14 @@ class NumberModel(QAbstractTableModel):
         """The block as a 2-D array, read from the state."""
         raise NotImplementedError
 
-    def _set_cell(self, row: int, column: int, value: float) -> Callable[[], None]:
-        """A state call writing one cell."""
+    def _set_cell(
+        self, row: int, column: int, value: float, label: str, merge_key: str | None
+    ) -> bool:
+        """The document command writing one cell; False if the value already was so."""
         raise NotImplementedError
 
-    def _set_block(self, block: np.ndarray) -> Callable[[], None]:
-        """A state call writing the whole block."""
+    def _set_block(self, block: np.ndarray, label: str) -> bool:
+        """The document command writing the whole block."""
         raise NotImplementedError
 
     def _cell_name(self, row: int, column: int) -> str:
@@ -122,21 +125,29 @@ class NumberModel(QAbstractTableModel):
     def setData(self, index: _Index, value: object, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
-        return self.write(index.row(), index.column(), float(value))  # type: ignore[arg-type]
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.refused.emit(index.row(), index.column(), f"{value!r} is not a number")
+            return False
+        return self.write(index.row(), index.column(), number)
 
     # ---- editing --------------------------------------------------------------------------------
 
     def write(self, row: int, column: int, value: float) -> bool:
         """Set one cell as an undoable edit; False (and ``refused``) if the state refuses."""
         label = f"Set {self._cell_name(row, column)} to {format_value(value)}"
-        return self._edit(label, self._set_cell(row, column, value), row, column, None)
+        return self._edit(row, column, lambda: self._set_cell(row, column, value, label, None))
 
     def nudge(self, row: int, column: int, delta: float) -> bool:
         """Add ``delta`` to a cell; consecutive nudges of one cell undo as one step."""
         value = round(float(self.values()[row, column]) + delta, 6)  # no 0.30000001 drift
         name = self._cell_name(row, column)
-        action = self._set_cell(row, column, value)
-        return self._edit(f"Nudge {name}", action, row, column, f"nudge {name}")
+        return self._edit(
+            row,
+            column,
+            lambda: self._set_cell(row, column, value, f"Nudge {name}", f"nudge {name}"),
+        )
 
     def copy_text(self) -> str:
         """The block as clipboard text (tab-separated rows)."""
@@ -145,13 +156,12 @@ class NumberModel(QAbstractTableModel):
     def paste_text(self, text: str) -> bool:
         """Replace the block with clipboard text; ValueError (and no change) if it does not fit."""
         block = text_to_block(text, self.values().shape)
-        return self._edit(f"Paste into {self.title}", self._set_block(block), 0, 0, None)
+        return self._edit(0, 0, lambda: self._set_block(block, f"Paste into {self.title}"))
 
-    def _edit(
-        self, label: str, action: Callable[[], None], row: int, column: int, key: str | None
-    ) -> bool:
+    def _edit(self, row: int, column: int, command: Callable[[], bool]) -> bool:
+        """Run a document command; a refusal is emitted with the cell it concerns."""
         try:
-            self.context.history.edit(label, action, key)
+            command()
         except ValueError as error:
             self.refused.emit(row, column, str(error))
             return False
@@ -178,18 +188,19 @@ class SliceModel(NumberModel):
     def __init__(self, context: EditorContext, out_channel: int, in_channel: int) -> None:
         super().__init__(context, out_channel)
         self.in_channel = in_channel
-        self.slot = in_channel - context.state.spec.filter_input_channels(out_channel).start
+        self.slot = in_channel - context.view.spec.filter_input_channels(out_channel).start
 
     def values(self) -> np.ndarray:
-        return self.context.state.weight[self.out_channel, self.slot]
+        return self.context.view.weight[self.out_channel, self.slot]
 
-    def _set_cell(self, row: int, column: int, value: float) -> Callable[[], None]:
-        state, o, k = self.context.state, self.out_channel, self.slot
-        return lambda: state.set_weight(o, k, row, column, value)
+    def _set_cell(
+        self, row: int, column: int, value: float, label: str, merge_key: str | None
+    ) -> bool:
+        document, o, k = self.context.document, self.out_channel, self.slot
+        return document.set_weight(o, k, row, column, value, label, merge_key)
 
-    def _set_block(self, block: np.ndarray) -> Callable[[], None]:
-        state, o, k = self.context.state, self.out_channel, self.slot
-        return lambda: state.set_kernel(o, k, block)
+    def _set_block(self, block: np.ndarray, label: str) -> bool:
+        return self.context.document.set_kernel(self.out_channel, self.slot, block, label)
 
     def _cell_name(self, row: int, column: int) -> str:
         return f"weight[{self.out_channel}, {self.slot}, {row}, {column}]"
@@ -203,16 +214,17 @@ class BiasModel(NumberModel):
     """bias[out_channel] as a 1×1 block (only for layers with a bias)."""
 
     def values(self) -> np.ndarray:
-        bias = self.context.state.bias
+        bias = self.context.view.bias
         assert bias is not None, "BiasModel needs a layer with a bias"
         return bias[self.out_channel : self.out_channel + 1, None]
 
-    def _set_cell(self, row: int, column: int, value: float) -> Callable[[], None]:
-        state, o = self.context.state, self.out_channel
-        return lambda: state.set_bias(o, value)
+    def _set_cell(
+        self, row: int, column: int, value: float, label: str, merge_key: str | None
+    ) -> bool:
+        return self.context.document.set_bias(self.out_channel, value, label, merge_key)
 
-    def _set_block(self, block: np.ndarray) -> Callable[[], None]:
-        return self._set_cell(0, 0, float(block[0, 0]))
+    def _set_block(self, block: np.ndarray, label: str) -> bool:
+        return self._set_cell(0, 0, float(block[0, 0]), label, None)
 
     def _cell_name(self, row: int, column: int) -> str:
         return f"bias[{self.out_channel}]"

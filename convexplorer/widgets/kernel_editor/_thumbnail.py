@@ -75,7 +75,7 @@ class ThumbnailGrid(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._context = context
-        spec = self._spec = context.state.spec
+        spec = self._spec = context.view.spec
         kh, kw = spec.kernel_size
         tap = tap_pixels(spec)
         self._tile = QSize(kw * tap + 2, kh * tap + 2)
@@ -92,7 +92,7 @@ class ThumbnailGrid(QWidget):
         self._image = QImage(
             self._rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888
         )
-        selected = context.state.selected_filter
+        selected = context.view.selected_filter
         self._current = (selected, spec.filter_input_channels(selected).start)
         self.setFixedSize(self._left + width + 4, self._top + height + 4)
         self.refresh(range(spec.out_channels))
@@ -102,7 +102,7 @@ class ThumbnailGrid(QWidget):
     def refresh(self, channels: Iterable[int]) -> None:
         """Refill the tiles of these filters from the state and repaint."""
         filters = list(channels)
-        state, spec, tap = self._context.state, self._spec, self._tap
+        state, spec, tap = self._context.view, self._spec, self._tap
         tile_h, tile_w, pitch_w = self._tile.height(), self._tile.width(), self._pitch.width()
         weights = state.weight[filters]  # (n, C_in/groups, kH, kW)
         colors = _colors(weights, self._context.limit)
@@ -215,7 +215,7 @@ class ThumbnailGrid(QWidget):
 
     def describe(self, out_channel: int, in_channel: int) -> str:
         """The tooltip of one tile."""
-        state = self._context.state
+        state = self._context.view
         if in_channel == BIAS:
             assert state.bias is not None
             value = format_value(float(state.bias[out_channel]))

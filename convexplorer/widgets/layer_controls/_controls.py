@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import ACTIVATIONS, PADDING_MODES, LayerSpec
-from ...qt import ExplorerModel
-from .._history import EditHistory
+from ...qt import Document
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
@@ -33,13 +32,10 @@ class LayerControls(QWidget):
 
     statusMessage = Signal(str)
 
-    def __init__(
-        self, model: ExplorerModel, history: EditHistory, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("layerControls")
-        self._model, self._history = model, history
-        state = model.state
+        self._document = document
 
         self.in_channels = QLabel(self)
         self.in_channels.setToolTip("Input channels come from the input image (or array stack)")
@@ -124,17 +120,16 @@ class LayerControls(QWidget):
             signal.connect(self._propose)
         self.activation.currentTextChanged.connect(self._set_activation)
         self.revert.clicked.connect(self.show_model)
-        model.layerChanged.connect(self.show_model)
-        model.inputChanged.connect(self.show_model)
-        model.activationChanged.connect(self.show_model)
-        del state
+        document.layerChanged.connect(self.show_model)
+        document.inputChanged.connect(self.show_model)
+        document.activationChanged.connect(self.show_model)
         self.show_model()
 
     # ---- model -> form --------------------------------------------------------------------------
 
     def show_model(self) -> None:
         """Show the model's layer in every control and clear any refused proposal."""
-        state = self._model.state
+        state = self._document.view
         spec = state.spec
         channels, height, width = state.image.shape
         self.in_channels.setText(f"{channels}  (input {channels} × {height} × {width})")
@@ -161,7 +156,7 @@ class LayerControls(QWidget):
 
     def summary_text(self) -> str:
         """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'."""
-        state = self._model.state
+        state = self._document.view
         c, h, w = state.image.shape
         oh, ow = state.output_size
         shapes = f"{c}×{h}×{w} → {state.spec.out_channels}×{oh}×{ow}"
@@ -173,7 +168,7 @@ class LayerControls(QWidget):
         """The layer the form shows; raises ValueError with the model's message if impossible."""
         kind = self.padding_kind.currentText()
         self.padding.setEnabled(kind == "numbers")
-        return self._model.state.spec.replace(
+        return self._document.view.spec.replace(
             out_channels=self.out_channels.value(),
             kernel_size=self.kernel_size.value(),
             stride=self.stride.value(),
@@ -185,17 +180,14 @@ class LayerControls(QWidget):
         )
 
     def _propose(self) -> None:
-        state = self._model.state
         try:
-            spec = self.proposed_spec()
-            self._history.edit("Change layer", lambda: state.set_spec(spec))
+            self._document.set_layer(self.proposed_spec())
         except ValueError as error:
             self._show_error(str(error))
             self.statusMessage.emit(f"Layer not changed: {error}")
 
     def _set_activation(self, activation: str) -> None:
-        state = self._model.state
-        self._history.edit(f"Activation {activation}", lambda: state.set_activation(activation))
+        self._document.set_activation(activation)
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)

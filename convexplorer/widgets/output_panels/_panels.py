@@ -10,7 +10,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
-from ...qt import ExplorerModel
+from ...qt import Document
 from .._colors import diverging_colormap, sequential_colormap
 from .._image_panel import ImagePanel, PanelGrid, Pixel, build_panel_page
 from ._scaling import OutputScaling
@@ -27,11 +27,11 @@ class OutputPanels(QWidget):
 
     statusMessage = Signal(str)
 
-    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("outputPanels")
-        self._model = model
-        self._state = model.state
+        self._document = document
+        self._view = document.view
         self._pool: list[ImagePanel] = []  # reused across layer changes; the first C_out are shown
         self._shown: list[ImagePanel] = []
         self._scaling = OutputScaling()
@@ -60,11 +60,11 @@ class OutputPanels(QWidget):
         self._grid.clicked.connect(self._on_click)
         self._readout = build_panel_page(self, [self._shape_label, scaling_box], self._grid, HINT)
 
-        model.layerChanged.connect(self._rebuild)
-        model.inputChanged.connect(self._rebuild)
-        model.activationChanged.connect(self._on_activation)
-        model.outputsChanged.connect(self._redraw)
-        model.selectionChanged.connect(self._show_selection)
+        document.layerChanged.connect(self._rebuild)
+        document.inputChanged.connect(self._rebuild)
+        document.activationChanged.connect(self._on_activation)
+        document.outputsChanged.connect(self._redraw)
+        document.selectionChanged.connect(self._show_selection)
         self._on_activation()
         self._rebuild()
 
@@ -87,7 +87,7 @@ class OutputPanels(QWidget):
 
     def _rebuild(self) -> None:
         """Show one panel per output channel (reusing panels) and draw the outputs already known."""
-        count = self._state.spec.out_channels
+        count = self._view.spec.out_channels
         colormap = self._colormap()
         while len(self._pool) < count:
             panel = ImagePanel(f"out {len(self._pool)}")
@@ -100,15 +100,15 @@ class OutputPanels(QWidget):
         for panel in self._shown:
             panel.set_colormap(colormap)
         self._scaling.reset()
-        self._grid.set_panels(self._shown, self._state.output_size)
+        self._grid.set_panels(self._shown, self._view.output_size)
         self._update_header()
-        stale = set(self._state.stale_channels)
+        stale = set(self._view.stale_channels)
         self._redraw([o for o in range(count) if o not in stale])
         self._show_selection()
 
     def _on_activation(self) -> None:
         """ReLU outputs are never negative: a sequential map from 0; otherwise diverging at 0."""
-        self._scaling.signed = self._state.activation != "relu"
+        self._scaling.signed = self._view.activation != "relu"
         self._scaling.reset()
         colormap = self._colormap()
         for panel in self._shown:
@@ -117,7 +117,7 @@ class OutputPanels(QWidget):
         # the adapter follows with outputsChanged for every channel
 
     def _colormap(self):
-        return diverging_colormap() if self._state.activation != "relu" else sequential_colormap()
+        return diverging_colormap() if self._view.activation != "relu" else sequential_colormap()
 
     def _redraw(self, channels: list[int]) -> None:
         """New images for ``channels``; with shared scaling, new levels for the rest if needed."""
@@ -125,7 +125,7 @@ class OutputPanels(QWidget):
         if not channels:
             return
         before = self._scaling.shared_limit()
-        images = {o: self._state.output(o) for o in channels}
+        images = {o: self._view.output(o) for o in channels}
         for o, image in images.items():
             self._scaling.update(o, image)
         if self._scaling.shared and self._scaling.shared_limit() != before:
@@ -144,26 +144,26 @@ class OutputPanels(QWidget):
             panel.set_levels(self._scaling.levels(o))
 
     def _show_selection(self) -> None:
-        selected = self._state.selected_filter
-        position = self._state.position
+        selected = self._view.selected_filter
+        position = self._view.position
         for o, panel in enumerate(self._shown):
             panel.set_selected(o == selected)
             panel.set_marker(position if o == selected else None)
 
     def _update_header(self) -> None:
-        height, width = self._state.output_size
-        count = self._state.spec.out_channels
-        after = " · after ReLU" if self._state.activation == "relu" else ""
+        height, width = self._view.output_size
+        count = self._view.spec.out_channels
+        after = " · after ReLU" if self._view.activation == "relu" else ""
         self._shape_label.setText(f"<b>Output</b> {count} × {height} × {width}{after}")
 
     # ---- mouse -----------------------------------------------------------------------------------
 
     def _on_click(self, index: int, pixel: Pixel | None) -> None:
-        height, width = self._state.output_size
+        height, width = self._view.output_size
         if pixel is not None and pixel[0] < height and pixel[1] < width:
-            self._state.select(out_channel=index, position=pixel)
+            self._document.select(out_channel=index, position=pixel)
         else:
-            self._state.select(out_channel=index)
+            self._document.select(out_channel=index)
 
     def _on_hover(self, index: int, pixel: Pixel | None) -> None:
         self._hover = (index, pixel)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...qt import ExplorerModel
+from ...qt import Document
 
 
 class Stepper(QObject):
@@ -18,9 +18,9 @@ class Stepper(QObject):
     playingChanged = Signal(bool)
     stageChanged = Signal()  # the channel stage moved while the position stayed
 
-    def __init__(self, model: ExplorerModel, parent: QObject | None = None) -> None:
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._model = model
+        self._document = document
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._fps = 10
@@ -34,15 +34,15 @@ class Stepper(QObject):
     @property
     def count(self) -> int:
         """How many output positions there are."""
-        height, width = self._model.state.output_size
+        height, width = self._document.view.output_size
         return height * width
 
     def index(self) -> int:
-        row, col = self._model.state.position
-        return row * self._model.state.output_size[1] + col
+        row, col = self._document.view.position
+        return row * self._document.view.output_size[1] + col
 
     def position_of(self, index: int) -> tuple[int, int]:
-        return divmod(index, self._model.state.output_size[1])
+        return divmod(index, self._document.view.output_size[1])
 
     # ---- channel-by-channel mode ----------------------------------------------------------------
 
@@ -86,7 +86,7 @@ class Stepper(QObject):
         """
         index, stage = self.index(), self._stage
         if self._channel_mode:
-            channels = self._model.state.spec.in_per_group
+            channels = self._document.view.spec.in_per_group
             # Stages of one position: 0..channels-1 (partial sums), then None (complete).
             order = (channels if stage is None else stage) + delta
             index += order // (channels + 1)
@@ -100,14 +100,14 @@ class Stepper(QObject):
         return True
 
     def _move(self, position: tuple[int, int], stage: int | None) -> None:
-        state = self._model.state
+        state = self._document.view
         if position == state.position:
             if stage != self._stage:
                 self._stage = stage
                 self.stageChanged.emit()
             return
         self._stage, self._requested = stage, position
-        state.select(position=position)
+        self._document.select(position=position)
 
     def at_end(self) -> bool:
         return self.index() == self.count - 1 and self._stage is None

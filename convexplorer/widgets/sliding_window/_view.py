@@ -12,7 +12,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
-from ...qt import ExplorerModel
+from ...qt import Document
 from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
 from ._equation import Equation, EquationLabel
@@ -27,12 +27,12 @@ class SlidingWindowView(QWidget):
 
     statusMessage = Signal(str)
 
-    def __init__(self, model: ExplorerModel, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("slidingWindowView")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click gives the keys (Space, ←, →) here
-        self._model = model
-        self.stepper = Stepper(model, self)
+        self._document = document
+        self.stepper = Stepper(document, self)
         self._levels = np.zeros((0, 2))
         self._filter = -1
 
@@ -88,12 +88,12 @@ class SlidingWindowView(QWidget):
         self.stepper.stageChanged.connect(self._show_frame)
         self.output_map.positionClicked.connect(self._clicked_output)
         self.output_map.hovered.connect(self.statusMessage)
-        model.selectionChanged.connect(self._selection_changed)
-        model.weightsChanged.connect(self._weights_changed)
-        model.outputsChanged.connect(self._outputs_changed)
-        model.layerChanged.connect(self._layer_changed)
-        model.inputChanged.connect(self._layer_changed)
-        model.activationChanged.connect(self._show_frame)
+        document.selectionChanged.connect(self._selection_changed)
+        document.weightsChanged.connect(self._weights_changed)
+        document.outputsChanged.connect(self._outputs_changed)
+        document.layerChanged.connect(self._layer_changed)
+        document.inputChanged.connect(self._layer_changed)
+        document.activationChanged.connect(self._show_frame)
         self._layer_changed()
 
     # ---- actions --------------------------------------------------------------------------------
@@ -152,11 +152,11 @@ class SlidingWindowView(QWidget):
 
     def _clicked_output(self, row: int, col: int) -> None:
         self.stepper.pause()
-        self._model.state.select(position=(row, col))
+        self._document.select(position=(row, col))
 
     def jump_to_strongest(self) -> None:
         """Move the window where the selected filter responds most (its output's maximum)."""
-        state = self._model.state
+        state = self._document.view
         o = state.selected_filter
         if o in state.stale_channels:
             self.statusMessage.emit("The output is still being computed; try again in a moment")
@@ -164,7 +164,7 @@ class SlidingWindowView(QWidget):
         output = state.output(o)
         row, col = np.unravel_index(int(np.argmax(output)), output.shape)
         self.stepper.pause()
-        state.select(position=(int(row), int(col)))
+        self._document.select(position=(int(row), int(col)))
         self.statusMessage.emit(
             f"Strongest response of filter {o}: {number(output[row, col])} at ({row}, {col})"
         )
@@ -196,20 +196,20 @@ class SlidingWindowView(QWidget):
         self._show_frame()
 
     def _weights_changed(self, channels: list[int]) -> None:
-        if self._model.state.selected_filter in channels:
+        if self._document.view.selected_filter in channels:
             self.strip.reset_scale()
             self.output_map.mark_stale()
             self.actions_by_name["strongest"].setEnabled(False)
             self._show_frame()
 
     def _outputs_changed(self, channels: list[int]) -> None:
-        if self._model.state.selected_filter in channels:
+        if self._document.view.selected_filter in channels:
             self._show_output()
             self._show_frame()
 
     def _layer_changed(self) -> None:
         """New input or layer: shapes may differ; the state has already clamped the position."""
-        state = self._model.state
+        state = self._document.view
         image = state.image
         self._levels = np.stack([image.min(axis=(1, 2)), image.max(axis=(1, 2))], axis=1)
         self.stepper.layer_changed()
@@ -221,7 +221,7 @@ class SlidingWindowView(QWidget):
         self._show_frame()
 
     def _show_output(self) -> None:
-        state = self._model.state
+        state = self._document.view
         o = state.selected_filter
         fresh = o not in state.stale_channels
         self.output_map.set_values(state.output(o) if fresh else None)
@@ -233,7 +233,7 @@ class SlidingWindowView(QWidget):
 
     def _show_frame(self, position: tuple[int, int] | None = None) -> None:
         """Draw the state's position — or ``position`` (export renders frames without selecting)."""
-        state = self._model.state
+        state = self._document.view
         spec = state.spec
         row, col = state.position if position is None else position
         stage = self.stepper.stage if position is None else None
@@ -262,7 +262,7 @@ class SlidingWindowView(QWidget):
             self.controls.show_position(row * width + col, self.stepper.count, row, col)
 
     def _header_text(self, o: int) -> str:
-        spec = self._model.state.spec
+        spec = self._document.view.spec
         channels = spec.filter_input_channels(o)
         first, last = channels.start, channels.stop - 1
         if spec.groups > 1:

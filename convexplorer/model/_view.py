@@ -1,0 +1,76 @@
+"""A read-only face of the explorer state: what views and the app may know, and nothing to change.
+
+Views hold a ``StateView``, never the state: it has no setters, its arrays are read-only, and its
+outputs are whatever is ready (None while a channel waits), so a view can neither skip the undo
+history nor make the UI thread compute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._dot import DotProduct
+from ._spec import LayerSpec
+from ._state import ExplorerState
+
+
+class StateView:
+    """Reads of one ``ExplorerState``; see the state's docstrings for what each value means."""
+
+    __slots__ = ("__state",)
+
+    def __init__(self, state: ExplorerState) -> None:
+        self.__state = state
+
+    @property
+    def image(self) -> np.ndarray:
+        return self.__state.image
+
+    @property
+    def spec(self) -> LayerSpec:
+        return self.__state.spec
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.__state.weight
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        return self.__state.bias
+
+    @property
+    def activation(self) -> str:
+        return self.__state.activation
+
+    @property
+    def selected_filter(self) -> int:
+        return self.__state.selected_filter
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return self.__state.position
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        return self.__state.output_size
+
+    @property
+    def stale_channels(self) -> tuple[int, ...]:
+        return self.__state.stale_channels
+
+    def is_ready(self, out_channel: int) -> bool:
+        return self.__state.is_ready(out_channel)
+
+    def output(self, out_channel: int) -> np.ndarray | None:
+        return self.__state.output(out_channel)
+
+    def raw_output(self, out_channel: int) -> np.ndarray | None:
+        return self.__state.raw_output(out_channel)
+
+    def outputs(self) -> np.ndarray:
+        return self.__state.outputs()
+
+    def dot_product(
+        self, out_channel: int | None = None, position: tuple[int, int] | None = None
+    ) -> DotProduct:
+        return self.__state.dot_product(out_channel, position)

@@ -1,0 +1,107 @@
+"""Where stale outputs are computed: at once when cheap, on a worker thread when not.
+
+Bursts of edits are coalesced into one job (the flush waits for the event loop to come round),
+one job runs at a time, and results that went stale meanwhile are dropped by the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
+
+from ..model import ComputeJob, ExplorerState
+
+#: Multiply-adds a job may cost before it moves off the UI thread (about 5 ms of numpy here).
+SYNC_MAC_LIMIT = 20_000_000
+
+
+class _JobSignals(QObject):
+    finished = Signal(object, object)  # (job, result)
+
+
+class _JobRunner(QRunnable):
+    """Runs one ``ComputeJob`` on the thread pool; numpy releases the GIL while it works."""
+
+    def __init__(self, job: ComputeJob, signals: _JobSignals) -> None:
+        super().__init__()
+        self._job, self._signals = job, signals
+
+    def run(self) -> None:
+        self._signals.finished.emit(self._job, self._job.run())
+
+
+def job_cost(state: ExplorerState, job: ComputeJob) -> int:
+    """A job's multiply-adds: its share of the layer's."""
+    spec, (height, width) = state.spec, state.image.shape[1:]
+    return spec.mac_count(height, width) * len(job.channels) // spec.out_channels
+
+
+class OutputScheduler(QObject):
+    """Keeps one state's outputs current; ``published`` lists the channels that became ready."""
+
+    busyChanged = Signal(bool)
+
+    def __init__(
+        self,
+        state: ExplorerState,
+        published: Callable[[list[int]], None],
+        parent: QObject | None = None,
+        sync_mac_limit: int = SYNC_MAC_LIMIT,
+    ) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._sync_mac_limit = sync_mac_limit
+        self._published = published
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._job_signals = _JobSignals(self)
+        self._job_signals.finished.connect(self._job_finished)
+        self._running = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.flush)
+
+    def schedule(self) -> None:
+        """Compute what is stale once the event loop comes round (edits in a burst share it)."""
+        self._timer.start()
+
+    @Slot()
+    def flush(self) -> None:
+        """Compute what is stale: now if it is cheap, else on the worker (one job at a time)."""
+        if self._running:
+            return  # _job_finished calls again
+        job = self._state.pending_job()
+        if job is None:
+            return
+        if job_cost(self._state, job) <= self._sync_mac_limit:
+            self._publish(self._state.accept(job, job.run()))
+            return
+        self._running = True
+        self.busyChanged.emit(True)
+        self._pool.start(_JobRunner(job, self._job_signals))
+
+    def wait_until_idle(self) -> None:
+        """Block until outputs are current: for scripts, screenshots and tests."""
+        while True:
+            self._pool.waitForDone()
+            if self._running:
+                QCoreApplication.processEvents()
+                continue
+            if not self._state.stale_channels:
+                return
+            self.flush()
+
+    @Slot(object, object)
+    def _job_finished(self, job: ComputeJob, result: object) -> None:
+        self._running = False
+        self._publish(self._state.accept(job, result))  # type: ignore[arg-type]
+        if self._state.stale_channels:
+            self.flush()
+        if not self._running:
+            self.busyChanged.emit(False)
+
+    def _publish(self, channels: tuple[int, ...]) -> None:
+        if channels:
+            self._published(list(channels))

@@ -1,0 +1,313 @@
+"""The document: the one door to the explorer state, with undo, the unsaved mark and signals.
+
+Views and the app hold a ``Document`` and read through its ``view`` (a read-only ``StateView``).
+Every change is a command here, and each command does the same four things in one place: check
+(the state refuses bad values and changes nothing), apply, record its undo step with a label, and
+mark the document modified. The state's changes come back as signals precise enough for a view to
+redraw only what changed, and stale outputs are computed by the scheduler (never by a read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from ..model import (
+    ACTIVATIONS,
+    ActivationStep,
+    Change,
+    ChangeKind,
+    ExplorerState,
+    LayerSpec,
+    SnapshotStep,
+    StateView,
+    Step,
+    UndoHistory,
+    WeightStep,
+)
+from ._compute import SYNC_MAC_LIMIT, OutputScheduler
+
+
+class Document(QObject):
+    """One explorer state behind commands; signals say what changed.
+
+    ``weightsChanged``/``outputsChanged`` list output channels; ``layerChanged`` means shapes may
+    differ and views rebuild; ``outputsChanged`` lists only channels whose values are ready.
+    """
+
+    inputChanged = Signal()
+    layerChanged = Signal()
+    weightsChanged = Signal(list)
+    activationChanged = Signal()
+    selectionChanged = Signal(int, int, int)  # filter, row, col
+    outputsChanged = Signal(list)
+    busyChanged = Signal(bool)
+    historyChanged = Signal()  # undo/redo availability or labels
+    modifiedChanged = Signal(bool)
+
+    def __init__(
+        self,
+        state: ExplorerState,
+        parent: QObject | None = None,
+        sync_mac_limit: int = SYNC_MAC_LIMIT,
+    ) -> None:
+        """``sync_mac_limit``: the most multiply-adds a job may cost and still run at once."""
+        super().__init__(parent)
+        self._state = state
+        self.view = StateView(state)
+        self._history = UndoHistory()
+        self._modified = False
+        self._scheduler = OutputScheduler(state, self.outputsChanged.emit, self, sync_mac_limit)
+        self._scheduler.busyChanged.connect(self.busyChanged)
+        state.changes.connect(self._on_change)
+        self._scheduler.schedule()
+
+    # ---- history ------------------------------------------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        return self._history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self._history.can_redo
+
+    @property
+    def undo_label(self) -> str:
+        return self._history.undo_label
+
+    @property
+    def redo_label(self) -> str:
+        return self._history.redo_label
+
+    @property
+    def undo_count(self) -> int:
+        """Steps that can be undone."""
+        return self._history.index
+
+    @property
+    def undo_bytes(self) -> int:
+        """Memory the undo history keeps."""
+        return self._history.nbytes
+
+    @property
+    def is_modified(self) -> bool:
+        """True when the state differs from the last save (or open)."""
+        return self._modified
+
+    def undo(self) -> None:
+        self._history.undo(self._state)
+        self._history_moved()
+
+    def redo(self) -> None:
+        self._history.redo(self._state)
+        self._history_moved()
+
+    def mark_saved(self) -> None:
+        """The state was just saved: it is the clean point of the history."""
+        self._history.set_clean()
+        self._history_moved()
+
+    # ---- weight commands ------------------------------------------------------------------------
+
+    def set_weight(
+        self,
+        out_channel: int,
+        k: int,
+        i: int,
+        j: int,
+        value: float,
+        label: str | None = None,
+        merge_key: str | None = None,
+    ) -> bool:
+        """weight[out_channel, k, i, j] = value (PyTorch indexing). False if it already was."""
+        label = label or f"Set weight[{out_channel}, {k}, {i}, {j}]"
+        return self._edit_filters(
+            label,
+            [out_channel],
+            lambda: self._state.set_weight(out_channel, k, i, j, value),
+            merge_key,
+        )
+
+    def set_kernel(
+        self, out_channel: int, k: int, values: np.ndarray, label: str | None = None
+    ) -> bool:
+        """Replace the kernel slice weight[out_channel, k] (kH, kW), e.g. a paste."""
+        label = label or f"Set kernel[{out_channel}, {k}]"
+        return self._edit_filters(
+            label, [out_channel], lambda: self._state.set_kernel(out_channel, k, values)
+        )
+
+    def set_bias(
+        self,
+        out_channel: int,
+        value: float,
+        label: str | None = None,
+        merge_key: str | None = None,
+    ) -> bool:
+        label = label or f"Set bias[{out_channel}]"
+        return self._edit_filters(
+            label, [out_channel], lambda: self._state.set_bias(out_channel, value), merge_key
+        )
+
+    def set_weights(self, weight: np.ndarray, bias: np.ndarray | None, label: str) -> bool:
+        """Replace every weight (and the bias when given), keeping the layer's shape."""
+        every = range(self._state.spec.out_channels)
+        return self._edit_filters(label, every, lambda: self._state.set_weights(weight, bias))
+
+    def apply_preset(
+        self,
+        name: str,
+        out_channel: int | None = None,
+        in_channel: int | None = None,
+        label: str | None = None,
+    ) -> bool:
+        """A named preset on a slice (both indices), a filter (``out_channel``) or the layer."""
+        if out_channel is None:
+            filters: Sequence[int] = range(self._state.spec.out_channels)
+            where = "the whole layer"
+        else:
+            filters = [out_channel]
+            where = f"filter {out_channel}" + ("" if in_channel is None else f" · in {in_channel}")
+        title = name[:1].upper() + name[1:]
+        return self._edit_filters(
+            label or f"Apply {title} to {where}",
+            filters,
+            lambda: self._state.apply_preset(name, out_channel, in_channel),
+        )
+
+    # ---- layer, input, activation -------------------------------------------------------------
+
+    def set_layer(self, spec: LayerSpec, label: str = "Change layer") -> bool:
+        """New layer settings; weights that still fit are kept."""
+        return self._edit_snapshot(label, lambda: self._state.set_spec(spec))
+
+    def set_activation(self, activation: str) -> bool:
+        before = self._state.activation
+        self._state.set_activation(activation)
+        if activation == before:
+            return False
+        self._record(f"Activation {activation}", ActivationStep(before, activation))
+        return True
+
+    def open_input(self, image: np.ndarray, label: str) -> bool:
+        """A new input; a different channel count adapts the layer's in_channels."""
+        return self._edit_snapshot(label, lambda: self._state.set_image(image))
+
+    def replace_layer(
+        self, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None, label: str
+    ) -> bool:
+        """New layer settings with their own weights (importing weights of another shape)."""
+        image = self._state.image
+        return self._edit_snapshot(label, lambda: self._state.load(image, spec, weight, bias))
+
+    def load_session(
+        self,
+        image: np.ndarray,
+        spec: LayerSpec,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        activation: str,
+        selected_filter: int,
+        position: tuple[int, int],
+    ) -> None:
+        """Replace everything with a saved session: a fresh history, nothing unsaved.
+
+        Checked before anything changes: a refusal raises ValueError and leaves all as it was.
+        """
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
+        self._state.load(image, spec, weight, bias)
+        self._state.set_activation(activation)
+        oh, ow = self._state.output_size
+        self._state.select(
+            min(max(selected_filter, 0), spec.out_channels - 1),
+            (min(max(position[0], 0), oh - 1), min(max(position[1], 0), ow - 1)),
+        )
+        self._history.clear()
+        self._history_moved()
+
+    # ---- selection (not an edit: no undo, not a modification) -----------------------------------
+
+    def select(
+        self, out_channel: int | None = None, position: tuple[int, int] | None = None
+    ) -> None:
+        """Select a filter and/or a sliding-window position: the one shared selection."""
+        self._state.select(out_channel, position)
+
+    # ---- computing ------------------------------------------------------------------------------
+
+    def wait_until_idle(self) -> None:
+        """Block until every output is current: for scripts, screenshots and tests."""
+        self._scheduler.wait_until_idle()
+
+    # ---- internals ------------------------------------------------------------------------------
+
+    def _edit_filters(
+        self,
+        label: str,
+        filters: Sequence[int],
+        action: Callable[[], None],
+        merge_key: str | None = None,
+    ) -> bool:
+        """Run a weight edit of ``filters``; record only what it changed."""
+        state = self._state
+        rows = [o for o in filters if 0 <= o < state.spec.out_channels]
+        weight_before = state.weight[rows].copy()
+        bias_before = None if state.bias is None else state.bias[rows].copy()
+        action()
+        step = WeightStep.between(
+            rows,
+            state.spec.weight_shape,
+            weight_before,
+            state.weight[rows],
+            bias_before,
+            None if state.bias is None else state.bias[rows],
+        )
+        if step is None:
+            return False
+        self._record(label, step, merge_key)
+        return True
+
+    def _edit_snapshot(self, label: str, action: Callable[[], None]) -> bool:
+        """Run a change of the input or the layer's shape; record both sides."""
+        before = self._state.snapshot()
+        action()
+        after = self._state.snapshot()
+        if before.same_as(after):
+            return False
+        self._record(label, SnapshotStep(before, after))
+        return True
+
+    def _record(self, label: str, step: Step, merge_key: str | None = None) -> None:
+        self._history.push(label, step, merge_key)
+        self._history_moved()
+
+    def _history_moved(self) -> None:
+        self.historyChanged.emit()
+        modified = not self._history.is_clean
+        if modified != self._modified:
+            self._modified = modified
+            self.modifiedChanged.emit(modified)
+
+    def _on_change(self, change: Change) -> None:
+        kind, state = change.kind, self._state
+        if kind is ChangeKind.INPUT:
+            self.inputChanged.emit()
+        elif kind is ChangeKind.LAYER:
+            self.layerChanged.emit()
+        elif kind is ChangeKind.WEIGHTS:
+            channels = change.channels or range(state.spec.out_channels)
+            self.weightsChanged.emit(list(channels))
+        elif kind is ChangeKind.ACTIVATION:
+            self.activationChanged.emit()
+            ready = [o for o in range(state.spec.out_channels) if state.is_ready(o)]
+            if ready:
+                self.outputsChanged.emit(ready)
+        elif kind is ChangeKind.SELECTION:
+            row, col = state.position
+            self.selectionChanged.emit(state.selected_filter, row, col)
+        if kind in (ChangeKind.INPUT, ChangeKind.LAYER, ChangeKind.WEIGHTS):
+            self._scheduler.schedule()
