@@ -15,6 +15,23 @@ PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
 PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
 PADDING_WORDS: tuple[str, ...] = ("valid", "same")
 
+# Size bounds: the largest value each setting may take, shared by the layer form, the spec itself
+# and every file reader, so nothing can describe a layer or an input the explorer cannot hold.
+#: in_channels, out_channels and groups.
+MAX_CHANNELS = 256
+#: Each side of the kernel (kH, kW).
+MAX_KERNEL = 31
+#: Each side of the stride.
+MAX_STRIDE = 16
+#: Each side of the explicit padding.
+MAX_PADDING = 64
+#: Each side of the dilation.
+MAX_DILATION = 16
+#: The input's height and width (a 16384-pixel side; larger pictures must be downscaled).
+MAX_SIDE = 16384
+#: Values in the input, C × H × W (2^28: 1 GiB of float32).
+MAX_INPUT_VALUES = 1 << 28
+
 
 def as_pair(value: int | tuple[int, int] | list[int], name: str) -> Pair:
     """Accept an int or an (h, w) pair, as PyTorch does, and refuse anything else by name."""
@@ -29,6 +46,23 @@ def as_pair(value: int | tuple[int, int] | list[int], name: str) -> Pair:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (h, w)):
         raise ValueError(f"{name} must hold integers, got {value!r}")
     return (int(h), int(w))
+
+
+def check_input_size(channels: int, height: int, width: int) -> None:
+    """Raise ValueError, giving the numbers, if an input of this size is beyond the bounds."""
+    if channels > MAX_CHANNELS:
+        raise ValueError(
+            f"an input of {channels} channels is too large: at most {MAX_CHANNELS} are allowed"
+        )
+    if max(height, width) > MAX_SIDE:
+        raise ValueError(
+            f"an input of {height}×{width} pixels is too large: each side may be at most {MAX_SIDE}"
+        )
+    if channels * height * width > MAX_INPUT_VALUES:
+        raise ValueError(
+            f"an input of {channels}×{height}×{width} = {channels * height * width} values is too "
+            f"large: at most {MAX_INPUT_VALUES} are allowed"
+        )
 
 
 def _fmt(pair: Pair) -> str:
@@ -69,6 +103,7 @@ class LayerSpec:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self._check_bounds()
         if self.in_channels % self.groups:
             raise ValueError(f"groups={self.groups} does not divide in_channels={self.in_channels}")
         if self.out_channels % self.groups:
@@ -92,6 +127,24 @@ class LayerSpec:
                 f"padding_mode={self.padding_mode!r} is unknown; use one of "
                 + ", ".join(repr(m) for m in PADDING_MODES)
             )
+
+    def _check_bounds(self) -> None:
+        for name in ("in_channels", "out_channels", "groups"):
+            if getattr(self, name) > MAX_CHANNELS:
+                raise ValueError(
+                    f"{name}={getattr(self, name)} is too large: at most {MAX_CHANNELS} are allowed"
+                )
+        pairs: list[tuple[str, Pair | str, int]] = [
+            ("kernel_size", self.kernel_size, MAX_KERNEL),
+            ("stride", self.stride, MAX_STRIDE),
+            ("padding", self.padding, MAX_PADDING),
+            ("dilation", self.dilation, MAX_DILATION),
+        ]
+        for name, pair, limit in pairs:
+            if isinstance(pair, tuple) and max(pair) > limit:
+                raise ValueError(
+                    f"{name}={_fmt(pair)} is too large: each side may be at most {limit}"
+                )
 
     # ---- derived quantities -------------------------------------------------------------------
 
@@ -141,6 +194,7 @@ class LayerSpec:
 
     def check_image(self, height: int, width: int) -> None:
         """Raise if this layer cannot run on an image of this size (empty output, bad padding)."""
+        check_input_size(self.in_channels, height, width)
         top, bottom, left, right = self.pads
         if self.padding_mode == "reflect" and (
             max(top, bottom) >= height or max(left, right) >= width
