@@ -8,10 +8,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from ..model import PRESET_NAMES, SAMPLE_NAMES
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 SCREENSHOT_SIZE = (1280, 800)
 
@@ -71,16 +77,32 @@ def main(argv: list[str] | None = None) -> int:
             qInstallMessageHandler(previous_handler)
 
 
-def _run(args: argparse.Namespace) -> int:
+def application() -> QApplication:
+    """The QApplication, named so QSettings finds the user's preferences."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("convexplorer")
     app.setApplicationName("convexplorer")
+    return app  # type: ignore[return-value]
 
+
+def build_window(
+    image: np.ndarray | None = None,
+    preset: str | None = None,
+    settings: QSettings | None = None,
+) -> MainWindow:
+    """The main window exactly as the command line builds it: the default scene (or ``image``
+    with ``preset``), the user's settings unless ``settings`` is given. For tests, benchmarks
+    and scripts; needs a QApplication (``application()``)."""
     from ._scene import default_state
     from .main_window import MainWindow
 
+    return MainWindow(default_state(image, preset), settings)
+
+
+def _run(args: argparse.Namespace) -> int:
+    app = application()
     try:
-        state = default_state(_load_input(args), args.preset)
+        image = _load_input(args)
     except (OSError, ValueError) as error:
         print(f"convexplorer: {error}", file=sys.stderr)
         return 2
@@ -88,12 +110,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.screenshot:
         with tempfile.TemporaryDirectory() as folder:
             settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-            window = MainWindow(state, settings)
+            window = build_window(image, args.preset, settings)
             ok = save_screenshot(window, Path(args.screenshot))
             window.close()
         return 0 if ok else 1
 
-    window = MainWindow(state)
+    window = build_window(image, args.preset)
     window.show()
     return app.exec()
 

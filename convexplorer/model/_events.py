@@ -37,9 +37,6 @@ class Observable:
     def connect(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
-    def disconnect(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
-
     def emit(self, change: Change) -> None:
         for listener in list(self._listeners):
             listener(change)

@@ -19,12 +19,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...model import ACTIVATIONS, PADDING_MODES, LayerSpec
+from ...model import ACTIVATIONS, PADDING_MODES, LayerSpec, StateView
 from ...qt import Document
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
 _MAX_CHANNELS = 256
+
+
+def layer_summary(view: StateView) -> str:
+    """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'."""
+    c, h, w = view.image.shape
+    oh, ow = view.output_size
+    return f"{c}×{h}×{w} → {view.spec.out_channels}×{oh}×{ow} · {view.spec.describe()}"
 
 
 class LayerControls(QWidget):
@@ -43,18 +50,18 @@ class LayerControls(QWidget):
         self.out_channels.setRange(1, _MAX_CHANNELS)
         self.out_channels.setKeyboardTracking(False)
         self.out_channels.setToolTip("Output channels = number of filters")
-        self.kernel_size = PairSpin(1, 31, "Kernel size", self)
-        self.stride = PairSpin(1, 16, "Stride", self)
+        self.kernel_size = PairSpin(1, 31, "Kernel size", "kernelSize", self)
+        self.stride = PairSpin(1, 16, "Stride", "stride", self)
         self.padding_kind = QComboBox(self)
         self.padding_kind.addItems(_PADDING_KINDS)
         self.padding_kind.setToolTip(
             "Padding: explicit numbers, 'valid' (none) or 'same' (output as large as the input)"
         )
-        self.padding = PairSpin(0, 64, "Padding", self)
+        self.padding = PairSpin(0, 64, "Padding", "padding", self)
         self.padding_mode = QComboBox(self)
         self.padding_mode.addItems(PADDING_MODES)
         self.padding_mode.setToolTip("What the padding border is filled with")
-        self.dilation = PairSpin(1, 16, "Dilation", self)
+        self.dilation = PairSpin(1, 16, "Dilation", "dilation", self)
         self.groups = QSpinBox(self)
         self.groups.setRange(1, _MAX_CHANNELS)
         self.groups.setKeyboardTracking(False)
@@ -66,6 +73,16 @@ class LayerControls(QWidget):
         self.activation = QComboBox(self)
         self.activation.addItems(ACTIVATIONS)
         self.activation.setToolTip("Activation applied to the outputs (ReLU clips negatives)")
+        for widget, name, accessible in (
+            (self.out_channels, "outChannels", "Output channels"),
+            (self.padding_kind, "paddingKind", "Padding kind"),
+            (self.padding_mode, "paddingMode", "Padding mode"),
+            (self.groups, "groups", "Groups"),
+            (self.bias, "bias", "Bias"),
+            (self.activation, "activation", "Activation"),
+        ):
+            widget.setObjectName(name)
+            widget.setAccessibleName(accessible)
         self.error = QLabel(self)
         self.error.setObjectName("layerError")
         self.error.setWordWrap(True)
@@ -152,15 +169,7 @@ class LayerControls(QWidget):
         with QSignalBlocker(self.activation):
             self.activation.setCurrentText(state.activation)
         self._show_error("")
-        self.summary.setText(self.summary_text())
-
-    def summary_text(self) -> str:
-        """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'."""
-        state = self._document.view
-        c, h, w = state.image.shape
-        oh, ow = state.output_size
-        shapes = f"{c}×{h}×{w} → {state.spec.out_channels}×{oh}×{ow}"
-        return f"{shapes} · {state.spec.describe()}"
+        self.summary.setText(layer_summary(self._document.view))
 
     # ---- form -> model --------------------------------------------------------------------------
 

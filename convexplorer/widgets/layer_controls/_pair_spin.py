@@ -11,18 +11,23 @@ class PairSpin(QWidget):
 
     valueChanged = Signal()
 
-    def __init__(self, minimum: int, maximum: int, tooltip: str, parent: QWidget | None = None):
+    def __init__(
+        self, minimum: int, maximum: int, tooltip: str, name: str, parent: QWidget | None = None
+    ):
+        """``name`` is the object name; the spin boxes are ``{name}Height`` and ``{name}Width``."""
         super().__init__(parent)
+        self.setObjectName(name)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         self._spins = []
-        for axis, name in enumerate(("height", "width")):
+        for axis, axis_name in enumerate(("height", "width")):
             spin = QSpinBox(self)
             spin.setRange(minimum, maximum)
             spin.setKeyboardTracking(False)
-            spin.setToolTip(f"{tooltip} ({name})")
-            spin.setAccessibleName(f"{tooltip} {name}")
+            spin.setToolTip(f"{tooltip} ({axis_name})")
+            spin.setAccessibleName(f"{tooltip} {axis_name}")
+            spin.setObjectName(f"{name}{axis_name.capitalize()}")
             spin.valueChanged.connect(self.valueChanged)
             self._spins.append(spin)
             layout.addWidget(spin)

@@ -1,0 +1,140 @@
+"""Event-loop stalls in the whole window: the longest gap a 10 ms heartbeat timer sees.
+
+A stalled event loop is what a user feels as a frozen window. For each layer this builds the main
+window as the command line does (offscreen, 1280×800), then for each action — a weight edit, an
+activation change while every output is stale, a layer change, opening a saved session — starts a
+heartbeat, performs the action from inside the event loop, waits until every output is computed
+and painted, and reports the longest gap between heartbeats (ideal: 10 ms). Target: ≤ 50 ms.
+
+Run: ``python benchmarks/bench_stalls.py`` (``--quick``: 2 repeats and the smallest layer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+
+from convexplorer import io  # noqa: E402
+from convexplorer.app import application, build_window  # noqa: E402
+from convexplorer.model import LayerSpec  # noqa: E402
+
+HEARTBEAT_MS = 10
+SETTLE_MS = 150  # after the outputs are ready: deferred painting and colour bars still count
+
+LAYERS = [  # (label, C_in, side, filters, kernel)
+    ("64×256² → 64 × 3×3", 64, 256, 64, 3),
+    ("16×512² → 16 × 5×5", 16, 512, 16, 5),
+    ("3×1024² → 16 × 5×5", 3, 1024, 16, 5),
+]
+
+
+def longest_gap(window, action: Callable[[], None]) -> float:
+    """Milliseconds of the longest heartbeat gap from the action until everything has settled."""
+    document = window.document
+    ticks: list[float] = []
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QEventLoop()
+    settled_at: list[float] = []
+
+    def check() -> None:
+        idle = not document.view.stale_channels
+        if not idle:
+            settled_at.clear()
+        elif not settled_at:
+            settled_at.append(time.perf_counter())
+        elif (time.perf_counter() - settled_at[0]) * 1000 > SETTLE_MS:
+            loop.quit()
+
+    watcher = QTimer()
+    watcher.setInterval(5)
+    watcher.timeout.connect(check)
+    heartbeat.start()
+    watcher.start()
+    ticks.append(time.perf_counter())
+    QTimer.singleShot(0, action)
+    loop.exec()
+    heartbeat.stop()
+    watcher.stop()
+    return max(np.diff(ticks)) * 1000 if len(ticks) > 1 else float("nan")
+
+
+def run_layer(label: str, c_in: int, side: int, filters: int, k: int, repeats: int, folder: Path):
+    rng = np.random.default_rng(0)
+    image = rng.random((c_in, side, side), dtype=np.float32)
+    settings = QSettings(str(folder / f"{c_in}.ini"), QSettings.Format.IniFormat)
+    window = build_window(image, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    document = window.document
+    document.set_layer(LayerSpec(c_in, filters, kernel_size=k, padding="same"))
+    document.apply_preset("kaiming")
+    document.wait_until_idle()
+    application().processEvents()
+    session = folder / f"{c_in}.convx"
+    io.save_session(session, document.view)
+    relu = {"on": False}
+
+    def edit() -> None:
+        document.set_weight(0, 0, 0, 0, float(rng.uniform(-1, 1)))
+
+    def activation_while_stale() -> None:
+        document.apply_preset("kaiming")  # every output stale (on the worker when large) …
+        relu["on"] = not relu["on"]  # … then the activation changes under it
+        window.layer_controls.activation.setCurrentText("relu" if relu["on"] else "none")
+
+    def layer_change() -> None:
+        spec = document.view.spec
+        document.set_layer(spec.replace(out_channels=spec.out_channels + (1 if relu["on"] else -1)))
+        relu["on"] = not relu["on"]
+
+    def open_session() -> None:
+        window.files.open_session(session, asked=True)
+
+    actions = {
+        "weight edit": edit,
+        "activation (stale)": activation_while_stale,
+        "layer change": layer_change,
+        "open session": open_session,
+    }
+    results = {}
+    for name, action in actions.items():
+        longest_gap(window, action)  # warm-up: first-time caches and allocations
+        gaps = [longest_gap(window, action) for _ in range(repeats)]
+        results[name] = (statistics.median(gaps), max(gaps))
+    window.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 repeats, smallest layer only")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    application()
+    layers = LAYERS[:1] if args.quick else LAYERS
+    repeats = 2 if args.quick else args.repeats
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores")
+    print(f"longest event-loop gap (heartbeat every {HEARTBEAT_MS} ms), median / max of {repeats}")
+    print(f"{'layer':24} {'action':20} {'median ms':>10} {'max ms':>8}")
+    with tempfile.TemporaryDirectory() as folder:
+        for layer in layers:
+            for name, (median, worst) in run_layer(*layer, repeats, Path(folder)).items():
+                flag = "" if worst <= 50 else "  > 50 ms"
+                print(f"{layer[0]:24} {name:20} {median:10.1f} {worst:8.1f}{flag}")
+
+
+if __name__ == "__main__":
+    main()
