@@ -19,12 +19,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...model import ACTIVATIONS, PADDING_MODES, LayerSpec, StateView
+from ...model import (
+    ACTIVATIONS,
+    MAX_CHANNELS,
+    MAX_DILATION,
+    MAX_KERNEL,
+    MAX_PADDING,
+    MAX_STRIDE,
+    PADDING_MODES,
+    LayerSpec,
+    StateView,
+)
 from ...qt import Document
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
-_MAX_CHANNELS = 256
 
 
 def layer_summary(view: StateView) -> str:
@@ -47,23 +56,23 @@ class LayerControls(QWidget):
         self.in_channels = QLabel(self)
         self.in_channels.setToolTip("Input channels come from the input image (or array stack)")
         self.out_channels = QSpinBox(self)
-        self.out_channels.setRange(1, _MAX_CHANNELS)
+        self.out_channels.setRange(1, MAX_CHANNELS)
         self.out_channels.setKeyboardTracking(False)
         self.out_channels.setToolTip("Output channels = number of filters")
-        self.kernel_size = PairSpin(1, 31, "Kernel size", "kernelSize", self)
-        self.stride = PairSpin(1, 16, "Stride", "stride", self)
+        self.kernel_size = PairSpin(1, MAX_KERNEL, "Kernel size", "kernelSize", self)
+        self.stride = PairSpin(1, MAX_STRIDE, "Stride", "stride", self)
         self.padding_kind = QComboBox(self)
         self.padding_kind.addItems(_PADDING_KINDS)
         self.padding_kind.setToolTip(
             "Padding: explicit numbers, 'valid' (none) or 'same' (output as large as the input)"
         )
-        self.padding = PairSpin(0, 64, "Padding", "padding", self)
+        self.padding = PairSpin(0, MAX_PADDING, "Padding", "padding", self)
         self.padding_mode = QComboBox(self)
         self.padding_mode.addItems(PADDING_MODES)
         self.padding_mode.setToolTip("What the padding border is filled with")
-        self.dilation = PairSpin(1, 16, "Dilation", "dilation", self)
+        self.dilation = PairSpin(1, MAX_DILATION, "Dilation", "dilation", self)
         self.groups = QSpinBox(self)
-        self.groups.setRange(1, _MAX_CHANNELS)
+        self.groups.setRange(1, MAX_CHANNELS)
         self.groups.setKeyboardTracking(False)
         self.groups.setToolTip(
             "Groups: each filter sees in_channels/groups inputs (groups = in_channels: depthwise)"
