@@ -2,14 +2,15 @@
 
 Run: ``python benchmarks/bench_kernel_editor.py`` (``--quick`` for fewer repeats). Prints medians.
 
-* build: ``KernelEditor(model, history)`` returns, then until its first paint is done (shown at
+* build: ``KernelEditor(document)`` returns, then until its first paint is done (shown at
   600×350, the size of its dock), for the default 3→2 layer, the largest layer still shown as
   numbers (4 inputs → 8 filters, 3×3) and a 32×32 layer of 3×3 kernels (thumbnails).
-* rebuild: ``state.set_spec`` from 32 → 2 filters to 32 → 32 with the editor shown (its
+* rebuild: ``document.set_layer`` from 32 → 2 filters to 32 → 32 with the editor shown (its
   ``layerChanged`` handler), until repainted.
-* edit: ``state.set_weight`` until the editor has refreshed that filter, plus a synchronous repaint
-  of the whole editor (an upper bound: the event loop repaints only the changed cells). The outputs'
-  recompute, which the adapter runs later, is not counted.
+* edit: ``document.set_weight`` (the edit and its undo step) until the editor has refreshed that
+  filter, plus a synchronous repaint of the whole editor (an upper bound: the event loop repaints
+  only the changed cells). The outputs' recompute, which the document schedules for later, is not
+  counted.
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
-from convexplorer.widgets._history import EditHistory
+from convexplorer.qt import Document
 from convexplorer.widgets.kernel_editor import KernelEditor
 
 LAYERS = {
@@ -51,11 +51,10 @@ def _paint(widget: KernelEditor) -> None:
 def bench_build(spec: LayerSpec, repeats: int) -> tuple[list[float], list[float]]:
     built, painted = [], []
     for _ in range(repeats):
-        state = _state(spec)
-        model, history = ExplorerModel(state), EditHistory(state)
-        model.wait_until_idle()  # the outputs are not the editor's cost
+        document = Document(_state(spec))
+        document.wait_until_idle()  # the outputs are not the editor's cost
         start = time.perf_counter()
-        editor = KernelEditor(model, history)
+        editor = KernelEditor(document)
         built.append(time.perf_counter() - start)
         editor.resize(600, 350)
         editor.show()
@@ -68,16 +67,15 @@ def bench_build(spec: LayerSpec, repeats: int) -> tuple[list[float], list[float]
 
 
 def bench_rebuild(repeats: int) -> list[float]:
-    state = _state(LayerSpec(32, 2))
-    model, history = ExplorerModel(state), EditHistory(state)
-    editor = KernelEditor(model, history)
+    document = Document(_state(LayerSpec(32, 2)))
+    editor = KernelEditor(document)
     editor.resize(600, 350)
     editor.show()
     _paint(editor)
     times = []
     for n in range(repeats):
         start = time.perf_counter()
-        state.set_spec(state.spec.replace(out_channels=32 if n % 2 == 0 else 2))
+        document.set_layer(document.view.spec.replace(out_channels=32 if n % 2 == 0 else 2))
         _paint(editor)
         if n % 2 == 0:
             times.append(time.perf_counter() - start)
@@ -86,23 +84,22 @@ def bench_rebuild(repeats: int) -> list[float]:
 
 
 def bench_edit(spec: LayerSpec, repeats: int) -> list[float]:
-    state = _state(spec)
-    model, history = ExplorerModel(state), EditHistory(state)
-    editor = KernelEditor(model, history)
+    document = Document(_state(spec))
+    editor = KernelEditor(document)
     editor.resize(600, 350)
     editor.show()
     _paint(editor)
-    model.wait_until_idle()
+    document.wait_until_idle()
     rng = np.random.default_rng(1)
-    limit = float(np.abs(state.weight).max())
+    limit = float(np.abs(document.view.weight).max())
     times = []
     for n in range(repeats):
         start = time.perf_counter()
         # Inside the colour scale, so only the edited filter refreshes.
-        state.set_weight(n % spec.out_channels, 0, 1, 1, float(rng.uniform(-limit, limit)))
+        document.set_weight(n % spec.out_channels, 0, 1, 1, float(rng.uniform(-limit, limit)))
         editor.repaint()
         times.append(time.perf_counter() - start)
-        model.wait_until_idle()
+        document.wait_until_idle()
     editor.close()
     return times
 

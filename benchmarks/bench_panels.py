@@ -2,12 +2,12 @@
 
 Run: ``python benchmarks/bench_panels.py`` (``--quick`` for fewer repeats). Prints medians.
 
-* edit → redraw: ``state.set_weight`` on a 3×512×512 input with 16 filters 3×3, through the
-  adapter's flush (its 0-ms timer, run by the event loop) until the panel's ImageItem holds the new
-  map, and until that map is painted.
+* edit → redraw: ``document.set_weight`` (the edit and its undo step) on a 3×512×512 input with
+  16 filters 3×3, through the document's scheduled compute (its 0-ms timer, run by the event loop)
+  until the panel's ImageItem holds the new map, and until that map is painted.
 * build: a 32-in × 32-out layer on 128×128 applied to a window showing 2 panels: until the panels
-  exist (``set_spec`` returns), until every map is drawn and painted, and until every colour bar
-  (built in idle-time slices) is in place — with the longest single event-loop slice.
+  exist (``document.set_layer`` returns), until every map is drawn and painted, and until every
+  colour bar (built in idle-time slices) is in place — with the longest single event-loop slice.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QApplication
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
+from convexplorer.qt import Document
 from convexplorer.widgets.output_panels import OutputPanels
 
 
-def _shown(model: ExplorerModel, size=(600, 400)) -> OutputPanels:
-    widget = OutputPanels(model)
+def _shown(document: Document, size=(600, 400)) -> OutputPanels:
+    widget = OutputPanels(document)
     widget.resize(*size)
     widget.show()
-    model.wait_until_idle()
-    _settle(widget, model)
+    document.wait_until_idle()
+    _settle(widget, document)
     return widget
 
 
@@ -51,7 +51,7 @@ def _unpainted(widget: OutputPanels) -> bool:
     return any(p.image._renderRequired for p in _on_screen(widget))
 
 
-def _settle(widget: OutputPanels, model: ExplorerModel) -> float:
+def _settle(widget: OutputPanels, document: Document) -> float:
     """Run the event loop until outputs, paints and colour bars are done; the longest slice (s)."""
     app = QApplication.instance()
     longest = 0.0
@@ -62,7 +62,7 @@ def _settle(widget: OutputPanels, model: ExplorerModel) -> float:
         if (
             not _unpainted(widget)
             and not widget.grid.colorbars_pending
-            and not model.state.stale_channels
+            and not document.view.stale_channels
         ):
             return longest
 
@@ -76,8 +76,8 @@ def bench_edit(repeats: int, shared: bool) -> tuple[float, list[float], list[flo
     rng = np.random.default_rng(0)
     state = ExplorerState(rng.random((3, 512, 512), dtype=np.float32), LayerSpec(3, 16))
     state.apply_preset("kaiming")
-    model = ExplorerModel(state)
-    widget = _shown(model)
+    document = Document(state)
+    widget = _shown(document)
     widget.shared_scaling_action.setChecked(shared)
     app = QApplication.instance()
     to_data, to_paint = [], []
@@ -87,7 +87,7 @@ def bench_edit(repeats: int, shared: bool) -> tuple[float, list[float], list[flo
         old = panel.image.image
         value = float(rng.uniform(-0.3, 0.3))
         start = time.perf_counter()
-        state.set_weight(o, n % 3, 1, 1, value)
+        document.set_weight(o, n % 3, 1, 1, value)
         while panel.image.image is old:
             app.processEvents()
         to_data.append(time.perf_counter() - start)
@@ -111,28 +111,27 @@ def bench_build(repeats: int) -> dict[str, list[float]]:
     }
     app = QApplication.instance()
     for _ in range(repeats):
-        state = ExplorerState(image, LayerSpec(32, 2))
-        model = ExplorerModel(state)
-        widget = _shown(model)
+        document = Document(ExplorerState(image, LayerSpec(32, 2)))
+        widget = _shown(document)
         start = time.perf_counter()
-        state.set_spec(LayerSpec(32, 32))
+        document.set_layer(LayerSpec(32, 32))
         times["panels exist"].append(time.perf_counter() - start)
-        model.wait_until_idle()
+        document.wait_until_idle()
         while _unpainted(widget):
             app.processEvents()
         times["maps drawn+painted"].append(time.perf_counter() - start)
         while any(p.bar is None for p in _on_screen(widget)):
             app.processEvents()
         times["colour bars on screen in place"].append(time.perf_counter() - start)
-        times["longest slice"].append(_settle(widget, model))
+        times["longest slice"].append(_settle(widget, document))
         times["all colour bars in place"].append(time.perf_counter() - start)
 
-        state.set_spec(LayerSpec(32, 2))
-        _settle(widget, model)
+        document.set_layer(LayerSpec(32, 2))
+        _settle(widget, document)
         start = time.perf_counter()
-        state.set_spec(LayerSpec(32, 32))
-        model.wait_until_idle()
-        _settle(widget, model)
+        document.set_layer(LayerSpec(32, 32))
+        document.wait_until_idle()
+        _settle(widget, document)
         times["rebuild 32 -> 2 -> 32 (reused)"].append(time.perf_counter() - start)
         widget.close()
     return times

@@ -1,13 +1,16 @@
-"""Frame-update time of the sliding-window view: ``state.select(position=…)`` → view redrawn.
+"""Frame-update time of the sliding-window view: ``document.select(position=…)`` → view redrawn.
 
 Each sample selects a new position (which the view handles synchronously), then processes events,
 which is when Qt repaints what changed. Run:
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_sliding_window.py
+
+(``--quick`` for fewer frames.)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
@@ -18,7 +21,7 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from convexplorer.model import ExplorerState, LayerSpec, load_sample
-from convexplorer.qt import ExplorerModel
+from convexplorer.qt import Document
 from convexplorer.widgets.sliding_window import SlidingWindowView
 
 FRAMES = 200
@@ -47,24 +50,24 @@ def _cases() -> list[tuple[str, ExplorerState]]:
     return states
 
 
-def _measure(app: QApplication, state: ExplorerState) -> list[float]:
-    model = ExplorerModel(state)
-    view = SlidingWindowView(model)
+def _measure(app: QApplication, state: ExplorerState, frames: int) -> list[float]:
+    document = Document(state)
+    view = SlidingWindowView(document)
     view.resize(1000, 450)
     view.show()
-    model.wait_until_idle()
+    document.wait_until_idle()
     app.processEvents()
-    height, width = state.output_size
+    height, width = document.view.output_size
     rng = np.random.default_rng(1)
     positions = list(
-        zip(rng.integers(0, height, FRAMES), rng.integers(0, width, FRAMES), strict=True)
+        zip(rng.integers(0, height, frames), rng.integers(0, width, frames), strict=True)
     )
     # Playback order too: consecutive positions along a row.
-    positions += [(height // 2, c % width) for c in range(FRAMES)]
+    positions += [(height // 2, c % width) for c in range(frames)]
     times = []
     for row, col in positions:
         start = time.perf_counter()
-        state.select(position=(int(row), int(col)))
+        document.select(position=(int(row), int(col)))
         app.processEvents()
         times.append(time.perf_counter() - start)
     view.close()
@@ -74,10 +77,13 @@ def _measure(app: QApplication, state: ExplorerState) -> list[float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer frames")
+    frames = 20 if parser.parse_args().quick else FRAMES
     app = QApplication.instance() or QApplication([])
-    print(f"{'case':48} {'median':>8} {'p90':>8} {'max':>8}  (ms per frame, {2 * FRAMES} frames)")
+    print(f"{'case':48} {'median':>8} {'p90':>8} {'max':>8}  (ms per frame, {2 * frames} frames)")
     for name, state in _cases():
-        times = sorted(t * 1000 for t in _measure(app, state))
+        times = sorted(t * 1000 for t in _measure(app, state, frames))
         p90 = times[int(0.9 * len(times))]
         print(f"{name:48} {statistics.median(times):8.2f} {p90:8.2f} {times[-1]:8.2f}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import ExplorerState, LayerSpec, StateView
 from convexplorer.model._state import MAX_MAGNITUDE
 
 # float32 values that a lossy path would mangle: signed zero, subnormals, 0.1, and the largest
@@ -20,8 +20,10 @@ def make_state(
     size: tuple[int, int] = (9, 11),
     seed: int = 0,
     extremes: bool = True,
+    compute: bool = True,
     **spec_kw,
 ) -> ExplorerState:
+    """A random state; ``compute``: its outputs computed, as a script would (reading never does)."""
     rng = np.random.default_rng(seed)
     image = rng.standard_normal((c_in, *size)).astype(np.float32)
     spec = LayerSpec(c_in, c_out, **spec_kw)
@@ -30,10 +32,13 @@ def make_state(
     awkward = AWKWARD if extremes else AWKWARD[:-2]
     flat[: min(len(awkward), flat.size)] = awkward[: flat.size]
     bias = rng.standard_normal(c_out).astype(np.float32) if spec.bias else None
-    return ExplorerState(image, spec, weight, bias)
+    state = ExplorerState(image, spec, weight, bias)
+    if compute:
+        state.compute()
+    return state
 
 
-def fingerprint(state: ExplorerState) -> tuple:
+def fingerprint(state: ExplorerState | StateView) -> tuple:
     """Everything a session holds, bit for bit (arrays as bytes, so -0.0 differs from 0.0)."""
     bias = None if state.bias is None else state.bias.tobytes()
     return (

@@ -9,20 +9,20 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
+from convexplorer.qt import Document
 from convexplorer.widgets._colors import diverging_colormap
 from convexplorer.widgets.input_view import InputView
 
 
 @pytest.fixture
-def model() -> ExplorerModel:
+def document() -> Document:
     image = np.random.default_rng(0).random((3, 16, 20), dtype=np.float32)
-    return ExplorerModel(ExplorerState(image, LayerSpec(3, 2)))
+    return Document(ExplorerState(image, LayerSpec(3, 2)))
 
 
 @pytest.fixture
-def view(qtbot, model) -> InputView:
-    widget = InputView(model)
+def view(qtbot, document) -> InputView:
+    widget = InputView(document)
     qtbot.addWidget(widget)
     widget.resize(300, 400)
     widget.show()
@@ -30,8 +30,8 @@ def view(qtbot, model) -> InputView:
     return widget
 
 
-def test_rgb_input_shows_the_composite_and_three_labelled_channels(model, view):
-    image = model.state.image
+def test_rgb_input_shows_the_composite_and_three_labelled_channels(document, view):
+    image = document.view.image
     assert view.objectName() == "inputView"
     assert [p.title for p in view.panels] == ["RGB image", "in 0 (R)", "in 1 (G)", "in 2 (B)"]
     assert "3 × 16 × 20" in view.shape_text
@@ -42,15 +42,15 @@ def test_rgb_input_shows_the_composite_and_three_labelled_channels(model, view):
     assert view.legend.levels() == (0.0, 1.0)
 
 
-def test_grayscale_input_shows_one_channel(model, view):
-    model.state.set_image(np.random.default_rng(1).random((1, 12, 12), dtype=np.float32))
+def test_grayscale_input_shows_one_channel(document, view):
+    document.open_input(np.random.default_rng(1).random((1, 12, 12), dtype=np.float32), "Open")
     assert [p.title for p in view.panels] == ["in 0"]
     assert "1 × 12 × 12" in view.shape_text
     assert view.panels[0].image.image.shape == (12, 12)
 
 
-def test_many_channels_scroll_compactly(model, view):
-    model.state.set_image(np.random.default_rng(2).random((32, 24, 36), dtype=np.float32))
+def test_many_channels_scroll_compactly(document, view):
+    document.open_input(np.random.default_rng(2).random((32, 24, 36), dtype=np.float32), "Open")
     assert [p.title for p in view.panels] == [f"in {c}" for c in range(32)]
     grid = view.grid
     assert grid.view.height() > grid.viewport().height()  # it scrolls …
@@ -73,16 +73,16 @@ def test_many_channels_scroll_compactly(model, view):
     assert grid.verticalScrollBar().value() > 0  # the wheel over the panels scrolls them
 
 
-def test_signed_input_uses_the_diverging_map_centred_on_zero(model, view):
+def test_signed_input_uses_the_diverging_map_centred_on_zero(document, view):
     image = np.random.default_rng(3).normal(size=(3, 16, 20)).astype(np.float32)
-    model.state.set_image(image)
+    document.open_input(image, "Open")
     limit = float(np.abs(image).max())
     assert view.panels[1].levels() == pytest.approx((-limit, limit))
     assert view.legend.bar.colorMap() is diverging_colormap()
 
 
-def test_hover_shows_channel_row_col_and_value(qtbot, model, view):
-    image = model.state.image
+def test_hover_shows_channel_row_col_and_value(qtbot, document, view):
+    image = document.view.image
     viewport = view.grid.view.viewport()
 
     def point(index: int, row: int, col: int):

@@ -7,24 +7,22 @@ import pytest
 from PySide6.QtCore import Qt
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
-from convexplorer.widgets._history import EditHistory
+from convexplorer.qt import Document
 from convexplorer.widgets.layer_controls import LayerControls
 
 
 @pytest.fixture
 def controls(qtbot):
     state = ExplorerState(np.random.default_rng(0).random((3, 20, 24), dtype="f4"), LayerSpec(3, 2))
-    model = ExplorerModel(state)
-    history = EditHistory(state)
-    widget = LayerControls(model, history)
+    document = Document(state)
+    widget = LayerControls(document)
     qtbot.addWidget(widget)
     widget.show()
-    return widget, model, history
+    return widget, document
 
 
 def test_summary_states_shapes_and_parameters(controls):
-    widget, _, _ = controls
+    widget, _ = controls
     assert widget.summary.text() == (
         "3×20×24 → 2×18×22 · 2 filters, each spanning all 3 input channels with a 3×3 kernel: "
         "2 × 27 weights + 2 biases = 56 parameters"
@@ -33,51 +31,51 @@ def test_summary_states_shapes_and_parameters(controls):
 
 
 def test_changing_out_channels_and_kernel_reaches_the_model(controls, qtbot):
-    widget, model, history = controls
-    with qtbot.waitSignal(model.layerChanged):
+    widget, document = controls
+    with qtbot.waitSignal(document.layerChanged):
         widget.out_channels.setValue(4)
-    assert model.state.spec.out_channels == 4
+    assert document.view.spec.out_channels == 4
     widget.kernel_size.spins[1].setValue(5)
-    assert model.state.spec.kernel_size == (3, 5)
+    assert document.view.spec.kernel_size == (3, 5)
     assert "4×18×20" in widget.summary.text()
-    history.undo()
-    assert model.state.spec.kernel_size == (3, 3)
+    document.undo()
+    assert document.view.spec.kernel_size == (3, 3)
     assert widget.kernel_size.value() == (3, 3)
 
 
 def test_impossible_groups_show_the_message_and_keep_the_layer(controls):
-    widget, model, history = controls
-    before = model.state.spec
+    widget, document = controls
+    before = document.view.spec
     widget.groups.setValue(2)
-    assert model.state.spec == before
+    assert document.view.spec == before
     assert widget.error.isVisible()
     assert widget.error.text() == "groups=2 does not divide in_channels=3"
-    assert history.count() == 0
+    assert document.undo_count == 0 and not document.can_redo
     widget.revert.click()
     assert widget.groups.value() == 1 and not widget.error.isVisible()
 
 
 def test_two_step_change_becomes_valid(controls):
-    widget, model, _ = controls
+    widget, document = controls
     widget.groups.setValue(3)  # 2 filters: not divisible yet
     assert "does not divide out_channels=2" in widget.error.text()
     widget.out_channels.setValue(6)  # now 3 groups of 1 channel → 2 filters each
-    assert model.state.spec.groups == 3 and model.state.spec.out_channels == 6
+    assert document.view.spec.groups == 3 and document.view.spec.out_channels == 6
     assert not widget.error.isVisible()
 
 
 def test_same_padding_and_mode_and_activation(controls, qtbot):
-    widget, model, _ = controls
+    widget, document = controls
     widget.padding_kind.setCurrentText("same")
-    assert model.state.spec.padding == "same" and not widget.padding.isEnabled()
-    assert model.state.output_size == (20, 24)
+    assert document.view.spec.padding == "same" and not widget.padding.isEnabled()
+    assert document.view.output_size == (20, 24)
     widget.padding_mode.setCurrentText("reflect")
-    assert model.state.spec.padding_mode == "reflect"
+    assert document.view.spec.padding_mode == "reflect"
     widget.padding_kind.setCurrentText("numbers")
     widget.kernel_size.spins[0].setValue(25)
     assert "the output would be empty" in widget.error.text()
-    assert model.state.spec.kernel_size == (3, 3) and model.state.spec.padding == (0, 0)
+    assert document.view.spec.kernel_size == (3, 3) and document.view.spec.padding == (0, 0)
     widget.activation.setCurrentText("relu")
-    assert model.state.activation == "relu"
+    assert document.view.activation == "relu"
     qtbot.mouseClick(widget.bias, Qt.MouseButton.LeftButton)
-    assert model.state.spec.bias is False and model.state.bias is None
+    assert document.view.spec.bias is False and document.view.bias is None

@@ -30,7 +30,7 @@ def window(qtbot, settings) -> MainWindow:
     win = MainWindow(state, settings)
     qtbot.addWidget(win)
     win.show()
-    win.model.wait_until_idle()
+    win.document.wait_until_idle()
     answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
     return win
 
@@ -54,7 +54,7 @@ def shown_errors(window: MainWindow) -> list[str]:
 def test_default_scene_teaches_rgb_to_two_filters(qtbot, settings):
     win = MainWindow(default_state(), settings)
     qtbot.addWidget(win)
-    state = win.model.state
+    state = win.document.view
     assert state.image.shape[0] == 3 and state.spec.out_channels == 2
     assert state.spec.kernel_size == (3, 3) and state.spec.stride == (1, 1)
     diagonal = state.weight[0, 0]
@@ -66,17 +66,21 @@ def test_default_scene_teaches_rgb_to_two_filters(qtbot, settings):
 def test_every_part_is_there_and_named(window):
     for name in OBJECT_NAMES:
         assert window.findChild(object, name) is not None, name
-    assert window.model.state is window.history._state
     assert len(window.output_panels.panels) == 2
+    # one document holds the state and its undo history, and the Edit menu follows it
+    document = window.document
+    assert document.undo_count == 0 and not window.undo_action.isEnabled()
+    document.set_weight(0, 0, 0, 0, 0.5, label="Set a weight")
+    assert window.undo_action.isEnabled() and "Set a weight" in window.undo_action.text()
 
 
 def test_layer_change_adds_panels_and_undo_removes_them(window, qtbot):
     controls = window.layer_controls
-    with qtbot.waitSignal(window.model.outputsChanged):
+    with qtbot.waitSignal(window.document.outputsChanged):
         controls.out_channels.setValue(4)
     assert len(window.output_panels.panels) == 4
     window.undo_action.trigger()
-    assert window.model.state.spec.out_channels == 2
+    assert window.document.view.spec.out_channels == 2
     qtbot.waitUntil(lambda: len(window.output_panels.panels) == 2)
     window.redo_action.trigger()
     qtbot.waitUntil(lambda: len(window.output_panels.panels) == 4)
@@ -87,27 +91,29 @@ def test_undo_and_redo_have_standard_shortcuts(window):
 
     assert window.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
     assert window.redo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Redo)
+    assert QKeySequence("Ctrl+Y") in window.redo_action.shortcuts()
 
 
 def test_preset_from_the_edit_menu_applies_to_the_selected_filter(window, qtbot):
-    state = window.model.state
-    state.select(out_channel=1)
-    with qtbot.waitSignal(window.model.outputsChanged) as changed:
+    state = window.document.view
+    window.document.select(out_channel=1)
+    with qtbot.waitSignal(window.document.outputsChanged) as changed:
         window.apply_preset("sobel x")
     assert changed.args == [[1]]
     np.testing.assert_array_equal(state.weight[1, 0], [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
     window.apply_preset("grayscale", whole_layer=True)
     np.testing.assert_allclose(state.weight[:, :, 1, 1], [[0.299, 0.587, 0.114]] * 2, rtol=1e-6)
-    assert window.history.count() == 2
+    assert window.document.undo_count == 2
 
 
 def test_refused_preset_says_why_in_the_status_bar(qtbot, settings):
     win = MainWindow(default_state(load_sample("corner diagonal")), settings)
     qtbot.addWidget(win)
-    before = win.model.state.weight.copy()
+    before = win.document.view.weight.copy()
     win.apply_preset("grayscale")
     assert "grayscale" in win.statusBar().currentMessage()
-    np.testing.assert_array_equal(win.model.state.weight, before)
+    np.testing.assert_array_equal(win.document.view.weight, before)
+    assert win.document.undo_count == 0
 
 
 def test_open_image_file_and_recent_files(window, tmp_path):
@@ -116,11 +122,11 @@ def test_open_image_file_and_recent_files(window, tmp_path):
     image.fill(128)
     assert image.save(str(path))
     assert window.files.open_path(path)
-    assert window.model.state.image.shape == (1, 30, 40)
-    assert window.model.state.spec.in_channels == 1
+    assert window.document.view.image.shape == (1, 30, 40)
+    assert window.document.view.spec.in_channels == 1
     assert window.files.recent.paths() == [path.resolve()]
     window.undo_action.trigger()
-    assert window.model.state.image.shape == (3, 32, 32)
+    assert window.document.view.image.shape == (3, 32, 32)
 
 
 @pytest.mark.parametrize(
@@ -132,49 +138,54 @@ def test_bad_input_files_are_refused_with_a_dialog_and_nothing_changes(
 ):
     path = tmp_path / name
     path.write_bytes(content)
-    before = window.model.state.snapshot()
+    view = window.document.view
+    before_image, before_spec = view.image.copy(), view.spec
     assert not window.files.open_path(path)
     errors = shown_errors(window)
     assert errors and name in errors[0]
-    assert window.model.state.snapshot().image is before.image
-    assert window.history.count() == 0
+    assert view.spec == before_spec
+    assert view.image.tobytes() == before_image.tobytes()
+    assert view.image.shape == before_image.shape
+    assert window.document.undo_count == 0 and not window.document.is_modified
 
 
 def test_session_round_trip_title_and_modified_mark(window, tmp_path, qtbot):
-    state = window.model.state
+    document, state = window.document, window.document.view
     state_weight = state.weight.copy()
-    window.history.edit("edit", lambda: state.set_weight(1, 2, 0, 1, 0.625))
+    document.set_weight(1, 2, 0, 1, 0.625, label="edit")
     assert window.isWindowModified()
     path = tmp_path / "lesson.convx"
     assert window.files.save_session(path)
     assert not window.isWindowModified()
     assert window.windowTitle().startswith("lesson.convx")
-    window.history.edit("edit", lambda: state.set_weight(0, 0, 0, 0, 9.0))
+    document.set_weight(0, 0, 0, 0, 9.0, label="edit")
     asked = answer(window, QMessageBox.StandardButton.Discard)
     assert window.files.open_session(path)
     assert asked == ["Unsaved changes"]
     expected = state_weight.copy()
     expected[1, 2, 0, 1] = 0.625
     np.testing.assert_array_equal(state.weight, expected)
-    assert window.history.count() == 0 and not window.isWindowModified()
+    assert document.undo_count == 0 and not document.can_redo
+    assert not document.is_modified and not window.isWindowModified()
 
 
 def test_corrupt_session_is_refused_and_the_state_kept(window, tmp_path):
     path = tmp_path / "bad.convx"
     path.write_bytes(b"PK\x03\x04 truncated")
-    before = window.model.state.snapshot()
+    view = window.document.view
+    before_spec, before_weight = view.spec, view.weight.copy()
     assert not window.files.open_session(path)
     assert "bad.convx" in shown_errors(window)[0]
-    assert window.model.state.spec == before.spec
-    np.testing.assert_array_equal(window.model.state.weight, before.weight)
+    assert view.spec == before_spec
+    np.testing.assert_array_equal(view.weight, before_weight)
 
 
 def test_weights_export_import_round_trip_and_shape_adoption(window, tmp_path):
-    state = window.model.state
+    state = window.document.view
     path = tmp_path / "w.npz"
     assert window.files.export_weights(path)
     original = state.weight.copy()
-    window.history.edit("zero", lambda: state.apply_preset("zeros"))
+    window.document.apply_preset("zeros", label="zero")
     assert window.files.import_weights(path)
     np.testing.assert_array_equal(state.weight, original)
     other = tmp_path / "five.npy"
@@ -219,13 +230,12 @@ def test_dropping_an_array_file_opens_it(window, tmp_path):
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(window, event)
-    assert window.model.state.image.shape == (5, 20, 20)
-    assert window.model.state.spec.in_channels == 5
+    assert window.document.view.image.shape == (5, 20, 20)
+    assert window.document.view.spec.in_channels == 5
 
 
 def test_close_offers_to_save_and_cancel_keeps_the_window(window):
-    state = window.model.state
-    window.history.edit("edit", lambda: state.set_weight(0, 0, 0, 0, 2.5))
+    window.document.set_weight(0, 0, 0, 0, 2.5, label="edit")
     asked = answer(window, QMessageBox.StandardButton.Cancel)
     window.close()
     assert asked == ["Unsaved changes"] and window.isVisible()
@@ -250,8 +260,8 @@ def test_geometry_and_dock_layout_are_remembered(qtbot, settings):
 def test_guide_explains_the_current_layer(window):
     from convexplorer.app._guide import guide_html
 
-    window.model.state.set_spec(LayerSpec(3, 1, kernel_size=5))
-    text = guide_html(window.model.state)
+    window.document.set_layer(LayerSpec(3, 1, kernel_size=5))
+    text = guide_html(window.document.view)
     assert "1 filter," in text and "5×5" in text and "75" in text
 
 
@@ -293,13 +303,13 @@ def test_typing_a_weight_updates_the_model_and_only_that_output_panel(window, qt
     view.setFocus()
     qtbot.waitUntil(view.hasFocus)
     view.setCurrentIndex(view.model().index(1, 1))
-    with qtbot.waitSignal(window.model.outputsChanged) as changed:
+    with qtbot.waitSignal(window.document.outputsChanged) as changed:
         qtbot.keyClicks(QApplication.focusWidget(), "5")
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert changed.args == [[0]]
-    assert window.model.state.weight[0, 1, 1, 1] == 5.0
+    assert window.document.view.weight[0, 1, 1, 1] == 5.0
     shown = window.output_panels.panels[0].image.image
     assert not np.array_equal(shown, before)
-    np.testing.assert_allclose(shown, window.model.state.output(0))
+    np.testing.assert_allclose(shown, window.document.view.output(0))
     assert window.output_panels.panels[1].image.image is untouched
     assert window.undo_action.isEnabled()

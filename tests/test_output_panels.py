@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
+from convexplorer.qt import Document
 from convexplorer.widgets._colors import diverging_colormap, sequential_colormap, symmetric_limit
 from convexplorer.widgets._image_panel import grid_shape
 from convexplorer.widgets.output_panels import OutputPanels
@@ -15,18 +15,18 @@ from convexplorer.widgets.output_panels._scaling import round_up
 
 
 @pytest.fixture
-def model() -> ExplorerModel:
+def document() -> Document:
     image = np.random.default_rng(0).random((3, 16, 16), dtype=np.float32)
     state = ExplorerState(image, LayerSpec(3, 2))
     state.apply_preset("kaiming")
-    model = ExplorerModel(state)
-    model.wait_until_idle()
-    return model
+    document = Document(state)
+    document.wait_until_idle()
+    return document
 
 
 @pytest.fixture
-def panels(qtbot, model) -> OutputPanels:
-    widget = OutputPanels(model)
+def panels(qtbot, document) -> OutputPanels:
+    widget = OutputPanels(document)
     qtbot.addWidget(widget)
     widget.resize(600, 400)
     widget.show()
@@ -44,59 +44,59 @@ def viewport_point(widget: OutputPanels, index: int, pixel: tuple[int, int] | No
     return widget.grid.view.mapFromScene(scene)
 
 
-def test_one_panel_per_output_channel_follows_c_out(qtbot, model, panels):
-    state = model.state
+def test_one_panel_per_output_channel_follows_c_out(qtbot, document, panels):
+    view = document.view
     assert panels.objectName() == "outputPanels"
     assert [p.title for p in panels.panels] == ["out 0", "out 1"]
     first = panels.panels[0]
 
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_spec(state.spec.replace(out_channels=5))
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_layer(view.spec.replace(out_channels=5))
     assert [p.title for p in panels.panels] == [f"out {o}" for o in range(5)]
     assert panels.panels[0] is first  # panels are reused, not rebuilt
     for o, panel in enumerate(panels.panels):
         assert panel.isVisible()
-        np.testing.assert_array_equal(panel.image.image, state.output(o))
+        np.testing.assert_array_equal(panel.image.image, view.output(o))
 
     five = panels.panels
-    state.set_spec(state.spec.replace(out_channels=1))
+    document.set_layer(view.spec.replace(out_channels=1))
     assert [p.title for p in panels.panels] == ["out 0"]
     assert [p.isVisible() for p in five] == [True, False, False, False, False]
 
 
-def test_an_edit_redraws_only_the_edited_filters_panel(qtbot, model, panels):
-    state = model.state
+def test_an_edit_redraws_only_the_edited_filters_panel(qtbot, document, panels):
+    view = document.view
     before = [panel.image.image for panel in panels.panels]
-    with qtbot.waitSignal(model.outputsChanged) as blocker:
-        state.set_weight(1, 0, 1, 1, 2.5)
+    with qtbot.waitSignal(document.outputsChanged) as blocker:
+        document.set_weight(1, 0, 1, 1, 2.5)
     assert blocker.args == [[1]]
     assert panels.panels[0].image.image is before[0]
     assert panels.panels[1].image.image is not before[1]
-    np.testing.assert_array_equal(panels.panels[1].image.image, state.output(1))
+    np.testing.assert_array_equal(panels.panels[1].image.image, view.output(1))
 
 
-def test_clicking_a_panel_selects_its_filter_and_a_pixel_its_position(qtbot, model, panels):
-    state = model.state
+def test_clicking_a_panel_selects_its_filter_and_a_pixel_its_position(qtbot, document, panels):
+    view = document.view
     viewport = panels.grid.view.viewport()
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=viewport_point(panels, 1, None))
-    assert (state.selected_filter, state.position) == (1, (0, 0))
+    assert (view.selected_filter, view.position) == (1, (0, 0))
 
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=viewport_point(panels, 0, (3, 5)))
-    assert (state.selected_filter, state.position) == (0, (3, 5))
+    assert (view.selected_filter, view.position) == (0, (3, 5))
     assert panels.panels[0].selected and panels.panels[0].marker == (3, 5)
 
 
-def test_selection_highlight_and_marker_follow_the_state(model, panels):
+def test_selection_highlight_and_marker_follow_the_state(document, panels):
     assert panels.panels[0].selected and not panels.panels[1].selected
-    model.state.select(out_channel=1, position=(2, 7))
+    document.select(out_channel=1, position=(2, 7))
     assert panels.panels[1].selected and not panels.panels[0].selected
     assert panels.panels[1].marker == (2, 7)
     assert panels.panels[0].marker is None
 
 
-def test_per_panel_and_shared_scaling(qtbot, model, panels):
-    state = model.state
-    limits = [float(np.abs(state.output(o)).max()) for o in range(2)]
+def test_per_panel_and_shared_scaling(qtbot, document, panels):
+    view = document.view
+    limits = [float(np.abs(view.output(o)).max()) for o in range(2)]
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
     for o, panel in enumerate(panels.panels):
         assert panel.levels() == pytest.approx((-limits[o], limits[o]))
@@ -110,9 +110,9 @@ def test_per_panel_and_shared_scaling(qtbot, model, panels):
         assert panel.bar.levels() == pytest.approx((-shared, shared))
 
     # an edit that raises one filter's peak rescales every panel
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_bias(0, 10.0)
-    peak = round_up(float(np.abs(state.output(0)).max()))
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_bias(0, 10.0)
+    peak = round_up(float(np.abs(view.output(0)).max()))
     for panel in panels.panels:
         assert panel.levels() == pytest.approx((-peak, peak))
 
@@ -120,32 +120,32 @@ def test_per_panel_and_shared_scaling(qtbot, model, panels):
     assert panels.panels[1].levels() == pytest.approx((-limits[1], limits[1]))
 
 
-def test_relu_outputs_use_the_sequential_map_from_zero(qtbot, model, panels):
-    state = model.state
+def test_relu_outputs_use_the_sequential_map_from_zero(qtbot, document, panels):
+    view = document.view
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
     assert panels.panels[0].bar.colorMap() is diverging_colormap()
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_activation("relu")
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_activation("relu")
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
     for o, panel in enumerate(panels.panels):
         assert panel.bar.colorMap() is sequential_colormap()
-        assert panel.levels() == pytest.approx((0.0, float(state.output(o).max())))
+        assert panel.levels() == pytest.approx((0.0, float(view.output(o).max())))
     assert "ReLU" in panels._shape_label.text()
 
 
-def test_hover_shows_row_col_and_value(qtbot, model, panels):
-    state = model.state
+def test_hover_shows_row_col_and_value(qtbot, document, panels):
+    view = document.view
     viewport = panels.grid.view.viewport()
     with qtbot.waitSignal(panels.statusMessage) as blocker:
         qtbot.mouseMove(viewport, viewport_point(panels, 1, (4, 6)))
-    expected = f"out 1 · row 4, col 6 · value {state.output(1)[4, 6]:.4g}"
+    expected = f"out 1 · row 4, col 6 · value {view.output(1)[4, 6]:.4g}"
     assert panels.readout == expected
     assert blocker.args == [expected]
 
     # the readout follows a redraw of the panel under the mouse
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_bias(1, 3.0)
-    assert panels.readout == f"out 1 · row 4, col 6 · value {state.output(1)[4, 6]:.4g}"
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_bias(1, 3.0)
+    assert panels.readout == f"out 1 · row 4, col 6 · value {view.output(1)[4, 6]:.4g}"
 
 
 @pytest.mark.parametrize(
@@ -163,13 +163,13 @@ def test_grid_fills_the_area_with_few_panels_and_scrolls_with_many():
     assert many.cell_width >= 96
 
 
-def test_many_new_panels_get_their_colour_bars_soon_after_their_maps(qtbot, model, panels):
-    state = model.state
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_spec(state.spec.replace(out_channels=12))
+def test_many_new_panels_get_their_colour_bars_soon_after_their_maps(qtbot, document, panels):
+    view = document.view
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_layer(view.spec.replace(out_channels=12))
     assert panels.grid.colorbars_pending  # the maps first …
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)  # … the bars in idle slices
     for o, panel in enumerate(panels.panels):
-        limit = symmetric_limit(state.output(o))  # new filters are all zeros: ±1
+        limit = symmetric_limit(view.output(o))  # new filters are all zeros: ±1
         assert panel.bar.levels() == pytest.approx((-limit, limit)) == panel.levels()
         assert panel.bar.colorMap() is diverging_colormap()

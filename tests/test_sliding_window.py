@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics, QImage, QImageReader
 
-from convexplorer.model import DotProduct, ExplorerState, LayerSpec
-from convexplorer.qt import ExplorerModel
+from convexplorer.model import DotProduct, ExplorerState, LayerSpec, StateView
+from convexplorer.qt import Document
 from convexplorer.widgets.sliding_window import (
     SlidingWindowView,
     export_gif,
@@ -40,16 +40,17 @@ def assert_shows(text: str, value: float) -> None:
 
 
 def make_view(qtbot, image: np.ndarray, spec: LayerSpec, width: int = 1600, **state_kw):
+    """(document, its read-only view of the state, the sliding-window widget)."""
     state = ExplorerState(image, spec, **state_kw)
     state.apply_preset("kaiming", seed=3)
-    model = ExplorerModel(state)
-    view = SlidingWindowView(model)
+    document = Document(state)
+    view = SlidingWindowView(document)
     qtbot.addWidget(view)
     view.resize(width, 450)
     view.show()
     qtbot.waitExposed(view)
-    model.wait_until_idle()
-    return state, model, view
+    document.wait_until_idle()
+    return document, document.view, view
 
 
 def rgb(h: int = 12, w: int = 12, channels: int = 3, seed: int = 0) -> np.ndarray:
@@ -74,7 +75,7 @@ def assert_rows_match(view: SlidingWindowView, dot: DotProduct) -> None:
         assert_shows(row["sum"][4:], dot.channel_sums[slot])
 
 
-def assert_equation_matches(view: SlidingWindowView, state: ExplorerState, dot: DotProduct):
+def assert_equation_matches(view: SlidingWindowView, state: StateView, dot: DotProduct):
     text = view.equation_text()
     terms = re.findall(r"Σ in (\d+) \(([^)]+)\)", text)
     assert terms, text
@@ -108,14 +109,14 @@ LAYERS = [
 
 @pytest.mark.parametrize("spec", LAYERS, ids=lambda s: s.describe()[:40])
 def test_every_number_shown_is_the_models(qtbot, spec):
-    state, _, view = make_view(qtbot, rgb(channels=spec.in_channels), spec)
+    document, state, view = make_view(qtbot, rgb(channels=spec.in_channels), spec)
     assert view.objectName() == "slidingWindowView"
     rng = np.random.default_rng(1)
     oh, ow = state.output_size
     for _ in range(6):
         o = int(rng.integers(spec.out_channels))
         position = (int(rng.integers(oh)), int(rng.integers(ow)))
-        state.select(out_channel=o, position=position)
+        document.select(out_channel=o, position=position)
         dot = state.dot_product()
         assert_rows_match(view, dot)
         text = assert_equation_matches(view, state, dot)
@@ -123,33 +124,35 @@ def test_every_number_shown_is_the_models(qtbot, spec):
 
 
 def test_a_grouped_filter_shows_only_its_groups_channels(qtbot):
-    state, _, view = make_view(qtbot, rgb(channels=6), LayerSpec(6, 3, groups=3))
-    state.select(out_channel=1)
+    document, _, view = make_view(qtbot, rgb(channels=6), LayerSpec(6, 3, groups=3))
+    document.select(out_channel=1)
     assert [row["channel"] for row in view.channel_texts()] == ["in 2", "in 3"]
     assert view.header.text().startswith("Filter 1 reads in 2–3 only: group 2 of 3")
     assert re.findall(r"Σ in (\d+)", view.equation_text()) == ["2", "3"]
 
 
 def test_relu_is_spelled_out_with_the_output_value(qtbot):
-    state, model, view = make_view(qtbot, rgb(), LayerSpec(3, 1, padding=1), activation="relu")
+    document, state, view = make_view(qtbot, rgb(), LayerSpec(3, 1, padding=1), activation="relu")
     oh, ow = state.output_size
     raw = state.raw_output(0)
     for position in (np.unravel_index(np.argmin(raw), raw.shape), (oh // 2, ow // 2)):
-        state.select(position=tuple(int(p) for p in position))
+        document.select(position=tuple(int(p) for p in position))
         dot = state.dot_product()
         text = view.equation_text()
         relu = re.search(r"ReLU\((\S+)\) = (\S+)$", text)
         assert relu, text
         assert_shows(relu.group(1), dot.value)
         assert_shows(relu.group(2), max(dot.value, 0.0))
-    with qtbot.waitSignal(model.activationChanged):
-        state.set_activation("none")
+    with qtbot.waitSignal(document.activationChanged):
+        document.set_activation("none")
     assert "ReLU" not in view.equation_text()
 
 
 def test_many_channels_show_a_bar_chart_and_one_detailed_channel(qtbot):
-    state, _, view = make_view(qtbot, rgb(16, 16, 32), LayerSpec(32, 1, padding=1), width=1000)
-    state.select(position=(7, 9))
+    document, state, view = make_view(
+        qtbot, rgb(16, 16, 32), LayerSpec(32, 1, padding=1), width=1000
+    )
+    document.select(position=(7, 9))
     dot = state.dot_product()
     assert view.strip.is_compact()
     np.testing.assert_array_equal(view.strip.bar_heights(), dot.channel_sums)
@@ -198,7 +201,7 @@ def small(qtbot):
 
 
 def test_stepping_goes_in_raster_order_columns_fastest(small):
-    state, _, view = small
+    _, state, view = small
     assert state.output_size == (6, 5)
     actions = view.actions_by_name
     visited = [state.position]
@@ -218,7 +221,7 @@ def test_stepping_goes_in_raster_order_columns_fastest(small):
 
 
 def test_keyboard_steps_plays_and_jumps(qtbot, small):
-    state, _, view = small
+    _, state, view = small
     view.activateWindow()
     view.setFocus()
     qtbot.waitUntil(view.isActiveWindow)
@@ -245,7 +248,7 @@ def test_keyboard_steps_plays_and_jumps(qtbot, small):
 
 
 def test_playback_stops_at_the_last_position_and_restarts_from_the_first(qtbot, small):
-    state, _, view = small
+    _, state, view = small
     view.controls.fps.setValue(60)
     view.actions_by_name["play"].trigger()
     qtbot.waitUntil(lambda: not view.stepper.playing, timeout=3000)
@@ -257,17 +260,17 @@ def test_playback_stops_at_the_last_position_and_restarts_from_the_first(qtbot, 
 
 
 def test_the_scrubber_covers_every_position(small):
-    state, _, view = small
+    document, state, view = small
     scrubber = view.controls.scrubber
     assert (scrubber.minimum(), scrubber.maximum()) == (0, 29)
     scrubber.setValue(13)
     assert state.position == (2, 3)
-    state.select(position=(4, 1))
+    document.select(position=(4, 1))
     assert scrubber.value() == 21
 
 
 def test_clicking_an_output_pixel_moves_the_window_there(qtbot, small):
-    state, _, view = small
+    _, state, view = small
     output_map = view.output_map
     box = output_map._box
     point = output_map.mapFromScene(box.mapViewToScene(QPointF(3.5, 4.5)))
@@ -279,8 +282,8 @@ def test_clicking_an_output_pixel_moves_the_window_there(qtbot, small):
 def test_jump_to_the_strongest_response(qtbot):
     image = np.zeros((1, 20, 20), dtype=np.float32)
     image[0, 14:17, 3:6] = np.eye(3)  # one short ↘ stroke
-    state, _, view = make_view(qtbot, image, LayerSpec(1, 1))
-    state.apply_preset("diagonal ↘")
+    document, state, view = make_view(qtbot, image, LayerSpec(1, 1))
+    document.apply_preset("diagonal ↘")
     qtbot.waitUntil(lambda: view.actions_by_name["strongest"].isEnabled())
     with qtbot.waitSignal(view.statusMessage):
         view.actions_by_name["strongest"].trigger()
@@ -290,8 +293,8 @@ def test_jump_to_the_strongest_response(qtbot):
 
 
 def test_the_output_map_fills_in_raster_order(small):
-    state, _, view = small
-    state.select(position=(2, 3))
+    document, state, view = small
+    document.select(position=(2, 3))
     covers = [cover.rect() for cover in view.output_map._covers]
     assert (covers[0].left(), covers[0].top(), covers[0].width()) == (4, 2, 1)  # rest of row 2
     assert (covers[1].top(), covers[1].height(), covers[1].width()) == (3, 3, 5)  # rows 3–5
@@ -302,7 +305,7 @@ def test_the_output_map_fills_in_raster_order(small):
 
 
 def test_channel_by_channel_builds_the_sum(small):
-    state, _, view = small
+    document, state, view = small
     actions = view.actions_by_name
     actions["byChannel"].trigger()
     assert view.stepper.channel_mode
@@ -323,7 +326,7 @@ def test_channel_by_channel_builds_the_sum(small):
     assert state.position == (0, 2) and view.stepper.stage == 0
     actions["back"].trigger()
     assert state.position == (0, 1) and view.stepper.stage is None
-    state.select(position=(3, 3))  # a jump shows the whole sum
+    document.select(position=(3, 3))  # a jump shows the whole sum
     assert view.stepper.stage is None
 
 
@@ -331,28 +334,28 @@ def test_channel_by_channel_builds_the_sum(small):
 
 
 def test_a_weight_edit_updates_the_frame_at_once(qtbot, small):
-    state, model, view = small
-    state.select(position=(2, 2))
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_weight(0, 1, 1, 1, 2.5)
+    document, state, view = small
+    document.select(position=(2, 2))
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_weight(0, 1, 1, 1, 2.5)
         assert view.channel_texts()[1]["kernel"][1][1] == "2.50"  # before outputs recompute
         assert_rows_match(view, state.dot_product())
     assert_equation_matches(view, state, state.dot_product())
 
 
 def test_a_shrinking_output_clamps_the_position_and_the_scrubber(qtbot, small):
-    state, model, view = small
+    document, state, view = small
     view.actions_by_name["last"].trigger()
     assert state.position == (5, 4)
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_spec(state.spec.replace(kernel_size=(5, 5), padding=(0, 0)))
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_layer(state.spec.replace(kernel_size=(5, 5), padding=(0, 0)))
     assert state.output_size == (4, 3) and state.position == (3, 2)
     assert view.controls.scrubber.maximum() == 11 and view.controls.scrubber.value() == 11
     assert_rows_match(view, state.dot_product())
     assert_equation_matches(view, state, state.dot_product())
 
-    with qtbot.waitSignal(model.outputsChanged):
-        state.set_image(rgb(7, 7, channels=6))
+    with qtbot.waitSignal(document.outputsChanged):
+        document.open_input(rgb(7, 7, channels=6), "Open")
     assert state.output_size == (2, 2) and state.position == (1, 1)
     assert view.controls.scrubber.maximum() == 3
     assert len(view.channel_texts()) == 4 or view.strip.is_compact()
@@ -360,8 +363,8 @@ def test_a_shrinking_output_clamps_the_position_and_the_scrubber(qtbot, small):
 
 
 def test_selecting_another_filter_redraws_for_it(qtbot, small):
-    state, _, view = small
-    state.select(out_channel=1, position=(1, 1))
+    document, state, view = small
+    document.select(out_channel=1, position=(1, 1))
     assert view.output_title.text() == "output channel 1"
     assert_rows_match(view, state.dot_product())
     assert_equation_matches(view, state, state.dot_product())
@@ -399,8 +402,8 @@ def read_all(path: Path) -> list[QImage]:
 
 
 def test_gif_export_writes_one_frame_per_position(tmp_path, small):
-    state, _, view = small
-    state.select(position=(2, 2))
+    document, state, view = small
+    document.select(position=(2, 2))
     path = tmp_path / "window.gif"
     assert export_gif(view, path, 3, 9, delay_ms=50) == 7
     frames = gif_frames(path.read_bytes())
@@ -438,8 +441,8 @@ def test_a_cancelled_export_leaves_nothing(tmp_path, small):
 
 
 def test_the_export_dialog_offers_the_current_row(tmp_path, qtbot, small):
-    state, _, view = small
-    state.select(position=(3, 1))
+    document, _, view = small
+    document.select(position=(3, 1))
     dialog = ExportDialog(view)
     qtbot.addWidget(dialog)
     assert (dialog.first.value(), dialog.last.value()) == (15, 19)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convexplorer.model import Change, ChangeKind, ExplorerState, LayerSpec, conv2d
+from convexplorer.model import (
+    Change,
+    ChangeKind,
+    ExplorerState,
+    LayerSpec,
+    OutputsNotReady,
+    conv2d,
+)
+from convexplorer.model import _state as state_module
+from convexplorer.model._outputs import ConvEngine
 
 
 def make_state(c_in=3, c_out=2, size=12, **spec_kwargs) -> ExplorerState:
@@ -20,6 +29,27 @@ def recorded(state: ExplorerState) -> list[Change]:
     changes: list[Change] = []
     state.changes.connect(changes.append)
     return changes
+
+
+def everything(state: ExplorerState) -> tuple:
+    """Every reading of the state, bit for bit (arrays as bytes, so -0.0 differs from 0.0)."""
+    raw = [state.raw_output(o) for o in range(state.spec.out_channels)]
+    return (
+        state.image.shape,
+        state.image.dtype,
+        state.image.tobytes(),
+        state.spec,
+        state.weight.shape,
+        state.weight.dtype,
+        state.weight.tobytes(),
+        None if state.bias is None else state.bias.tobytes(),
+        state.activation,
+        state.selected_filter,
+        state.position,
+        state.output_size,
+        state.stale_channels,
+        tuple(None if r is None else (r.shape, r.tobytes()) for r in raw),
+    )
 
 
 def expected_outputs(state: ExplorerState) -> np.ndarray:
@@ -38,8 +68,8 @@ def expected_outputs(state: ExplorerState) -> np.ndarray:
 
 def test_outputs_equal_conv2d_and_relu_clips_them():
     state = make_state(padding=1, padding_mode="circular")
-    np.testing.assert_allclose(state.outputs(), expected_outputs(state), rtol=1e-5, atol=1e-6)
-    state.set_activation("relu")
+    np.testing.assert_allclose(state.compute(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+    state.set_activation("relu")  # the activation is applied on reading: nothing goes stale
     np.testing.assert_allclose(
         state.outputs(), np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
     )
@@ -47,7 +77,7 @@ def test_outputs_equal_conv2d_and_relu_clips_them():
 
 def test_weight_edit_recomputes_only_that_filter():
     state = make_state(c_out=4)
-    state.outputs()
+    state.compute()
     changes = recorded(state)
     state.set_weight(2, 1, 0, 2, 5.0)
     assert changes == [Change(ChangeKind.WEIGHTS, (2,))]
@@ -91,14 +121,15 @@ def test_non_finite_values_are_refused_and_change_nothing(bad):
 
 def test_a_stale_job_result_is_dropped():
     state = make_state()
-    state.outputs()
+    state.compute()
     state.set_weight(0, 0, 0, 0, 1.0)
     old_job = state.pending_job()
     state.set_weight(0, 0, 0, 0, 2.0)  # edited again while the old job "ran"
     assert old_job is not None
     assert state.accept(old_job, old_job.run()) == ()
     assert state.stale_channels == (0,)
-    np.testing.assert_allclose(state.output(0), expected_outputs(state)[0], rtol=1e-5, atol=1e-6)
+    assert state.output(0) is None and state.raw_output(0) is None  # the torn result is not shown
+    np.testing.assert_allclose(state.compute()[0], expected_outputs(state)[0], rtol=1e-5, atol=1e-6)
 
 
 def test_changing_the_layer_keeps_the_weights_that_fit():
@@ -197,13 +228,17 @@ def test_read_only_views_protect_the_state():
     state = make_state()
     with pytest.raises(ValueError):
         state.weight[0, 0, 0, 0] = 1.0
+    state.compute()
     with pytest.raises(ValueError):
         state.output(0)[0, 0] = 1.0
+    with pytest.raises(ValueError):
+        state.raw_output(0)[0, 0] = 1.0
 
 
 def test_dot_product_of_the_selection_matches_the_output():
     state = make_state(c_in=4, c_out=4, groups=2, padding=1, padding_mode="replicate")
     state.select(out_channel=3, position=(5, 7))
+    state.compute()
     dot = state.dot_product()
     assert dot.input_channels == (2, 3)
     assert dot.value == pytest.approx(float(state.raw_output(3)[5, 7]), rel=1e-5, abs=1e-5)
@@ -243,3 +278,200 @@ def test_layer_outputs_chain_one_layer_into_the_next():
     np.testing.assert_allclose(np.stack([layer2.raw(0), layer2.raw(1)]), want, rtol=1e-4, atol=1e-4)
     layer1.invalidate([2])
     assert layer1.stale == (2,)
+
+
+# ---- reading never computes ---------------------------------------------------------------------
+
+
+def refuse_to_compute(monkeypatch) -> None:
+    """Make any run of the conv engine fail: a read that computes would raise."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("reading the state must never run the conv engine")
+
+    monkeypatch.setattr(ConvEngine, "run", refuse)
+
+
+def test_a_stale_channel_reads_as_none_and_reading_never_computes(monkeypatch):
+    state = make_state(c_out=3, bias=True)
+    state.compute()
+    ready = state.output(0).copy()
+    state.set_weight(1, 0, 0, 0, 4.0)
+    state.set_bias(2, -1.0)
+    refuse_to_compute(monkeypatch)
+    assert state.stale_channels == (1, 2)
+    for o in (1, 2):
+        assert not state.is_ready(o)
+        assert state.output(o) is None and state.raw_output(o) is None
+    assert state.is_ready(0)
+    np.testing.assert_array_equal(state.output(0), ready)
+    state.set_activation("relu")
+    assert state.output(1) is None and state.raw_output(2) is None
+    with pytest.raises(OutputsNotReady):
+        state.outputs()
+    dot = state.dot_product(1, (2, 3))  # a frame of a stale filter is its own small sum
+    assert state.stale_channels == (1, 2)  # nothing was computed behind the caller's back
+    monkeypatch.undo()
+    assert dot.value == pytest.approx(float(expected_outputs(state)[1, 2, 3]), rel=1e-5, abs=1e-5)
+
+
+def test_a_new_state_has_every_channel_stale_until_computed(monkeypatch):
+    state = make_state(c_out=2)
+    refuse_to_compute(monkeypatch)
+    assert state.stale_channels == (0, 1)
+    assert state.output(0) is None and state.output(1) is None
+    monkeypatch.undo()
+    state.compute()
+    assert state.stale_channels == () and state.is_ready(0) and state.is_ready(1)
+
+
+def test_outputs_refuses_while_channels_are_stale_and_names_them():
+    state = make_state(c_out=4)
+    with pytest.raises(OutputsNotReady) as fresh:
+        state.outputs()
+    assert fresh.value.stale == (0, 1, 2, 3)
+    state.compute()
+    state.set_weight(3, 0, 0, 0, 2.0)
+    state.set_weight(1, 2, 1, 1, -2.0)
+    with pytest.raises(OutputsNotReady, match=r"\[1, 3\]") as raised:
+        state.outputs()
+    assert raised.value.stale == (1, 3)
+    assert "compute()" in str(raised.value)  # it says what to do
+
+
+def test_compute_runs_the_stale_channels_once_and_returns_the_stack(monkeypatch):
+    state = make_state(c_out=3, padding=1)
+    runs: list[int] = []
+    run = ConvEngine.run
+
+    def counted(self, *args, **kwargs):
+        runs.append(1)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(ConvEngine, "run", counted)
+    result = state.compute()
+    assert len(runs) == 1 and state.stale_channels == ()
+    assert result.shape == (3, *state.output_size)
+    np.testing.assert_allclose(result, expected_outputs(state), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(result, state.outputs())
+
+    runs.clear()
+    np.testing.assert_array_equal(state.compute(), result)  # nothing stale: nothing runs
+    assert runs == []
+
+    kept = state.raw_output(0)
+    state.set_weight(1, 0, 1, 1, 3.0)
+    state.set_activation("relu")
+    runs.clear()
+    activated = state.compute()
+    assert len(runs) == 1 and state.stale_channels == ()
+    assert np.shares_memory(state.raw_output(0), kept)  # channel 0 was not computed again
+    np.testing.assert_allclose(
+        activated, np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
+    )
+
+
+# ---- a failed rebuild changes nothing -----------------------------------------------------------
+
+REBUILDS = {
+    "load": lambda state: state.load(
+        np.ones((1, 8, 8)),
+        LayerSpec(1, 4, kernel_size=5, bias=False),
+        np.ones((4, 1, 5, 5)),
+        None,
+    ),
+    "set_spec": lambda state: state.set_spec(state.spec.replace(out_channels=1, kernel_size=5)),
+    "set_image other channels": lambda state: state.set_image(np.ones((1, 10, 10))),
+    "set_image same channels": lambda state: state.set_image(np.ones((3, 10, 10))),
+}
+
+
+@pytest.mark.parametrize("rebuild", REBUILDS.values(), ids=REBUILDS.keys())
+def test_running_out_of_memory_building_the_outputs_changes_nothing(monkeypatch, rebuild):
+    state = make_state(c_out=3, bias=True)
+    state.compute()
+    state.set_weight(2, 1, 0, 0, 7.0)  # one channel stale, two ready
+    state.set_activation("relu")
+    state.select(out_channel=2, position=(9, 9))  # every rebuild here would clamp it
+    before = everything(state)
+    changes = recorded(state)
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError("no room for the new outputs")
+
+    monkeypatch.setattr(state_module, "LayerOutputs", no_memory)
+    with pytest.raises(MemoryError):
+        rebuild(state)
+    assert everything(state) == before
+    assert changes == []
+
+    monkeypatch.undo()  # still whole: it computes, and the same change now goes through
+    np.testing.assert_allclose(
+        state.compute(), np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
+    )
+    rebuild(state)
+    assert everything(state) != before and changes
+
+
+# ---- patch: how undo puts weights back ----------------------------------------------------------
+
+
+def test_patch_sets_weights_and_biases_at_flat_indices():
+    state = make_state(c_out=3, bias=True)
+    state.compute()
+    changes = recorded(state)
+    per_filter = state.weight[0].size  # 3 channels × 3 × 3 = 27
+    weight, bias = state.weight.copy(), state.bias.copy()
+    index = np.array([0, 2 * per_filter + 13])  # weight[0, 0, 0, 0] and weight[2, 1, 1, 1]
+    state.patch(index, np.array([1.5, -0.25]), np.array([1]), np.array([3.0]))
+    weight[0, 0, 0, 0], weight[2, 1, 1, 1], bias[1] = 1.5, -0.25, 3.0
+    assert state.weight.tobytes() == weight.tobytes()
+    assert state.bias.tobytes() == bias.tobytes()
+    assert changes == [Change(ChangeKind.WEIGHTS, (0, 1, 2))]
+    assert state.stale_channels == (0, 1, 2)
+    np.testing.assert_allclose(state.compute(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+
+    changes.clear()
+    empty = np.empty(0)
+    state.patch(empty.astype(np.int64), empty, empty.astype(np.int64), empty)
+    assert changes == [] and state.stale_channels == ()
+
+
+@pytest.mark.parametrize(
+    ("weight_index", "weight_values", "bias_index", "bias_values", "message"),
+    [
+        ([-1], [1.0], [], [], "weight indices"),
+        ([54], [1.0], [], [], "weight indices"),  # 2 filters × 27 weights: 0..53
+        ([0], [5.0], [2], [1.0], "bias indices"),  # a good weight does not go in alone
+        ([], [], [-1], [1.0], "bias indices"),
+        ([0], [float("nan")], [], [], "finite"),
+        ([0], [5.0], [0], [float("inf")], "finite"),
+        ([0], [2e6], [], [], "between"),
+        ([0, 1], [1.0], [], [], "one value per index"),
+        ([], [], [0, 1], [1.0], "one value per index"),
+    ],
+)
+def test_patch_refuses_bad_indices_and_values_and_changes_nothing(
+    weight_index, weight_values, bias_index, bias_values, message
+):
+    state = make_state(c_out=2, bias=True)
+    state.compute()
+    before = everything(state)
+    changes = recorded(state)
+    with pytest.raises(ValueError, match=message):
+        state.patch(
+            np.array(weight_index, dtype=np.int64),
+            np.array(weight_values, dtype=np.float64),
+            np.array(bias_index, dtype=np.int64),
+            np.array(bias_values, dtype=np.float64),
+        )
+    assert everything(state) == before
+    assert changes == []
+
+
+def test_patch_refuses_a_bias_on_a_layer_without_one():
+    state = make_state(c_out=2, bias=False)
+    before = everything(state)
+    with pytest.raises(ValueError, match="bias indices"):
+        state.patch(np.array([0]), np.array([1.0]), np.array([0]), np.array([1.0]))
+    assert everything(state) == before
