@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -241,16 +240,13 @@ def test_depthwise_layer_has_one_slice_per_filter(qtbot):
     assert sorted(v.objectName() for v in slices) == [f"kernelSlice_{o}_{o}" for o in range(4)]
 
 
-def test_large_layer_builds_thumbnails_fast_and_a_click_opens_the_slice(qtbot):
+def test_large_layer_shows_thumbnails_and_a_click_opens_the_slice(qtbot):
     image = np.random.default_rng(0).random((32, 16, 16), dtype="f4")
     state = ExplorerState(image, LayerSpec(32, 32))
     state.apply_preset("kaiming")
     document = Document(state)
-    started = time.perf_counter()
-    editor = KernelEditor(document)
-    elapsed = time.perf_counter() - started
+    editor = KernelEditor(document)  # its build time is measured in benchmarks/, not here
     qtbot.addWidget(editor)
-    assert elapsed < 0.5, f"building the 32×32 editor took {elapsed:.3f} s"
     editor.resize(600, 350)
     editor.show()
     qtbot.waitUntil(editor.isActiveWindow)
