@@ -64,10 +64,28 @@ def _load_input(args: argparse.Namespace):
     return None
 
 
+NO_DISPLAY = (
+    "convexplorer: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so there is "
+    "nowhere to show the window. Run it in a desktop session (or with ssh -X), or render a "
+    "picture without a display: convexplorer --screenshot out.png"
+)
+
+
+def _has_display() -> bool:
+    """Whether Qt can open a window: a display server, or a platform chosen explicitly."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when QApplication starts
+    if not _has_display():
+        if not args.screenshot:
+            # Qt would abort with a message about xcb plugins and libxcb-cursor0 instead.
+            print(NO_DISPLAY, file=sys.stderr)
+            return 2
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when QApplication starts
     offscreen = os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen")
     previous_handler = qInstallMessageHandler(_drop_offscreen_notices) if offscreen else None
     try:
