@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from convexplorer.model import LayerSpec, conv2d, dot_product_at
 
 from .reference import padded_value, reference_conv2d
+from .tolerance import assert_conv_close, assert_sums_close
 
 
 @st.composite
@@ -54,10 +55,6 @@ def _kwargs(spec: LayerSpec) -> dict:
     )
 
 
-def _tolerance(dtype) -> dict:
-    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
-
-
 @settings(max_examples=150, deadline=None)
 @given(layers())
 def test_conv2d_matches_loop_reference(case):
@@ -68,7 +65,7 @@ def test_conv2d_matches_loop_reference(case):
     )
     assert got.dtype == x.dtype
     assert got.shape == (spec.out_channels, *spec.output_size(x.shape[1], x.shape[2]))
-    np.testing.assert_allclose(got, want, **_tolerance(x.dtype))
+    assert_conv_close(got, want, x, weight, bias, **_kwargs(spec))
 
 
 @settings(max_examples=150, deadline=None)
@@ -82,17 +79,20 @@ def test_dot_product_value_equals_conv2d(case, data):
     dot = dot_product_at(x, weight, bias, o, r, c, **_kwargs(spec))
     assert dot.input_channels == tuple(spec.filter_input_channels(o))
     assert dot.patch.shape == (spec.in_per_group, *spec.kernel_size)
-    np.testing.assert_allclose(dot.products, dot.patch * weight[o], rtol=1e-6)
-    np.testing.assert_allclose(
-        dot.channel_sums, dot.products.sum(axis=(1, 2)), rtol=1e-5, atol=1e-5
-    )
-    assert dot.value == pytest.approx(out[o, r, c], rel=1e-4, abs=1e-4)
+    products = dot.patch * weight[o]
+    assert_sums_close(dot.products, products, np.abs(products), 1)
+    kh, kw = spec.kernel_size
+    abs_products = np.abs(products).sum(axis=(1, 2))
+    assert_sums_close(dot.channel_sums, products.sum(axis=(1, 2)), abs_products, kh * kw)
+    abs_bias = 0.0 if bias is None else abs(float(bias[o]))
+    n_terms = spec.in_per_group * kh * kw + (bias is not None)
+    assert_sums_close(dot.value, out[o, r, c], abs_products.sum() + abs_bias, n_terms, x.dtype)
     # the patch holds what the padded reference reads at every tap
     for k, channel in enumerate(dot.input_channels):
         for t, ((tr, tc), _) in enumerate(dot.taps):
             i, j = divmod(t, spec.kernel_size[1])
             want = padded_value(x, channel, tr, tc, spec.padding_mode)
-            assert dot.patch[k, i, j] == pytest.approx(want)
+            assert dot.patch[k, i, j] == want  # a copy of an input value: exact
 
 
 def test_same_padding_puts_the_extra_pixel_bottom_right():
