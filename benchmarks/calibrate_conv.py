@@ -25,7 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from convexplorer.model import LayerSpec
-from convexplorer.model._conv import METHODS, ConvEngine, cost_features
+from convexplorer.model._conv import METHODS, ConvEngine
+from convexplorer.model._cost import cost_features
 
 KERNELS = (1, 3, 5, 7, 9, 11, 15)
 SIZES = (32, 64, 128, 256, 512)

@@ -7,18 +7,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import LayerSpec, _conv
-from convexplorer.model._conv import (
-    METHODS,
-    WINDOW_MATRIX_BUDGET,
-    ConvEngine,
-    choose_method,
-    pad_into,
-)
+from convexplorer.model import LayerSpec, _im2col
+from convexplorer.model._conv import METHODS, WINDOW_MATRIX_BUDGET, ConvEngine
+from convexplorer.model._cost import choose_method, estimate_ms
 from convexplorer.model._fft import fast_length
-from convexplorer.model._padding import pad_image
+from convexplorer.model._padding import pad_image, pad_into
 
 from .reference import reference_conv2d
+from .tolerance import (
+    assert_conv_close,
+    assert_sums_close,
+    assert_within,
+    conv_abs_sums,
+    fft_bound,
+)
 
 
 @st.composite
@@ -64,8 +66,14 @@ def _reference(spec, x, weight, bias):
     )
 
 
-def _tolerance(dtype) -> dict:
-    return dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+def _kwargs(spec: LayerSpec) -> dict:
+    return dict(
+        stride=spec.stride,
+        padding=spec.padding,
+        dilation=spec.dilation,
+        groups=spec.groups,
+        padding_mode=spec.padding_mode,
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -73,7 +81,6 @@ def _tolerance(dtype) -> dict:
 def test_every_method_matches_the_loop_reference(case, data):
     spec, x, weight, bias = case
     want = _reference(spec, x, weight, bias)
-    tolerance = _tolerance(x.dtype)
     channels = data.draw(
         st.lists(st.integers(0, spec.out_channels - 1), min_size=1, max_size=4, unique=True)
     )
@@ -82,11 +89,13 @@ def test_every_method_matches_the_loop_reference(case, data):
         got = engine.run(weight, bias)
         assert engine.method == method
         assert got.dtype == x.dtype and got.shape == want.shape
-        np.testing.assert_allclose(got, want, **tolerance)
+        close = dict(method=method, **_kwargs(spec))
+        assert_conv_close(got, want, x, weight, bias, **close)
         # a weight edit: some filters in any order, from the same engine (which may keep a cache)
-        np.testing.assert_allclose(engine.run(weight, bias, channels), want[channels], **tolerance)
+        edit = engine.run(weight, bias, channels)
+        assert_conv_close(edit, want[channels], x, weight, bias, channels=channels, **close)
         # and a full run again, now reading that cache
-        np.testing.assert_allclose(engine.run(weight, bias), want, **tolerance)
+        assert_conv_close(engine.run(weight, bias), want, x, weight, bias, **close)
 
 
 @settings(max_examples=40, deadline=None)
@@ -94,12 +103,13 @@ def test_every_method_matches_the_loop_reference(case, data):
 def test_windows_in_small_tiles_match_the_reference(case, tile_bytes):
     """Tiles of a few rows, and tiles of part of a row (a column of windows larger than a row)."""
     spec, x, weight, bias = case
-    saved, _conv.TILE_BYTES = _conv.TILE_BYTES, tile_bytes
+    saved, _im2col.TILE_BYTES = _im2col.TILE_BYTES, tile_bytes
     try:
         got = ConvEngine(spec, x, "windows").run(weight, bias)
     finally:
-        _conv.TILE_BYTES = saved
-    np.testing.assert_allclose(got, _reference(spec, x, weight, bias), **_tolerance(x.dtype))
+        _im2col.TILE_BYTES = saved
+    want = _reference(spec, x, weight, bias)
+    assert_conv_close(got, want, x, weight, bias, method="windows", **_kwargs(spec))
 
 
 @settings(max_examples=100, deadline=None)
@@ -123,27 +133,26 @@ def test_methods_match_torch_in_every_padding_mode(case):
         )[0].numpy()
     for method in METHODS:
         got = ConvEngine(spec, x, method).run(weight, bias)
-        np.testing.assert_allclose(got, want, **_tolerance(x.dtype))
+        assert_conv_close(got, want, x, weight, bias, method=method, **_kwargs(spec))
 
 
 def test_method_choice_follows_the_measurements():
-    """Picks measured on this project's reference machine (benchmarks/README.md)."""
-    dense3 = LayerSpec(3, 16, 3, padding=1)
-    assert choose_method(dense3, 512, 512) == choose_method(dense3, 512, 512, 1) == "windows"
-    depthwise = LayerSpec(32, 32, 3, padding=1, groups=32)
-    assert choose_method(depthwise, 128, 128) == "shifts"
+    """Picks measured on this project's reference machine (benchmarks/README.md): one method
+    per layer, for full runs and edits alike."""
+    assert choose_method(LayerSpec(3, 16, 3, padding=1), 512, 512) == "windows"
+    assert choose_method(LayerSpec(32, 32, 3, padding=1), 128, 128) == "windows"
+    assert choose_method(LayerSpec(32, 32, 3, padding=1, groups=32), 128, 128) == "shifts"
     assert choose_method(LayerSpec(3, 4, 11, padding=5), 256, 256) == "fft"
-    # 7×7 on 512×512: copying 49 taps per pixel still beats 7 transforms for the whole layer,
-    # but an edit re-copies them all (no room to keep them), while the transform is kept
+    # 7×7 on 512×512: copying 49 taps per pixel beats 7 transforms for the whole layer, but
+    # every edit would re-copy them all (no room to keep them), while the transform is kept
     big = LayerSpec(3, 4, 7, padding=3)
-    assert (choose_method(big, 512, 512), choose_method(big, 512, 512, filters=1)) == (
-        "windows",
-        "fft",
-    )
+    assert estimate_ms("windows", big, 512, 512) < estimate_ms("fft", big, 512, 512)
+    assert choose_method(big, 512, 512) == "fft"
     x = np.zeros((3, 512, 512), dtype=np.float32)
     engine = ConvEngine(big, x)
-    assert (engine.method, engine.edit_method) == ("windows", "fft")
-    assert engine.cache_bytes == engine._impl("fft")._spectrum.nbytes  # no window matrix
+    assert engine.method == engine.edit_method == "fft"
+    engine.run(np.ones(big.weight_shape, dtype=np.float32), None, [1])
+    assert engine.cache_bytes == engine._impl._spectrum.nbytes  # no window matrix
     forced = ConvEngine(big, x, "shifts")
     assert forced.method == forced.edit_method == "shifts" and forced.cache_bytes == 0
     with pytest.raises(ValueError, match="method='taps' is unknown"):
@@ -157,31 +166,36 @@ def test_window_matrix_is_kept_for_edits_only_within_the_budget():
     w = rng.standard_normal(spec.weight_shape).astype(np.float32)
     engine = ConvEngine(spec, x, "windows")
     full = engine.run(w, None)
-    assert engine._impls["windows"]._matrix is None  # a full run copies windows tile by tile
+    assert engine._impl._matrix is None  # a full run copies windows tile by tile
     assert engine.cache_bytes == engine.window_matrix_bytes == 3 * 9 * 40 * 30 * 4
-    np.testing.assert_allclose(engine.run(w, None, [2]), full[[2]], rtol=1e-6)
-    assert engine._impls["windows"]._matrix is not None  # the first edit keeps the matrix
+    # from the kept matrix, the same products as the tiles: the same bits (tests/test_conv_bits.py)
+    assert np.array_equal(engine.run(w, None, [2]), full[[2]])
+    assert engine._impl._matrix is not None  # the first edit keeps the matrix
     # all filters, in order, is a full run again (and reads the kept matrix)
-    np.testing.assert_allclose(engine.run(w, None, range(4)), full, rtol=1e-6)
+    assert np.array_equal(engine.run(w, None, range(4)), full)
     # depthwise: each group's windows serve one filter, so keeping them saves nothing
     depthwise = ConvEngine(spec.replace(in_channels=4, groups=4), rng.random((4, 9, 9)), "windows")
     depthwise.run(rng.standard_normal((4, 1, 3, 3)), None, [1])
-    assert depthwise.cache_bytes == 0 and depthwise._impls["windows"]._matrix is None
+    assert depthwise.cache_bytes == 0 and depthwise._impl._matrix is None
 
 
 def test_large_kernel_layers_keep_no_huge_window_matrix():
     spec = LayerSpec(3, 2, kernel_size=11, padding=5)
     x = np.random.default_rng(0).random((3, 700, 700), dtype=np.float32)
     w = np.random.default_rng(1).random(spec.weight_shape, dtype=np.float32)
+    # the top-left 15×15 outputs read only x[:, :20, :20]
+    crop = x[:, :20, :20]
+    want = reference_conv2d(crop, w[1:2], None, (1, 1), (5, 5, 5, 5), (1, 1), 1, "zeros")
+    abs_sums = conv_abs_sums(spec.replace(out_channels=1), crop, w[1:2], None)
     for method in METHODS:
         engine = ConvEngine(spec, x, method)
         assert engine.window_matrix_bytes > WINDOW_MATRIX_BUDGET
         out = engine.run(w, None, [1])
         assert engine.cache_bytes <= WINDOW_MATRIX_BUDGET
-        want = reference_conv2d(
-            x[:, :20, :20], w[1:2], None, (1, 1), (5, 5, 5, 5), (1, 1), 1, "zeros"
-        )
-        np.testing.assert_allclose(out[0, :15, :15], want[0, :15, :15], rtol=1e-4, atol=1e-4)
+        if method == "fft":  # norm-wise: the whole image's spectrum goes into every output
+            assert_within(out[0, :15, :15], want[0, :15, :15], fft_bound(spec, x, w, np.float32)[1])
+        else:
+            assert_sums_close(out[0, :15, :15], want[0, :15, :15], abs_sums[0, :15, :15], 363)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -192,7 +206,7 @@ def test_strided_inputs_and_empty_channel_lists(method):
     w = rng.standard_normal(spec.weight_shape)
     want = _reference(spec, x, w, None)
     engine = ConvEngine(spec, x, method)
-    np.testing.assert_allclose(engine.run(w, None), want, **_tolerance(np.float64))
+    assert_conv_close(engine.run(w, None), want, x, w, None, method=method, **_kwargs(spec))
     assert engine.run(w, None, []).shape == (0, *want.shape[1:])
 
 

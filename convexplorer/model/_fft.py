@@ -2,6 +2,8 @@
 
 The input's spectrum is computed once per input and kept, so a weight edit costs one small kernel
 transform, a few spectrum products and one inverse transform — independent of the kernel size.
+Each filter's work is its own (batched transforms and products handle every filter alike), so a
+filter's bits do not depend on which other filters a run computes with it.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ class FftConv:
 
     def __init__(self, spec: LayerSpec, padded: np.ndarray, output_size: tuple[int, int]) -> None:
         (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation
-        self._in_per_group = spec.in_per_group
         self._stride = spec.stride
         self.output_size = output_size
         self._shape = nh, nw = transform_shape(spec, output_size)
@@ -72,25 +73,30 @@ class FftConv:
         used = padded[:, : (oh - 1) * sh + eh, : (ow - 1) * sw + ew].astype(np.float64)
         self._spectrum = np.fft.rfft2(used, s=self._shape).astype(self._complex, copy=False)
 
-    def run(
-        self,
-        weight: np.ndarray,
-        bias: np.ndarray | None,
-        groups: Sequence[tuple[int, int, int]],
-        dest: np.ndarray,
-    ) -> None:
-        """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW).
+    #: filters per block for the engine: each filter is computed on its own
+    block = 1
 
-        ``groups`` lists (group, first, stop): filters first..stop-1 all belong to that group.
-        Filters go a few at a time, so the complex temporaries stay small (big temporaries cost
-        page faults on every call).
+    def run(
+        self, weight: np.ndarray, blocks: Sequence[tuple[int, int, int]], dest: np.ndarray
+    ) -> None:
+        """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW), no bias.
+
+        ``blocks`` lists (group, first, stop): filters first..stop-1 all belong to that group.
+        Adjacent blocks of a group are merged, then filters go a few at a time, so the complex
+        temporaries stay small (big temporaries cost page faults on every call).
         """
+        merged: list[tuple[int, int, int]] = []
+        for g, first, stop in blocks:
+            if merged and merged[-1][0] == g and merged[-1][2] == first:
+                merged[-1] = (g, merged[-1][1], stop)
+            else:
+                merged.append((g, first, stop))
         spectrum = self._spectrum
         _, cg, kh, kw = weight.shape
         nh, nv = self._rows.shape[0], self._cols_t.shape[1]
         step = max(1, CHUNK_BYTES // (cg * nh * nv * np.dtype(self._complex).itemsize))
         (oh, ow), (sh, sw) = self.output_size, self._stride
-        for g, first, stop in groups:
+        for g, first, stop in merged:
             inputs = spectrum[g * cg : (g + 1) * cg]
             for start in range(first, stop, step):
                 end = min(stop, start + step)
@@ -102,10 +108,4 @@ class FftConv:
                     for c in range(1, cg):
                         total += np.multiply(kernels[:, c], inputs[c], out=product)
                 result = np.fft.irfft2(total, s=self._shape)
-                cropped = result[:, : (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]
-                if bias is None:
-                    dest[start:end] = cropped
-                else:
-                    np.add(
-                        cropped, bias[start:end, None, None], out=dest[start:end], casting="unsafe"
-                    )
+                dest[start:end] = result[:, : (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]

@@ -1,0 +1,135 @@
+"""``ConvEngine``: one input and one layer, any weights; a filter's bits do not depend on the run.
+
+The engine keeps the input-side work (padding buffers, the window matrix, the input spectrum) so
+that a weight edit recomputes only the edited filters. Outputs are a function of (input, layer,
+weights) alone: every run of an engine uses the same method, multiplies each filter in the same
+product shape (``_im2col``), and adds the bias the same way, after the product. So the channels of
+any subset run, in any order, equal the full run's bit for bit (tests/test_conv_bits.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._cost import choose_method
+from ._fft import FftConv, spectrum_bytes
+from ._im2col import Shifts, Windows, keeps_matrix
+from ._padding import padded_copy
+from ._spec import LayerSpec
+
+METHODS = ("windows", "shifts", "fft")
+
+
+class ConvEngine:
+    """Convolves one input with one layer's settings, for any weights, caching the input side.
+
+    ``method`` forces a method; by default ``choose_method`` picks one for the layer and the
+    input size. ``edit_method`` is the same method (kept for callers that print both).
+    """
+
+    def __init__(self, spec: LayerSpec, x: np.ndarray, method: str | None = None) -> None:
+        if method is not None and method not in METHODS:
+            raise ValueError(f"method={method!r} is unknown; use one of {METHODS}")
+        self.spec = spec
+        self.dtype = x.dtype
+        self.output_size = spec.output_size(x.shape[1], x.shape[2])
+        self.method = method or choose_method(spec, x.shape[1], x.shape[2])
+        self._x = x
+        self._impl: Windows | Shifts | FftConv | None = None
+        self._blocks: list[tuple[int, int, int]] | None = None
+
+    @property
+    def edit_method(self) -> str:
+        """The method of partial runs: always ``method`` (one method per engine)."""
+        return self.method
+
+    def _kernel(self) -> Windows | Shifts | FftConv:
+        """The method's state, made on first run."""
+        if self._impl is None:
+            spec, x = self.spec, self._x
+            if self.method == "fft":
+                padded = padded_copy(x, spec.pads, spec.padding_mode)
+                self._impl = FftConv(spec, padded, self.output_size)
+            else:
+                kernel = Windows if self.method == "windows" else Shifts
+                self._impl = kernel(spec, x, self.output_size)
+            # blocks of filters multiplied together, never split or merged across runs
+            opg, size = spec.out_per_group, self._impl.block
+            self._blocks = [
+                (g, start, min(start + size, (g + 1) * opg))
+                for g in range(spec.groups)
+                for start in range(g * opg, (g + 1) * opg, size)
+            ]
+        return self._impl
+
+    @property
+    def window_matrix_bytes(self) -> int:
+        """Size the window matrix would have: (C_in·kH·kW) × (H_out·W_out) values."""
+        kh, kw = self.spec.kernel_size
+        oh, ow = self.output_size
+        return self.spec.in_channels * kh * kw * oh * ow * self.dtype.itemsize
+
+    @property
+    def cache_bytes(self) -> int:
+        """Most memory this engine keeps for weight edits: the window matrix (windows, within
+        ``WINDOW_MATRIX_BUDGET``) or the input spectrum (fft); shifts keeps nothing."""
+        spec = self.spec
+        if self.method == "fft":
+            return spectrum_bytes(spec, self.output_size, self.dtype)
+        h, w = self._x.shape[1:]
+        if self.method == "windows" and keeps_matrix(spec, h, w, self.dtype.itemsize):
+            return self.window_matrix_bytes
+        return 0
+
+    def run(
+        self,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        channels: Sequence[int] | None = None,
+    ) -> np.ndarray:
+        """Output channels ``channels`` (default all) as a (len, H_out, W_out) array."""
+        spec = self.spec
+        weight = np.asarray(weight, dtype=self.dtype)
+        bias = None if bias is None else np.asarray(bias, dtype=self.dtype)
+        oh, ow = self.output_size
+        everything = range(spec.out_channels)
+        wanted = everything if channels is None else [int(o) for o in channels]
+        if not wanted:
+            return np.empty((0, oh, ow), dtype=self.dtype)
+        impl = self._kernel()
+        assert self._blocks is not None
+        if list(wanted) == list(everything):
+            out = np.empty((spec.out_channels, oh, ow), dtype=self.dtype)
+            impl.run(weight, self._blocks, out)
+        else:
+            if isinstance(impl, Windows):
+                impl.keep_matrix()
+            out = self._subset(impl, weight, wanted)
+        if bias is not None:
+            out += bias[list(wanted), None, None]
+        return out
+
+    def _subset(
+        self, impl: Windows | Shifts | FftConv, weight: np.ndarray, wanted: Sequence[int]
+    ) -> np.ndarray:
+        """The products of filters ``wanted``, in that order: their whole blocks computed (the
+        same products as a full run), then the wanted rows picked."""
+        assert self._blocks is not None
+        opg, size = self.spec.out_per_group, impl.block
+        needed = sorted({(o // opg, (o % opg) // size) for o in wanted})
+        blocks, rows, slot = [], [], {}
+        for g, b in needed:
+            _, first, stop = self._blocks[g * -(-opg // size) + b]
+            blocks.append((g, len(rows), len(rows) + stop - first))
+            for o in range(first, stop):
+                slot[o] = len(rows)
+                rows.append(o)
+        oh, ow = self.output_size
+        products = np.empty((len(rows), oh, ow), dtype=self.dtype)
+        impl.run(weight[rows], blocks, products)
+        picks = [slot[o] for o in wanted]
+        if picks == list(range(len(rows))):
+            return products
+        return products[picks]

@@ -1,0 +1,296 @@
+"""The two window-matrix (im2col) kernels, and the fixed product shapes that make their bits stable.
+
+Both copy receptive fields into columns and let BLAS multiply them by the filters:
+
+- ``Windows``: exact windows, any stride. A cache-sized tile of columns at a time; the first
+  partial run (a weight edit) keeps the whole window matrix, if it fits ``WINDOW_MATRIX_BUDGET``, so
+  later runs skip the copying.
+- ``Shifts``: tap (i, j)'s row of the window matrix is the flattened padded image shifted by
+  i·W_padded + j, copied as one long run; the product also yields junk values between image rows,
+  dropped afterwards. Cheapest when a group has few channels (depthwise).
+
+Why fixed shapes: OpenBLAS sums a product's K terms in an order that depends on the call's shape
+and on where an element sits in it (kernel tails, the small-matrix kernel, gemv for one row), on
+AVX-512 and AVX2 kernels alike. A filter's output must not depend on which run computed it, so
+every product has a shape fixed by the layer alone: the output pixels go in the same tiles in
+every run, and the filters of a group in the same blocks of ``FILTER_BLOCK``. An edit of one filter
+computes its whole block; the others' rows are discarded. The bias is added by the engine, after.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ._padding import pad_into, padded_copy, padded_size
+from ._spec import LayerSpec
+
+#: Largest window matrix the engine keeps for edits, in bytes; above it, an edit re-copies windows.
+WINDOW_MATRIX_BUDGET = 64 * 2**20
+
+#: Bytes of windows copied per tile: small enough to stay in a core's L2 cache while BLAS reads it.
+TILE_BYTES = 2**20
+
+#: Filters per matrix product. Every run multiplies a group's filters in the same blocks, so a
+#: filter's bits are the same whichever run computed it; an edit pays for its whole block. 4 keeps
+#: a full run within 10 % of one product per group and an edit near a matrix-vector product's time
+#: (benchmarks/README.md).
+FILTER_BLOCK = 4
+
+#: (group, first, stop): rows first..stop-1 of the weights are one product's filters, of that group.
+Blocks = Sequence[tuple[int, int, int]]
+
+
+def keeps_matrix(spec: LayerSpec, height: int, width: int, itemsize: int = 4) -> bool:
+    """Whether "windows" keeps its window matrix for edits: only when it fits the budget and
+    serves several filters per group (depthwise windows each serve one filter: nothing saved)."""
+    kh, kw = spec.kernel_size
+    oh, ow = spec.output_size(height, width)
+    matrix_bytes = spec.in_channels * kh * kw * oh * ow * itemsize
+    return spec.out_per_group > 1 and matrix_bytes <= WINDOW_MATRIX_BUDGET
+
+
+def view(base: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """A read-only strided view of the C-contiguous ``base`` (as_strided, minus its overhead)."""
+    result = np.ndarray(shape, base.dtype, base, 0, strides)
+    result.flags.writeable = False
+    return result
+
+
+class Scratch(threading.local):
+    """Work buffers kept from run to run, one set per thread (an engine may run on a worker
+    thread and the GUI thread at once). Fresh memory costs a page fault per 4 KiB touched, which
+    on the reference VM made a 3.5 ms run take 6 ms."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        """A buffer of this shape, contents undefined (whatever the last run left)."""
+        size = math.prod(shape)
+        buffer = self.buffers.get(name)
+        if buffer is None or buffer.size < size or buffer.dtype != dtype:
+            buffer = self.buffers[name] = np.empty(size, dtype=dtype)
+        return buffer[:size].reshape(shape)
+
+
+class Im2col:
+    """What both window-matrix kernels share: the input and group-by-group padding into a kept
+    buffer, so a depthwise layer's padded channel is still in cache when its windows are copied."""
+
+    #: filters per product (see FILTER_BLOCK); the engine groups filters into blocks of this size
+    block = FILTER_BLOCK
+
+    def __init__(self, spec: LayerSpec, x: np.ndarray, output_size: tuple[int, int]) -> None:
+        self._spec = spec
+        self._x = x
+        self._dtype = x.dtype
+        self.output_size = output_size
+        kh, kw = spec.kernel_size
+        self._rows = spec.in_per_group * kh * kw
+        self._padded_shape = padded_size(spec.pads, x.shape[1], x.shape[2])
+        self._scratch = Scratch()
+
+    def _buffer(self, channels: int) -> np.ndarray:
+        """A (channels, H_padded, W_padded) buffer for ``pad_into``, zero border for 'zeros'."""
+        shape = (channels, *self._padded_shape)
+        if self._spec.padding_mode != "zeros":
+            return self._scratch.get("padded", shape, self._dtype)
+        # the zero border survives reuse: padding writes only the interior
+        padded = self._scratch.buffers.get("zero-padded")
+        if padded is None or padded.shape != shape:
+            padded = self._scratch.buffers["zero-padded"] = np.zeros(shape, dtype=self._dtype)
+        return padded
+
+    def _padder(self, buffer: np.ndarray) -> Callable[[int], None]:
+        """A function padding group g's channels into buffer (built once: it runs per group)."""
+        x, spec, cg = self._x, self._spec, buffer.shape[0]
+        if spec.padding_mode != "zeros":
+            return lambda g: pad_into(
+                buffer, x[g * cg : (g + 1) * cg], spec.pads, spec.padding_mode
+            )
+        top, _, left, _ = spec.pads
+        inner = buffer[:, top : top + x.shape[1], left : left + x.shape[2]]
+        return lambda g: np.copyto(inner, x[g * cg : (g + 1) * cg])
+
+
+def _by_group(
+    weight: np.ndarray, blocks: Blocks
+) -> list[tuple[int, list[tuple[np.ndarray, slice]]]]:
+    """Consecutive blocks of one group together: (group, [(product operand, weight rows)]).
+
+    A one-filter block's operand is its row twice: numpy hands a one-row product to gemv, whose
+    bits depend on the operands' strides, while a two-row product goes to gemm like the others.
+    """
+    grouped: list[tuple[int, list[tuple[np.ndarray, slice]]]] = []
+    for g, first, stop in blocks:
+        if not grouped or grouped[-1][0] != g:
+            grouped.append((g, []))
+        rows = slice(first, stop)
+        operand = weight[rows] if stop - first > 1 else weight[[first, first]]
+        grouped[-1][1].append((operand, rows))
+    return grouped
+
+
+class Windows(Im2col):
+    """im2col with exact windows: any stride; tile by tile, or from the kept window matrix."""
+
+    def __init__(self, spec: LayerSpec, x: np.ndarray, output_size: tuple[int, int]) -> None:
+        super().__init__(spec, x, output_size)
+        self._matrix: np.ndarray | None = None
+        self.keeps_matrix = keeps_matrix(spec, x.shape[1], x.shape[2], x.dtype.itemsize)
+        self._tiles = self._plan_tiles()
+
+    def _windows(self, padded: np.ndarray) -> np.ndarray:
+        """[c, i, j, r, q] = padded[c, r·sh + i·dh, q·sw + j·dw]: tap (i, j) of pixel (r, q)."""
+        spec = self._spec
+        (kh, kw), (dh, dw), (sh, sw) = spec.kernel_size, spec.dilation, spec.stride
+        s_c, s_r, s_q = padded.strides
+        return view(
+            padded,
+            (padded.shape[0], kh, kw, *self.output_size),
+            (s_c, s_r * dh, s_q * dw, s_r * sh, s_q * sw),
+        )
+
+    def _plan_tiles(self) -> list[tuple[slice, slice, slice]]:
+        """(rows, cols, flat pixels) blocks whose windows fill about TILE_BYTES: whole output rows
+        when one row's windows fit, else pieces of one row. Fixed per layer (see the module); a
+        one-pixel remainder joins the tile before it (numpy hands a one-column product to gemv).
+
+        With 16 or more filters per group the arithmetic per copied window outweighs cache
+        misses, and 4× larger tiles (fewer BLAS calls, each waking its threads) measured faster.
+        """
+        oh, ow = self.output_size
+        size = TILE_BYTES * (4 if self._spec.out_per_group >= 16 else 1)
+        column = self._rows * self._dtype.itemsize
+        spans: list[tuple[int, int, int, int]] = []
+        if column * ow <= size:
+            step = max(1, size // (column * ow))
+            for r in range(0, oh, step):
+                if ow == 1 and oh - r == 1 and spans:
+                    spans[-1] = (spans[-1][0], oh, 0, 1)
+                else:
+                    spans.append((r, min(oh, r + step), 0, ow))
+        else:
+            step = max(1, size // column)
+            for r in range(oh):
+                for c in range(0, ow, step):
+                    if ow - c == 1 and c > 0:
+                        spans[-1] = (r, r + 1, spans[-1][2], ow)
+                    else:
+                        spans.append((r, r + 1, c, min(ow, c + step)))
+        return [
+            (slice(r0, r1), slice(c0, c1), slice(r0 * ow + c0, (r1 - 1) * ow + c1))
+            for r0, r1, c0, c1 in spans
+        ]
+
+    def keep_matrix(self) -> None:
+        """Build the whole (groups, C_in/groups·kH·kW, H_out·W_out) window matrix for reuse."""
+        if self._matrix is None and self.keeps_matrix:
+            windows = self._windows(padded_copy(self._x, self._spec.pads, self._spec.padding_mode))
+            matrix = np.empty(windows.shape, dtype=self._dtype)
+            np.copyto(matrix, windows)
+            self._matrix = matrix.reshape(self._spec.groups, self._rows, -1)
+
+    def run(self, weight: np.ndarray, blocks: Blocks, dest: np.ndarray) -> None:
+        """Fill dest (n, H_out, W_out) with the products of ``weight`` (n, C_in/g, kH, kW), one
+        matrix product per block and tile."""
+        flat = dest.reshape(dest.shape[0], -1)
+        w = weight.reshape(weight.shape[0], self._rows)
+        widest = max(p.stop - p.start for _, _, p in self._tiles)
+        pair = self._scratch.get("pair", (2, widest), self._dtype)
+
+        def multiply(operand: np.ndarray, block: np.ndarray, out: np.ndarray) -> None:
+            if operand.shape[0] == out.shape[0]:
+                np.matmul(operand, block, out=out)
+            else:  # a one-filter block, multiplied as two rows
+                np.matmul(operand, block, out=pair[:, : out.shape[1]])
+                out[0] = pair[0, : out.shape[1]]
+
+        if self._matrix is not None:
+            for g, products in _by_group(w, blocks):
+                for _, _, pixels in self._tiles:
+                    block = self._matrix[g][:, pixels]
+                    for operand, rows in products:
+                        multiply(operand, block, flat[rows, pixels])
+            return
+        columns = self._scratch.get("columns", (self._rows, widest), self._dtype)
+        padded = self._buffer(self._spec.in_per_group)
+        windows = self._windows(padded)
+        shape = windows.shape[:3]
+        # per tile: where its windows go, which windows, the product's input, output columns
+        plan = [
+            (
+                columns[:, : p.stop - p.start].reshape(*shape, r.stop - r.start, c.stop - c.start),
+                windows[..., r, c],
+                columns[:, : p.stop - p.start],
+                p,
+            )
+            for r, c, p in self._tiles
+        ]
+        pad_group = self._padder(padded)
+        for g, products in _by_group(w, blocks):
+            pad_group(g)
+            for target, source, block, where in plan:
+                np.copyto(target, source)
+                for operand, rows in products:
+                    multiply(operand, block, flat[rows, where])
+
+
+class Shifts(Im2col):
+    """im2col on the flattened padded image: long contiguous copies, junk columns dropped."""
+
+    def __init__(self, spec: LayerSpec, x: np.ndarray, output_size: tuple[int, int]) -> None:
+        super().__init__(spec, x, output_size)
+        (oh, ow), (sh, sw) = output_size, spec.stride
+        # the output on the stride-1 grid spans these rows and columns of it
+        self._grid = ((oh - 1) * sh + 1, (ow - 1) * sw + 1)
+
+    def run(self, weight: np.ndarray, blocks: Blocks, dest: np.ndarray) -> None:
+        """Fill dest (n, H_out, W_out) with the products of ``weight`` (n, C_in/g, kH, kW), one
+        matrix product per block and tile."""
+        spec = self._spec
+        (kh, kw), (dh, dw), (sh, sw) = spec.kernel_size, spec.dilation, spec.stride
+        (oh, _), (gh, gw) = self.output_size, self._grid
+        _, wp = self._padded_shape
+        # output rows per tile: its stride-1 rows, as one flat run, fill about TILE_BYTES
+        step = max(1, TILE_BYTES // (self._rows * sh * wp * self._dtype.itemsize))
+        tiles = [(r, min(oh, r + step)) for r in range(0, oh, step)]
+        span = ((tiles[0][1] - 1) * sh + 1) * wp
+        w = weight.reshape(weight.shape[0], self._rows)
+        columns = self._scratch.get("columns", (self._rows, span), self._dtype)
+        products = self._scratch.get("products", (self.block, span), self._dtype)
+        padded = self._buffer(spec.in_per_group)
+        flat = padded.reshape(padded.shape[0], -1)
+        item = self._dtype.itemsize
+        shifted = view(
+            flat,
+            (flat.shape[0], kh, kw, (gh - 1) * wp + gw),
+            (flat.strides[0], dh * wp * item, dw * item, item),
+        )
+        # per tile: where its shifted rows go, which flat run they are, the product, the output
+        plan = []
+        for r0, r1 in tiles:
+            rows = (r1 - 1 - r0) * sh + 1
+            length = (rows - 1) * wp + gw
+            plan.append(
+                (
+                    columns[:, :length].reshape(*shifted.shape[:3], length),
+                    shifted[..., r0 * sh * wp : r0 * sh * wp + length],
+                    columns[:, :length],
+                    products[:, :length],
+                    products[:, : rows * wp].reshape(-1, rows, wp)[:, ::sh, :gw:sw],
+                    slice(r0, r1),
+                )
+            )
+        pad_group = self._padder(padded)
+        for g, operands in _by_group(w, blocks):
+            pad_group(g)
+            for target, source, block, product, grid, out_rows in plan:
+                np.copyto(target, source)
+                for operand, rows in operands:
+                    np.matmul(operand, block, out=product[: operand.shape[0]])
+                    dest[rows, out_rows] = grid[: rows.stop - rows.start]
