@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from convexplorer.model import ExplorerState, LayerSpec
 from convexplorer.qt import Document
-from convexplorer.widgets._colors import diverging_colormap
+from convexplorer.widgets.style import DIVERGING, number
 from convexplorer.widgets.input_view import InputView
 
 
@@ -78,7 +78,7 @@ def test_signed_input_uses_the_diverging_map_centred_on_zero(document, view):
     document.open_input(image, "Open")
     limit = float(np.abs(image).max())
     assert view.panels[1].levels() == pytest.approx((-limit, limit))
-    assert view.legend.bar.colorMap() is diverging_colormap()
+    assert view.legend.bar.colorMap() is DIVERGING
 
 
 def test_hover_shows_channel_row_col_and_value(qtbot, document, view):
@@ -91,9 +91,9 @@ def test_hover_shows_channel_row_col_and_value(qtbot, document, view):
 
     with qtbot.waitSignal(view.statusMessage) as blocker:
         qtbot.mouseMove(viewport, point(2, 5, 7))
-    expected = f"in 1 (G) · row 5, col 7 · value {image[1, 5, 7]:.4g}"
+    expected = f"in 1 (G) · row 5, col 7 · value {number(image[1, 5, 7])}"
     assert view.readout == expected == blocker.args[0]
 
     qtbot.mouseMove(viewport, point(0, 3, 4))
     assert view.readout.startswith("RGB image · row 3, col 4 · R ")
-    assert f"B {image[2, 3, 4]:.3g}" in view.readout
+    assert f"B {number(image[2, 3, 4])}" in view.readout

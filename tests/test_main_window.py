@@ -202,12 +202,6 @@ def test_copy_as_pytorch_puts_a_snippet_on_the_clipboard(window):
     assert "nn.Conv2d(" in text and "in_channels=3" in text.replace(" ", "")
 
 
-def test_export_outputs_writes_one_png_per_channel(window, tmp_path):
-    paths = window.files.export_outputs(tmp_path)
-    assert [p.name for p in paths] == ["output_00.png", "output_01.png"]
-    assert QImage(str(paths[0])).size().toTuple() == (30, 30)
-
-
 def test_dropping_an_array_file_opens_it(window, tmp_path):
     path = tmp_path / "stack.npy"
     np.save(path, np.random.default_rng(0).random((5, 20, 20)).astype(np.float32))

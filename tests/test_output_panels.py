@@ -8,10 +8,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 from convexplorer.model import ExplorerState, LayerSpec
 from convexplorer.qt import Document
-from convexplorer.widgets._colors import diverging_colormap, sequential_colormap, symmetric_limit
-from convexplorer.widgets._image_panel import grid_shape
+from convexplorer.widgets.image_panels import grid_shape
+from convexplorer.widgets.looks import output_looks, round_up, value_range
 from convexplorer.widgets.output_panels import OutputPanels
-from convexplorer.widgets.output_panels._scaling import round_up
+from convexplorer.widgets.style import DIVERGING, SEQUENTIAL, number
 
 
 @pytest.fixture
@@ -123,12 +123,12 @@ def test_per_panel_and_shared_scaling(qtbot, document, panels):
 def test_relu_outputs_use_the_sequential_map_from_zero(qtbot, document, panels):
     view = document.view
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
-    assert panels.panels[0].bar.colorMap() is diverging_colormap()
+    assert panels.panels[0].bar.colorMap() is DIVERGING
     with qtbot.waitSignal(document.outputsChanged):
         document.set_activation("relu")
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)
     for o, panel in enumerate(panels.panels):
-        assert panel.bar.colorMap() is sequential_colormap()
+        assert panel.bar.colorMap() is SEQUENTIAL
         assert panel.levels() == pytest.approx((0.0, float(view.output(o).max())))
     assert "ReLU" in panels._shape_label.text()
 
@@ -138,14 +138,14 @@ def test_hover_shows_row_col_and_value(qtbot, document, panels):
     viewport = panels.grid.view.viewport()
     with qtbot.waitSignal(panels.statusMessage) as blocker:
         qtbot.mouseMove(viewport, viewport_point(panels, 1, (4, 6)))
-    expected = f"out 1 · row 4, col 6 · value {view.output(1)[4, 6]:.4g}"
+    expected = f"out 1 · row 4, col 6 · value {number(view.output(1)[4, 6])}"
     assert panels.readout == expected
     assert blocker.args == [expected]
 
     # the readout follows a redraw of the panel under the mouse
     with qtbot.waitSignal(document.outputsChanged):
         document.set_bias(1, 3.0)
-    assert panels.readout == f"out 1 · row 4, col 6 · value {view.output(1)[4, 6]:.4g}"
+    assert panels.readout == f"out 1 · row 4, col 6 · value {number(view.output(1)[4, 6])}"
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,9 @@ def test_many_new_panels_get_their_colour_bars_soon_after_their_maps(qtbot, docu
         document.set_layer(view.spec.replace(out_channels=12))
     assert panels.grid.colorbars_pending  # the maps first …
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)  # … the bars in idle slices
-    for o, panel in enumerate(panels.panels):
-        limit = symmetric_limit(view.output(o))  # new filters are all zeros: ±1
-        assert panel.bar.levels() == pytest.approx((-limit, limit)) == panel.levels()
-        assert panel.bar.colorMap() is diverging_colormap()
+    ranges = {o: value_range(view.output(o)) for o in range(12)}
+    looks = output_looks(ranges, view.activation, shared=False)
+    for o, panel in enumerate(panels.panels):  # new filters are all zeros: grey on (0, 1)
+        assert panel.bar.levels() == pytest.approx(looks[o].levels) == panel.levels()
+        assert panel.bar.colorMap() is looks[o].colormap
+    assert panels.panels[11].bar.colorMap() is SEQUENTIAL

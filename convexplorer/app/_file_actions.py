@@ -1,4 +1,4 @@
-"""The File menu: inputs, sessions, weights, snippets and exports, with every failure explained.
+"""The File menu: inputs, sessions, weights and snippets, with every failure explained.
 
 Every reader checks a file completely before the state is touched, so a refused file costs the user
 nothing; the reason goes into a dialog naming the file. Questions (save changes? downscale? adopt
@@ -11,14 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSettings
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMessageBox
 
 from .. import io
 from ..model import SAMPLE_NAMES, load_sample, sample_description
 from ..qt import Document
-from ..widgets._colors import diverging_colormap
 from ._image_files import image_name_filter, read_image
 from ._recent import RecentFiles
 
@@ -111,25 +110,6 @@ class FileActions(QObject):
             "Copy a runnable snippet building this nn.Conv2d with these weights",
         )
         add("Copy as &NumPy", self.copy_numpy, None, "Copy the weights as a NumPy literal")
-        menu.insertSeparator(first)
-        add(
-            "Export &Outputs as PNG…",
-            self.export_outputs_dialog,
-            None,
-            "Save every output channel as its own PNG",
-        )
-        add(
-            "Export Output &Grid as PNG…",
-            self.export_grid_dialog,
-            None,
-            "Save the output panels as one picture",
-        )
-        add(
-            "Save &Window as PNG…",
-            self.export_window_dialog,
-            None,
-            "Save a picture of the whole window",
-        )
         menu.insertSeparator(first)
 
     def _fill_recent(self) -> None:
@@ -409,53 +389,6 @@ class FileActions(QObject):
     def copy_numpy(self) -> None:
         QGuiApplication.clipboard().setText(io.numpy_snippet(self._document.view))
         self._status("Copied the weights as a NumPy literal")
-
-    # ---- exports --------------------------------------------------------------------------------
-
-    def export_outputs_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(
-            self._window, "Export outputs to folder", self._last_folder()
-        )
-        if folder:
-            self.export_outputs(Path(folder))
-
-    def export_outputs(self, folder: Path) -> list[Path]:
-        lut = diverging_colormap().getLookupTable(nPts=256)
-        try:
-            self._document.wait_until_idle()
-            paths = io.save_output_pngs(folder, self._document.view.outputs(), colormap=lut)
-        except (OSError, ValueError) as error:
-            self.report_error("Cannot export outputs", error)
-            return []
-        self._status(f"Saved {len(paths)} output PNGs to {folder}")
-        return paths
-
-    def export_grid_dialog(self) -> None:
-        self._save_widget_png(self._window.output_panels, "output_grid.png")
-
-    def export_window_dialog(self) -> None:
-        self._save_widget_png(self._window, "convexplorer.png")
-
-    def _save_widget_png(self, widget, default_name: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self._window, "Save PNG", str(Path(self._last_folder()) / default_name), "PNG (*.png)"
-        )
-        if path:
-            self.save_widget_png(widget, Path(path))
-
-    def save_widget_png(self, widget, path: Path) -> bool:
-        """Render a widget to PNG bytes in memory, then write them atomically."""
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        widget.grab().save(buffer, "PNG")
-        try:
-            io.atomic_write_bytes(path, bytes(data))
-        except OSError as error:
-            self.report_error("Cannot save picture", error)
-            return False
-        self._status(f"Saved {path.name}")
-        return True
 
     # ---- folders --------------------------------------------------------------------------------
 

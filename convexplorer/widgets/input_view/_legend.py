@@ -6,7 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QWidget
 
-from .._image_panel import Levels, small_font
+from ..looks import Levels
+from ..style import number, small_font
 
 BAR_HEIGHT = 7
 
@@ -42,7 +43,7 @@ class ScaleLegend(pg.GraphicsView):
         self.bar.setLevels(levels)
         low, high = levels
         middle = (low + high) / 2
-        self.bar.axis.setTicks([[(value, f"{value:.3g}") for value in (low, middle, high)]])
+        self.bar.axis.setTicks([[(value, number(value)) for value in (low, middle, high)]])
 
     def levels(self) -> Levels:
         low, high = self.bar.levels()

@@ -1,7 +1,8 @@
 """The input: a colour composite when it has three channels, and every channel as its own panel.
 
-All channel panels share one colour scale (one legend in the header), so channels can be compared
-at a glance: a bright patch in ``in 0 (R)`` and a dark one in ``in 2 (B)`` mean what they look like.
+All channel panels share one scale (one legend in the header), so channels can be compared at a
+glance: a bright patch in ``in 0 (R)`` and a dark one in ``in 2 (B)`` mean what they look like. An
+RGB image's channels are tinted red, green and blue, so each panel says which channel it is.
 """
 
 from __future__ import annotations
@@ -11,27 +12,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ...qt import Document
-from .._colors import diverging_colormap, sequential_colormap, symmetric_limit
-from .._image_panel import ImagePanel, Levels, PanelGrid, Pixel, build_panel_page
+from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
+from ..looks import input_looks
+from ..style import RGB_NAMES, SEQUENTIAL, channel_label, number
 from ._legend import ScaleLegend
 
-RGB_NAMES = ("R", "G", "B")
 COMPOSITE_TITLE = "RGB image"
 HINT = "Hover a channel to read its values."
-
-
-def channel_title(channel: int, channels: int) -> str:
-    """``in 1 (G)`` for a colour image's channels, ``in k`` otherwise."""
-    return f"in {channel} ({RGB_NAMES[channel]})" if channels == 3 else f"in {channel}"
-
-
-def input_levels(image: np.ndarray) -> tuple[bool, Levels]:
-    """(signed, levels): [0, max(1, peak)] for the usual non-negative input, else symmetric."""
-    low, high = float(image.min()), float(image.max())
-    if low < 0:
-        limit = symmetric_limit(image)
-        return True, (-limit, limit)
-    return False, (0.0, max(1.0, high))
 
 
 class InputView(QWidget):
@@ -44,7 +31,7 @@ class InputView(QWidget):
         self.setObjectName("inputView")
         self._view = document.view
         self._composite = ImagePanel(COMPOSITE_TITLE, colorbar=False)
-        self._pool: list[ImagePanel] = []  # channel panels, reused when the input changes
+        self._pool = PanelPool(lambda _: ImagePanel(colorbar=False))
         self._shown: list[ImagePanel] = []
         self._hover: tuple[int, Pixel | None] = (-1, None)
 
@@ -91,17 +78,12 @@ class InputView(QWidget):
     def _rebuild(self) -> None:
         image = self._view.image
         channels, height, width = image.shape
-        signed, levels = input_levels(image)
-        colormap = diverging_colormap() if signed else sequential_colormap()
-        while len(self._pool) < channels:
-            self._pool.append(ImagePanel(colorbar=False))
-        for panel in self._pool[channels:]:
-            panel.set_image(None)
-        for c, panel in enumerate(self._pool[:channels]):
-            panel.set_title(channel_title(c, channels))
-            panel.set_colormap(colormap)
-            panel.set_image(image[c], levels)
-        self._shown = self._pool[:channels]
+        looks = input_looks(image)
+        self._shown = self._pool.take(channels)
+        for c, (panel, look) in enumerate(zip(self._shown, looks, strict=True)):
+            panel.set_title(channel_label(c, channels))
+            panel.set_look(look, image[c])
+        levels = looks[0].levels
         if channels == 3:
             low, high = levels
             composite = np.clip((np.moveaxis(image, 0, -1) - low) / (high - low), 0.0, 1.0)
@@ -109,7 +91,9 @@ class InputView(QWidget):
             self._shown = [self._composite, *self._shown]
         else:
             self._composite.set_image(None)
-        self._legend.set_scale(colormap, levels)
+        # Tinted channels share one brightness scale: the legend shows it in grey.
+        signed = looks[0].signed
+        self._legend.set_scale(looks[0].colormap if signed or channels != 3 else SEQUENTIAL, levels)
         self._grid.set_panels(self._shown, (height, width))
         self._shape_label.setText(f"<b>Input</b> {channels} × {height} × {width}")
 
@@ -126,10 +110,10 @@ class InputView(QWidget):
         panel = self._shown[index]
         if panel is self._composite:
             values = ", ".join(
-                f"{name} {image[c, row, col]:.3g}" for c, name in enumerate(RGB_NAMES)
+                f"{name} {number(image[c, row, col])}" for c, name in enumerate(RGB_NAMES)
             )
             text = f"{COMPOSITE_TITLE} · row {row}, col {col} · {values}"
         else:
-            text = f"{panel.title} · row {row}, col {col} · value {panel.value_at(pixel):.4g}"
+            text = f"{panel.title} · row {row}, col {col} · value {number(panel.value_at(pixel))}"
         self._readout.setText(text)
         self.statusMessage.emit(text)

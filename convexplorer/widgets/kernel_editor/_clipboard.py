@@ -6,7 +6,8 @@ import re
 
 import numpy as np
 
-from ._numbers import exact_text, parse_value
+from ..style import exact_text
+from ._numbers import parse_value
 
 _LOOSE_SEPARATORS = re.compile(r"[;,\s]+")
 

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 
 from ...model import LayerSpec, StateView
 from ...qt import Document
-from .._colors import symmetric_limit
-
-_RGB = ("R", "G", "B")
+from ..style import symmetric_limit
 
 
 @dataclass
@@ -38,13 +36,6 @@ class EditorContext:
         changed = limit != self.limit
         self.limit = limit
         return changed
-
-
-def channel_name(channel: int, in_channels: int) -> str:
-    """``in 1 (G)`` for an RGB input, ``in 1`` otherwise."""
-    if in_channels == 3:
-        return f"in {channel} ({_RGB[channel]})"
-    return f"in {channel}"
 
 
 def slice_name(out_channel: int, in_channel: int) -> str:

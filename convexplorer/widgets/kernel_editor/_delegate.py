@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QDoubleValidator, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QColor, QDoubleValidator, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QLineEdit,
     QStyle,
@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._numbers import FLOAT32_MAX, exact_text, parse_value
+from ..style import exact_text
+from ._numbers import FLOAT32_MAX, parse_value
 
 _Index = QModelIndex | QPersistentModelIndex
 _REFUSED_STYLE = "QLineEdit { border: 2px solid #c62828; background: #ffebee; color: black; }"
@@ -124,16 +125,20 @@ class NumberDelegate(QStyledItemDelegate):
         model.setData(index, value, Qt.ItemDataRole.EditRole)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        """Colour, number (with a 1 px margin, not the style's 3 px), and a focus outline."""
+        """Colour, number (with a 1 px margin, not the style's 3 px), and a focus outline.
+
+        A number wider than its cell (``−0.0625``) is drawn smaller, never cut: a cut number lies.
+        """
         rect = option.rect
         painter.save()
         painter.fillRect(rect, index.data(Qt.ItemDataRole.BackgroundRole))
         painter.setPen(index.data(Qt.ItemDataRole.ForegroundRole).color())
-        painter.setFont(option.font)
-        metrics = option.fontMetrics
-        text = metrics.elidedText(
-            index.data(Qt.ItemDataRole.DisplayRole), Qt.TextElideMode.ElideRight, rect.width() - 2
-        )
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        font = QFont(option.font)
+        width, room = option.fontMetrics.horizontalAdvance(text), rect.width() - 2
+        if width > room > 0:
+            font.setPointSizeF(font.pointSizeF() * room / width)
+        painter.setFont(font)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(QColor("black"), 2))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from ._context import EditorContext, channel_name
+from ..style import channel_label
+from ._context import EditorContext
 from ._retire import retire
 from ._slice_model import BiasModel, SliceModel
 from ._slice_view import SliceView
@@ -59,7 +60,7 @@ class DetailEditor(QWidget):
         self._shown = (out_channel, in_channel)
         kh, kw = spec.kernel_size
         self._title.setText(
-            f"<b>filter {out_channel}</b> · {channel_name(in_channel, spec.in_channels)}"
+            f"<b>filter {out_channel}</b> · {channel_label(in_channel, spec.in_channels)}"
             f" · {kh}×{kw}"
         )
         left = Qt.AlignmentFlag.AlignLeft

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ._context import EditorContext, channel_name, parameter_text, sees_text
+from ..style import channel_label
+from ._context import EditorContext, parameter_text, sees_text
 from ._slice_model import BiasModel, SliceModel
 from ._slice_view import SliceView, cell_size
 
@@ -116,7 +117,7 @@ class NumericGrid(QWidget):
         layout.setVerticalSpacing(2)
         top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
         for c in range(spec.in_channels):
-            label = QLabel(channel_name(c, spec.in_channels), self)
+            label = QLabel(channel_label(c, spec.in_channels), self)
             label.setToolTip(f"Kernel slices applied to input channel {c}")
             layout.addWidget(label, 0, c, Qt.AlignmentFlag.AlignCenter)
         self._headers: list[RowHeader] = []

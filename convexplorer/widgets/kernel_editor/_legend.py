@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from .._colors import diverging_colormap
-from ._numbers import format_value
+from ..style import diverging_colors, number
 
 
 class ScaleLegend(QWidget):
@@ -18,9 +16,8 @@ class ScaleLegend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kernelScale")
-        colors = diverging_colormap().map(np.linspace(0, 1, 64), mode=pg.ColorMap.BYTE)
-        self._colors = np.ascontiguousarray(colors[None, :, :], dtype=np.uint8)
-        self._gradient = QImage(self._colors.data, 64, 1, 256, QImage.Format.Format_RGBA8888)
+        self._colors = np.ascontiguousarray(diverging_colors(np.linspace(-1, 1, 64)[None], 1.0))
+        self._gradient = QImage(self._colors.data, 64, 1, 3 * 64, QImage.Format.Format_RGB888)
         self._limit = 1.0
         self.set_limit(1.0)
         self.setMinimumSize(self.sizeHint())
@@ -29,7 +26,7 @@ class ScaleLegend(QWidget):
         self._limit = limit
         self.setToolTip(
             f"Weight colours: blue is negative, white 0, red positive; full colour at "
-            f"±{format_value(limit)}, the largest |weight| in the layer"
+            f"±{number(limit)}, the largest |weight| in the layer"
         )
         self.update()
 
@@ -41,7 +38,7 @@ class ScaleLegend(QWidget):
         painter = QPainter(self)
         metrics = self.fontMetrics()
         label = metrics.horizontalAdvance("−0.0000") + 2
-        text = format_value(self._limit)
+        text = number(self._limit)
         painter.drawText(
             QRect(0, 0, label, self.height()),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,

@@ -12,14 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from .._colors import diverging_colormap, text_color_on
+from ..style import dark_ink, diverging_colors, exact_text, number
 from ._clipboard import block_to_text, text_to_block
 from ._context import EditorContext, slice_name
-from ._numbers import exact_text, format_value
 
 _Index = QModelIndex | QPersistentModelIndex
 _ROLES = [
@@ -40,17 +38,14 @@ class _Cells:
 
     @classmethod
     def of(cls, values: np.ndarray, limit: float) -> _Cells:
-        """Texts and the diverging map's colours (as ``diverging_color``) for a block at once."""
-        position = 0.5 + 0.5 * np.clip(values / limit, -1.0, 1.0)
-        rgba = diverging_colormap().map(position.ravel(), mode=pg.ColorMap.BYTE)
-        colors = [QColor(int(r), int(g), int(b)) for r, g, b, _ in rgba]
-        columns = values.shape[1]
-        rows = [colors[i : i + columns] for i in range(0, len(colors), columns)]
+        """Texts, the diverging map's colours and the ink on them, for a block at once."""
+        rgb = diverging_colors(values, limit)
+        ink = {True: QBrush(QColor("black")), False: QBrush(QColor("white"))}
         return cls(
             values=values,
-            text=[[format_value(float(v)) for v in line] for line in values],
-            background=[[QBrush(c) for c in line] for line in rows],
-            foreground=[[QBrush(text_color_on(c)) for c in line] for line in rows],
+            text=[[number(v) for v in line] for line in values.tolist()],
+            background=[[QBrush(QColor(*map(int, c))) for c in line] for line in rgb],
+            foreground=[[ink[bool(d)] for d in line] for line in dark_ink(rgb)],
         )
 
 
@@ -136,7 +131,7 @@ class NumberModel(QAbstractTableModel):
 
     def write(self, row: int, column: int, value: float) -> bool:
         """Set one cell as an undoable edit; False (and ``refused``) if the state refuses."""
-        label = f"Set {self._cell_name(row, column)} to {format_value(value)}"
+        label = f"Set {self._cell_name(row, column)} to {number(value)}"
         return self._edit(row, column, lambda: self._set_cell(row, column, value, label, None))
 
     def nudge(self, row: int, column: int, delta: float) -> bool:

@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -26,9 +25,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...model import LayerSpec
-from .._colors import diverging_colormap
+from ..style import diverging_colors, number
 from ._context import EditorContext, sees_text, slice_name
-from ._numbers import format_value
 
 _BORDER = np.array([120, 120, 120, 255], dtype=np.uint8)
 _ABSENT = np.array([128, 128, 128, 38], dtype=np.uint8)
@@ -39,10 +37,9 @@ BIAS = -1  # the "input channel" of a filter's bias tile
 
 
 def _colors(values: np.ndarray, limit: float) -> np.ndarray:
-    """RGBA bytes of the diverging map (as ``diverging_color``) for an array, shape + (4,)."""
-    position = 0.5 + 0.5 * np.clip(values / limit, -1.0, 1.0)
-    rgba = diverging_colormap().map(position.ravel(), mode=pg.ColorMap.BYTE)
-    return rgba.reshape(*values.shape, 4)
+    """RGBA bytes of the diverging map for an array, shape + (4,)."""
+    rgb = diverging_colors(values, limit)
+    return np.concatenate([rgb, np.full((*values.shape, 1), 255, np.uint8)], axis=-1)
 
 
 def uses_thumbnails(spec: LayerSpec) -> bool:
@@ -218,14 +215,14 @@ class ThumbnailGrid(QWidget):
         state = self._context.view
         if in_channel == BIAS:
             assert state.bias is not None
-            value = format_value(float(state.bias[out_channel]))
+            value = number(state.bias[out_channel])
             return f"bias of filter {out_channel} = {value}\nClick to edit it."
         seen = self._spec.filter_input_channels(out_channel)
         if in_channel not in seen:
             return f"No weights here: {sees_text(self._spec, out_channel)}"
         kernel = state.weight[out_channel, in_channel - seen.start]
         kh, kw = self._spec.kernel_size
-        low, high = format_value(float(kernel.min())), format_value(float(kernel.max()))
+        low, high = number(kernel.min()), number(kernel.max())
         return (
             f"{slice_name(out_channel, in_channel)} ({kh}×{kw}): {low} … {high}\n"
             "Click to edit its numbers; right-click for presets."

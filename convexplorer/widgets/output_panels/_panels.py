@@ -6,14 +6,15 @@ selection lives in the state, and the highlight follows the state's ``selectionC
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from ...qt import Document
-from .._colors import diverging_colormap, sequential_colormap
-from .._image_panel import ImagePanel, PanelGrid, Pixel, build_panel_page
-from ._scaling import OutputScaling
+from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
+from ..looks import Look, ValueRange, output_looks, value_range
+from ..style import number
 
 HINT = "Hover a map to read a value; click to select that filter and position."
 
@@ -22,7 +23,8 @@ class OutputPanels(QWidget):
     """One panel per output channel (``out 0``, ``out 1``, …) with a colour bar each.
 
     ``shared_scaling_action`` (checkable) switches between one colour scale per panel and one
-    shared by all panels. Hover readouts go to the footer line and to ``statusMessage``.
+    shared by all panels; ``looks.output_looks`` decides each panel's map and levels (the exports
+    ask it the same question). Hover readouts go to the footer line and to ``statusMessage``.
     """
 
     statusMessage = Signal(str)
@@ -32,9 +34,9 @@ class OutputPanels(QWidget):
         self.setObjectName("outputPanels")
         self._document = document
         self._view = document.view
-        self._pool: list[ImagePanel] = []  # reused across layer changes; the first C_out are shown
+        self._pool = PanelPool(lambda o: ImagePanel(f"out {o}"))
         self._shown: list[ImagePanel] = []
-        self._scaling = OutputScaling()
+        self._ranges: dict[int, ValueRange] = {}  # of the channels drawn: an edit scans one map
         self._hover: tuple[int, Pixel | None] = (-1, None)
 
         self.shared_scaling_action = QAction("Shared scale", self)
@@ -49,6 +51,8 @@ class OutputPanels(QWidget):
         self._shape_label.setToolTip("output channels × rows × columns")
         scaling_box = QCheckBox(self.shared_scaling_action.text())
         scaling_box.setToolTip(self.shared_scaling_action.toolTip())
+        scaling_box.setObjectName("sharedScale")
+        scaling_box.setAccessibleName("Shared colour scale for every output")
         scaling_box.toggled.connect(self.shared_scaling_action.setChecked)
         self.shared_scaling_action.toggled.connect(scaling_box.setChecked)
         self._grid = PanelGrid(min_side=96)
@@ -83,23 +87,22 @@ class OutputPanels(QWidget):
     def readout(self) -> str:
         return self._readout.text()
 
+    @property
+    def shared(self) -> bool:
+        """Whether one colour scale is shared by all panels (the exports follow it)."""
+        return self.shared_scaling_action.isChecked()
+
+    def looks(self) -> dict[int, Look]:
+        """The look of every drawn output channel, as the panels show it."""
+        return output_looks(self._ranges, self._view.activation, self.shared)
+
     # ---- following the model -------------------------------------------------------------------
 
     def _rebuild(self) -> None:
         """Show one panel per output channel (reusing panels) and draw the outputs already known."""
         count = self._view.spec.out_channels
-        colormap = self._colormap()
-        while len(self._pool) < count:
-            panel = ImagePanel(f"out {len(self._pool)}")
-            self._pool.append(panel)
-        for panel in self._pool[count:]:
-            panel.set_image(None)
-            panel.set_selected(False)
-            panel.set_marker(None)
-        self._shown = self._pool[:count]
-        for panel in self._shown:
-            panel.set_colormap(colormap)
-        self._scaling.reset()
+        self._shown = self._pool.take(count)
+        self._ranges.clear()
         self._grid.set_panels(self._shown, self._view.output_size)
         self._update_header()
         stale = set(self._view.stale_channels)
@@ -107,41 +110,33 @@ class OutputPanels(QWidget):
         self._show_selection()
 
     def _on_activation(self) -> None:
-        """ReLU outputs are never negative: a sequential map from 0; otherwise diverging at 0."""
-        self._scaling.signed = self._view.activation != "relu"
-        self._scaling.reset()
-        colormap = self._colormap()
-        for panel in self._shown:
-            panel.set_colormap(colormap)
+        """New activation: every range is out of date (the adapter sends every channel again)."""
+        self._ranges.clear()
         self._update_header()
-        # the adapter follows with outputsChanged for every channel
-
-    def _colormap(self):
-        return diverging_colormap() if self._view.activation != "relu" else sequential_colormap()
 
     def _redraw(self, channels: list[int]) -> None:
-        """New images for ``channels``; with shared scaling, new levels for the rest if needed."""
-        channels = [o for o in channels if o < len(self._shown)]
-        if not channels:
+        """New images for ``channels``; other panels change look only if a shared scale moved."""
+        images = {o: self._view.output(o) for o in channels if o < len(self._shown)}
+        images = {o: image for o, image in images.items() if image is not None}
+        if not images:
             return
-        before = self._scaling.shared_limit()
-        images = {o: self._view.output(o) for o in channels}
         for o, image in images.items():
-            self._scaling.update(o, image)
-        if self._scaling.shared and self._scaling.shared_limit() != before:
-            for o, panel in enumerate(self._shown):
-                if o not in images:
-                    panel.set_levels(self._scaling.levels(o))
-        for o, image in images.items():
-            self._shown[o].set_image(image, self._scaling.levels(o))
+            self._ranges[o] = value_range(image)
+        self._apply_looks(images)
         self._grid.schedule_colorbars()
         if self._hover[0] in images:
             self._on_hover(*self._hover)
 
-    def _set_shared(self, shared: bool) -> None:
-        self._scaling.shared = shared
-        for o, panel in enumerate(self._shown):
-            panel.set_levels(self._scaling.levels(o))
+    def _apply_looks(self, images: dict[int, np.ndarray]) -> None:
+        for o, look in self.looks().items():
+            self._shown[o].set_look(look, images.get(o))
+
+    def _set_shared(self, _shared: bool) -> None:
+        self._apply_looks({})
+
+    def finish_pending(self) -> None:
+        """Build the colour bars still waiting for idle time: a picture must show them all."""
+        self.grid.attach_colorbars_now()
 
     def _show_selection(self) -> None:
         selected = self._view.selected_filter
@@ -173,6 +168,6 @@ class OutputPanels(QWidget):
             self.statusMessage.emit("")
             return
         row, col = pixel
-        text = f"out {index} · row {row}, col {col} · value {panel.value_at(pixel):.4g}"
+        text = f"out {index} · row {row}, col {col} · value {number(panel.value_at(pixel))}"
         self._readout.setText(text)
         self.statusMessage.emit(text)

@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import DotProduct
-from .._colors import symmetric_limit
-from ._format import number
+from ..style import channel_label, diverging_colors, number, symmetric_limit
 from ._neighbourhood import Neighbourhood
-from ._number_grid import NumberGrid, diverging_rgb, grey_rgb
+from ._number_grid import NumberGrid, grey_rgb
 
 ROWS_LIMIT = 4  # more input channels than this: bar chart + one detailed channel
 _HEADERS = ("", "window", "input", "", "kernel", "", "products", "channel sum")
@@ -70,7 +69,7 @@ class _ChannelRow:
     """The widgets spelling out one channel's part of the sum; they sit in a grid-layout row."""
 
     def __init__(self, parent: QWidget) -> None:
-        self.caption = _fixed_width_label("in 000", parent, bold=True)
+        self.caption = _fixed_width_label("in 0 (R)", parent, bold=True)
         self.caption.setToolTip("The absolute input channel this row shows")
         self.neighbourhood = Neighbourhood(parent)
         self.patch = NumberGrid("input", parent)
@@ -79,7 +78,7 @@ class _ChannelRow:
         self.kernel.setToolTip("This filter's kernel slice for this input channel")
         self.products = NumberGrid("product", parent)
         self.products.setToolTip("Input value × kernel weight, tap by tap")
-        self.total = _fixed_width_label("Σ = −0.0000", parent, bold=True)
+        self.total = _fixed_width_label("Σ = −0.0888", parent, bold=True)
         self.total.setToolTip("The sum of this channel's products: its share of the output value")
         self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
 
@@ -101,17 +100,19 @@ class _ChannelRow:
         dot = frame.dot
         channel = dot.input_channels[slot]
         levels = (float(frame.levels[channel, 0]), float(frame.levels[channel, 1]))
-        self.caption.setText(f"in {channel}")
+        self.caption.setText(channel_label(channel, len(frame.image)))
         self.neighbourhood.show_window(frame.image[channel], levels, dot, slot, frame.pads)
         patch = dot.patch[slot]
         self.patch.set_values(
             patch, grey_rgb(patch, *levels), dot.in_padding, _tap_note(dot, frame.padding_mode)
         )
         self.kernel.set_values(
-            dot.kernel[slot], diverging_rgb(dot.kernel[slot], symmetric_limit(dot.kernel))
+            dot.kernel[slot], diverging_colors(dot.kernel[slot], symmetric_limit(dot.kernel))
         )
         products = dot.products[slot]
-        self.products.set_values(products, diverging_rgb(products, symmetric_limit(dot.products)))
+        self.products.set_values(
+            products, diverging_colors(products, symmetric_limit(dot.products))
+        )
         self.total.setText(f"Σ = {number(dot.channel_sums[slot])}")
         dimmed = not frame.added(slot)
         for grid in (self.patch, self.kernel, self.products):

@@ -6,7 +6,6 @@ never overlaps however small the grid gets.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -14,30 +13,16 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from .._colors import diverging_colormap
-from ._format import WIDEST, number
+from ..style import SEQUENTIAL_LUT, WIDEST_NUMBERS, dark_ink, exact_text, map_colors, number
 
 _MIN_CELL = 10
 _MIN_TEXT_SCALE = 0.7  # smaller than this and the numbers are left to the tooltips
 PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
 
 
-@functools.cache
-def _diverging_lut() -> np.ndarray:
-    return diverging_colormap().getLookupTable(0.0, 1.0, 256, alpha=False)
-
-
-def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
-    """(…, 3) uint8 colours of the shared diverging map on [-limit, limit], vectorised."""
-    position = 0.5 + 0.5 * np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
-    return _diverging_lut()[np.rint(position * 255).astype(np.intp)]
-
-
 def grey_rgb(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """(…, 3) uint8 grey levels for input values on [low, high]."""
-    scale = 255.0 / (high - low) if high > low else 0.0
-    grey = np.clip((np.asarray(values, dtype=np.float64) - low) * scale, 0, 255).astype(np.uint8)
-    return np.repeat(grey[..., None], 3, axis=-1)
+    """(…, 3) uint8 grey levels for input values on [low, high] (the shared sequential map)."""
+    return map_colors(values, low, high, SEQUENTIAL_LUT)
 
 
 class NumberGrid(QWidget):
@@ -53,7 +38,7 @@ class NumberGrid(QWidget):
         self._values = np.zeros((0, 0))
         self._rgb = np.zeros((0, 0, 3), dtype=np.uint8)
         self._image = QImage()
-        self._dark = np.zeros((0, 0), dtype=bool)  # cells dark enough for white text
+        self._dark_ink = np.zeros((0, 0), dtype=bool)  # cells light enough for black text
         self._texts: list[list[str]] | None = None
         self._widest = 0
         self._outlined = np.zeros((0, 0), dtype=bool)
@@ -63,10 +48,10 @@ class NumberGrid(QWidget):
         font.setPointSizeF(font.pointSizeF() * 0.85)
         self.setFont(font)
         self._metrics = QFontMetrics(font)
-        self._narrowest = self._metrics.horizontalAdvance("0.00")
+        self._narrowest = self._metrics.horizontalAdvance("0.0")
         # The largest a cell grows: room for the widest number the formatter writes.
         self._max_cell = (
-            self._metrics.horizontalAdvance(WIDEST) + 6,
+            max(self._metrics.horizontalAdvance(text) for text in WIDEST_NUMBERS) + 6,
             self._metrics.height() + 8,
         )
 
@@ -94,8 +79,7 @@ class NumberGrid(QWidget):
         self._rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
         rows, cols = values.shape
         self._image = QImage(self._rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888)
-        luma = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
-        self._dark = luma <= 140
+        self._dark_ink = dark_ink(self._rgb)
         self._texts = None
         if shape_changed:
             self.updateGeometry()
@@ -185,11 +169,11 @@ class NumberGrid(QWidget):
                 font = self.font()
                 font.setPointSizeF(font.pointSizeF() * scale)
                 painter.setFont(font)
-            ink = (QColor(Qt.GlobalColor.black), QColor(Qt.GlobalColor.white))
+            ink = (QColor(Qt.GlobalColor.white), QColor(Qt.GlobalColor.black))
             centre = Qt.AlignmentFlag.AlignCenter
             for i, row in enumerate(self._formatted()):
                 for j, text in enumerate(row):
-                    painter.setPen(ink[int(self._dark[i, j])])
+                    painter.setPen(ink[int(self._dark_ink[i, j])])
                     painter.drawText(
                         QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h), centre, text
                     )
@@ -220,7 +204,7 @@ class NumberGrid(QWidget):
                 QToolTip.hideText()
                 return True
             i, j = cell
-            lines = [f"{self._what}[{i}, {j}] = {float(self._values[i, j]):.6g}"]
+            lines = [f"{self._what}[{i}, {j}] = {exact_text(self._values[i, j])}"]
             if self._note is not None:
                 lines.append(self._note(i, j))
             QToolTip.showText(event.globalPos(), "\n".join(line for line in lines if line), self)

@@ -12,10 +12,9 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 
-from .._colors import symmetric_limit
-from ._format import number
+from ..looks import output_looks, value_range
+from ..style import number
 from ._neighbourhood import WINDOW_COLOR
-from ._number_grid import diverging_rgb
 
 _BLANK = QColor(236, 236, 236)
 _SMALL_MAP = 40  # outputs wider or taller than this get a ring around the current pixel
@@ -84,15 +83,17 @@ class OutputMap(pg.GraphicsView):
         self._frame.setRect(QRectF(0, 0, width, height))
         self._box.setRange(rect=QRectF(0, 0, width, height))
 
-    def set_values(self, values: np.ndarray | None) -> None:
-        """The output channel's values (after the activation), or None while they are computed."""
+    def set_values(self, values: np.ndarray | None, activation: str = "none") -> None:
+        """The output channel's values (after ``activation``), or None while they are computed.
+
+        Coloured as its output panel colours it on its own scale (``looks.output_looks``).
+        """
         self._values = values
         if values is None:
             self._image.clear()
             return
-        self._image.setImage(
-            diverging_rgb(values, symmetric_limit(values)), autoLevels=False, levels=(0, 255)
-        )
+        look = output_looks({0: value_range(values)}, activation, shared=False)[0]
+        self._image.setImage(look.colors(values), autoLevels=False, levels=(0, 255))
         self._image.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
 
     def mark_stale(self) -> None:

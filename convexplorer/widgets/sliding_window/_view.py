@@ -7,25 +7,32 @@ then the equation that adds the channel sums and the bias, and the output map fi
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Generator, Iterable
+
 import numpy as np
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
 from ...qt import Document
+from ..style import number
 from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
 from ._equation import Equation, EquationLabel
-from ._export import ExportDialog
-from ._format import number
 from ._output_map import OutputMap
 from ._stepper import Stepper
 
 
 class SlidingWindowView(QWidget):
-    """Steps the selected filter across the input and spells out each dot product."""
+    """Steps the selected filter across the input and spells out each dot product.
+
+    ``exportRequested`` asks the app to export the animation (files are the app's business); the
+    app draws the frames with ``render_frames``.
+    """
 
     statusMessage = Signal(str)
+    exportRequested = Signal()
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -170,11 +177,41 @@ class SlidingWindowView(QWidget):
         )
 
     def export_animation(self) -> None:
-        """Ask for a range and a file, then write the animation with a cancellable progress bar."""
+        """Stop playing and ask the app for the export dialog."""
         self.stepper.pause()
-        dialog = ExportDialog(self)
-        dialog.exec()
-        dialog.deleteLater()
+        self.exportRequested.emit()
+
+    # ---- frames for exports ---------------------------------------------------------------------
+
+    def full_size(self) -> QSize:
+        """The smallest size at least as large as the view that shows every channel row whole."""
+        return self.size().expandedTo(self.sizeHint())
+
+    def render_frames(
+        self, positions: Iterable[tuple[int, int]], size: QSize
+    ) -> Generator[QImage, None, None]:
+        """Each complete frame at ``positions``, drawn at ``size`` whatever the dock's size.
+
+        A hidden twin of this view draws them, so neither this view nor the shared selection
+        moves; the twin goes when the iteration ends (or is closed).
+        """
+        twin = SlidingWindowView(self._document)
+        twin.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        twin.strip.pin_slot(self.strip.detail_slot())
+        twin.resize(size)
+        twin.show()
+        try:
+            for position in positions:
+                twin._show_frame(position)
+                yield twin.grab().toImage()
+        finally:
+            twin.close()
+            twin.deleteLater()
+
+    def render_frame(self, position: tuple[int, int], size: QSize) -> QImage:
+        """One complete frame at ``position``, drawn at ``size`` (see ``render_frames``)."""
+        with contextlib.closing(self.render_frames([position], size)) as frames:
+            return next(frames)
 
     def _playing_changed(self, playing: bool) -> None:
         play = self.actions_by_name["play"]
@@ -224,7 +261,7 @@ class SlidingWindowView(QWidget):
         state = self._document.view
         o = state.selected_filter
         fresh = o not in state.stale_channels
-        self.output_map.set_values(state.output(o) if fresh else None)
+        self.output_map.set_values(state.output(o) if fresh else None, state.activation)
         self.actions_by_name["strongest"].setEnabled(fresh)
         self.output_title.setText(f"output channel {o}")
         self.header.setText(self._header_text(o))

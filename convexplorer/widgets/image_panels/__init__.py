@@ -1,0 +1,24 @@
+"""Titled image panels in a scrolling grid: what the input view and the output panels are made of.
+
+``ImagePanel`` draws one image (title, colour bar, selection, marker); ``PanelGrid`` lays panels
+out in one scene and reports the mouse; ``PanelPool`` reuses panels across rebuilds;
+``build_panel_page`` gives both views the same header / grid / readout shape.
+"""
+
+from ._geometry import GridShape, ImagePlace, grid_shape, place_image
+from ._grid import PanelGrid
+from ._page import build_panel_page
+from ._panel import ImagePanel, Pixel
+from ._pool import PanelPool
+
+__all__ = [
+    "GridShape",
+    "ImagePanel",
+    "ImagePlace",
+    "PanelGrid",
+    "PanelPool",
+    "Pixel",
+    "build_panel_page",
+    "grid_shape",
+    "place_image",
+]
