@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import ExplorerState, LayerSpec, conv2d
 from convexplorer.qt import Document
-from tests.tolerance import assert_conv_close  # noqa: F401
+from tests.tolerance import assert_conv_close
 
 
 def make_document(size=16, c_out=3, sync_mac_limit=None) -> Document:
@@ -93,7 +93,9 @@ def test_large_jobs_run_off_the_ui_thread(qtbot):
     assert out.args == [[0]]
     qtbot.waitUntil(lambda: busy == [True, False])
     view = document.view
-    assert_conv_close(view.output(0)[None], view.image, view.weight[:1], view.bias[:1])
+    x, w, b = view.image, view.weight[:1], view.bias[:1]
+    expected = conv2d(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64))
+    assert_conv_close(view.output(0)[None], expected, x, w, b)
 
 
 def test_activation_change_announces_only_ready_outputs(qtbot):

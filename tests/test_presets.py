@@ -15,6 +15,7 @@ from convexplorer.model._presets import (
     preset_bias,
     preset_description,
     preset_weights,
+    resolve_preset,
 )
 
 KERNEL_NAMES = [n for n in PRESET_NAMES if n not in ("grayscale", "kaiming")]
@@ -267,3 +268,25 @@ def test_kaiming_needs_a_generator_and_a_positive_fan_in() -> None:
         preset_bias("kaiming", fan_in=9)
     with pytest.raises(ValueError, match="fan_in >= 1"):
         preset_bias("kaiming", fan_in=0, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    ("typed", "preset"),
+    [
+        ("diagonal", "diagonal ↘"),
+        ("Diagonal ↘", "diagonal ↘"),
+        ("anti-diagonal", "anti-diagonal ↗"),
+        ("antidiagonal", "anti-diagonal ↗"),
+        ("sobel_x", "sobel x"),
+        ("SobelY", "sobel y"),
+        ("box-blur", "box blur"),
+        ("kaiming", "kaiming"),
+    ],
+)
+def test_plain_spellings_name_their_preset(typed, preset):
+    assert resolve_preset(typed) == preset
+
+
+def test_an_unknown_name_lists_the_known_ones():
+    with pytest.raises(ValueError, match="known presets: identity"):
+        resolve_preset("diagonl")

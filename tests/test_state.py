@@ -138,9 +138,22 @@ def test_changing_the_layer_keeps_the_weights_that_fit():
     state.set_spec(state.spec.replace(out_channels=3, kernel_size=5))
     assert state.weight.shape == (3, 3, 5, 5)
     np.testing.assert_array_equal(state.weight[:2, :, 1:4, 1:4], old)  # centred
-    assert not state.weight[2].any() and not state.weight[:, :, 0].any()
+    assert not state.weight[:2, :, 0].any()  # the kept filters' new taps are zero
     state.set_spec(state.spec.replace(kernel_size=3, out_channels=1))
     np.testing.assert_array_equal(state.weight, old[:1])
+
+
+def test_added_filters_start_with_pytorch_s_default_initialisation():
+    state = make_state(c_out=2, kernel_size=3)
+    state.set_spec(state.spec.replace(out_channels=4))
+    bound = 1 / np.sqrt(state.spec.weights_per_filter)
+    new = state.weight[2:]
+    assert new.std() > bound / 4 and np.abs(new).max() <= bound  # uniform in ±1/√fan_in
+    assert np.abs(state.bias[2:]).max() <= bound and state.bias[2:].any()
+    first = state.weight.copy()
+    state.set_spec(state.spec.replace(out_channels=2))
+    state.set_spec(state.spec.replace(out_channels=4))
+    np.testing.assert_array_equal(state.weight, first)  # the same change, the same numbers
 
 
 def test_grouping_keeps_each_weight_on_its_input_channel():

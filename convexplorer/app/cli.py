@@ -7,19 +7,25 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from ..model import PRESET_NAMES, SAMPLE_NAMES
+from ..model import PRESET_NAMES, SAMPLE_NAMES, resolve_preset
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
 SCREENSHOT_SIZE = (1280, 800)
+
+
+def _preset(name: str) -> str:
+    try:
+        return resolve_preset(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--preset",
         metavar="NAME",
-        choices=PRESET_NAMES,
-        help="apply a preset to every filter: " + ", ".join(f"'{n}'" for n in PRESET_NAMES),
+        type=_preset,
+        help="apply a preset to every filter: "
+        + ", ".join(f"'{n}'" for n in PRESET_NAMES)
+        + " (plain spellings such as diagonal, anti-diagonal or sobel_x work too)",
     )
     parser.add_argument(
         "--screenshot",

@@ -12,7 +12,7 @@ from ._history import (
     WeightStep,
 )
 from ._outputs import ComputeJob, LayerOutputs
-from ._presets import PRESET_NAMES, kernel_preset, preset_description
+from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._spec import (
     MAX_CHANNELS,
@@ -26,11 +26,12 @@ from ._spec import (
     LayerSpec,
     check_input_size,
 )
-from ._state import ACTIVATIONS, ExplorerState, OutputsNotReady, Snapshot
+from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
 from ._view import StateView
 
 __all__ = [
     "ACTIVATIONS",
+    "MAX_MAGNITUDE",
     "MAX_CHANNELS",
     "MAX_DILATION",
     "MAX_INPUT_VALUES",
@@ -63,5 +64,6 @@ __all__ = [
     "kernel_preset",
     "load_sample",
     "preset_description",
+    "resolve_preset",
     "sample_description",
 ]

@@ -129,6 +129,28 @@ _LAYER_DESCRIPTIONS = {
 PRESET_NAMES: tuple[str, ...] = (*_KERNELS, *_LAYER_DESCRIPTIONS)
 
 
+def _plain(name: str) -> str:
+    """A name as a person types it: no arrows, case, dashes or underscores, single spaces."""
+    cleaned = name.replace("↘", " ").replace("↗", " ").replace("-", " ").replace("_", " ")
+    return " ".join(cleaned.lower().split())
+
+
+_ALIASES = {_plain(name): name for name in PRESET_NAMES} | {
+    _plain(name).replace(" ", ""): name for name in PRESET_NAMES
+}
+
+
+def resolve_preset(name: str) -> str:
+    """The preset a typed name means: 'diagonal', 'anti-diagonal', 'sobel_x', 'Box Blur' and the
+    exact names all work; ValueError lists the known ones otherwise."""
+    if name in PRESET_NAMES:
+        return name
+    found = _ALIASES.get(_plain(name)) or _ALIASES.get(_plain(name).replace(" ", ""))
+    if found is None:
+        raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESET_NAMES)}")
+    return found
+
+
 def _check_name(name: str) -> None:
     if name not in PRESET_NAMES:
         raise ValueError(f"unknown preset {name!r}; known presets: {', '.join(PRESET_NAMES)}")

@@ -65,11 +65,21 @@ def _centre_copy(source: np.ndarray, target: np.ndarray) -> None:
 def reshape_weights(
     old_spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None, new_spec: LayerSpec
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Weights for ``new_spec`` keeping every old weight that still fits; new ones are zero.
+    """Weights for ``new_spec`` keeping every old weight that still fits.
 
-    Filters keep their index; within a filter, a weight keeps its absolute input channel.
+    Filters keep their index; within a filter, a weight keeps its absolute input channel; other
+    weights of a kept filter are zero. Added filters get PyTorch's default initialisation (a
+    Kaiming-uniform draw, seeded by the filter's index so the same change gives the same
+    numbers), so their output panels show something from the start.
     """
     new_weight = np.zeros(new_spec.weight_shape, dtype=DTYPE)
+    fan_in = new_spec.weights_per_filter
+    for o in range(old_spec.out_channels, new_spec.out_channels):
+        rng = np.random.default_rng(o)
+        kh, kw = new_spec.kernel_size
+        new_weight[o] = preset_weights(
+            "kaiming", list(new_spec.filter_input_channels(o)), kh, kw, fan_in=fan_in, rng=rng
+        )
     for o in range(min(old_spec.out_channels, new_spec.out_channels)):
         old_channels = old_spec.filter_input_channels(o)
         new_channels = new_spec.filter_input_channels(o)
@@ -81,6 +91,8 @@ def reshape_weights(
     if bias is not None:
         n = min(len(bias), new_spec.out_channels)
         new_bias[:n] = bias[:n]
+    for o in range(old_spec.out_channels, new_spec.out_channels):
+        new_bias[o] = preset_bias("kaiming", fan_in=fan_in, rng=np.random.default_rng((o, 1)))
     return new_weight, new_bias
 
 
