@@ -488,3 +488,15 @@ def test_patch_refuses_a_bias_on_a_layer_without_one():
     with pytest.raises(ValueError, match="bias indices"):
         state.patch(np.array([0]), np.array([1.0]), np.array([0]), np.array([1.0]))
     assert everything(state) == before
+
+
+def test_a_new_input_with_more_channels_extends_a_preset_kernel_to_every_channel():
+    state = make_state(c_in=3, c_out=2)
+    state.apply_preset("diagonal ↘", out_channel=0)
+    state.apply_preset("grayscale", out_channel=1)
+    state.set_image(np.random.default_rng(1).random((32, 12, 12), dtype=np.float32))
+    diagonal = state.weight[0, 0]
+    assert all(np.array_equal(state.weight[0, c], diagonal) for c in range(32))
+    luma = state.weight[1]
+    assert np.array_equal(luma[:3, 1, 1], np.float32([0.299, 0.587, 0.114]))
+    assert luma[3:].any()  # mixed kernels: the new channels start as PyTorch would, not blank

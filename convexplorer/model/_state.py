@@ -62,29 +62,46 @@ def _centre_copy(source: np.ndarray, target: np.ndarray) -> None:
     target[..., t0 : t0 + h, t1 : t1 + w] = source[..., s0 : s0 + h, s1 : s1 + w]
 
 
+def _seeded(*key: int) -> np.random.Generator:
+    return np.random.default_rng(key)
+
+
 def reshape_weights(
     old_spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None, new_spec: LayerSpec
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Weights for ``new_spec`` keeping every old weight that still fits.
 
-    Filters keep their index; within a filter, a weight keeps its absolute input channel; other
-    weights of a kept filter are zero. Added filters get PyTorch's default initialisation (a
-    Kaiming-uniform draw, seeded by the filter's index so the same change gives the same
-    numbers), so their output panels show something from the start.
+    Filters keep their index; within a filter, a weight keeps its absolute input channel
+    (centred when the kernel size changes; new taps are zero). A kept filter that gains input
+    channels (a 32-channel input replacing an RGB one) repeats its kernel there when all its
+    kernels were one and the same (what a kernel preset makes: a diagonal detector stays one on
+    every channel); otherwise the new channels start as PyTorch would. Added filters get
+    PyTorch's default initialisation (Kaiming-uniform). Draws are seeded by the filter's index,
+    so the same change gives the same numbers.
     """
     new_weight = np.zeros(new_spec.weight_shape, dtype=DTYPE)
     fan_in = new_spec.weights_per_filter
     for o in range(old_spec.out_channels, new_spec.out_channels):
-        rng = np.random.default_rng(o)
         kh, kw = new_spec.kernel_size
-        new_weight[o] = preset_weights(
-            "kaiming", list(new_spec.filter_input_channels(o)), kh, kw, fan_in=fan_in, rng=rng
-        )
+        channels = list(new_spec.filter_input_channels(o))
+        new_weight[o] = preset_weights("kaiming", channels, kh, kw, fan_in=fan_in, rng=_seeded(o))
     for o in range(min(old_spec.out_channels, new_spec.out_channels)):
         old_channels = old_spec.filter_input_channels(o)
         new_channels = new_spec.filter_input_channels(o)
-        for c in set(old_channels) & set(new_channels):
+        kept = set(old_channels) & set(new_channels)
+        for c in kept:
             _centre_copy(weight[o, c - old_channels.start], new_weight[o, c - new_channels.start])
+        gained = [c - new_channels.start for c in new_channels if c not in kept]
+        if not gained or not kept:
+            continue
+        slots = [c - new_channels.start for c in sorted(kept)]
+        first = new_weight[o, slots[0]]
+        if all(np.array_equal(new_weight[o, k], first) for k in slots):
+            new_weight[o, gained] = first
+        else:
+            kh, kw = new_spec.kernel_size
+            draw = preset_weights("kaiming", gained, kh, kw, fan_in=fan_in, rng=_seeded(o, 2))
+            new_weight[o, gained] = draw
     if not new_spec.bias:
         return new_weight, None
     new_bias = np.zeros(new_spec.out_channels, dtype=DTYPE)
@@ -92,7 +109,7 @@ def reshape_weights(
         n = min(len(bias), new_spec.out_channels)
         new_bias[:n] = bias[:n]
     for o in range(old_spec.out_channels, new_spec.out_channels):
-        new_bias[o] = preset_bias("kaiming", fan_in=fan_in, rng=np.random.default_rng((o, 1)))
+        new_bias[o] = preset_bias("kaiming", fan_in=fan_in, rng=_seeded(o, 1))
     return new_weight, new_bias
 
 
