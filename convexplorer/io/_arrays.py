@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -17,12 +18,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ._errors import FileFormatError
-from ._npy import NPY_MAGIC, read_header, read_npy
+from ._limits import MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, input_problem
+from ._npy import NPY_MAGIC, NpyHeader, read_header, read_npy
 
 ARRAY_SUFFIXES = (".npy", ".npz")
 ACCEPTED_SHAPES = "(H, W) for one channel or (C, H, W) for C channels"
 _SCALES = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-_MAX_MEMBER_BYTES = 1 << 32
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,17 @@ class ArrayMember(NamedTuple):
     @property
     def usable(self) -> bool:
         """Whether it could be opened as an input (by its shape and dtype; values unchecked)."""
-        return _shape_problem(self.shape) is None and _dtype_problem(np.dtype(self.dtype)) is None
+        dtype = _parse_dtype(self.dtype)
+        return dtype is not None and _header_problem(self.shape, dtype, False) is None
+
+
+def _parse_dtype(text: str) -> np.dtype | None:
+    """The dtype ``ArrayMember.dtype`` names, or None for one that text cannot give back
+    (structured dtypes print as a list of fields, which ``np.dtype`` does not parse)."""
+    try:
+        return np.dtype(text)
+    except (TypeError, ValueError, SyntaxError):
+        return None
 
 
 def is_array_file(path: str | os.PathLike[str]) -> bool:
@@ -54,6 +65,7 @@ def npz_members(path: str | os.PathLike[str]) -> list[ArrayMember]:
     """The arrays an ``.npz`` holds, in archive order, read from their headers only."""
     try:
         with zipfile.ZipFile(path) as archive:
+            _check_member_count(path, archive)
             return [_member(archive, info) for info in archive.infolist() if _is_npy(info)]
     except FileFormatError:
         raise
@@ -80,9 +92,10 @@ def read_array(
             if start == NPY_MAGIC:
                 if member is not None:
                     raise FileFormatError(path, "is a single .npy array, it has no members")
-                raw, where = read_npy(f, os.fstat(f.fileno()).st_size), ""
+                check = _checker(channels_last)
+                raw, where = read_npy(f, os.fstat(f.fileno()).st_size, check), ""
             elif start.startswith(b"PK"):
-                raw, where = _read_npz_member(path, f, member)
+                raw, where = _read_npz_member(path, f, member, channels_last)
             else:
                 raise FileFormatError(path, "is not a NumPy array (.npy) or archive (.npz)")
     except FileFormatError:
@@ -106,10 +119,19 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> ArrayMember:
     return ArrayMember(info.filename[: -len(".npy")], header.shape, str(header.dtype))
 
 
+def _check_member_count(path: str | os.PathLike[str], archive: zipfile.ZipFile) -> None:
+    count = len(archive.infolist())
+    if count > MAX_ZIP_MEMBERS:
+        raise FileFormatError(
+            path, f"holds {count} members, more than the {MAX_ZIP_MEMBERS} this explorer reads"
+        )
+
+
 def _read_npz_member(
-    path: str | os.PathLike[str], f: object, member: str | None
+    path: str | os.PathLike[str], f: object, member: str | None, channels_last: bool
 ) -> tuple[np.ndarray, str]:
     with zipfile.ZipFile(f) as archive:  # type: ignore[arg-type]
+        _check_member_count(path, archive)
         infos = {info.filename[:-4]: info for info in archive.infolist() if _is_npy(info)}
         if not infos:
             raise FileFormatError(path, "is a ZIP archive without NumPy arrays in it")
@@ -124,11 +146,41 @@ def _read_npz_member(
             member = usable[0].name
         if member not in infos:
             raise FileFormatError(path, f"has no array named {member!r}")
-        info = infos[member]
-        if info.file_size > _MAX_MEMBER_BYTES:
-            raise FileFormatError(path, f"has an array {member!r} too large to open")
-        with archive.open(info) as stream:
-            return read_npy(stream, info.file_size), f" (member {member!r})"  # type: ignore[arg-type]
+        info, where = infos[member], f" (member {member!r})"
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise FileFormatError(
+                path,
+                f"has an array {member!r} of {info.file_size} bytes, more than the "
+                f"{MAX_MEMBER_BYTES} this explorer reads",
+            )
+        try:
+            with archive.open(info) as stream:
+                check = _checker(channels_last)
+                return read_npy(stream, info.file_size, check), where  # type: ignore[arg-type]
+        except ValueError as exc:  # phrased to follow the member's name
+            raise FileFormatError(path, f"member {member!r} {exc}") from None
+
+
+def _checker(channels_last: bool) -> Callable[[NpyHeader], str | None]:
+    """The check an input's header must pass before its bytes are read."""
+    return lambda header: _header_problem(header.shape, header.dtype, channels_last)
+
+
+def _header_problem(shape: tuple[int, ...], dtype: np.dtype, channels_last: bool) -> str | None:
+    """Why an array of this shape and dtype cannot be an input, before reading its values."""
+    problem = _shape_problem(shape) or _dtype_problem(dtype)
+    if problem:
+        return problem
+    if len(shape) == 2:
+        channels, height, width = 1, *shape
+    elif channels_last:
+        height, width, channels = shape
+    else:
+        channels, height, width = shape
+    problem = input_problem(channels, height, width)
+    if problem and len(shape) == 3 and not channels_last and shape[-1] in (3, 4):
+        problem += "; if it is an (H, W, C) picture, open it again as channels-last"
+    return None if problem is None else f"has shape {shape}: {problem}"
 
 
 def _shape_problem(shape: tuple[int, ...]) -> str | None:
@@ -140,7 +192,7 @@ def _shape_problem(shape: tuple[int, ...]) -> str | None:
 
 
 def _dtype_problem(dtype: np.dtype) -> str | None:
-    if dtype.kind in "fiub" and dtype.fields is None:
+    if dtype.kind in "fiub" and dtype.fields is None and dtype.subdtype is None:
         return None
     return f"holds {dtype} values; an input must hold real numbers (float, int, uint or bool)"
 

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import lzma
 import os
+import struct
+import zipfile
+import zlib
 from pathlib import Path
 
 TORCH_HINT = "Importing PyTorch checkpoints needs torch: pip install torch"
+
+#: What reading a damaged ZIP archive (session, .npz) can raise besides OSError: zipfile's own
+#: errors, the decompressors', and the ValueError / struct / overflow errors of bad header fields.
+ARCHIVE_DAMAGE: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    EOFError,
+    ValueError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class FileFormatError(ValueError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -19,8 +20,9 @@ import numpy as np
 from convexplorer.model import ExplorerState, LayerSpec
 
 from ._atomic import atomic_write_bytes
-from ._errors import FileFormatError
-from ._npy import NPY_MAGIC, npy_bytes, read_header, read_npy
+from ._errors import ARCHIVE_DAMAGE, FileFormatError
+from ._limits import MAX_CHANNELS, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, weight_problem
+from ._npy import NPY_MAGIC, NpyHeader, npy_bytes, read_header, read_npy
 
 _PICKLE_PROTOCOL_2_PLUS = b"\x80"
 
@@ -103,6 +105,9 @@ def read_weights(path: str | os.PathLike[str], key: str | None = None) -> Import
         if not matches:
             raise FileFormatError(path, f"has no 4-D weight named {key!r}")
         entry = matches[0]
+    problem = weight_problem(entry.shape)
+    if problem:  # refused before anything of that size is built
+        raise FileFormatError(path, f"{entry.key or 'the array'} {problem}")
     wanted = [entry.key] + ([entry.bias_key] if entry.bias_key else [])
     arrays = _tensors(path, wanted)
     notes: list[str] = []
@@ -115,10 +120,16 @@ def read_weights(path: str | os.PathLike[str], key: str | None = None) -> Import
 
 def read_bias(path: str | os.PathLike[str]) -> np.ndarray:
     """Biases from a 1-D ``.npy`` file (as written by ``export_bias``), float32."""
-    array = _read_npy_file(path)
-    if array.ndim != 1:
-        raise FileFormatError(path, f"has shape {array.shape}; biases are one number per filter")
+    array = _read_npy_file(path, _bias_problem)
     return _as_float32(path, array, "biases", [])
+
+
+def _bias_problem(header: NpyHeader) -> str | None:
+    if len(header.shape) != 1:
+        return f"has shape {header.shape}; biases are one number per filter"
+    if header.shape[0] > MAX_CHANNELS:
+        return f"holds {header.shape[0]} biases; a layer has at most {MAX_CHANNELS} filters"
+    return None
 
 
 def _as_float32(
@@ -159,15 +170,23 @@ def _kind(path: str | os.PathLike[str]) -> str:
         if start.startswith(b"PK"):
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()
+            if len(names) > MAX_ZIP_MEMBERS:
+                raise FileFormatError(
+                    path,
+                    f"holds {len(names)} members, more than the {MAX_ZIP_MEMBERS} this explorer "
+                    "reads",
+                )
             if names and all(n.endswith(".npy") for n in names):
                 return "npz"
             if any(n.endswith("data.pkl") for n in names):
                 return "torch"  # torch.save's zip format
         elif start.startswith(_PICKLE_PROTOCOL_2_PLUS):
             return "torch"  # torch.save's legacy format
+    except FileFormatError:
+        raise
     except OSError as exc:
         raise FileFormatError.unreadable(path, exc) from None
-    except zipfile.BadZipFile as exc:
+    except ARCHIVE_DAMAGE as exc:
         raise FileFormatError(path, f"is a damaged ZIP archive ({exc})") from None
     raise FileFormatError(
         path, "is not a NumPy array (.npy), NumPy archive (.npz) or PyTorch checkpoint (.pt)"
@@ -206,10 +225,12 @@ def _npy_shape(path: str | os.PathLike[str]) -> tuple[int, ...]:
         raise FileFormatError(path, str(exc)) from None
 
 
-def _read_npy_file(path: str | os.PathLike[str]) -> np.ndarray:
+def _read_npy_file(
+    path: str | os.PathLike[str], check: Callable[[NpyHeader], str | None] | None = None
+) -> np.ndarray:
     try:
         with open(path, "rb") as f:
-            return read_npy(f, os.fstat(f.fileno()).st_size)
+            return read_npy(f, os.fstat(f.fileno()).st_size, check)
     except OSError as exc:
         raise FileFormatError.unreadable(path, exc) from None
     except ValueError as exc:
@@ -226,7 +247,7 @@ def _npz_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
             return shapes
     except OSError as exc:
         raise FileFormatError.unreadable(path, exc) from None
-    except (ValueError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
+    except ARCHIVE_DAMAGE as exc:
         raise FileFormatError(path, f"has a damaged array ({exc})") from None
 
 
@@ -236,19 +257,20 @@ def _npz_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.n
             arrays = {}
             for key in keys:
                 info = archive.getinfo(key + ".npy")
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise FileFormatError(
+                        path,
+                        f"has an array {key!r} of {info.file_size} bytes, more than the "
+                        f"{MAX_MEMBER_BYTES} this explorer reads",
+                    )
                 with archive.open(info) as stream:
                     arrays[key] = read_npy(stream, info.file_size)  # type: ignore[arg-type]
             return arrays
+    except FileFormatError:
+        raise
     except OSError as exc:
         raise FileFormatError.unreadable(path, exc) from None
-    except (
-        ValueError,
-        KeyError,
-        zipfile.BadZipFile,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+    except (*ARCHIVE_DAMAGE, KeyError) as exc:
         raise FileFormatError(path, f"has a damaged array ({exc})") from None
 
 
