@@ -333,3 +333,128 @@ def test_fuzz_mutated_json(tmp_path, valid_bytes, data):
         for name, content in members.items():
             archive.writestr(name, content)
     load_bytes(tmp_path, buffer.getvalue())
+
+
+# ---- the damaged files a fuzz of 443 found escaping as other exceptions or hanging --------------
+
+
+def garbage_header_npy() -> bytes:
+    """A .npy whose header text is cut off inside nested brackets (ast raises TokenError)."""
+    text = b"{'descr': <f4, 'shape': (((("
+    text += b" " * (63 - (10 + len(text)) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + bytes(16)
+
+
+def test_a_member_with_a_garbage_npy_header_is_refused(saved, tmp_path):
+    path, _ = saved
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(tmp_path / "g.convx", "w") as out:
+        for name in archive.namelist():
+            out.writestr(name, garbage_header_npy() if name == "weight.npy" else archive.read(name))
+    refused(tmp_path / "g.convx", "damaged weight.npy", "damaged header", "EOF")
+
+
+def test_a_member_with_an_oversized_npy_header_is_refused(saved, tmp_path):
+    path, _ = saved
+    huge = b"\x93NUMPY\x02\x00" + (1 << 30).to_bytes(4, "little") + b"{"
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(tmp_path / "h.convx", "w") as out:
+        for name in archive.namelist():
+            out.writestr(name, huge if name == "bias.npy" else archive.read(name))
+    refused(tmp_path / "h.convx", "damaged bias.npy", "declares 1073741824 bytes")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("padding", [10**12, 0], ["padding=(1000000000000, 0)", "at most 64"]),
+        ("padding", [2**40 - 16, 0], ["at most 64"]),
+        ("kernel_size", [3, 1000], ["at most 31"]),
+        ("stride", [10**9, 1], ["at most 16"]),
+        ("dilation", [1, 99], ["at most 16"]),
+        ("out_channels", 10**6, ["out_channels=1000000", "at most 256"]),
+        ("in_channels", 4096, ["in_channels=4096", "at most 256"]),
+        ("groups", 2**31, ["at most 256"]),
+    ],
+)
+def test_layer_sizes_beyond_the_bounds_are_refused(saved, tmp_path, key, value, words):
+    path, _ = saved
+
+    def edit(document):
+        document["layer"][key] = value
+        document["layer"]["padding"] = document["layer"]["padding"] if key != "stride" else [0, 0]
+
+    refused(rewrite(path, tmp_path / "big.convx", edit), *words)
+
+
+def test_declared_sizes_are_checked_before_any_array_is_read(saved, tmp_path):
+    path, _ = saved
+    side = rewrite(path, tmp_path / "a.convx", set_in("arrays", "image", "shape", [4, 10**6, 12]))
+    refused(side, "1000000×12 pixels is too large", "at most 16384")
+    edit = set_in("arrays", "image", "shape", [4, 9000, 9000])
+    values = rewrite(path, tmp_path / "b.convx", edit)
+    refused(values, "324000000 values is too large", "268435456")
+    axes = rewrite(path, tmp_path / "c.convx", set_in("arrays", "weight", "shape", [1] * 10**5))
+    refused(axes, "over 4 axes")
+    # a member far larger than its declared shape is refused by its size alone
+    padded = tmp_path / "d.convx"
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(padded, "w") as out:
+        for name in archive.namelist():
+            data = archive.read(name)
+            out.writestr(name, data + bytes(1 << 16) if name == "bias.npy" else data)
+    refused(padded, "bias.npy of", "takes at most")
+
+
+def test_values_beyond_the_explorers_range_are_refused_before_applying(saved, tmp_path):
+    path, state = saved
+    weight = np.array(state.weight)
+    weight[0, 0, 0, 0] = 1e7
+    big = rewrite(path, tmp_path / "w.convx", arrays={"weight.npy": weight})
+    refused(big, "beyond ±1e+06")
+    data = SessionData(**{**SessionData.from_state(state).__dict__, "weight": weight})
+    with pytest.raises(ValueError, match="beyond"):
+        check_session(data)
+
+
+def test_an_archive_with_too_many_members_is_refused(saved, tmp_path):
+    from convexplorer.io._limits import MAX_ZIP_MEMBERS
+
+    path, _ = saved
+    crowded = tmp_path / "many.convx"
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(crowded, "w") as out:
+        for name in archive.namelist():
+            out.writestr(name, archive.read(name))
+        for i in range(MAX_ZIP_MEMBERS):
+            out.writestr(f"x{i}", b"")
+    refused(crowded, f"more than the {MAX_ZIP_MEMBERS}")
+
+
+NPY_HEADER_TEXTS = st.one_of(
+    st.binary(max_size=80),
+    st.text(alphabet="{}()[]'\",:<>f4 shapedcrfortan_TrueFals0123456789L\\\n", max_size=80).map(
+        str.encode
+    ),
+    st.sampled_from(
+        [
+            b"{'descr': <f4, 'shape': ((((",
+            b"{'descr': '<f4', 'fortran_order': False, 'shape': (" + b"(" * 200 + b"}",
+            b"{'descr': '<f4', 'fortran_order': False, 'shape': (10**1000,), }",
+            b"{'descr': ('<f4', (10**9, 10**9)), 'fortran_order': False, 'shape': (1,), }",
+            b"{'descr': [('a', '<f4')] , 'fortran_order': False, 'shape': (1,), }",
+            b"{'descr': '<f4', 'fortran_order': False, 'shape': (3L, 4L), }",
+            b"[" * 100_00,
+            b"\xff\xfe{",
+        ]
+    ),
+)
+
+
+@FUZZ
+@given(text=NPY_HEADER_TEXTS, member=st.sampled_from(["image.npy", "weight.npy", "bias.npy"]))
+def test_fuzz_npy_header_texts(tmp_path, valid_bytes, text, member):
+    with zipfile.ZipFile(io.BytesIO(valid_bytes)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members[member] = b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + bytes(8)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    load_bytes(tmp_path, buffer.getvalue())

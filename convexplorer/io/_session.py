@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 import json
-import lzma
+import math
 import os
 import re
-import struct
+import tokenize
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,17 @@ import numpy as np
 
 from convexplorer import __version__
 from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
+from convexplorer.model._state import MAX_MAGNITUDE
 
 from ._atomic import atomic_write_bytes
-from ._errors import FileFormatError
+from ._errors import ARCHIVE_DAMAGE, FileFormatError
+from ._limits import (
+    MAX_JSON_BYTES,
+    MAX_NPY_HEADER_BYTES,
+    MAX_ZIP_MEMBERS,
+    input_problem,
+    values_problem,
+)
 from ._npy import npy_bytes, read_npy_bytes
 
 FORMAT_NAME = "convexplorer-session"
@@ -34,8 +41,8 @@ FORMAT_VERSION = 1
 SESSION_SUFFIX = ".convx"
 MEMBERS = {"image": "image.npy", "weight": "weight.npy", "bias": "bias.npy"}
 _JSON_MEMBER = "session.json"
-_MAX_JSON_BYTES = 1 << 20
-_MAX_ARRAY_BYTES = 1 << 30
+# An .npy member: the header (magic, version, length field, text) and then the values.
+_NPY_OVERHEAD = 12 + MAX_NPY_HEADER_BYTES
 _LAYER_KEYS = (
     "in_channels",
     "out_channels",
@@ -47,23 +54,17 @@ _LAYER_KEYS = (
     "groups",
     "bias",
 )
-# What a damaged archive can raise from zipfile, zlib, lzma, json or numpy's header parser.
+# What a damaged archive can raise from zipfile, zlib, lzma, json or numpy's header parser (which
+# ``_npy.read_header`` already turns into ValueError; listed again as a second line of defence).
 _DAMAGE = (
     OSError,
-    EOFError,
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    struct.error,
-    ValueError,
+    *ARCHIVE_DAMAGE,
     TypeError,
     KeyError,
     IndexError,
-    OverflowError,
-    NotImplementedError,
-    RuntimeError,
     SyntaxError,
+    RecursionError,
+    tokenize.TokenError,
 )
 
 
@@ -171,8 +172,14 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
 
 
 def _read_archive(f: io.BufferedReader) -> SessionData:
+    """Read and check the JSON, then the shapes it declares, then the arrays; only then return."""
     with zipfile.ZipFile(f) as archive:
         names = set(archive.namelist())
+        if len(archive.infolist()) > MAX_ZIP_MEMBERS:
+            raise _Invalid(
+                f"holds {len(archive.infolist())} members, more than the {MAX_ZIP_MEMBERS} "
+                "this explorer reads"
+            )
         if _JSON_MEMBER not in names:
             raise _Invalid(f"is not a convexplorer session (no {_JSON_MEMBER} inside)")
         document = _read_json(archive)
@@ -186,10 +193,27 @@ def _read_archive(f: io.BufferedReader) -> SessionData:
         selected = _field(selection, "filter", int, "selection")
         position = _int_list(_field(selection, "position", list, "selection"), 2, "position")
         listed = _field(document, "arrays", dict)
-        expected = {"image": None, "weight": spec.weight_shape}
+        image_shape = _image_shape(listed, spec)
+        try:
+            oh, ow = spec.output_size(image_shape[1], image_shape[2])
+        except ValueError as exc:
+            raise _Invalid(f"does not fit together: {exc}") from None
+        if not 0 <= selected < spec.out_channels:
+            raise _Invalid(
+                f"does not fit together: the selected filter {selected} does not exist "
+                f"(the layer has {spec.out_channels})"
+            )
+        if not (position[0] < oh and position[1] < ow):
+            raise _Invalid(
+                f"does not fit together: the selected position ({position[0]}, {position[1]}) "
+                f"is outside the {oh}×{ow} output"
+            )
+        expected = {"image": image_shape, "weight": spec.weight_shape}
         if spec.bias:
             expected["bias"] = (spec.out_channels,)
-        arrays = {key: _read_array(archive, listed, key, shape) for key, shape in expected.items()}
+        for key, shape in expected.items():  # every declared shape, before any array is read
+            _check_listed(listed, key, shape)
+        arrays = {key: _read_array(archive, key, shape) for key, shape in expected.items()}
     data = SessionData(
         image=arrays["image"],
         spec=spec,
@@ -208,11 +232,14 @@ def _read_archive(f: io.BufferedReader) -> SessionData:
 
 def _read_json(archive: zipfile.ZipFile) -> dict[str, Any]:
     info = archive.getinfo(_JSON_MEMBER)
-    if info.file_size > _MAX_JSON_BYTES:
-        raise _Invalid(f"has a {_JSON_MEMBER} of {info.file_size} bytes, too large to be real")
+    if info.file_size > MAX_JSON_BYTES:
+        raise _Invalid(
+            f"has a {_JSON_MEMBER} of {info.file_size} bytes, more than the {MAX_JSON_BYTES} "
+            "a real one needs"
+        )
     try:
         document = json.loads(archive.read(info).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, or an absurdly long number
         raise _Invalid(f"has an unreadable {_JSON_MEMBER} ({exc})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise _Invalid(f"is not a convexplorer session ({_JSON_MEMBER} is for something else)")
@@ -265,35 +292,67 @@ def _parse_layer(layer: dict[str, Any]) -> LayerSpec:
         raise _Invalid(f"has invalid layer settings: {exc}") from None
 
 
-def _read_array(
-    archive: zipfile.ZipFile,
-    listed: dict[str, Any],
-    key: str,
-    shape: tuple[int, ...] | None,
-) -> np.ndarray:
+def _listed_shape(listed: dict[str, Any], key: str) -> tuple[int, ...]:
     entry = _field(listed, key, dict, "arrays")
     claimed = tuple(_int_list(_field(entry, "shape", list, f"arrays.{key}"), None, "shape"))
     if _field(entry, "dtype", str, f"arrays.{key}") != "float32":
         raise _Invalid(f"stores the {key} as {entry['dtype']!r}; sessions store float32")
+    if len(claimed) > 4:
+        raise _Invalid(f"declares a {key} of shape {claimed}; no array here has over 4 axes")
+    return claimed
+
+
+def _image_shape(listed: dict[str, Any], spec: LayerSpec) -> tuple[int, int, int]:
+    """The input's shape as ``session.json`` declares it, checked against the bounds and layer."""
+    shape = _listed_shape(listed, "image")
+    if len(shape) != 3 or min(shape) < 1:
+        raise _Invalid(f"declares an input of shape {shape}; an input is a non-empty (C, H, W)")
+    problem = input_problem(*shape)
+    if problem:
+        raise _Invalid(f"declares {problem}")
+    if shape[0] != spec.in_channels:
+        raise _Invalid(
+            f"does not fit together: the layer expects {spec.in_channels} input channels, "
+            f"the input has {shape[0]}"
+        )
+    return shape[0], shape[1], shape[2]
+
+
+def _check_listed(listed: dict[str, Any], key: str, shape: tuple[int, ...]) -> None:
+    claimed = _listed_shape(listed, key)
+    if claimed != shape:
+        raise _Invalid(f"{_JSON_MEMBER} says {claimed} for the {key}; its layer needs {shape}")
+
+
+def _read_array(archive: zipfile.ZipFile, key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The member for ``key``, whose shape ``session.json`` declared and the layer confirmed."""
     name = MEMBERS[key]
     try:
         info = archive.getinfo(name)
     except KeyError:
         raise _Invalid(f"lacks the {name} member") from None
-    if info.file_size > _MAX_ARRAY_BYTES:
-        raise _Invalid(f"has a {name} of {info.file_size} bytes, beyond the 1 GiB limit")
+    problem = values_problem(shape)
+    if problem:
+        raise _Invalid(f"has a {key} that {problem}")
+    most = _NPY_OVERHEAD + 4 * math.prod(shape)
+    if info.file_size > most:
+        raise _Invalid(
+            f"has a {name} of {info.file_size} bytes; a {key} of shape {shape} takes at most {most}"
+        )
     try:
         array = read_npy_bytes(archive.read(info))
     except ValueError as exc:
         raise _Invalid(f"has a damaged {name}: it {exc}") from None
     if array.dtype.kind != "f" or array.dtype.itemsize != 4:
         raise _Invalid(f"has a {name} of dtype {array.dtype}, expected float32")
-    if array.shape != claimed:
-        raise _Invalid(f"has a {name} of shape {array.shape} where {_JSON_MEMBER} says {claimed}")
-    if shape is not None and array.shape != shape:
-        raise _Invalid(f"has a {key} of shape {array.shape}; its layer needs {shape}")
+    if array.shape != shape:
+        raise _Invalid(f"has a {name} of shape {array.shape} where {_JSON_MEMBER} says {shape}")
     if not np.isfinite(array).all():
         raise _Invalid(f"has NaN or infinite values in its {key}")
+    if array.size and np.abs(array).max() > MAX_MAGNITUDE:
+        raise _Invalid(
+            f"has {key} values beyond ±{MAX_MAGNITUDE:g}, the largest the explorer accepts"
+        )
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
@@ -307,6 +366,7 @@ def check_session(data: SessionData) -> None:
         raise ValueError(f"the input must be a non-empty (C, H, W) array, got shape {image.shape}")
     if not np.isfinite(image).all():
         raise ValueError("the input holds NaN or infinite values")
+    _check_magnitude(image, "the input")
     spec = data.spec
     if image.shape[0] != spec.in_channels:
         raise ValueError(
@@ -319,6 +379,7 @@ def check_session(data: SessionData) -> None:
         )
     if not np.isfinite(data.weight).all():
         raise ValueError("the weights hold NaN or infinite values")
+    _check_magnitude(data.weight, "the weights")
     if spec.bias != (data.bias is not None):
         raise ValueError("the biases do not match the layer's bias setting")
     if data.bias is not None:
@@ -328,6 +389,7 @@ def check_session(data: SessionData) -> None:
             )
         if not np.isfinite(data.bias).all():
             raise ValueError("the biases hold NaN or infinite values")
+        _check_magnitude(data.bias, "the biases")
     if data.activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {data.activation!r}")
     if not 0 <= data.selected_filter < spec.out_channels:
@@ -338,6 +400,12 @@ def check_session(data: SessionData) -> None:
     row, col = data.position
     if not (0 <= row < oh and 0 <= col < ow):
         raise ValueError(f"the selected position ({row}, {col}) is outside the {oh}×{ow} output")
+
+
+def _check_magnitude(values: Any, what: str) -> None:
+    values = np.asarray(values)
+    if values.size and np.abs(values).max() > MAX_MAGNITUDE:
+        raise ValueError(f"{what} hold values beyond ±{MAX_MAGNITUDE:g}")
 
 
 def apply_session(state: ExplorerState, data: SessionData) -> None:
