@@ -10,14 +10,24 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ._errors import FileFormatError, TorchUnavailable
+from ._errors import ARCHIVE_DAMAGE, FileFormatError, TorchUnavailable
+from ._limits import (
+    MAX_CHECKPOINT_BYTES,
+    MAX_CHECKPOINT_DEPTH,
+    MAX_CHECKPOINT_NODES,
+    MAX_ZIP_MEMBERS,
+    values_problem,
+)
 
-_MAX_DEPTH = 8
+
+class _TooManyNodes(Exception):
+    """The checkpoint's containers hold more entries than any real state_dict."""
 
 
 def torch_available() -> bool:
@@ -26,8 +36,11 @@ def torch_available() -> bool:
 
 
 def checkpoint_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
-    """The floating-point tensors in a checkpoint, by flattened key, with their shapes."""
-    return {key: tuple(t.shape) for key, t in _load(path).items()}
+    """The floating-point tensors in a checkpoint, by flattened key, with their shapes.
+
+    Nothing is materialised: a tensor's shape is only what the file declares.
+    """
+    return {key: tuple(int(n) for n in t.shape) for key, t in _load(path).items()}
 
 
 def checkpoint_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.ndarray]:
@@ -38,6 +51,10 @@ def checkpoint_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str
     missing = [key for key in keys if key not in tensors]
     if missing:
         raise FileFormatError(path, f"has no tensor named {missing[0]!r}")
+    for key in keys:  # every declared size is checked before any tensor is copied
+        problem = values_problem(tuple(int(n) for n in tensors[key].shape))
+        if problem:
+            raise FileFormatError(path, f"{key or 'the tensor'} {problem}")
     arrays = {}
     for key in keys:
         tensor = tensors[key].detach()
@@ -52,6 +69,7 @@ def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
         import torch
     except ImportError:
         raise TorchUnavailable() from None
+    _check_container(path)
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except OSError as exc:
@@ -61,8 +79,48 @@ def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
     except Exception as exc:  # torch.load raises many kinds of error for damaged or unsafe files
         raise FileFormatError(path, _failure(exc)) from None
     tensors: dict[str, Any] = {}
-    _flatten(torch, content, "", tensors, 0)
+    try:
+        _flatten(torch, content, "", tensors, 0, [MAX_CHECKPOINT_NODES])
+    except _TooManyNodes:
+        raise FileFormatError(
+            path,
+            f"holds more than {MAX_CHECKPOINT_NODES} entries in its containers; a state_dict "
+            "this large (or this self-referencing) is not read",
+        ) from None
     return tensors
+
+
+def _check_container(path: str | os.PathLike[str]) -> None:
+    """Bound the file's size and, for torch's ZIP format, its members, before torch reads it."""
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_CHECKPOINT_BYTES:
+            raise FileFormatError(
+                path,
+                f"is {size} bytes, more than the {MAX_CHECKPOINT_BYTES} this explorer reads from "
+                "a checkpoint",
+            )
+        if not zipfile.is_zipfile(path):
+            return  # torch's legacy format: a pickle followed by the storages' bytes
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except FileFormatError:
+        raise
+    except OSError as exc:
+        raise FileFormatError.unreadable(path, exc) from None
+    except ARCHIVE_DAMAGE as exc:
+        raise FileFormatError(path, f"is a damaged ZIP archive ({exc})") from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise FileFormatError(
+            path, f"holds {len(infos)} members, more than the {MAX_ZIP_MEMBERS} this explorer reads"
+        )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_CHECKPOINT_BYTES:
+        raise FileFormatError(
+            path,
+            f"declares {total} bytes of content, more than the {MAX_CHECKPOINT_BYTES} this "
+            "explorer reads from a checkpoint",
+        )
 
 
 def _failure(exc: BaseException) -> str:
@@ -79,8 +137,18 @@ def _failure(exc: BaseException) -> str:
     return f"is not a readable PyTorch checkpoint ({type(exc).__name__}: {first_line})"
 
 
-def _flatten(torch: Any, value: Any, prefix: str, out: dict[str, Any], depth: int) -> None:
-    """Collect the plain floating-point tensors in nested dicts/lists under dotted keys."""
+def _flatten(
+    torch: Any, value: Any, prefix: str, out: dict[str, Any], depth: int, budget: list[int]
+) -> None:
+    """Collect the plain floating-point tensors in nested dicts/lists under dotted keys.
+
+    Containers deeper than ``MAX_CHECKPOINT_DEPTH`` are skipped; ``budget`` counts the nodes
+    visited (a pickle can share one list many times over, so nodes, not bytes, bound the walk) and
+    running out raises _TooManyNodes.
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooManyNodes
     if isinstance(value, torch.Tensor):
         if (
             value.is_floating_point()
@@ -90,7 +158,7 @@ def _flatten(torch: Any, value: Any, prefix: str, out: dict[str, Any], depth: in
         ):
             out[prefix] = value
         return
-    if depth >= _MAX_DEPTH:
+    if depth >= MAX_CHECKPOINT_DEPTH:
         return
     if isinstance(value, Mapping):
         items = value.items()
@@ -99,4 +167,4 @@ def _flatten(torch: Any, value: Any, prefix: str, out: dict[str, Any], depth: in
     else:
         return
     for key, item in items:
-        _flatten(torch, item, f"{prefix}.{key}" if prefix else str(key), out, depth + 1)
+        _flatten(torch, item, f"{prefix}.{key}" if prefix else str(key), out, depth + 1, budget)
