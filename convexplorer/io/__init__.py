@@ -18,6 +18,7 @@ from ._atomic import atomic_write_bytes, atomic_write_text
 from ._checkpoint import torch_available
 from ._errors import TORCH_HINT, FileFormatError, TorchUnavailable
 from ._exports import channel_pixels, save_output_pngs
+from ._gif import encode_gif, png_sequence_names, write_gif, write_png_sequence
 from ._png_write import encode_png, write_png
 from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
 from ._session import (
@@ -66,6 +67,7 @@ __all__ = [
     "channel_pixels",
     "check_session",
     "downscale",
+    "encode_gif",
     "encode_png",
     "export_bias",
     "export_weights",
@@ -77,6 +79,7 @@ __all__ = [
     "load_session",
     "npz_members",
     "numpy_snippet",
+    "png_sequence_names",
     "pytorch_snippet",
     "read_array",
     "read_bias",
@@ -86,5 +89,7 @@ __all__ = [
     "suggest_downscale",
     "torch_available",
     "weights_mismatch",
+    "write_gif",
     "write_png",
+    "write_png_sequence",
 ]
