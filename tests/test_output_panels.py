@@ -171,7 +171,6 @@ def test_many_new_panels_get_their_colour_bars_soon_after_their_maps(qtbot, docu
     qtbot.waitUntil(lambda: not panels.grid.colorbars_pending)  # … the bars in idle slices
     ranges = {o: value_range(view.output(o)) for o in range(12)}
     looks = output_looks(ranges, view.activation, shared=False)
-    for o, panel in enumerate(panels.panels):  # new filters are all zeros: grey on (0, 1)
+    for o, panel in enumerate(panels.panels):  # each panel in its look (see test_style)
         assert panel.bar.levels() == pytest.approx(looks[o].levels) == panel.levels()
         assert panel.bar.colorMap() is looks[o].colormap
-    assert panels.panels[11].bar.colorMap() is SEQUENTIAL
