@@ -18,17 +18,29 @@ from convexplorer.io import (
     adopted_spec,
     export_bias,
     export_weights,
-    import_weights,
     list_conv_weights,
+    plan_weight_import,
     read_bias,
     read_weights,
     torch_available,
     weights_mismatch,
 )
-from convexplorer.model import LayerSpec
+from convexplorer.model import ExplorerState, LayerSpec
 from tests.io_support import fingerprint, make_state
 
 RNG = np.random.default_rng(1)
+
+
+def import_weights(
+    state: ExplorerState, imported: ImportedWeights, adopt_shape: bool = False
+) -> list[str]:
+    """Plan an import and apply it the way the app's document does; the plan's notes."""
+    plan = plan_weight_import(state.spec, state.bias, imported, adopt_shape=adopt_shape)
+    if plan.spec == state.spec:
+        state.set_weights(plan.weight, plan.bias)
+    else:
+        state.load(state.image, plan.spec, plan.weight, plan.bias)
+    return plan.notes
 
 
 def test_npy_and_npz_exports_round_trip_exactly(tmp_path):

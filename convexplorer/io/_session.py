@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 
 from convexplorer import __version__
-from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
-from convexplorer.model._state import MAX_MAGNITUDE
+from convexplorer.model import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, LayerSpec
 
 from ._atomic import atomic_write_bytes
 from ._errors import ARCHIVE_DAMAGE, FileFormatError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import LayerSpec, StateView
 
 _INDENT = "    "
 
@@ -24,7 +24,7 @@ def float32_literal(value: float | np.floating) -> str:
     return text
 
 
-def pytorch_snippet(state: ExplorerState) -> str:
+def pytorch_snippet(state: StateView) -> str:
     """A runnable script building this ``nn.Conv2d`` (every setting) with these weights."""
     spec, c, h, w = state.spec, *state.image.shape
     bias_line = (
@@ -59,7 +59,7 @@ def pytorch_snippet(state: ExplorerState) -> str:
     )
 
 
-def numpy_snippet(state: ExplorerState) -> str:
+def numpy_snippet(state: StateView) -> str:
     """The weights (and biases) as NumPy literals, in PyTorch's layout."""
     spec = state.spec
     bias = (

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import LayerSpec
 
 from ._atomic import atomic_write_bytes
 from ._errors import ARCHIVE_DAMAGE, FileFormatError
@@ -329,38 +329,51 @@ def adopted_spec(
     )
 
 
-def import_weights(
-    state: ExplorerState, imported: ImportedWeights, *, adopt_shape: bool = False
-) -> list[str]:
-    """Put imported weights into ``state``; returns notes for the user.
+@dataclass(frozen=True)
+class WeightImport:
+    """What importing a file's weights does to a layer: new weights, maybe a new shape, notes.
+
+    ``spec`` differs from the layer's when the file's shape was adopted.
+    """
+
+    spec: LayerSpec
+    weight: np.ndarray
+    bias: np.ndarray | None
+    notes: list[str]
+
+
+def plan_weight_import(
+    spec: LayerSpec,
+    current_bias: np.ndarray | None,
+    imported: ImportedWeights,
+    *,
+    adopt_shape: bool = False,
+) -> WeightImport:
+    """How imported weights fit a layer of ``spec`` (with biases ``current_bias``).
 
     With a matching shape only weights (and the bias, if both have one) change. Otherwise
     ``adopt_shape`` reshapes the layer to the file's weights, or a ValueError says why they do not
     fit. When adopting, a file that names its tensors (``.npz``, checkpoint) also decides whether
     the layer has a bias; a bare ``.npy`` keeps the layer's setting. A layer whose file has no
-    biases keeps its own (zeros if the filter count changed). Everything is checked first: a
-    refusal changes nothing.
+    biases keeps its own (zeros if the filter count changed). Nothing is changed here: the caller
+    applies the plan as one undoable command.
     """
     notes = list(imported.notes)
-    spec = state.spec
     mismatch = weights_mismatch(spec, imported.weight.shape)
     if mismatch and not adopt_shape:
         raise ValueError(mismatch)
+    new_spec = spec
     if mismatch:
         has_bias = imported.bias is not None if imported.key else None
-        spec = adopted_spec(spec, imported.weight.shape, has_bias)
+        new_spec = adopted_spec(spec, imported.weight.shape, has_bias)
     bias = imported.bias
-    if spec.bias and bias is None:
-        old = state.bias
-        keep = old is not None and old.shape == (spec.out_channels,)
-        bias = np.array(old) if keep else np.zeros(spec.out_channels, np.float32)
+    if new_spec.bias and bias is None:
+        keep = current_bias is not None and current_bias.shape == (new_spec.out_channels,)
+        bias = np.array(current_bias) if keep else np.zeros(new_spec.out_channels, np.float32)
         notes.append("the file has no biases: " + ("kept the layer's" if keep else "set to 0"))
-    elif not spec.bias and bias is not None:
+    elif not new_spec.bias and bias is not None:
         notes.append("this layer has no bias: the file's biases were not used")
         bias = None
-    if spec == state.spec:
-        state.set_weights(imported.weight, bias)
-    else:
-        state.load(state.image, spec, imported.weight, bias)
-        notes.append(f"the layer now has the file's shape: {spec.describe()}")
-    return notes
+    if new_spec != spec:
+        notes.append(f"the layer now has the file's shape: {new_spec.describe()}")
+    return WeightImport(new_spec, imported.weight, bias, notes)
