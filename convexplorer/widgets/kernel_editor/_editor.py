@@ -66,6 +66,7 @@ class KernelEditor(QWidget):
 
         self._preset = QComboBox(self)
         self._preset.setObjectName("kernelPresetCombo")
+        self._preset.setAccessibleName("Kernel preset")
         for row, name in enumerate(PRESET_NAMES):
             self._preset.addItem(name)
             self._preset.setItemData(row, preset_description(name), Qt.ItemDataRole.ToolTipRole)
@@ -84,6 +85,7 @@ class KernelEditor(QWidget):
             button = QToolButton(self)
             button.setText(scope)
             button.setObjectName(f"kernelApply_{scope}")
+            button.setAccessibleName(f"Apply the preset to the {scope}")
             button.clicked.connect(partial(self._apply_from_toolbar, scope))
             toolbar.addWidget(button)
             self._apply_buttons[scope] = button

@@ -143,6 +143,10 @@ class NumericGrid(QWidget):
                     views.append(view)
                 else:
                     absent = AbsentSlice(slice_size, sees_text(spec, o), self)
+                    absent.setObjectName(f"kernelAbsent_{o}_{c}")
+                    absent.setAccessibleName(
+                        f"filter {o} has no weights for input channel {c}: {sees_text(spec, o)}"
+                    )
                     layout.addWidget(absent, 2 * o + 2, c, top)
             self._views.append(views)
         self._selected = -1

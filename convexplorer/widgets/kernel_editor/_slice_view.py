@@ -124,14 +124,6 @@ class SliceView(QTableView):
             QToolTip.showText(corner, message, self.viewport())
         self.number_model().context.report(message)
 
-    def flashing(self) -> QModelIndex | None:
-        """The cell outlined for a refusal, if any."""
-        return (
-            None
-            if self._flash is None
-            else self.number_model().index(self._flash.row(), self._flash.column())
-        )
-
     def _end_flash(self) -> None:
         self._flash = None
         self.viewport().update()

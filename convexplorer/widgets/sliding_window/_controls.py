@@ -21,11 +21,15 @@ class TransportBar(QToolBar):
         self.setIconSize(QSize(16, 16))
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.fps = QSpinBox(self)
+        self.fps.setObjectName("playbackSpeed")
+        self.fps.setAccessibleName("Playback speed")
         self.fps.setRange(1, 60)
         self.fps.setSuffix(" fps")
         self.fps.setToolTip("Playback speed: window steps per second")
         self.fps.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.scrubber = QSlider(Qt.Orientation.Horizontal, self)
+        self.scrubber.setObjectName("positionScrubber")
+        self.scrubber.setAccessibleName("Window position")
         self.scrubber.setMinimumWidth(60)
         self.scrubber.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.scrubber.setToolTip(
@@ -44,6 +48,8 @@ class TransportBar(QToolBar):
             self.addAction(action)
             button = self.widgetForAction(action)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setObjectName(f"{action.objectName()}Button")
+            button.setAccessibleName(action.text())
             if not action.icon().isNull():
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)  # type: ignore[attr-defined]
 

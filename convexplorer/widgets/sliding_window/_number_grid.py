@@ -92,7 +92,7 @@ class NumberGrid(QWidget):
             self.update()
 
     def texts(self) -> list[list[str]]:
-        """The numbers as displayed, row by row (see ``numbers_visible``)."""
+        """The numbers as displayed, row by row (printed in the cells when they are big enough)."""
         return [list(row) for row in self._formatted()]
 
     def _formatted(self) -> list[list[str]]:
@@ -102,10 +102,6 @@ class NumberGrid(QWidget):
                 (self._metrics.horizontalAdvance(t) for row in self._texts for t in row), default=0
             )
         return self._texts
-
-    def numbers_visible(self) -> bool:
-        """Whether the cells are big enough to print their numbers (else only tooltips do)."""
-        return self._text_scale() > 0
 
     def _text_scale(self) -> float:
         """How much to shrink the font so the widest number fits its cell; 0: it cannot."""
