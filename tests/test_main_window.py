@@ -307,3 +307,43 @@ def test_typing_a_weight_updates_the_model_and_only_that_output_panel(window, qt
     np.testing.assert_allclose(shown, window.document.view.output(0))
     assert window.output_panels.panels[1].image.image is untouched
     assert window.undo_action.isEnabled()
+
+
+@pytest.mark.parametrize("on_worker", [False, True])
+def test_large_sessions_are_read_on_a_worker_and_refusals_still_change_nothing(
+    window, tmp_path, monkeypatch, on_worker
+):
+    from convexplorer.app import _file_actions
+
+    if on_worker:
+        monkeypatch.setattr(_file_actions, "SYNC_READ_BYTES", 0)
+    document, view = window.document, window.document.view
+    path = tmp_path / "big.convx"
+    document.apply_preset("laplacian", label="edit")
+    assert window.files.save_session(path)
+    saved = view.weight.copy()
+    document.apply_preset("zeros", label="edit")
+    assert window.files.open_session(path, asked=True)
+    window.files.reader.wait()
+    np.testing.assert_array_equal(view.weight, saved)
+    assert not document.is_modified
+
+    broken = tmp_path / "broken.convx"
+    broken.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    document.apply_preset("zeros", label="edit")
+    before = view.weight.copy()
+    started = window.files.open_session(broken, asked=True)
+    window.files.reader.wait()
+    assert started is on_worker  # a worker read starts; the refusal comes when it is done
+    assert "broken.convx" in shown_errors(window)[-1]
+    np.testing.assert_array_equal(view.weight, before)
+    assert document.is_modified
+
+
+def test_without_a_display_the_app_says_so_plainly(monkeypatch, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    assert cli.main([]) == 2
+    message = capsys.readouterr().err
+    assert "no display found" in message and "--screenshot" in message

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMenu, QMe
 from .. import io
 from ..model import SAMPLE_NAMES, load_sample, sample_description
 from ..qt import Document
+from ._background import BackgroundReader
 from ._image_files import image_name_filter, read_image
 from ._recent import RecentFiles
 
@@ -25,6 +26,8 @@ SESSION_FILTER = f"convexplorer sessions (*{io.SESSION_SUFFIX})"
 ARRAY_FILTER = "NumPy arrays (*.npy *.npz)"
 WEIGHTS_FILTER = "Weights (*.npz *.npy *.pt *.pth)"
 Button = QMessageBox.StandardButton
+#: Files up to this size are read at once; larger ones on a worker (about a frame's worth of work).
+SYNC_READ_BYTES = 2 * 2**20
 
 
 class FileActions(QObject):
@@ -41,6 +44,7 @@ class FileActions(QObject):
         self._window, self._document = window, document
         self._settings, self._status = settings, show_status
         self.recent = RecentFiles(settings)
+        self.reader = BackgroundReader(self)
         self.session_path: Path | None = None
         self._recent_menu: QMenu | None = None
         document.modifiedChanged.connect(self._update_title)
@@ -63,7 +67,7 @@ class FileActions(QObject):
             return action
 
         Std = QKeySequence.StandardKey
-        self.open_action = add(
+        add(
             "&Open Image or Array…",
             self.open_input_dialog,
             Std.Open,
@@ -80,16 +84,14 @@ class FileActions(QObject):
         self._recent_menu.aboutToShow.connect(self._fill_recent)
         menu.insertMenu(first, self._recent_menu)
         menu.insertSeparator(first)
-        self.open_session_action = add(
+        add(
             "Open &Session…",
             self.open_session_dialog,
             "Ctrl+Shift+O",
             "Open a saved session: layer, weights, input and selection",
         )
-        self.save_action = add("&Save Session", self.save, Std.Save, "Save this session")
-        self.save_as_action = add(
-            "Save Session &As…", self.save_as, Std.SaveAs, "Save this session under a new name"
-        )
+        add("&Save Session", self.save, Std.Save, "Save this session")
+        add("Save Session &As…", self.save_as, Std.SaveAs, "Save this session under a new name")
         menu.insertSeparator(first)
         add(
             "&Import Weights…",
@@ -241,10 +243,37 @@ class FileActions(QObject):
             self.open_session(Path(path), asked=True)
 
     def open_session(self, path: Path, asked: bool = False) -> bool:
+        """Open a session: small files at once, large ones read on a worker (the window stays
+        live; ``reader.wait()`` blocks until it is in). False if refused or cancelled."""
         if not asked and not self.maybe_save():
             return False
         try:
+            size = path.stat().st_size
+        except OSError as error:
+            self.report_error("Cannot open session", error)
+            return False
+        if size > SYNC_READ_BYTES:
+            self._status(f"Opening {path.name}…")
+            self.reader.start(
+                lambda: io.load_session(path),
+                lambda data, error: self._session_read(path, data, error),
+            )
+            return True
+        try:
             data = io.load_session(path)
+        except (ValueError, MemoryError) as error:
+            self.report_error("Cannot open session", error)
+            return False
+        return self._session_read(path, data, None)
+
+    def _session_read(
+        self, path: Path, data: io.SessionData | None, error: Exception | None
+    ) -> bool:
+        """Put a read session into the document, or say why it cannot be."""
+        if error is not None or data is None:  # the worker's reader refused it (or failed)
+            self.report_error("Cannot open session", error or ValueError("nothing was read"))
+            return False
+        try:
             self._document.load_session(
                 data.image,
                 data.spec,

@@ -21,9 +21,10 @@ from ..model import PRESET_NAMES, ExplorerState, preset_description
 from ..qt import Document
 from ..widgets.input_view import InputView
 from ..widgets.kernel_editor import KernelEditor
-from ..widgets.layer_controls import LayerControls
+from ..widgets.layer_controls import LayerControls, layer_summary
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
+from ._export_actions import ExportActions
 from ._file_actions import FileActions
 from ._guide import guide_html
 
@@ -81,6 +82,14 @@ class MainWindow(QMainWindow):
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
         self.files = FileActions(self, self.document, self._settings, self.show_status)
+        self.exports = ExportActions(
+            self,
+            self.document,
+            self.output_panels,
+            self.sliding_window,
+            self._settings,
+            self.show_status,
+        )
         self._build_menus()
         self.setAcceptDrops(True)
         self._update_summary()
@@ -124,6 +133,7 @@ class MainWindow(QMainWindow):
             "Close convexplorer",
         )
         self.files.populate(self.file_menu)
+        self.exports.populate(self.file_menu)
 
         edit = bar.addMenu("&Edit")
         self.undo_action = self._action(
@@ -169,7 +179,7 @@ class MainWindow(QMainWindow):
         """Finish all pending work (outputs, deferred colour bars) so a picture shows everything."""
         self.document.wait_until_idle()
         QApplication.processEvents()
-        self.output_panels.grid.attach_colorbars_now()
+        self.output_panels.finish_pending()
         QApplication.processEvents()
 
     def _update_undo_actions(self) -> None:
@@ -213,7 +223,7 @@ class MainWindow(QMainWindow):
         )
 
     def _update_summary(self) -> None:
-        self._summary.setText(self.layer_controls.summary_text())
+        self._summary.setText(layer_summary(self.document.view))
 
     # ---- settings -------------------------------------------------------------------------------
 
