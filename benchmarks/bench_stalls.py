@@ -22,12 +22,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+import numpy as np
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
 
-from convexplorer import io  # noqa: E402
-from convexplorer.app import application, build_window  # noqa: E402
-from convexplorer.model import LayerSpec  # noqa: E402
+from convexplorer import io
+from convexplorer.app import application, build_window
+from convexplorer.model import LayerSpec
 
 HEARTBEAT_MS = 10
 SETTLE_MS = 150  # after the outputs are ready: deferred painting and colour bars still count

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from convexplorer.model import ExplorerState, LayerSpec
 from convexplorer.qt import Document
-from convexplorer.widgets.style import DIVERGING, number
 from convexplorer.widgets.input_view import InputView
+from convexplorer.widgets.style import DIVERGING, number
 
 
 @pytest.fixture

@@ -31,11 +31,11 @@ from ._view import StateView
 
 __all__ = [
     "ACTIVATIONS",
-    "MAX_MAGNITUDE",
     "MAX_CHANNELS",
     "MAX_DILATION",
     "MAX_INPUT_VALUES",
     "MAX_KERNEL",
+    "MAX_MAGNITUDE",
     "MAX_PADDING",
     "MAX_SIDE",
     "MAX_STRIDE",
