@@ -72,9 +72,9 @@ def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_byt
     full run again (now from that matrix); and a fresh engine whose first run is a subset.
     Small tiles put several tiles, and partial tiles, in these small layers."""
     spec, x, weight, bias = case
-    saved = _im2col.TILE_BYTES
+    saved = _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES
     if tile_bytes is not None:
-        _im2col.TILE_BYTES = tile_bytes
+        _im2col.TILE_BYTES = _im2col.SHIFTS_TILE_BYTES = tile_bytes
     try:
         engine = ConvEngine(spec, x, method)
         full = engine.run(weight, bias)
@@ -86,14 +86,14 @@ def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_byt
         _assert_same_bits(subsets[0], fresh.run(weight, bias, subsets[0]), full)
         assert np.array_equal(fresh.run(weight, bias), full)
     finally:
-        _im2col.TILE_BYTES = saved
+        _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES = saved
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize(
     ("spec", "shape"),
     [
-        (LayerSpec(3, 16, 3, padding=1), (3, 96, 96)),  # K = 27, 4× tiles (16 filters)
+        (LayerSpec(3, 16, 3, padding=1), (3, 96, 96)),  # K = 27, 16 filters
         (LayerSpec(32, 12, 3, padding=1), (32, 40, 40)),  # K = 288
         (LayerSpec(48, 10, 3, padding=1, groups=2), (48, 30, 30)),  # K = 216, partial blocks
         (LayerSpec(16, 6, 7, padding=3, padding_mode="reflect"), (16, 36, 36)),  # K = 784

@@ -102,20 +102,21 @@ class ConvEngine:
         assert self._blocks is not None
         if list(wanted) == list(everything):
             out = np.empty((spec.out_channels, oh, ow), dtype=self.dtype)
-            impl.run(weight, self._blocks, out)
-        else:
-            if isinstance(impl, Windows):
-                impl.keep_matrix()
-            out = self._subset(impl, weight, wanted)
-        if bias is not None:
-            out += bias[list(wanted), None, None]
-        return out
+            impl.run(weight, bias, self._blocks, out)
+            return out
+        if isinstance(impl, Windows):
+            impl.keep_matrix()
+        return self._subset(impl, weight, bias, wanted)
 
     def _subset(
-        self, impl: Windows | Shifts | FftConv, weight: np.ndarray, wanted: Sequence[int]
+        self,
+        impl: Windows | Shifts | FftConv,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        wanted: Sequence[int],
     ) -> np.ndarray:
-        """The products of filters ``wanted``, in that order: their whole blocks computed (the
-        same products as a full run), then the wanted rows picked."""
+        """Outputs of filters ``wanted``, in that order: their whole blocks computed (the same
+        products as a full run), then the wanted rows picked."""
         assert self._blocks is not None
         opg, size = self.spec.out_per_group, impl.block
         needed = sorted({(o // opg, (o % opg) // size) for o in wanted})
@@ -128,7 +129,7 @@ class ConvEngine:
                 rows.append(o)
         oh, ow = self.output_size
         products = np.empty((len(rows), oh, ow), dtype=self.dtype)
-        impl.run(weight[rows], blocks, products)
+        impl.run(weight[rows], None if bias is None else bias[rows], blocks, products)
         picks = [slot[o] for o in wanted]
         if picks == list(range(len(rows))):
             return products

@@ -77,9 +77,14 @@ class FftConv:
     block = 1
 
     def run(
-        self, weight: np.ndarray, blocks: Sequence[tuple[int, int, int]], dest: np.ndarray
+        self,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        blocks: Sequence[tuple[int, int, int]],
+        dest: np.ndarray,
     ) -> None:
-        """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW), no bias.
+        """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW) plus ``bias``,
+        added after the result is rounded to dest's type (as the direct methods add it).
 
         ``blocks`` lists (group, first, stop): filters first..stop-1 all belong to that group.
         Adjacent blocks of a group are merged, then filters go a few at a time, so the complex
@@ -109,3 +114,5 @@ class FftConv:
                         total += np.multiply(kernels[:, c], inputs[c], out=product)
                 result = np.fft.irfft2(total, s=self._shape)
                 dest[start:end] = result[:, : (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]
+                if bias is not None:
+                    dest[start:end] += bias[start:end, None, None]

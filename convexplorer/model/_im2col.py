@@ -11,10 +11,13 @@ Both copy receptive fields into columns and let BLAS multiply them by the filter
 
 Why fixed shapes: OpenBLAS sums a product's K terms in an order that depends on the call's shape
 and on where an element sits in it (kernel tails, the small-matrix kernel, gemv for one row), on
-AVX-512 and AVX2 kernels alike. A filter's output must not depend on which run computed it, so
-every product has a shape fixed by the layer alone: the output pixels go in the same tiles in
-every run, and the filters of a group in the same blocks of ``FILTER_BLOCK``. An edit of one filter
-computes its whole block; the others' rows are discarded. The bias is added by the engine, after.
+AVX-512 and AVX2 kernels alike; one-row products (gemv) also depend on the operands' strides. A
+filter's output must not depend on which run computed it, so every product has a shape and
+operand layout fixed by the layer alone: the output pixels go in the same tiles in every run (the
+kept window matrix is stored tile by tile, laid out as the streaming buffer), and the filters of
+a group in the same blocks of ``FILTER_BLOCK``. An edit of one filter computes its whole block;
+the others' rows are discarded. The bias is added after each product, never folded into it, so
+every run rounds ``fl(fl(w·x) + b)`` alike.
 """
 
 from __future__ import annotations
@@ -31,13 +34,18 @@ from ._spec import LayerSpec
 #: Largest window matrix the engine keeps for edits, in bytes; above it, an edit re-copies windows.
 WINDOW_MATRIX_BUDGET = 64 * 2**20
 
-#: Bytes of windows copied per tile: small enough to stay in a core's L2 cache while BLAS reads it.
-TILE_BYTES = 2**20
+#: Bytes of windows copied per tile by "windows": they stay in L2 while BLAS reads them, and a
+#: block's product (FILTER_BLOCK × TILE_BYTES/4 × ... ≤ 10⁶ multiply-adds) stays within what
+#: OpenBLAS's AVX-512 small-matrix kernel takes, which needs no packing (benchmarks/README.md).
+TILE_BYTES = 2**19
+
+#: Bytes of shifted rows copied per tile by "shifts" (mostly depthwise: one or two filters).
+SHIFTS_TILE_BYTES = 2**20
 
 #: Filters per matrix product. Every run multiplies a group's filters in the same blocks, so a
-#: filter's bits are the same whichever run computed it; an edit pays for its whole block. 4 keeps
-#: a full run within 10 % of one product per group and an edit near a matrix-vector product's time
-#: (benchmarks/README.md).
+#: filter's bits are the same whichever run computed it; an edit pays for its whole block. 4 kept
+#: full runs as fast as one product per group, at the cost of edits 2–2.5× slower than a
+#: matrix-vector product (benchmarks/README.md).
 FILTER_BLOCK = 4
 
 #: (group, first, stop): rows first..stop-1 of the weights are one product's filters, of that group.
@@ -117,21 +125,13 @@ class Im2col:
         return lambda g: np.copyto(inner, x[g * cg : (g + 1) * cg])
 
 
-def _by_group(
-    weight: np.ndarray, blocks: Blocks
-) -> list[tuple[int, list[tuple[np.ndarray, slice]]]]:
-    """Consecutive blocks of one group together: (group, [(product operand, weight rows)]).
-
-    A one-filter block's operand is its row twice: numpy hands a one-row product to gemv, whose
-    bits depend on the operands' strides, while a two-row product goes to gemm like the others.
-    """
-    grouped: list[tuple[int, list[tuple[np.ndarray, slice]]]] = []
+def _by_group(blocks: Blocks) -> list[tuple[int, list[slice]]]:
+    """Consecutive blocks of one group together: (group, its blocks' weight rows)."""
+    grouped: list[tuple[int, list[slice]]] = []
     for g, first, stop in blocks:
         if not grouped or grouped[-1][0] != g:
             grouped.append((g, []))
-        rows = slice(first, stop)
-        operand = weight[rows] if stop - first > 1 else weight[[first, first]]
-        grouped[-1][1].append((operand, rows))
+        grouped[-1][1].append(slice(first, stop))
     return grouped
 
 
@@ -157,65 +157,59 @@ class Windows(Im2col):
 
     def _plan_tiles(self) -> list[tuple[slice, slice, slice]]:
         """(rows, cols, flat pixels) blocks whose windows fill about TILE_BYTES: whole output rows
-        when one row's windows fit, else pieces of one row. Fixed per layer (see the module); a
-        one-pixel remainder joins the tile before it (numpy hands a one-column product to gemv).
-
-        With 16 or more filters per group the arithmetic per copied window outweighs cache
-        misses, and 4× larger tiles (fewer BLAS calls, each waking its threads) measured faster.
-        """
+        when one row's windows fit, else pieces of one row. Fixed per layer (see the module)."""
         oh, ow = self.output_size
-        size = TILE_BYTES * (4 if self._spec.out_per_group >= 16 else 1)
         column = self._rows * self._dtype.itemsize
-        spans: list[tuple[int, int, int, int]] = []
-        if column * ow <= size:
-            step = max(1, size // (column * ow))
-            for r in range(0, oh, step):
-                if ow == 1 and oh - r == 1 and spans:
-                    spans[-1] = (spans[-1][0], oh, 0, 1)
-                else:
-                    spans.append((r, min(oh, r + step), 0, ow))
+        if column * ow <= TILE_BYTES:
+            step = max(1, TILE_BYTES // (column * ow))
+            spans = [(r, min(oh, r + step), 0, ow) for r in range(0, oh, step)]
         else:
-            step = max(1, size // column)
-            for r in range(oh):
-                for c in range(0, ow, step):
-                    if ow - c == 1 and c > 0:
-                        spans[-1] = (r, r + 1, spans[-1][2], ow)
-                    else:
-                        spans.append((r, r + 1, c, min(ow, c + step)))
+            step = max(1, TILE_BYTES // column)
+            spans = [
+                (r, r + 1, c, min(ow, c + step)) for r in range(oh) for c in range(0, ow, step)
+            ]
         return [
             (slice(r0, r1), slice(c0, c1), slice(r0 * ow + c0, (r1 - 1) * ow + c1))
             for r0, r1, c0, c1 in spans
         ]
 
     def keep_matrix(self) -> None:
-        """Build the whole (groups, C_in/groups·kH·kW, H_out·W_out) window matrix for reuse."""
-        if self._matrix is None and self.keeps_matrix:
-            windows = self._windows(padded_copy(self._x, self._spec.pads, self._spec.padding_mode))
-            matrix = np.empty(windows.shape, dtype=self._dtype)
-            np.copyto(matrix, windows)
-            self._matrix = matrix.reshape(self._spec.groups, self._rows, -1)
+        """Build the whole window matrix for reuse, tile by tile: (groups, tiles, C_in/groups·kH·kW,
+        widest tile) with each tile laid out as the streaming buffer holds it, so the products
+        read operands of the same shape and strides in both cases."""
+        if self._matrix is not None or not self.keeps_matrix:
+            return
+        spec, cg = self._spec, self._spec.in_per_group
+        windows = self._windows(padded_copy(self._x, spec.pads, spec.padding_mode))
+        widest = max(p.stop - p.start for _, _, p in self._tiles)
+        matrix = np.empty((spec.groups, len(self._tiles), self._rows, widest), dtype=self._dtype)
+        for g in range(spec.groups):
+            for t, (r, c, p) in enumerate(self._tiles):
+                target = matrix[g, t, :, : p.stop - p.start]
+                shape = (cg, *windows.shape[1:3], r.stop - r.start, c.stop - c.start)
+                np.copyto(target.reshape(shape), windows[g * cg : (g + 1) * cg, :, :, r, c])
+        self._matrix = matrix
 
-    def run(self, weight: np.ndarray, blocks: Blocks, dest: np.ndarray) -> None:
-        """Fill dest (n, H_out, W_out) with the products of ``weight`` (n, C_in/g, kH, kW), one
-        matrix product per block and tile."""
+    def run(
+        self, weight: np.ndarray, bias: np.ndarray | None, blocks: Blocks, dest: np.ndarray
+    ) -> None:
+        """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW) plus ``bias``
+        (n,), one matrix product per block and tile, from the kept window matrix or copying
+        windows; the bias is added to each product while it is in cache."""
         flat = dest.reshape(dest.shape[0], -1)
         w = weight.reshape(weight.shape[0], self._rows)
+        b = None if bias is None else bias[:, None]
         widest = max(p.stop - p.start for _, _, p in self._tiles)
-        pair = self._scratch.get("pair", (2, widest), self._dtype)
-
-        def multiply(operand: np.ndarray, block: np.ndarray, out: np.ndarray) -> None:
-            if operand.shape[0] == out.shape[0]:
-                np.matmul(operand, block, out=out)
-            else:  # a one-filter block, multiplied as two rows
-                np.matmul(operand, block, out=pair[:, : out.shape[1]])
-                out[0] = pair[0, : out.shape[1]]
-
-        if self._matrix is not None:
-            for g, products in _by_group(w, blocks):
-                for _, _, pixels in self._tiles:
-                    block = self._matrix[g][:, pixels]
-                    for operand, rows in products:
-                        multiply(operand, block, flat[rows, pixels])
+        matrix = self._matrix
+        if matrix is not None:
+            for g, products in _by_group(blocks):
+                for t, (_, _, pixels) in enumerate(self._tiles):
+                    block = matrix[g, t, :, : pixels.stop - pixels.start]
+                    for rows in products:
+                        out = flat[rows, pixels]
+                        np.matmul(w[rows], block, out=out)
+                        if b is not None:
+                            out += b[rows]
             return
         columns = self._scratch.get("columns", (self._rows, widest), self._dtype)
         padded = self._buffer(self._spec.in_per_group)
@@ -232,12 +226,15 @@ class Windows(Im2col):
             for r, c, p in self._tiles
         ]
         pad_group = self._padder(padded)
-        for g, products in _by_group(w, blocks):
+        for g, products in _by_group(blocks):
             pad_group(g)
             for target, source, block, where in plan:
                 np.copyto(target, source)
-                for operand, rows in products:
-                    multiply(operand, block, flat[rows, where])
+                for rows in products:
+                    out = flat[rows, where]
+                    np.matmul(w[rows], block, out=out)
+                    if b is not None:
+                        out += b[rows]
 
 
 class Shifts(Im2col):
@@ -249,15 +246,18 @@ class Shifts(Im2col):
         # the output on the stride-1 grid spans these rows and columns of it
         self._grid = ((oh - 1) * sh + 1, (ow - 1) * sw + 1)
 
-    def run(self, weight: np.ndarray, blocks: Blocks, dest: np.ndarray) -> None:
-        """Fill dest (n, H_out, W_out) with the products of ``weight`` (n, C_in/g, kH, kW), one
-        matrix product per block and tile."""
+    def run(
+        self, weight: np.ndarray, bias: np.ndarray | None, blocks: Blocks, dest: np.ndarray
+    ) -> None:
+        """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW) plus ``bias``
+        (n,), one matrix product per block and tile; the bias is added as the product's grid is
+        stored."""
         spec = self._spec
         (kh, kw), (dh, dw), (sh, sw) = spec.kernel_size, spec.dilation, spec.stride
         (oh, _), (gh, gw) = self.output_size, self._grid
         _, wp = self._padded_shape
-        # output rows per tile: its stride-1 rows, as one flat run, fill about TILE_BYTES
-        step = max(1, TILE_BYTES // (self._rows * sh * wp * self._dtype.itemsize))
+        # output rows per tile: its stride-1 rows, as one flat run, fill about SHIFTS_TILE_BYTES
+        step = max(1, SHIFTS_TILE_BYTES // (self._rows * sh * wp * self._dtype.itemsize))
         tiles = [(r, min(oh, r + step)) for r in range(0, oh, step)]
         span = ((tiles[0][1] - 1) * sh + 1) * wp
         w = weight.reshape(weight.shape[0], self._rows)
@@ -287,10 +287,14 @@ class Shifts(Im2col):
                 )
             )
         pad_group = self._padder(padded)
-        for g, operands in _by_group(w, blocks):
+        for g, products in _by_group(blocks):
             pad_group(g)
             for target, source, block, product, grid, out_rows in plan:
                 np.copyto(target, source)
-                for operand, rows in operands:
-                    np.matmul(operand, block, out=product[: operand.shape[0]])
-                    dest[rows, out_rows] = grid[: rows.stop - rows.start]
+                for rows in products:
+                    n = rows.stop - rows.start
+                    np.matmul(w[rows], block, out=product[:n])
+                    if bias is None:
+                        dest[rows, out_rows] = grid[:n]
+                    else:
+                        np.add(grid[:n], bias[rows, None, None], out=dest[rows, out_rows])
