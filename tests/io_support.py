@@ -51,3 +51,10 @@ def fingerprint(state: ExplorerState | StateView) -> tuple:
         state.selected_filter,
         state.position,
     )
+
+
+def apply_session(state: ExplorerState, data) -> None:
+    """Put a read session into a state, as the app's document does (after io checked it)."""
+    state.load(data.image, data.spec, data.weight, data.bias)
+    state.set_activation(data.activation)
+    state.select(data.selected_filter, data.position)

@@ -216,6 +216,12 @@ def test_a_refused_session_changes_nothing(qtbot):
         document.load_session(
             np.ones((1, 8, 8)), spec, np.ones(spec.weight_shape), None, "gelu", 0, (0, 0)
         )
+    nan = np.full(spec.weight_shape, np.nan)
+    with pytest.raises(ValueError):
+        document.load_session(np.ones((1, 8, 8)), spec, nan, np.zeros(2), "none", 0, (0, 0))
+    rgb = np.ones((3, 8, 8))  # the layer expects 1 input channel
+    with pytest.raises(ValueError):
+        document.load_session(rgb, spec, np.ones(spec.weight_shape), None, "none", 0, (0, 0))
     assert everything(document) == before and document.undo_count == 1
 
 

@@ -8,13 +8,12 @@ import stat
 import pytest
 
 from convexplorer.io import (
-    apply_session,
     atomic_write_bytes,
     atomic_write_text,
     load_session,
     save_session,
 )
-from tests.io_support import fingerprint, make_state
+from tests.io_support import apply_session, fingerprint, make_state
 
 
 def leftovers(directory) -> list[str]:

@@ -16,13 +16,12 @@ from convexplorer.io import (
     FORMAT_VERSION,
     FileFormatError,
     SessionData,
-    apply_session,
     check_session,
     load_session,
     save_session,
 )
 from convexplorer.model import ExplorerState, LayerSpec
-from tests.io_support import fingerprint, make_state
+from tests.io_support import apply_session, fingerprint, make_state
 
 FUZZ = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -240,9 +239,8 @@ def test_wrong_arrays_are_refused(saved, tmp_path):
     refused(bad_npy, "damaged weight.npy", "cut short")
 
 
-def test_apply_refuses_inconsistent_data_and_changes_nothing():
-    state = rich_state()
-    before = fingerprint(state)
+def test_check_session_refuses_inconsistent_data():
+    """(The document's refusal of such data, with nothing changed, is tested in test_document.)"""
     good = SessionData.from_state(other_state())
     bad = [
         SessionData(**{**good.__dict__, "position": (5, 0)}),
@@ -255,9 +253,6 @@ def test_apply_refuses_inconsistent_data_and_changes_nothing():
     for data in bad:
         with pytest.raises(ValueError):
             check_session(data)
-        with pytest.raises(ValueError):
-            apply_session(state, data)
-        assert fingerprint(state) == before
 
 
 # ---- fuzzing: whatever the bytes, only FileFormatError (or a valid session) comes out -----------

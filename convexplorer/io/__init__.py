@@ -17,7 +17,6 @@ from ._arrays import (
 from ._atomic import atomic_write_bytes, atomic_write_text
 from ._checkpoint import torch_available
 from ._errors import TORCH_HINT, FileFormatError, TorchUnavailable
-from ._exports import channel_pixels, save_output_pngs
 from ._gif import encode_gif, png_sequence_names, write_gif, write_png_sequence
 from ._png_write import encode_png, write_png
 from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
@@ -25,7 +24,6 @@ from ._session import (
     FORMAT_VERSION,
     SESSION_SUFFIX,
     SessionData,
-    apply_session,
     check_session,
     is_session_file,
     load_session,
@@ -63,10 +61,8 @@ __all__ = [
     "WeightEntry",
     "WeightImport",
     "adopted_spec",
-    "apply_session",
     "atomic_write_bytes",
     "atomic_write_text",
-    "channel_pixels",
     "check_session",
     "downscale",
     "encode_gif",
@@ -86,7 +82,6 @@ __all__ = [
     "read_array",
     "read_bias",
     "read_weights",
-    "save_output_pngs",
     "save_session",
     "suggest_downscale",
     "torch_available",

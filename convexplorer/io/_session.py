@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from convexplorer import __version__
-from convexplorer.model import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, LayerSpec
+from convexplorer.model import ACTIVATIONS, MAX_MAGNITUDE, LayerSpec, StateView
 
 from ._atomic import atomic_write_bytes
 from ._errors import ARCHIVE_DAMAGE, FileFormatError
@@ -80,7 +80,7 @@ class SessionData:
     position: tuple[int, int]
 
     @classmethod
-    def from_state(cls, state: ExplorerState) -> SessionData:
+    def from_state(cls, state: StateView) -> SessionData:
         return cls(
             image=np.array(state.image),
             spec=state.spec,
@@ -99,7 +99,7 @@ class _Invalid(Exception):
 # ---- saving ------------------------------------------------------------------------------------
 
 
-def save_session(path: str | os.PathLike[str], state: ExplorerState | SessionData) -> None:
+def save_session(path: str | os.PathLike[str], state: StateView | SessionData) -> None:
     """Write the session atomically: a failed save leaves any previous file untouched."""
     data = state if isinstance(state, SessionData) else SessionData.from_state(state)
     arrays = {"image": data.image, "weight": data.weight, "bias": data.bias}
@@ -405,14 +405,6 @@ def _check_magnitude(values: Any, what: str) -> None:
     values = np.asarray(values)
     if values.size and np.abs(values).max() > MAX_MAGNITUDE:
         raise ValueError(f"{what} hold values beyond ±{MAX_MAGNITUDE:g}")
-
-
-def apply_session(state: ExplorerState, data: SessionData) -> None:
-    """Put ``data`` into ``state``; checked first, so a refused session changes nothing."""
-    check_session(data)
-    state.load(data.image, data.spec, data.weight, data.bias)
-    state.set_activation(data.activation)
-    state.select(data.selected_filter, data.position)
 
 
 def is_session_file(path: str | os.PathLike[str]) -> bool:
