@@ -26,8 +26,9 @@ class Stepper(QObject):
         self._fps = 10
         self._timer.setInterval(round(1000 / self._fps))
         self._channel_mode = False
-        self._stage: int | None = None
-        self._requested: tuple[int, int] | None = None
+        # (position, stage): the stage belongs to the position it was reached at, so any other
+        # move of the shared position (a click on the output) shows the whole sum again
+        self._staged: tuple[tuple[int, int], int] | None = None
 
     # ---- positions as raster indices ------------------------------------------------------------
 
@@ -49,7 +50,9 @@ class Stepper(QObject):
     @property
     def stage(self) -> int | None:
         """Channels 0..stage of the filter are added so far; None when the value is complete."""
-        return self._stage
+        if self._staged is None or self._staged[0] != self._document.view.position:
+            return None
+        return self._staged[1]
 
     @property
     def channel_mode(self) -> bool:
@@ -58,19 +61,13 @@ class Stepper(QObject):
     def set_channel_mode(self, on: bool) -> None:
         """Step through each position channel by channel, building the sum over input channels."""
         self._channel_mode = on
-        if self._stage is not None:
-            self._stage = None
+        if self.stage is not None:
+            self._staged = None
             self.stageChanged.emit()
-
-    def position_changed(self, position: tuple[int, int]) -> None:
-        """The state's position changed: a move the stepper did not ask for shows the whole sum."""
-        if position != self._requested:
-            self._stage = None
-        self._requested = None
 
     def layer_changed(self) -> None:
         """Channel counts may differ now: start the current position over as complete."""
-        self._stage = None
+        self._staged = None
 
     # ---- moving ---------------------------------------------------------------------------------
 
@@ -84,7 +81,7 @@ class Stepper(QObject):
 
         Returns False when there is nowhere to go.
         """
-        index, stage = self.index(), self._stage
+        index, stage = self.index(), self.stage
         if self._channel_mode:
             channels = self._document.view.spec.in_per_group
             # Stages of one position: 0..channels-1 (partial sums), then None (complete).
@@ -100,17 +97,18 @@ class Stepper(QObject):
         return True
 
     def _move(self, position: tuple[int, int], stage: int | None) -> None:
-        state = self._document.view
-        if position == state.position:
-            if stage != self._stage:
-                self._stage = stage
-                self.stageChanged.emit()
-            return
-        self._stage, self._requested = stage, position
-        self._document.select(position=position)
+        """Go to ``position`` showing ``stage``; the stage is set first, so the frame drawn for
+        the new position already shows it."""
+        moved = position != self._document.view.position
+        changed = stage != self.stage
+        self._staged = None if stage is None else (position, stage)
+        if moved:
+            self._document.select(position=position)
+        elif changed:
+            self.stageChanged.emit()
 
     def at_end(self) -> bool:
-        return self.index() == self.count - 1 and self._stage is None
+        return self.index() == self.count - 1 and self.stage is None
 
     # ---- playback -------------------------------------------------------------------------------
 

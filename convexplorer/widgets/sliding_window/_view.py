@@ -41,7 +41,7 @@ class SlidingWindowView(QWidget):
         self._document = document
         self.stepper = Stepper(document, self)
         self._levels = np.zeros((0, 2))
-        self._filter = -1
+        self._map_filter = -1  # whose output the map draws (what is shown, not the selection)
 
         self.actions_by_name = self._make_actions()
         a = self.actions_by_name
@@ -225,9 +225,8 @@ class SlidingWindowView(QWidget):
     # ---- following the model --------------------------------------------------------------------
 
     def _selection_changed(self, out_channel: int, row: int, col: int) -> None:
-        self.stepper.position_changed((row, col))
-        if out_channel != self._filter:
-            self._filter = out_channel
+        if out_channel != self._map_filter:
+            self._map_filter = out_channel
             self.strip.reset_scale()
             self._show_output()
         self._show_frame()
@@ -253,7 +252,7 @@ class SlidingWindowView(QWidget):
         self.strip.rebuild(state.spec.in_per_group)
         self.strip.reset_scale()
         self.output_map.set_size(*state.output_size)
-        self._filter = state.selected_filter
+        self._map_filter = state.selected_filter
         self._show_output()
         self._show_frame()
 
