@@ -101,7 +101,7 @@ def run_layer(label: str, c_in: int, side: int, filters: int, k: int, repeats: i
         relu["on"] = not relu["on"]
 
     def open_session() -> None:
-        window.files.open_session(session, asked=True)
+        window.files.sessions.open(session, asked=True)
 
     actions = {
         "weight edit": edit,

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, QSize
 from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import QMainWindow
 
+from convexplorer.app._dialogs import FileDialogs
 from convexplorer.app._export_actions import (
     AnimationDialog,
     ExportActions,
@@ -47,9 +48,8 @@ class Exporting:
         qtbot.waitExposed(self.sliding)
         self.messages: list[str] = []
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        self.actions = ExportActions(
-            self.window, self.document, self.panels, self.sliding, settings, self.messages.append
-        )
+        dialogs = FileDialogs(self.window, settings, self.messages.append)
+        self.actions = ExportActions(self.document, self.panels, self.sliding, dialogs)
         self.document.wait_until_idle()
 
 

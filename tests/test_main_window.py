@@ -43,7 +43,7 @@ def answer(window: MainWindow, button: QMessageBox.StandardButton) -> list[str]:
         asked.append(title)
         return button
 
-    window.files.ask = ask  # type: ignore[method-assign]
+    window.files.dialogs.ask = ask  # type: ignore[method-assign]
     return asked
 
 
@@ -155,12 +155,12 @@ def test_session_round_trip_title_and_modified_mark(window, tmp_path, qtbot):
     document.set_weight(1, 2, 0, 1, 0.625, label="edit")
     assert window.isWindowModified()
     path = tmp_path / "lesson.convx"
-    assert window.files.save_session(path)
+    assert window.files.sessions.save_to(path)
     assert not window.isWindowModified()
     assert window.windowTitle().startswith("lesson.convx")
     document.set_weight(0, 0, 0, 0, 9.0, label="edit")
     asked = answer(window, QMessageBox.StandardButton.Discard)
-    assert window.files.open_session(path)
+    assert window.files.sessions.open(path)
     assert asked == ["Unsaved changes"]
     expected = state_weight.copy()
     expected[1, 2, 0, 1] = 0.625
@@ -174,7 +174,7 @@ def test_corrupt_session_is_refused_and_the_state_kept(window, tmp_path):
     path.write_bytes(b"PK\x03\x04 truncated")
     view = window.document.view
     before_spec, before_weight = view.spec, view.weight.copy()
-    assert not window.files.open_session(path)
+    assert not window.files.sessions.open(path)
     assert "bad.convx" in shown_errors(window)[0]
     assert view.spec == before_spec
     np.testing.assert_array_equal(view.weight, before_weight)
@@ -183,21 +183,21 @@ def test_corrupt_session_is_refused_and_the_state_kept(window, tmp_path):
 def test_weights_export_import_round_trip_and_shape_adoption(window, tmp_path):
     state = window.document.view
     path = tmp_path / "w.npz"
-    assert window.files.export_weights(path)
+    assert window.files.weights.export_to(path)
     original = state.weight.copy()
     window.document.apply_preset("zeros", label="zero")
-    assert window.files.import_weights(path)
+    assert window.files.weights.import_from(path)
     np.testing.assert_array_equal(state.weight, original)
     other = tmp_path / "five.npy"
     np.save(other, np.ones((5, 3, 5, 5), dtype=np.float32))
     asked = answer(window, QMessageBox.StandardButton.Yes)
-    assert window.files.import_weights(other)
+    assert window.files.weights.import_from(other)
     assert asked == ["Weights do not fit"]
     assert state.spec.out_channels == 5 and state.spec.kernel_size == (5, 5)
 
 
 def test_copy_as_pytorch_puts_a_snippet_on_the_clipboard(window):
-    window.files.copy_pytorch()
+    window.files.weights.copy_pytorch()
     text = QGuiApplication.clipboard().text()
     assert "nn.Conv2d(" in text and "in_channels=3" in text.replace(" ", "")
 
@@ -313,18 +313,18 @@ def test_typing_a_weight_updates_the_model_and_only_that_output_panel(window, qt
 def test_large_sessions_are_read_on_a_worker_and_refusals_still_change_nothing(
     window, tmp_path, monkeypatch, on_worker
 ):
-    from convexplorer.app import _file_actions
+    from convexplorer.app import _session_actions
 
     if on_worker:
-        monkeypatch.setattr(_file_actions, "SYNC_READ_BYTES", 0)
+        monkeypatch.setattr(_session_actions, "SYNC_READ_BYTES", 0)
     document, view = window.document, window.document.view
     path = tmp_path / "big.convx"
     document.apply_preset("laplacian", label="edit")
-    assert window.files.save_session(path)
+    assert window.files.sessions.save_to(path)
     saved = view.weight.copy()
     document.apply_preset("zeros", label="edit")
-    assert window.files.open_session(path, asked=True)
-    window.files.reader.wait()
+    assert window.files.sessions.open(path, asked=True)
+    window.files.sessions.reader.wait()
     np.testing.assert_array_equal(view.weight, saved)
     assert not document.is_modified
 
@@ -332,8 +332,8 @@ def test_large_sessions_are_read_on_a_worker_and_refusals_still_change_nothing(
     broken.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     document.apply_preset("zeros", label="edit")
     before = view.weight.copy()
-    started = window.files.open_session(broken, asked=True)
-    window.files.reader.wait()
+    started = window.files.sessions.open(broken, asked=True)
+    window.files.sessions.reader.wait()
     assert started is on_worker  # a worker read starts; the refusal comes when it is done
     assert "broken.convx" in shown_errors(window)[-1]
     np.testing.assert_array_equal(view.weight, before)

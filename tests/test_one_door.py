@@ -88,9 +88,9 @@ def test_using_the_window_changes_the_state_only_through_the_document(qtbot, tmp
     window.undo_action.trigger()
     window.redo_action.trigger()
     session = tmp_path / "s.convx"
-    assert window.files.save_session(session)
-    window.files.open_sample("corner diagonal")
-    assert window.files.open_session(session, asked=True)
+    assert window.files.sessions.save_to(session)
+    window.files.inputs.open_sample("corner diagonal")
+    assert window.files.sessions.open(session, asked=True)
     window.settle()
 
     assert len(callers) > 10  # the scenario really went through the mutators

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QImage
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QLabel,
-    QMainWindow,
     QMenu,
     QMessageBox,
     QProgressDialog,
@@ -36,6 +35,7 @@ from ..qt import Document
 from ..widgets.looks import output_looks, value_range
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
+from ._dialogs import FileDialogs
 
 #: Called before each frame with (frames done, frames in all); returning False cancels the export.
 Progress = Callable[[int, int], bool]
@@ -46,17 +46,15 @@ class ExportActions(QObject):
 
     def __init__(
         self,
-        window: QMainWindow,
         document: Document,
         panels: OutputPanels,
         sliding_window: SlidingWindowView,
-        settings: QSettings,
-        show_status: Callable[[str], None],
+        dialogs: FileDialogs,
     ) -> None:
-        super().__init__(window)
-        self._window, self._document = window, document
+        super().__init__(dialogs.window)
+        self._document, self._dialogs = document, dialogs
+        self._window = dialogs.window
         self._panels, self._sliding = panels, sliding_window
-        self._settings, self._status = settings, show_status
         sliding_window.exportRequested.connect(self.export_animation_dialog)
 
     def populate(self, menu: QMenu) -> None:
@@ -80,24 +78,14 @@ class ExportActions(QObject):
                 "Save the sliding window over a range of positions as a GIF or PNG frames",
             ),
         ):
-            action = QAction(text, self._window)
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-            action.triggered.connect(slot)
-            menu.insertAction(first, action)
+            self._dialogs.add_action(menu, first, text, slot, None, tip)
         menu.insertSeparator(first)
-
-    def report_error(self, title: str, error: Exception) -> None:
-        """A non-blocking dialog naming the problem; nothing half-written was left behind."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, str(error), parent=self._window)
-        box.open()
-        self._status(f"{title}: {error}")
 
     # ---- output PNGs ----------------------------------------------------------------------------
 
     def export_outputs_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self._window, "Export outputs to folder", self._last_folder()
+            self._window, "Export outputs to folder", self._dialogs.last_folder()
         )
         if folder:
             self.export_outputs(Path(folder))
@@ -121,24 +109,27 @@ class ExportActions(QObject):
                 io.write_png(path, looks[o].colors(channel), text)
                 paths.append(path)
         except (OSError, ValueError) as error:
-            self.report_error("Cannot export outputs", error)
+            self._dialogs.report_error("Cannot export outputs", error)
             return []
-        self._status(f"Saved {len(paths)} output PNGs to {folder}")
+        self._dialogs.status(f"Saved {len(paths)} output PNGs to {folder}")
         return paths
 
     # ---- pictures of widgets --------------------------------------------------------------------
 
     def export_grid_dialog(self) -> None:
-        self._panels.grid.attach_colorbars_now()
+        self._panels.finish_pending()
         self._save_widget_dialog(self._panels, "output_grid.png")
 
     def export_window_dialog(self) -> None:
-        self._panels.grid.attach_colorbars_now()
+        self._panels.finish_pending()
         self._save_widget_dialog(self._window, "convexplorer.png")
 
     def _save_widget_dialog(self, widget: QWidget, default_name: str) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self._window, "Save PNG", str(Path(self._last_folder()) / default_name), "PNG (*.png)"
+            self._window,
+            "Save PNG",
+            str(Path(self._dialogs.last_folder()) / default_name),
+            "PNG (*.png)",
         )
         if path:
             self.save_widget_png(widget, Path(path))
@@ -148,9 +139,9 @@ class ExportActions(QObject):
         try:
             io.atomic_write_bytes(path, png_bytes(widget.grab().toImage()))
         except OSError as error:
-            self.report_error("Cannot save picture", error)
+            self._dialogs.report_error("Cannot save picture", error)
             return False
-        self._status(f"Saved {path.name}")
+        self._dialogs.status(f"Saved {path.name}")
         return True
 
     # ---- the sliding-window animation -----------------------------------------------------------
@@ -158,16 +149,10 @@ class ExportActions(QObject):
     def export_animation_dialog(self) -> None:
         """Ask for a range and a file, then write the animation with a cancellable progress bar."""
         self._sliding.stepper.pause()
-        dialog = AnimationDialog(self._sliding, self._document, self._last_folder())
-        dialog.exported.connect(self._status)
+        dialog = AnimationDialog(self._sliding, self._document, self._dialogs.last_folder())
+        dialog.exported.connect(self._dialogs.status)
         dialog.exec()
         dialog.deleteLater()
-
-    # ---- folders --------------------------------------------------------------------------------
-
-    def _last_folder(self) -> str:
-        """The folder the File menu's dialogs last used (shared with the other file actions)."""
-        return str(self._settings.value("files/lastFolder", str(Path.home())))
 
 
 def png_bytes(image: QImage) -> bytes:

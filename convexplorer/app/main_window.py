@@ -83,12 +83,7 @@ class MainWindow(QMainWindow):
             signal.connect(self._update_summary)
         self.files = FileActions(self, self.document, self._settings, self.show_status)
         self.exports = ExportActions(
-            self,
-            self.document,
-            self.output_panels,
-            self.sliding_window,
-            self._settings,
-            self.show_status,
+            self.document, self.output_panels, self.sliding_window, self.files.dialogs
         )
         self._build_menus()
         self.setAcceptDrops(True)
@@ -250,7 +245,7 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.maybe_save():
+        if not self.files.sessions.maybe_save():
             event.ignore()
             return
         self._settings.setValue("window/geometry", self.saveGeometry())
