@@ -1,13 +1,17 @@
 """Fit the convolution engine's cost model (``COST_COEFFICIENTS``) to timings on this machine.
 
     python benchmarks/calibrate_conv.py --save timings.jsonl   # measure (~20 min), then fit
-    python benchmarks/calibrate_conv.py --load timings.jsonl   # refit saved timings
+    python benchmarks/calibrate_conv.py --part 1/8 --save t1.jsonl   # an eighth of the grid
+    python benchmarks/calibrate_conv.py --quick --save quick.jsonl   # a small grid (~3 min)
+    python benchmarks/calibrate_conv.py --load t1.jsonl t2.jsonl ... # refit saved timings
 
 Times every method on a grid of layers (kernel 1–15, images 32–512, dense / grouped / depthwise,
-stride 1 and 2): a full run on a new engine, and a one-filter edit on a warm engine. Then fits, per
-method and job, non-negative coefficients to ``cost_features`` minimising the relative error, and
-prints them (paste into convexplorer/model/_conv.py) with how often the model's pick is slower than
-the measured best.
+stride 1 and 2): a full run on a new engine, and a one-filter edit on a warm engine (which
+computes the filter's whole product block, ``_cost.edit_filters``). Then fits, per method and job,
+non-negative coefficients to ``cost_features`` minimising the relative error, and prints them
+(paste into convexplorer/model/_cost.py) with how often the model's pick is slower than the
+measured best: for the one-method rule the engine uses (full + EDITS_PER_FULL edits), and for
+each job alone.
 """
 
 from __future__ import annotations
@@ -26,19 +30,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from convexplorer.model import LayerSpec
 from convexplorer.model._conv import METHODS, ConvEngine
-from convexplorer.model._cost import cost_features
+from convexplorer.model._cost import EDITS_PER_FULL, candidates, cost_features, edit_filters
 
 KERNELS = (1, 3, 5, 7, 9, 11, 15)
 SIZES = (32, 64, 128, 256, 512)
 CHANNELS = ((1, 1, 1), (3, 4, 1), (3, 16, 1), (16, 16, 1), (32, 32, 1), (32, 32, 32), (16, 32, 8))
 
 
-def layers() -> list[dict]:
+#: the --quick grid: the sizes and channel mixes the app meets most, stride 1
+QUICK = dict(
+    kernels=(1, 3, 5, 7, 11),
+    sizes=(64, 256, 512),
+    channels=((3, 4, 1), (3, 16, 1), (32, 32, 1), (32, 32, 32), (16, 32, 8)),
+    strides=(1,),
+)
+
+
+def layers(quick: bool = False) -> list[dict]:
     """The grid, without layers too slow to time often (over 1.5 G multiply-adds)."""
     grid = []
-    for k, size, (c_in, c_out, groups), stride in itertools.product(
-        KERNELS, SIZES, CHANNELS, (1, 2)
-    ):
+    if quick:
+        axes = (QUICK["kernels"], QUICK["sizes"], QUICK["channels"], QUICK["strides"])
+    else:
+        axes = (KERNELS, SIZES, CHANNELS, (1, 2))
+    for k, size, (c_in, c_out, groups), stride in itertools.product(*axes):
         macs = c_out * (c_in // groups) * k * k * size * size / stride**2
         if k <= size // 2 and macs <= 1.5e9 and not (size == 512 and c_in > 3):
             grid.append(dict(k=k, H=size, ci=c_in, co=c_out, g=groups, s=stride))
@@ -83,7 +98,9 @@ def measure(row: dict) -> dict:
 
 
 def features(method: str, job: str, row: dict) -> tuple[float, ...]:
-    return cost_features(method, spec_of(row), row["H"], row["H"], None if job == "full" else 1)
+    spec = spec_of(row)
+    filters = None if job == "full" else edit_filters(method, spec)
+    return cost_features(method, spec, row["H"], row["H"], filters)
 
 
 def fit(a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -103,16 +120,45 @@ def fit(a: np.ndarray, t: np.ndarray) -> np.ndarray:
     return coefficients / scale
 
 
+def report(rows: list[dict], models: dict) -> None:
+    """How much slower than the measured best the model's picks are, per job and combined."""
+    regret: dict[str, list[float]] = {"full": [], "edit": [], "combined": []}
+    for r in rows:
+        methods = candidates(spec_of(r))
+        estimate = {
+            m: features(m, "full", r) @ models[m, "full"]
+            + EDITS_PER_FULL * (features(m, "edit", r) @ models[m, "edit"])
+            for m in methods
+        }
+        pick = min(estimate, key=estimate.__getitem__)
+        combined = {m: r["full"][m] + EDITS_PER_FULL * r["edit"][m] for m in methods}
+        regret["combined"].append(combined[pick] / min(combined.values()))
+        for job in ("full", "edit"):
+            regret[job].append(r[job][pick] / min(r[job][m] for m in methods))
+    for job, values in regret.items():
+        a = np.array(values)
+        print(
+            f"{job}: the one method per layer is the measured best or within 10% for "
+            f"{np.mean(a <= 1.1):.0%} of {len(rows)} layers; worst {a.max():.2f}× the best, "
+            f"total {sum(values) / len(values):.2f}× on average"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--save", type=Path, help="write the timings here (JSON lines)")
-    parser.add_argument("--load", type=Path, help="refit timings saved earlier")
+    parser.add_argument("--load", type=Path, nargs="+", help="refit timings saved earlier")
+    parser.add_argument("--quick", action="store_true", help="a small grid (about 3 minutes)")
+    parser.add_argument("--part", help="i/n: time only the i-th of n interleaved parts")
     args = parser.parse_args()
     if args.load:
-        rows = [json.loads(line) for line in args.load.read_text().splitlines()]
+        rows = [json.loads(line) for path in args.load for line in path.read_text().splitlines()]
     else:
         rows = []
-        grid = layers()
+        grid = layers(args.quick)
+        if args.part:
+            i, n = (int(v) for v in args.part.split("/"))
+            grid = grid[i - 1 :: n]
         for i, row in enumerate(grid):
             rows.append(measure(row))
             print(f"\r{i + 1}/{len(grid)} layers timed", end="", file=sys.stderr, flush=True)
@@ -133,21 +179,7 @@ def main() -> None:
             f"{np.percentile(error, 90):.0%}"
         )
     print("}")
-    for job in ("full", "edit"):
-        regret = []
-        for r in rows:
-            spec = spec_of(r)
-            candidates = ["windows", "fft"]
-            if spec.stride == (1, 1) and spec.in_per_group == 1:
-                candidates.append("shifts")
-            estimate = {m: features(m, job, r) @ models[m, job] for m in candidates}
-            pick = min(estimate, key=estimate.__getitem__)
-            regret.append(r[job][pick] / min(r[job][m] for m in candidates))
-        print(
-            f"{job}: the model's pick is the measured best or within 10% for "
-            f"{np.mean(np.array(regret) <= 1.1):.0%} of {len(rows)} layers; worst "
-            f"{max(regret):.2f}× the best"
-        )
+    report(rows, models)
 
 
 if __name__ == "__main__":

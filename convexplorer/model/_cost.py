@@ -16,15 +16,16 @@ from ._im2col import FILTER_BLOCK, keeps_matrix
 from ._spec import LayerSpec
 
 #: Milliseconds per unit of each cost feature (see ``cost_features``), per method and job,
-#: fitted by benchmarks/calibrate_conv.py to timings on a 2-core AVX-512 Xeon with numpy's
-#: OpenBLAS. Only the ranking of the estimates matters, so other machines rank alike.
+#: fitted by benchmarks/calibrate_conv.py to timings of this engine (421 layers, an edit computing
+#: its filter's whole block) on a 2-core AVX-512 Xeon with numpy's OpenBLAS. Only the ranking of
+#: the estimates matters, so other machines rank alike.
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0292, 9.55e-07, 1.61e-07, 2.74e-08, 0.00185),
-    ("windows", "edit"): (0.00927, 7.98e-07, 8.74e-08, 8.93e-08, 0.0144),
-    ("shifts", "full"): (0.0256, 1.01e-06, 1.1e-07, 2.54e-08, 0.000691),
-    ("shifts", "edit"): (0.0113, 5.65e-07, 7.8e-08, 7.8e-08, 0.0113),
-    ("fft", "full"): (0.0769, 5.31e-07, 2.17e-07, 9.89e-08, 2.08e-06),
-    ("fft", "edit"): (0.0352, 0, 1.57e-07, 1.72e-07, 1.89e-06),
+    ("windows", "full"): (0.0416, 1.05e-06, 2.13e-07, 3.49e-08, 0.00466),
+    ("windows", "edit"): (0.0179, 1.09e-06, 1.61e-07, 6.1e-08, 0.00597),
+    ("shifts", "full"): (0.0307, 1.57e-06, 1.38e-07, 3.03e-08, 0.00311),
+    ("shifts", "edit"): (0.0121, 9.35e-07, 1.51e-07, 3.46e-08, 0.0121),
+    ("fft", "full"): (0.11, 6.79e-07, 2.62e-07, 8.15e-08, 2.57e-06),
+    ("fft", "edit"): (0.0456, 0, 2.03e-07, 1.42e-07, 2.39e-06),
 }
 
 #: Weight edits expected per full run when weighing the two: the method picked minimises

@@ -203,13 +203,13 @@ class Windows(Im2col):
         matrix = self._matrix
         if matrix is not None:
             for g, products in _by_group(blocks):
+                group = slice(products[0].start, products[-1].stop)
                 for t, (_, _, pixels) in enumerate(self._tiles):
                     block = matrix[g, t, :, : pixels.stop - pixels.start]
                     for rows in products:
-                        out = flat[rows, pixels]
-                        np.matmul(w[rows], block, out=out)
-                        if b is not None:
-                            out += b[rows]
+                        np.matmul(w[rows], block, out=flat[rows, pixels])
+                    if b is not None:
+                        flat[group, pixels] += b[group]
             return
         columns = self._scratch.get("columns", (self._rows, widest), self._dtype)
         padded = self._buffer(self._spec.in_per_group)
@@ -228,13 +228,13 @@ class Windows(Im2col):
         pad_group = self._padder(padded)
         for g, products in _by_group(blocks):
             pad_group(g)
+            group = slice(products[0].start, products[-1].stop)
             for target, source, block, where in plan:
                 np.copyto(target, source)
                 for rows in products:
-                    out = flat[rows, where]
-                    np.matmul(w[rows], block, out=out)
-                    if b is not None:
-                        out += b[rows]
+                    np.matmul(w[rows], block, out=flat[rows, where])
+                if b is not None:
+                    flat[group, where] += b[group]
 
 
 class Shifts(Im2col):
