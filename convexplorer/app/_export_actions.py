@@ -117,11 +117,9 @@ class ExportActions(QObject):
     # ---- pictures of widgets --------------------------------------------------------------------
 
     def export_grid_dialog(self) -> None:
-        self._panels.finish_pending()
         self._save_widget_dialog(self._panels, "output_grid.png")
 
     def export_window_dialog(self) -> None:
-        self._panels.finish_pending()
         self._save_widget_dialog(self._window, "convexplorer.png")
 
     def _save_widget_dialog(self, widget: QWidget, default_name: str) -> None:

@@ -171,10 +171,8 @@ class MainWindow(QMainWindow):
     # ---- behaviour ------------------------------------------------------------------------------
 
     def settle(self) -> None:
-        """Finish all pending work (outputs, deferred colour bars) so a picture shows everything."""
+        """Finish all pending work (outputs, painting) so a picture shows everything."""
         self.document.wait_until_idle()
-        QApplication.processEvents()
-        self.output_panels.finish_pending()
         QApplication.processEvents()
 
     def _update_undo_actions(self) -> None:

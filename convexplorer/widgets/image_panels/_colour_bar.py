@@ -1,93 +1,115 @@
-"""Colour bars: a narrow legend beside each panel, built in idle-time slices.
+"""A panel's colour bar: the colour map as a gradient, its levels written at the ends.
 
-A ``ColorBarItem`` is a whole ``PlotItem`` (about 7 ms to build), so panels and their maps appear
-at once and the colour bars follow in short slices once the maps are painted: 32 new panels never
-freeze the window.
+pyqtgraph's ``ColorBarItem`` is a whole ``PlotItem`` with axes (7–25 ms to build, more to lay
+out), which made 64 panels freeze the window or wait for idle slices. A legend needs none of
+that: one cached gradient image per colour map, scaled into a rectangle, and two or three
+labels. Built with its panel, it costs what painting a small image costs.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
-from typing import Protocol
-
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from ..style import small_font
-from ._geometry import BAR_AXIS_WIDTH, BAR_WIDTH
+from ..looks import Levels
+from ..style import number, small_font
+from ._geometry import BAR_WIDTH, MIN_BAR_HEIGHT
 
-BAR_SLICE_SECONDS = 0.012  # colour bars are built in slices this long, so input keeps flowing
-BAR_DELAY_MS = 10  # after a map arrives: time for the map itself to be painted first
-BARS_BUILT_AT_ONCE = 4  # up to this many waiting bars are built at once (about 7 ms each)
+LABEL_GAP = 3  # between the gradient and its labels (px)
+OVERFLOW = 12  # how far the widest label may reach past the bar's rectangle (px)
 
-
-def colour_bar(text_color: QColor) -> pg.ColorBarItem:
-    """A narrow, non-interactive colour bar: levels come from the view, not from dragging."""
-    bar = pg.ColorBarItem(width=BAR_WIDTH, interactive=False, colorMapMenu=False)
-    for name in ("left", "right", "top", "bottom"):
-        axis = bar.getAxis(name)
-        axis.setPen(text_color)
-        axis.setTextPen(text_color)
-    bar.axis.setStyle(tickFont=small_font(), tickTextOffset=2, tickLength=3)
-    bar.axis.setWidth(BAR_AXIS_WIDTH)
-    bar.getAxis("left").setWidth(0)
-    bar.getAxis("top").setHeight(0)
-    bar.getAxis("bottom").setHeight(0)
-    return bar
+_gradients: dict[int, QImage] = {}  # id(colormap) -> its 1×256 gradient, high values on top
 
 
-class WantsBar(Protocol):
-    """What the scheduler needs of a panel."""
+def _gradient(colormap: pg.ColorMap) -> QImage:
+    """The colour map as a 1-pixel-wide image, built once per map (there are only a few)."""
+    image = _gradients.get(id(colormap))
+    if image is None:
+        lut = np.ascontiguousarray(colormap.getLookupTable(nPts=256, alpha=False)[::-1, :3])
+        rgb = np.ascontiguousarray(lut.astype(np.uint8).reshape(256, 1, 3))
+        image = QImage(rgb.data, 1, 256, 3, QImage.Format.Format_RGB888).copy()
+        _gradients[id(colormap)] = image
+    return image
 
-    @property
-    def waits_for_bar(self) -> bool: ...
 
-    @property
-    def has_image(self) -> bool: ...
+class ColourBar(QGraphicsItem):
+    """A vertical gradient for ``colorMap()`` with ``levels()`` at its ends (and 0 between)."""
 
-    def attach_colorbar(self) -> None: ...
-
-
-class BarScheduler(QObject):
-    """Builds the colour bars of ``panels()`` that wait for one: a few now, the rest when idle."""
-
-    def __init__(self, panels: Callable[[], Sequence[WantsBar]], parent: QObject) -> None:
+    def __init__(self, text_color: QColor, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
-        self._panels = panels
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._build_slice)
+        self._rect = QRectF(0, 0, BAR_WIDTH, MIN_BAR_HEIGHT)
+        self._colormap: pg.ColorMap | None = None
+        self._levels: Levels = (0.0, 1.0)
+        self._text_color = text_color
+        self._font = small_font()
+        self._line_height = QFontMetricsF(self._font).height()
 
-    def _waiting(self, shown_only: bool) -> list[WantsBar]:
-        return [p for p in self._panels() if p.waits_for_bar and (p.has_image or not shown_only)]
+    def colorMap(self) -> pg.ColorMap | None:
+        return self._colormap
 
-    @property
-    def pending(self) -> bool:
-        """True while a shown panel with a map still waits for its colour bar."""
-        return bool(self._waiting(shown_only=True))
+    def setColorMap(self, colormap: pg.ColorMap) -> None:
+        if colormap is not self._colormap:
+            self._colormap = colormap
+            self.update()
 
-    def schedule(self) -> None:
-        """Build the bars of panels that got their first map (call after drawing maps)."""
-        waiting = self._waiting(shown_only=True)
-        if len(waiting) <= BARS_BUILT_AT_ONCE:
-            for panel in waiting:
-                panel.attach_colorbar()
-        elif not self._timer.isActive():
-            self._timer.start(BAR_DELAY_MS)
+    def levels(self) -> Levels:
+        return self._levels
 
-    def build_all_now(self) -> None:
-        """Build every waiting bar now (before a screenshot, say)."""
-        self._timer.stop()
-        for panel in self._waiting(shown_only=False):
-            panel.attach_colorbar()
+    def setLevels(self, levels: Levels) -> None:
+        levels = (float(levels[0]), float(levels[1]))
+        if levels != self._levels:
+            self._levels = levels
+            self.update()
 
-    def _build_slice(self) -> None:
-        """Build waiting bars for a short slice of time, then yield to the event loop."""
-        deadline = time.perf_counter() + BAR_SLICE_SECONDS
-        for panel in self._waiting(shown_only=True):
-            if time.perf_counter() > deadline:
-                self._timer.start(0)
-                return
-            panel.attach_colorbar()
+    def setGeometry(self, rect: QRectF) -> None:
+        """Occupy ``rect`` (in the parent's coordinates): the gradient on the left, labels right."""
+        self.prepareGeometryChange()
+        self.setPos(rect.topLeft())
+        self._rect = QRectF(0, 0, rect.width(), rect.height())
+
+    def labels(self) -> list[tuple[float, str]]:
+        """(height from the top, text) of each label: the levels, and 0 when it lies between."""
+        low, high = self._levels
+        height = self._rect.height()
+        marks = [(0.0, high), (height, low)]
+        if low < 0 < high:
+            y = height * high / (high - low)
+            if self._line_height <= y <= height - self._line_height:  # room between the ends
+                marks.append((y, 0.0))
+        return [(y, number(value)) for y, value in marks]
+
+    # ---- QGraphicsItem --------------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        # the widest label ("−4.5e−4") may reach a few pixels past the space set aside for it
+        return self._rect.adjusted(0, 0, OVERFLOW, 0)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        if self._colormap is None:
+            return
+        height = self._rect.height()
+        bar = QRectF(0, 0, BAR_WIDTH, height)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        painter.drawImage(bar, _gradient(self._colormap))
+        pen = QPen(QColor(128, 128, 128), 1)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        painter.drawRect(bar)
+        painter.setFont(self._font)
+        painter.setPen(self._text_color)
+        half = self._line_height / 2
+        x = BAR_WIDTH + LABEL_GAP
+        for y, text in self.labels():
+            top = min(max(y - half, 0.0), height - self._line_height)
+            box = QRectF(x, top, self._rect.width() - x, self._line_height)
+            painter.drawLine(QPointF(BAR_WIDTH - 3, y), QPointF(BAR_WIDTH, y))  # on the gradient
+            align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(box, align | Qt.TextFlag.TextDontClip, text)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 TITLE_HEIGHT = 15  # one line of the small title font
 PAD = 4  # around each panel's contents
 BAR_WIDTH = 8  # the colour gradient
-BAR_AXIS_WIDTH = 30  # tick labels beside it
+BAR_AXIS_WIDTH = 36  # level labels beside it (most fit; the widest reach a little further)
 BAR_GAP = 3  # between the image and its colour bar
 BAR_SPACE = BAR_GAP + BAR_WIDTH + BAR_AXIS_WIDTH
 MIN_BAR_HEIGHT = 40.0  # a colour bar beside a flat image still shows its ticks

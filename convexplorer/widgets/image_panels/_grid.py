@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
-from ._colour_bar import BarScheduler
 from ._geometry import grid_shape
 from ._panel import ImagePanel, Pixel
 
@@ -62,22 +61,6 @@ class PanelGrid(QScrollArea):
         self.view.viewport().installEventFilter(self)
         self.setWidget(self.view)
         self.setMinimumSize(120, 100)
-        self._bars = BarScheduler(lambda: self._panels, self)
-
-    # ---- colour bars ----------------------------------------------------------------------------
-
-    @property
-    def colorbars_pending(self) -> bool:
-        """True while a shown panel with a map still waits for its colour bar."""
-        return self._bars.pending
-
-    def schedule_colorbars(self) -> None:
-        """Build the colour bars of panels that got their first map (call after drawing maps)."""
-        self._bars.schedule()
-
-    def attach_colorbars_now(self) -> None:
-        """Build every waiting colour bar now (before a screenshot, say)."""
-        self._bars.build_all_now()
 
     # ---- panels and layout ----------------------------------------------------------------------
 
@@ -99,7 +82,6 @@ class PanelGrid(QScrollArea):
         self._image_shape = image_shape
         self._colorbar = any(panel.wants_colorbar for panel in panels)
         self._relayout()
-        self.schedule_colorbars()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsSimpleTe
 
 from ..looks import Levels, Look
 from ..style import small_font
-from ._colour_bar import colour_bar
+from ._colour_bar import ColourBar
 from ._geometry import BAR_GAP, BAR_SPACE, MIN_BAR_HEIGHT, TITLE_HEIGHT, place_image
 
 Pixel = tuple[int, int]
@@ -26,8 +26,7 @@ MARKER_SIZE = 9  # the sliding-window marker never gets smaller than this on scr
 class ImagePanel(pg.GraphicsWidget):
     """One image with a title and (optionally) a colour bar, fitted into whatever size it is given.
 
-    The colour bar is a passive legend for the image's look; ``attach_colorbar`` builds it (the
-    grid does that when idle, since a bar is slow to build).
+    The colour bar is a passive legend for the image's look (its colour map and levels).
     """
 
     def __init__(self, title: str = "", colorbar: bool = True) -> None:
@@ -40,7 +39,7 @@ class ImagePanel(pg.GraphicsWidget):
         self._scale = 1.0
         self._colormap: pg.ColorMap | None = None
         self.wants_colorbar = colorbar
-        self.bar: pg.ColorBarItem | None = None
+        self.bar = ColourBar(self._text_color, self) if colorbar else None
 
         self._background = QGraphicsRectItem(self)
         self._background.setPen(QPen(Qt.PenStyle.NoPen))
@@ -116,23 +115,6 @@ class ImagePanel(pg.GraphicsWidget):
     @property
     def has_image(self) -> bool:
         return self.image.image is not None
-
-    @property
-    def waits_for_bar(self) -> bool:
-        return self.wants_colorbar and self.bar is None
-
-    def attach_colorbar(self) -> None:
-        """Build the colour bar now, showing the image's current colour map and levels."""
-        if not self.waits_for_bar:
-            return
-        self.bar = colour_bar(self._text_color)
-        if self._colormap is not None:
-            self.bar.setColorMap(self._colormap)
-        levels = self.levels()
-        if levels is not None:
-            self.bar.setLevels(levels)
-        self.bar.setParentItem(self)
-        self._arrange()
 
     def value_at(self, pixel: Pixel) -> float | np.ndarray:
         """The shown value(s) at (row, col): a float, or the channel values of a colour image."""

@@ -123,7 +123,6 @@ class OutputPanels(QWidget):
         for o, image in images.items():
             self._ranges[o] = value_range(image)
         self._apply_looks(images)
-        self._grid.schedule_colorbars()
         if self._hover[0] in images:
             self._on_hover(*self._hover)
 
@@ -133,10 +132,6 @@ class OutputPanels(QWidget):
 
     def _set_shared(self, _shared: bool) -> None:
         self._apply_looks({})
-
-    def finish_pending(self) -> None:
-        """Build the colour bars still waiting for idle time: a picture must show them all."""
-        self.grid.attach_colorbars_now()
 
     def _show_selection(self) -> None:
         selected = self._view.selected_filter
