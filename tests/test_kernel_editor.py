@@ -394,3 +394,34 @@ def test_a_layer_change_while_typing_drops_the_unfinished_edit(small, qtbot):
     # the layer change is the one step: the unfinished "5" was never committed
     assert document.undo_count == 1 and document.undo_label == "Change layer"
     assert "#666" in hint(editor).styleSheet()  # no refusal to report either
+
+
+def test_thumbnail_tiles_show_each_weight_seen_channels_and_biases(qtbot):
+    """Every tile against a plain per-tile reading of the weights (the fill is vectorised)."""
+    from convexplorer.widgets.kernel_editor import _thumbnail as thumbnail
+
+    image = np.random.default_rng(0).random((8, 12, 12), dtype="f4")
+    state = ExplorerState(image, LayerSpec(8, 6, kernel_size=(3, 2), groups=2))
+    state.apply_preset("kaiming", seed=4)
+    document = Document(state)
+    editor = KernelEditor(document)
+    qtbot.addWidget(editor)
+    assert editor.uses_thumbnails
+    grid = editor.thumbnails
+    document.set_weight(4, 1, 2, 1, 0.01)  # one filter refilled on its own
+    limit, view = grid._context.limit, document.view
+    tap, pixels = grid._tap, grid._rgba
+    for o in range(6):
+        seen = view.spec.filter_input_channels(o)
+        for c in range(8):
+            rect = grid.tile_rect(o, c).translated(-grid._left, -grid._top)
+            tile = pixels[rect.top() : rect.bottom() + 1, rect.left() : rect.right() + 1]
+            if c not in seen:
+                assert (tile == thumbnail._ABSENT).all()
+                continue
+            assert (tile[0] == thumbnail._BORDER).all() and (tile[:, -1] == thumbnail._BORDER).all()
+            expected = thumbnail._colors(view.weight[o, c - seen.start], limit)
+            assert (tile[1 + tap // 2 :: tap, 1 + tap // 2 :: tap][:3, :2] == expected).all()
+        rect = grid.tile_rect(o, thumbnail.BIAS).translated(-grid._left, -grid._top)
+        centre = pixels[rect.center().y(), rect.center().x()]
+        assert (centre == thumbnail._colors(view.bias[o : o + 1], limit)[0]).all()

@@ -30,6 +30,8 @@ from ._context import EditorContext, sees_text, slice_name
 
 _BORDER = np.array([120, 120, 120, 255], dtype=np.uint8)
 _ABSENT = np.array([128, 128, 128, 38], dtype=np.uint8)
+_BORDER32 = _BORDER.view(np.uint32)[0]  # the same colours as 32-bit pixels
+_ABSENT32 = _ABSENT.view(np.uint32)[0]
 _BAND = QColor(255, 193, 7, 110)
 _GAP = 3
 _BIAS_GAP = 10
@@ -85,41 +87,75 @@ class ThumbnailGrid(QWidget):
         columns_width = spec.in_channels * self._pitch.width()
         width = self._bias_x + self._tile.height() if spec.bias else columns_width
         height = spec.out_channels * self._pitch.height() - _GAP
-        self._rgba = np.zeros((height, width, 4), dtype=np.uint8)
+        # whole pitches of rows (the last filter's gap below the picture) so rows reshape evenly
+        self._rgba = np.zeros((height + _GAP, width, 4), dtype=np.uint8)
+        self._pixels = self._rgba.view(np.uint32)[..., 0]  # one RGBA pixel per element
         self._image = QImage(
             self._rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888
         )
         selected = context.view.selected_filter
         self._current = (selected, spec.filter_input_channels(selected).start)
         self.setFixedSize(self._left + width + 4, self._top + height + 4)
+        self._draw_frames()
         self.refresh(range(spec.out_channels))
 
     # ---- the picture ----------------------------------------------------------------------------
 
     def refresh(self, channels: Iterable[int]) -> None:
-        """Refill the tiles of these filters from the state and repaint."""
-        filters = list(channels)
-        state, spec, tap = self._context.view, self._spec, self._tap
-        tile_h, tile_w, pitch_w = self._tile.height(), self._tile.width(), self._pitch.width()
-        weights = state.weight[filters]  # (n, C_in/groups, kH, kW)
-        colors = _colors(weights, self._context.limit)
-        patches = colors.repeat(tap, axis=2).repeat(tap, axis=3)
-        biases = None if state.bias is None else _colors(state.bias[filters], self._context.limit)
-        for n, o in enumerate(filters):
-            y = o * self._pitch.height()
-            # The row's tiles as (tile rows, input channel, pitch columns, RGBA): a view, no copy.
-            row = self._rgba[y : y + tile_h, : spec.in_channels * pitch_w]
-            tiles = row.reshape(tile_h, spec.in_channels, pitch_w, 4)[:, :, :tile_w]
-            tiles[:] = _ABSENT
-            seen = spec.filter_input_channels(o)
-            mine = tiles[:, seen.start : seen.stop]
-            mine[:] = _BORDER
-            mine[1:-1, :, 1:-1] = patches[n].transpose(1, 0, 2, 3)
-            if biases is not None:
-                tile = self._rgba[y : y + tile_h, self._bias_x : self._bias_x + tile_h]
-                tile[:] = _BORDER
-                tile[1:-1, 1:-1] = biases[n]
+        """Refill the tiles of these filters from the state and repaint.
+
+        Runs of consecutive filters are filled with whole-array writes of 32-bit pixels through
+        strided views of the picture (no loop over filters or taps; the frames are drawn once):
+        a weight edit that changes the colour scale repaints a 64×64 layer's 4,096 tiles in a
+        few milliseconds.
+        """
+        filters = sorted(set(channels))
+        start = 0
+        for i in range(1, len(filters) + 1):
+            if i == len(filters) or filters[i] != filters[i - 1] + 1:
+                self._fill(filters[start], filters[i - 1] + 1)
+                start = i
         self.update()
+
+    def _tiles(self) -> np.ndarray:
+        """The picture's tiles as (filter, pixel row, input channel, pixel column): a view."""
+        spec = self._spec
+        pitch_h, pitch_w = self._pitch.height(), self._pitch.width()
+        return self._pixels[:, : spec.in_channels * pitch_w].reshape(
+            spec.out_channels, pitch_h, spec.in_channels, pitch_w
+        )[:, : self._tile.height(), :, : self._tile.width()]
+
+    def _bias_tiles(self) -> np.ndarray:
+        """The bias squares as (filter, pixel row, pixel column): a view."""
+        side = self._tile.height()
+        return self._pixels[:, self._bias_x : self._bias_x + side].reshape(
+            self._spec.out_channels, self._pitch.height(), side
+        )[:, :side]
+
+    def _draw_frames(self) -> None:
+        """What never changes with the weights: hatched gaps and the frames of seen tiles."""
+        spec = self._spec
+        opg, cg = spec.out_channels // spec.groups, spec.in_per_group
+        tiles = self._tiles()
+        tiles[...] = _ABSENT32
+        for group in range(spec.groups):
+            tiles[group * opg : (group + 1) * opg, :, group * cg : (group + 1) * cg] = _BORDER32
+        if spec.bias:
+            self._bias_tiles()[...] = _BORDER32
+
+    def _fill(self, first: int, stop: int) -> None:
+        """Paint the weights (and biases) of filters first..stop-1 inside their frames."""
+        view, spec, tap = self._context.view, self._spec, self._tap
+        opg, cg = spec.out_channels // spec.groups, spec.in_per_group
+        colors = _colors(view.weight[first:stop], self._context.limit).view(np.uint32)[..., 0]
+        pixels = colors.repeat(tap, axis=2).repeat(tap, axis=3)  # (n, cg, kh·tap, kw·tap)
+        tiles = self._tiles()[first:stop, 1:-1, :, 1:-1]
+        for group in range(first // opg, (stop - 1) // opg + 1):
+            f0, f1 = max(first, group * opg) - first, min(stop, (group + 1) * opg) - first
+            tiles[f0:f1, :, group * cg : (group + 1) * cg] = pixels[f0:f1].transpose(0, 2, 1, 3)
+        if view.bias is not None:
+            biases = _colors(view.bias[first:stop], self._context.limit).view(np.uint32)[..., 0]
+            self._bias_tiles()[first:stop, 1:-1, 1:-1] = biases[:, None, None]
 
     def set_current(self, out_channel: int, in_channel: int) -> None:
         """Mark the selected filter's row and the slice the detail editor shows."""
