@@ -8,10 +8,12 @@ Run from the repository root:
 
 Times are medians in milliseconds. "full" is what a new input costs (a new ConvEngine, then every
 filter); "edit" is what ExplorerState does after ``set_weight``: the cached engine recomputes one
-filter. "torch" is ``torch.nn.functional.conv2d`` on the same layer (float32, no_grad, one thread
-per core), timed in the same run after ours. "cache" is the most memory the engine keeps for edits
-(window matrix or input spectrum). "faults" are minor page faults per full run, ours / torch's:
-fresh memory costs a fault per 4 KiB page, about a microsecond each on the reference VM.
+filter (with windows/shifts, its whole block of 4 filters: the product shape a full run uses, so
+the bits are the same). "torch" is ``torch.nn.functional.conv2d`` on the same layer (float32,
+no_grad, one thread per core), timed in the same run after ours. "cache" is the most memory the
+engine keeps for edits (window matrix or input spectrum). "faults" are minor page faults per full
+run, ours / torch's: fresh memory costs a fault per 4 KiB page, about a microsecond each on the
+reference VM.
 """
 
 from __future__ import annotations
@@ -153,11 +155,8 @@ def time_engine(case: Case, method: str | None, repeats: int) -> dict:
         edited[o, 0, 0, 0] += 0.25
         return engine.run(edited, b, [o])
 
-    used = engine.method
-    if engine.edit_method != engine.method:
-        used += f"/{engine.edit_method}"
     return dict(
-        method=used,
+        method=engine.method,
         full=median_ms(full, repeats),
         edit=median_ms(edit, repeats),
         cache=engine.cache_bytes,
@@ -183,7 +182,7 @@ def main() -> None:
     for case in CASES:
         x = inputs(case)[0]
         chosen = ConvEngine(case.spec, x)
-        others = [m for m in METHODS if m not in (chosen.method, chosen.edit_method)]
+        others = [m for m in METHODS if m != chosen.method]
         for method in [None, *others] if args.methods else [None]:
             rows.append((case, method, time_engine(case, method, repeats)))
     # ... then torch, at its best: mallopt cannot be undone, so it comes last
