@@ -134,3 +134,15 @@ def test_an_edited_filter_changes_only_its_own_output():
     others = [o for o in range(8) if o != 5]
     assert np.array_equal(after[others], before[others])
     assert not np.array_equal(after[5], before[5])
+
+
+def test_channels_outside_the_layer_are_refused():
+    spec = LayerSpec(2, 6, 3, padding=1)
+    x = np.zeros((2, 8, 8), dtype=np.float32)
+    engine = ConvEngine(spec, x)
+    for channels in ([6], [-1], [0, 7]):
+        with pytest.raises(IndexError, match=r"outside 0\.\.5"):
+            engine.run(np.zeros(spec.weight_shape), None, channels)
+    # duplicates are fine: each slot gets the filter's output
+    out = engine.run(np.ones(spec.weight_shape), None, [3, 3])
+    assert np.array_equal(out[0], out[1])

@@ -98,6 +98,8 @@ class ConvEngine:
         wanted = everything if channels is None else [int(o) for o in channels]
         if not wanted:
             return np.empty((0, oh, ow), dtype=self.dtype)
+        if not all(0 <= o < spec.out_channels for o in wanted):
+            raise IndexError(f"channels {list(wanted)} outside 0..{spec.out_channels - 1}")
         impl = self._kernel()
         assert self._blocks is not None
         if list(wanted) == list(everything):
