@@ -88,16 +88,20 @@ def reshape_weights(
     for o in range(min(old_spec.out_channels, new_spec.out_channels)):
         old_channels = old_spec.filter_input_channels(o)
         new_channels = new_spec.filter_input_channels(o)
-        kept = set(old_channels) & set(new_channels)
-        for c in kept:
-            _centre_copy(weight[o, c - old_channels.start], new_weight[o, c - new_channels.start])
-        gained = [c - new_channels.start for c in new_channels if c not in kept]
-        if not gained or not kept:
+        # the channels both see: one contiguous run, copied in one go
+        first_kept = max(old_channels.start, new_channels.start)
+        stop_kept = min(old_channels.stop, new_channels.stop)
+        if first_kept >= stop_kept:
             continue
-        slots = [c - new_channels.start for c in sorted(kept)]
-        first = new_weight[o, slots[0]]
-        if all(np.array_equal(new_weight[o, k], first) for k in slots):
-            new_weight[o, gained] = first
+        old_slots = slice(first_kept - old_channels.start, stop_kept - old_channels.start)
+        new_slots = slice(first_kept - new_channels.start, stop_kept - new_channels.start)
+        _centre_copy(weight[o, old_slots], new_weight[o, new_slots])
+        gained = [c - new_channels.start for c in new_channels if not first_kept <= c < stop_kept]
+        if not gained:
+            continue
+        kept = new_weight[o, new_slots]
+        if np.all(kept == kept[0]):
+            new_weight[o, gained] = kept[0]
         else:
             kh, kw = new_spec.kernel_size
             draw = preset_weights("kaiming", gained, kh, kw, fan_in=fan_in, rng=_seeded(o, 2))

@@ -88,7 +88,7 @@ class ThumbnailGrid(QWidget):
         width = self._bias_x + self._tile.height() if spec.bias else columns_width
         height = spec.out_channels * self._pitch.height() - _GAP
         # whole pitches of rows (the last filter's gap below the picture) so rows reshape evenly
-        self._rgba = np.zeros((height + _GAP, width, 4), dtype=np.uint8)
+        self._rgba = context.picture(height + _GAP, width)
         self._pixels = self._rgba.view(np.uint32)[..., 0]  # one RGBA pixel per element
         self._image = QImage(
             self._rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888
@@ -147,12 +147,16 @@ class ThumbnailGrid(QWidget):
         """Paint the weights (and biases) of filters first..stop-1 inside their frames."""
         view, spec, tap = self._context.view, self._spec, self._tap
         opg, cg = spec.out_channels // spec.groups, spec.in_per_group
+        kh, kw = spec.kernel_size
         colors = _colors(view.weight[first:stop], self._context.limit).view(np.uint32)[..., 0]
-        pixels = colors.repeat(tap, axis=2).repeat(tap, axis=3)  # (n, cg, kh·tap, kw·tap)
+        # each tap repeated along its pixel row (a small array: n, kh, 1, cg, kw·tap), then
+        # written to all tap rows of every tile at once
+        rows = colors.repeat(tap, axis=3).transpose(0, 2, 1, 3)[:, :, None]
         tiles = self._tiles()[first:stop, 1:-1, :, 1:-1]
         for group in range(first // opg, (stop - 1) // opg + 1):
             f0, f1 = max(first, group * opg) - first, min(stop, (group + 1) * opg) - first
-            tiles[f0:f1, :, group * cg : (group + 1) * cg] = pixels[f0:f1].transpose(0, 2, 1, 3)
+            seen = tiles[f0:f1, :, group * cg : (group + 1) * cg]
+            seen.reshape(f1 - f0, kh, tap, cg, kw * tap)[...] = rows[f0:f1]
         if view.bias is not None:
             biases = _colors(view.bias[first:stop], self._context.limit).view(np.uint32)[..., 0]
             self._bias_tiles()[first:stop, 1:-1, 1:-1] = biases[:, None, None]
