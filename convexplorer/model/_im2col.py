@@ -35,8 +35,9 @@ from ._spec import LayerSpec
 WINDOW_MATRIX_BUDGET = 64 * 2**20
 
 #: Bytes of windows copied per tile by "windows": they stay in L2 while BLAS reads them, and a
-#: block's product (FILTER_BLOCK × TILE_BYTES/4 × ... ≤ 10⁶ multiply-adds) stays within what
-#: OpenBLAS's AVX-512 small-matrix kernel takes, which needs no packing (benchmarks/README.md).
+#: block's product (FILTER_BLOCK · TILE_BYTES/4 = 524 288 multiply-adds in float32, whatever the
+#: kernel) stays under the 10⁶ up to which OpenBLAS's AVX-512 kernels use their small-matrix
+#: path, which needs no packing and measured fastest here (benchmarks/README.md).
 TILE_BYTES = 2**19
 
 #: Bytes of shifted rows copied per tile by "shifts" (mostly depthwise: one or two filters).
