@@ -25,6 +25,7 @@ def state_for(spec_kw, activation="none", extremes=True):
     c_in, c_out = spec_kw.pop("c_in", 2), spec_kw.pop("c_out", 3)
     state = make_state(c_in, c_out, (9, 10), extremes=extremes, **spec_kw)
     state.set_activation(activation)
+    state.compute()  # the activation is applied by a computation, never by a read
     return state
 
 

@@ -69,10 +69,17 @@ def expected_outputs(state: ExplorerState) -> np.ndarray:
 def test_outputs_equal_conv2d_and_relu_clips_them():
     state = make_state(padding=1, padding_mode="circular")
     np.testing.assert_allclose(state.compute(), expected_outputs(state), rtol=1e-5, atol=1e-6)
-    state.set_activation("relu")  # the activation is applied on reading: nothing goes stale
-    np.testing.assert_allclose(
-        state.outputs(), np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
-    )
+    raw = np.stack([state.raw_output(o) for o in range(2)])
+    state.set_activation("relu")  # applied by the next computation (never by a read) …
+    assert state.stale_channels == (0, 1) and state.output(0) is None
+    job = state.pending_job()
+    assert job is not None and job.channels == () and set(job.reactivate) == {0, 1}  # … no conv
+    state.accept(job, job.run())
+    np.testing.assert_array_equal(state.outputs(), np.maximum(raw, 0))
+    assert state.output_range(0) == (max(float(raw[0].min()), 0.0), float(raw[0].max()))
+    state.set_activation("none")  # the raw values are the shown ones: ready at once
+    assert state.stale_channels == () and np.array_equal(state.outputs(), raw)
+    assert state.output_range(1) == (float(raw[1].min()), float(raw[1].max()))
 
 
 def test_weight_edit_recomputes_only_that_filter():
@@ -320,10 +327,11 @@ def test_a_stale_channel_reads_as_none_and_reading_never_computes(monkeypatch):
     np.testing.assert_array_equal(state.output(0), ready)
     state.set_activation("relu")
     assert state.output(1) is None and state.raw_output(2) is None
+    assert state.output(0) is None and state.raw_output(0) is not None  # relu not applied yet
     with pytest.raises(OutputsNotReady):
         state.outputs()
     dot = state.dot_product(1, (2, 3))  # a frame of a stale filter is its own small sum
-    assert state.stale_channels == (1, 2)  # nothing was computed behind the caller's back
+    assert state.stale_channels == (0, 1, 2)  # nothing was computed behind the caller's back
     monkeypatch.undo()
     assert dot.value == pytest.approx(float(expected_outputs(state)[1, 2, 3]), rel=1e-5, abs=1e-5)
 

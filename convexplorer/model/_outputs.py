@@ -1,9 +1,13 @@
 """One layer's outputs for one input, kept current channel by channel.
 
-A ``LayerOutputs`` is bound to one input and one layer's settings and tracks which of its output
-channels a weight edit made stale. Jobs snapshot what they need, so they can run on another
-thread; a result whose channel was edited again meanwhile is dropped. A result is adopted as it
-is (each channel a view of the job's array): handing it over copies nothing on the UI thread.
+A ``LayerOutputs`` is bound to one input and one layer's settings. For each output channel it
+keeps the raw values (before the activation), the values shown (after it) and their range, and
+knows which channels an edit made stale. All of that is computed by jobs that snapshot what they
+need, so they can run on another thread: the convolution of stale filters, the activation of
+channels whose activation changed, and the ranges views colour by. A result whose channel was
+edited again meanwhile is dropped; one computed for an activation that changed since keeps its
+raw values only. Results are adopted as they are (views of the job's arrays): handing them over
+copies nothing on the UI thread.
 """
 
 from __future__ import annotations
@@ -16,32 +20,78 @@ import numpy as np
 from ._conv import ConvEngine
 from ._spec import LayerSpec
 
+ACTIVATIONS: tuple[str, ...] = ("none", "relu")
+ValueRange = tuple[float, float]
+
+
+def activate(raw: np.ndarray, activation: str) -> np.ndarray:
+    """The values shown for ``raw`` pre-activation values (a new array unless 'none')."""
+    return np.maximum(raw, 0) if activation == "relu" else raw
+
+
+def activated_range(raw_range: ValueRange, activation: str) -> ValueRange:
+    """The range after the activation, from the range before it (no pass over the values)."""
+    low, high = raw_range
+    return (max(low, 0.0), max(high, 0.0)) if activation == "relu" else raw_range
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    raw: np.ndarray
+    shown: np.ndarray  # after the activation
+    raw_range: ValueRange
+
 
 @dataclass(frozen=True)
 class ComputeJob:
-    """A snapshot of stale output channels to compute, possibly on another thread.
+    """A snapshot of work on output channels, possibly run on another thread.
 
-    Holds its own copies of the weights, so edits made while it runs cannot tear its result.
+    ``channels`` are convolved (with the job's own copy of the weights, so edits made while it
+    runs cannot tear its result); ``reactivate`` maps channels whose raw values are current to
+    those values, which only need the activation applied. ``cost`` is in multiply-adds.
     """
 
     engine: ConvEngine
     weight: np.ndarray
     bias: np.ndarray | None
     channels: tuple[int, ...]
-    versions: tuple[int, ...]
+    reactivate: dict[int, np.ndarray]
+    versions: dict[int, int]
+    activation: str
+    epoch: int
+    cost: int
 
-    def run(self) -> np.ndarray:
-        return self.engine.run(self.weight, self.bias, self.channels)
+    def run(self) -> dict[int, ChannelResult]:
+        results = {}
+        if self.channels:
+            computed = self.engine.run(self.weight, self.bias, self.channels)
+            for slot, o in enumerate(self.channels):
+                raw = computed[slot]
+                results[o] = self._result(raw, (float(raw.min()), float(raw.max())))
+        for o, raw in self.reactivate.items():
+            results[o] = self._result(raw, None)
+        return results
+
+    def _result(self, raw: np.ndarray, raw_range: ValueRange | None) -> ChannelResult:
+        if raw_range is None:
+            raw_range = (float(raw.min()), float(raw.max()))
+        return ChannelResult(raw, activate(raw, self.activation), raw_range)
 
 
 class LayerOutputs:
-    """Pre-activation outputs of ``spec`` on ``image``, with per-channel staleness."""
+    """Outputs of ``spec`` on ``image`` before and after ``activation``, with staleness."""
 
-    def __init__(self, spec: LayerSpec, image: np.ndarray) -> None:
+    def __init__(self, spec: LayerSpec, image: np.ndarray, activation: str = "none") -> None:
         self.engine = ConvEngine(spec, image)
-        self._raw: list[np.ndarray | None] = [None] * spec.out_channels
-        self._versions = [0] * spec.out_channels
-        self._stale = set(range(spec.out_channels))
+        self.activation = activation
+        count = spec.out_channels
+        self._raw: list[ChannelResult | None] = [None] * count  # raw values and their range
+        self._shown: list[np.ndarray | None] = [None] * count
+        self._versions = [0] * count
+        self._epoch = 0  # counts activation changes
+        oh, ow = self.engine.output_size
+        self._macs_per_filter = spec.mac_count(image.shape[1], image.shape[2]) // count
+        self._values_per_channel = oh * ow
 
     @property
     def output_size(self) -> tuple[int, int]:
@@ -49,46 +99,87 @@ class LayerOutputs:
 
     @property
     def stale(self) -> tuple[int, ...]:
-        return tuple(sorted(self._stale))
+        """Channels whose shown values are not current."""
+        return tuple(o for o, shown in enumerate(self._shown) if shown is None)
+
+    def is_ready(self, out_channel: int) -> bool:
+        return self._shown[out_channel] is not None
+
+    def raw(self, out_channel: int) -> np.ndarray | None:
+        """One channel's current values before the activation, or None while it is stale."""
+        entry = self._raw[out_channel]
+        return None if entry is None else entry.raw
+
+    def shown(self, out_channel: int) -> np.ndarray | None:
+        """One channel's current values after the activation, or None while they are computed."""
+        return self._shown[out_channel]
+
+    def shown_range(self, out_channel: int) -> ValueRange | None:
+        """(min, max) of the shown values, or None while they are computed."""
+        entry = self._raw[out_channel]
+        if entry is None or self._shown[out_channel] is None:
+            return None
+        return activated_range(entry.raw_range, self.activation)
 
     def invalidate(self, channels: Sequence[int]) -> None:
         """Weights of these filters changed: their outputs must be computed again."""
         for o in channels:
             self._versions[o] += 1
-            self._stale.add(o)
             self._raw[o] = None
+            self._shown[o] = None
+
+    def set_activation(self, activation: str) -> tuple[int, ...]:
+        """Show outputs after ``activation``; returns the channels ready at once (for 'none',
+        every computed one: its shown values are its raw values)."""
+        self.activation = activation
+        self._epoch += 1
+        ready = []
+        for o, entry in enumerate(self._raw):
+            self._shown[o] = entry.raw if entry is not None and activation == "none" else None
+            if self._shown[o] is not None:
+                ready.append(o)
+        return tuple(ready)
 
     def job(
         self, weight: np.ndarray, bias: np.ndarray | None, channels: Sequence[int] | None = None
     ) -> ComputeJob | None:
         """A job for the stale channels (or the stale ones among ``channels``); None if none."""
-        wanted = self._stale if channels is None else self._stale & set(channels)
+        wanted = self.stale if channels is None else [o for o in self.stale if o in channels]
         if not wanted:
             return None
-        ordered = tuple(sorted(wanted))
+        convolve = tuple(o for o in wanted if self._raw[o] is None)
+        reactivate = {}
+        for o in wanted:
+            entry = self._raw[o]
+            if entry is not None:
+                reactivate[o] = entry.raw
+        cost = len(convolve) * self._macs_per_filter + len(wanted) * self._values_per_channel
         return ComputeJob(
             engine=self.engine,
             weight=weight.copy(),
             bias=None if bias is None else bias.copy(),
-            channels=ordered,
-            versions=tuple(self._versions[o] for o in ordered),
+            channels=convolve,
+            reactivate=reactivate,
+            versions={o: self._versions[o] for o in wanted},
+            activation=self.activation,
+            epoch=self._epoch,
+            cost=cost,
         )
 
-    def accept(self, job: ComputeJob, result: np.ndarray) -> tuple[int, ...]:
-        """Store the job's channels that are still current and return them; stale ones drop."""
+    def accept(self, job: ComputeJob, results: dict[int, ChannelResult]) -> tuple[int, ...]:
+        """Store what is still current and return the channels now ready; stale results drop.
+
+        Raw values computed before an activation change are kept; their shown values are not.
+        """
         if job.engine is not self.engine:
             return ()
-        stored = []
-        for slot, (o, version) in enumerate(zip(job.channels, job.versions, strict=True)):
-            if self._versions[o] == version and o in self._stale:
-                self._raw[o] = result[slot]  # a view: the job's array is not copied
-                self._stale.discard(o)
-                stored.append(o)
-        return tuple(stored)
-
-    def is_ready(self, out_channel: int) -> bool:
-        return out_channel not in self._stale
-
-    def raw(self, out_channel: int) -> np.ndarray | None:
-        """One channel's current values, or None while it is stale."""
-        return self._raw[out_channel]
+        ready = []
+        for o, result in results.items():
+            if self._versions[o] != job.versions[o] or self._shown[o] is not None:
+                continue
+            if self._raw[o] is None:
+                self._raw[o] = result
+            if job.epoch == self._epoch:
+                self._shown[o] = result.shown
+                ready.append(o)
+        return tuple(sorted(ready))

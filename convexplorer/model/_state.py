@@ -17,11 +17,10 @@ import numpy as np
 from ._conv import as_float_image
 from ._dot import DotProduct, dot_product_for
 from ._events import Change, ChangeKind, Observable
-from ._outputs import ComputeJob, LayerOutputs
+from ._outputs import ACTIVATIONS, ChannelResult, ComputeJob, LayerOutputs, ValueRange
 from ._presets import preset_bias, preset_weights
 from ._spec import LayerSpec
 
-ACTIVATIONS: tuple[str, ...] = ("none", "relu")
 DTYPE = np.float32
 #: Largest magnitude accepted for weights, biases and inputs: far beyond any teaching use, and
 #: small enough that float32 sums of products cannot overflow to infinity.
@@ -170,7 +169,7 @@ class ExplorerState:
         self._activation = activation
         self._selected_filter = 0
         self._position = (0, 0)
-        self._adopt_outputs(LayerOutputs(spec, image))
+        self._adopt_outputs(LayerOutputs(spec, image, activation))
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -222,10 +221,14 @@ class ExplorerState:
 
     def output(self, out_channel: int) -> np.ndarray | None:
         """Output channel after the activation (what its panel shows), or None if not ready."""
-        raw = self.raw_output(out_channel)
-        if raw is None or self._activation == "none":
-            return raw
-        return _readonly(np.maximum(raw, 0))
+        self._check_filter(out_channel)
+        shown = self._outputs.shown(out_channel)
+        return None if shown is None else _readonly(shown)
+
+    def output_range(self, out_channel: int) -> ValueRange | None:
+        """(min, max) of ``output(out_channel)``, computed with it; None while it is not ready."""
+        self._check_filter(out_channel)
+        return self._outputs.shown_range(out_channel)
 
     def outputs(self) -> np.ndarray:
         """All output channels, (C_out, H_out, W_out), after the activation; they must be ready.
@@ -264,7 +267,7 @@ class ExplorerState:
         """A job computing the stale channels (or the stale ones among ``channels``)."""
         return self._outputs.job(self._weight, self._bias, channels)
 
-    def accept(self, job: ComputeJob, result: np.ndarray) -> tuple[int, ...]:
+    def accept(self, job: ComputeJob, result: dict[int, ChannelResult]) -> tuple[int, ...]:
         """Store the job's channels that are still current and return them; stale ones drop."""
         return self._outputs.accept(job, result)
 
@@ -413,7 +416,7 @@ class ExplorerState:
             spec = spec.replace(in_channels=image.shape[0])
         self._check_fit(spec, image)
         weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
-        outputs = LayerOutputs(spec, image)
+        outputs = LayerOutputs(spec, image, self._activation)
         layer_changed = spec != self._spec
         self._image = image
         self._spec, self._weight, self._bias = spec, weight, bias
@@ -431,7 +434,7 @@ class ExplorerState:
             )
         self._check_fit(spec, self._image)
         weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
-        outputs = LayerOutputs(spec, self._image)
+        outputs = LayerOutputs(spec, self._image, self._activation)
         self._spec, self._weight, self._bias = spec, weight, bias
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER))
@@ -447,7 +450,7 @@ class ExplorerState:
         image = self._checked_image(image)
         self._check_fit(spec, image)
         weight, bias = self._checked_weights(spec, weight, bias)
-        outputs = LayerOutputs(spec, image)
+        outputs = LayerOutputs(spec, image, self._activation)
         self._image, self._spec, self._weight, self._bias = image, spec, weight, bias
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER))
@@ -457,6 +460,7 @@ class ExplorerState:
         if activation == self._activation:
             return
         self._activation = activation
+        self._outputs.set_activation(activation)
         self.changes.emit(Change(ChangeKind.ACTIVATION))
 
     def select(

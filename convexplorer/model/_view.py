@@ -67,6 +67,9 @@ class StateView:
     def raw_output(self, out_channel: int) -> np.ndarray | None:
         return self.__state.raw_output(out_channel)
 
+    def output_range(self, out_channel: int) -> tuple[float, float] | None:
+        return self.__state.output_range(out_channel)
+
     def outputs(self) -> np.ndarray:
         return self.__state.outputs()
 

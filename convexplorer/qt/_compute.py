@@ -31,12 +31,6 @@ class _JobRunner(QRunnable):
         self._signals.finished.emit(self._job, self._job.run())
 
 
-def job_cost(state: ExplorerState, job: ComputeJob) -> int:
-    """A job's multiply-adds: its share of the layer's."""
-    spec, (height, width) = state.spec, state.image.shape[1:]
-    return spec.mac_count(height, width) * len(job.channels) // spec.out_channels
-
-
 class OutputScheduler(QObject):
     """Keeps one state's outputs current; ``published`` lists the channels that became ready."""
 
@@ -75,7 +69,7 @@ class OutputScheduler(QObject):
         job = self._state.pending_job()
         if job is None:
             return
-        if job_cost(self._state, job) <= self._sync_mac_limit:
+        if job.cost <= self._sync_mac_limit:
             self._publish(self._state.accept(job, job.run()))
             return
         self._running = True

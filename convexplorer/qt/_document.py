@@ -309,5 +309,5 @@ class Document(QObject):
         elif kind is ChangeKind.SELECTION:
             row, col = state.position
             self.selectionChanged.emit(state.selected_filter, row, col)
-        if kind in (ChangeKind.INPUT, ChangeKind.LAYER, ChangeKind.WEIGHTS):
+        if kind is not ChangeKind.SELECTION:
             self._scheduler.schedule()

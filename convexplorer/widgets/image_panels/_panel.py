@@ -48,7 +48,9 @@ class ImagePanel(pg.GraphicsWidget):
         self._title = QGraphicsSimpleTextItem(title, self)
         self._title.setFont(small_font())
         self._title.setBrush(self._text_color)
-        self.image = pg.ImageItem()
+        # colour-mapped when painted, averaged down to the panel's size first: a 1024² map in
+        # a 200 px panel maps 40,000 values, not a million
+        self.image = pg.ImageItem(autoDownsample=True)
         self.image.setParentItem(self)
         self._frame = QGraphicsRectItem(self)
         self._markers = [QGraphicsRectItem(self.image) for _ in range(2)]

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from ...qt import Document
 from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
-from ..looks import Look, ValueRange, output_looks, value_range
+from ..looks import Look, ValueRange, output_looks
 from ..style import number
 
 HINT = "Hover a map to read a value; click to select that filter and position."
@@ -120,8 +120,8 @@ class OutputPanels(QWidget):
         images = {o: image for o, image in images.items() if image is not None}
         if not images:
             return
-        for o, image in images.items():
-            self._ranges[o] = value_range(image)
+        for o in images:
+            self._ranges[o] = self._view.output_range(o)  # computed with the output
         self._apply_looks(images)
         if self._hover[0] in images:
             self._on_hover(*self._hover)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 
-from ..looks import output_looks, value_range
+from ..looks import ValueRange, output_looks, value_range
 from ..style import number
 from ._neighbourhood import WINDOW_COLOR
 
@@ -38,7 +38,8 @@ class OutputMap(pg.GraphicsView):
         self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
         self._box.setDefaultPadding(0.02)
         self.setCentralItem(self._box)
-        self._image = pg.ImageItem(axisOrder="row-major")
+        # colour-mapped by pyqtgraph when painted, averaged down to the screen's size first
+        self._image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
         # Drawn once at screen resolution and reused: a frame only moves the covers over it.
         self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._box.addItem(self._image)
@@ -83,17 +84,25 @@ class OutputMap(pg.GraphicsView):
         self._frame.setRect(QRectF(0, 0, width, height))
         self._box.setRange(rect=QRectF(0, 0, width, height))
 
-    def set_values(self, values: np.ndarray | None, activation: str = "none") -> None:
+    def set_values(
+        self,
+        values: np.ndarray | None,
+        values_range: ValueRange | None = None,
+        activation: str = "none",
+    ) -> None:
         """The output channel's values (after ``activation``), or None while they are computed.
 
-        Coloured as its output panel colours it on its own scale (``looks.output_looks``).
+        Coloured as its output panel colours it on its own scale (``looks.output_looks``), from
+        the range the model computed with the values (``values_range``; measured if not given).
         """
         self._values = values
         if values is None:
             self._image.clear()
             return
-        look = output_looks({0: value_range(values)}, activation, shared=False)[0]
-        self._image.setImage(look.colors(values), autoLevels=False, levels=(0, 255))
+        known = values_range if values_range is not None else value_range(values)
+        look = output_looks({0: known}, activation, shared=False)[0]
+        self._image.setColorMap(look.colormap)
+        self._image.setImage(values, autoLevels=False, levels=look.levels)
         self._image.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
 
     def mark_stale(self) -> None:

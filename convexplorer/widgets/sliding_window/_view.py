@@ -260,7 +260,8 @@ class SlidingWindowView(QWidget):
         state = self._document.view
         o = state.selected_filter
         fresh = o not in state.stale_channels
-        self.output_map.set_values(state.output(o) if fresh else None, state.activation)
+        values = state.output(o) if fresh else None
+        self.output_map.set_values(values, state.output_range(o), state.activation)
         self.actions_by_name["strongest"].setEnabled(fresh)
         self.output_title.setText(f"output channel {o}")
         self.header.setText(self._header_text(o))
