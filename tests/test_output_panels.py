@@ -171,3 +171,25 @@ def test_new_panels_come_with_colour_bars_in_their_look(qtbot, document, panels)
         assert panel.bar.colorMap() is looks[o].colormap
         labels = [text for _, text in panel.bar.labels()]
         assert labels[:2] == [number(looks[o].levels[1]), number(looks[o].levels[0])]
+
+
+def test_many_large_maps_are_drawn_a_slice_per_pass_the_selected_one_first(
+    qtbot, document, panels, monkeypatch
+):
+    from convexplorer.widgets.output_panels import _panels
+
+    monkeypatch.setattr(_panels, "PIXELS_PER_PASS", 1)  # one map per pass of the event loop
+    view = document.view
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_layer(view.spec.replace(out_channels=6))
+    document.select(out_channel=4)
+    with qtbot.waitSignal(document.outputsChanged):
+        document.apply_preset("sobel x")  # every map changes
+    drawn = [p.image.image is not None and np.array_equal(p.image.image, view.output(o))
+             for o, p in enumerate(panels.panels)]  # fmt: skip
+    assert drawn[4] and sum(drawn) == 1  # the selected filter's map came first, alone
+    qtbot.waitUntil(
+        lambda: all(
+            np.array_equal(p.image.image, view.output(o)) for o, p in enumerate(panels.panels)
+        )
+    )
