@@ -193,3 +193,23 @@ def test_many_large_maps_are_drawn_a_slice_per_pass_the_selected_one_first(
             np.array_equal(p.image.image, view.output(o)) for o, p in enumerate(panels.panels)
         )
     )
+
+
+def test_large_maps_draw_their_preview_but_read_and_point_at_full_resolution(qtbot):
+    image = np.random.default_rng(2).random((1, 1100, 40), dtype=np.float32)
+    document = Document(ExplorerState(image, LayerSpec(1, 1, kernel_size=1)))
+    document.apply_preset("identity")
+    document.wait_until_idle()
+    panels = OutputPanels(document)
+    qtbot.addWidget(panels)
+    panels.resize(600, 400)
+    panels.show()
+    qtbot.waitExposed(panels)
+    panel, view = panels.panels[0], document.view
+    preview, step = view.output_preview(0)
+    assert step == 3 and panel.image.image.shape == preview.shape == (367, 14)
+    assert panel.values.shape == (1100, 40)
+    for pixel in [(0, 0), (700, 13), (1099, 39)]:
+        scene = panel._canvas.mapToScene(QPointF(pixel[1] + 0.5, pixel[0] + 0.5))
+        assert panel.pixel_at(scene) == pixel
+        assert panel.value_at(pixel) == view.output(0)[pixel]

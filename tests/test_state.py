@@ -77,8 +77,11 @@ def test_outputs_equal_conv2d_and_relu_clips_them():
     state.accept(job, job.run())
     np.testing.assert_array_equal(state.outputs(), np.maximum(raw, 0))
     assert state.output_range(0) == (max(float(raw[0].min()), 0.0), float(raw[0].max()))
-    state.set_activation("none")  # the raw values are the shown ones: ready at once
-    assert state.stale_channels == () and np.array_equal(state.outputs(), raw)
+    state.set_activation("none")  # back: the raw values are shown (made by a job, no conv)
+    job = state.pending_job()
+    assert job is not None and job.channels == ()
+    state.accept(job, job.run())
+    assert np.array_equal(state.outputs(), raw)
     assert state.output_range(1) == (float(raw[1].min()), float(raw[1].max()))
 
 
@@ -508,3 +511,18 @@ def test_a_new_input_with_more_channels_extends_a_preset_kernel_to_every_channel
     luma = state.weight[1]
     assert np.array_equal(luma[:3, 1, 1], np.float32([0.299, 0.587, 0.114]))
     assert luma[3:].any()  # mixed kernels: the new channels start as PyTorch would, not blank
+
+
+@pytest.mark.parametrize(("height", "width"), [(5, 7), (1024, 1024), (1030, 700), (513, 1)])
+def test_previews_average_blocks_and_keep_the_whole_map(height, width):
+    from convexplorer.model._outputs import PREVIEW_SIDE, preview
+
+    values = np.random.default_rng(0).standard_normal((height, width)).astype(np.float32)
+    small, step = preview(values)
+    if max(height, width) <= PREVIEW_SIDE:
+        assert step == 1 and small is values
+        return
+    assert max(small.shape) <= PREVIEW_SIDE
+    assert small.shape == (-(-height // step), -(-width // step))  # ragged edges kept
+    block = values[step : 2 * step, :step]
+    assert small[1, 0] == pytest.approx(float(block.mean()), abs=1e-6)

@@ -225,6 +225,13 @@ class ExplorerState:
         shown = self._outputs.shown(out_channel)
         return None if shown is None else _readonly(shown)
 
+    def output_preview(self, out_channel: int) -> tuple[np.ndarray, int] | None:
+        """``output(out_channel)`` averaged down to at most ``PREVIEW_SIDE`` a side, and the
+        step (1: the output itself); computed with it, None while it is not ready."""
+        self._check_filter(out_channel)
+        found = self._outputs.shown_preview(out_channel)
+        return None if found is None else (_readonly(found[0]), found[1])
+
     def output_range(self, out_channel: int) -> ValueRange | None:
         """(min, max) of ``output(out_channel)``, computed with it; None while it is not ready."""
         self._check_filter(out_channel)

@@ -67,6 +67,9 @@ class StateView:
     def raw_output(self, out_channel: int) -> np.ndarray | None:
         return self.__state.raw_output(out_channel)
 
+    def output_preview(self, out_channel: int) -> tuple[np.ndarray, int] | None:
+        return self.__state.output_preview(out_channel)
+
     def output_range(self, out_channel: int) -> tuple[float, float] | None:
         return self.__state.output_range(out_channel)
 

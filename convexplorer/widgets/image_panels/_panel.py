@@ -29,7 +29,9 @@ class ImagePanel(pg.GraphicsWidget):
     The colour bar is a passive legend for the image's look (its colour map and levels).
     """
 
-    def __init__(self, title: str = "", colorbar: bool = True) -> None:
+    def __init__(self, title: str = "", colorbar: bool = True, downsample: bool = False) -> None:
+        """``downsample``: average large images down to the panel's size when painting (for
+        images that come without a preview, such as inputs)."""
         super().__init__()
         palette = QApplication.palette()
         self._text_color = palette.color(QPalette.ColorRole.WindowText)
@@ -48,12 +50,14 @@ class ImagePanel(pg.GraphicsWidget):
         self._title = QGraphicsSimpleTextItem(title, self)
         self._title.setFont(small_font())
         self._title.setBrush(self._text_color)
-        # colour-mapped when painted, averaged down to the panel's size first: a 1024² map in
-        # a 200 px panel maps 40,000 values, not a million
-        self.image = pg.ImageItem(autoDownsample=True)
-        self.image.setParentItem(self)
+        # Image pixels: one unit is one pixel of the full-resolution data, whatever is drawn.
+        self._canvas = QGraphicsRectItem(self)
+        self._canvas.setPen(QPen(Qt.PenStyle.NoPen))
+        self._values: np.ndarray | None = None  # full resolution, for reading values
+        self.image = pg.ImageItem(autoDownsample=downsample)  # what is drawn (maybe a preview)
+        self.image.setParentItem(self._canvas)
         self._frame = QGraphicsRectItem(self)
-        self._markers = [QGraphicsRectItem(self.image) for _ in range(2)]
+        self._markers = [QGraphicsRectItem(self._canvas) for _ in range(2)]
         for marker, (color, width) in zip(
             self._markers, [("black", 3.0), ("white", 1.0)], strict=True
         ):
@@ -73,13 +77,26 @@ class ImagePanel(pg.GraphicsWidget):
         self._title_text = text
         self._arrange()
 
-    def set_image(self, data: np.ndarray | None, levels: Levels | None = None) -> None:
-        """Show ``data`` ((H, W), or (H, W, 3) colour) on ``levels`` (None: RGB in [0, 1])."""
+    def set_image(
+        self,
+        data: np.ndarray | None,
+        levels: Levels | None = None,
+        preview: tuple[np.ndarray, int] | None = None,
+    ) -> None:
+        """Show ``data`` ((H, W), or (H, W, 3) colour) on ``levels`` (None: RGB in [0, 1]).
+
+        ``preview``: ``data`` averaged over step×step blocks and the step, drawn in its place
+        (values read on hover still come from ``data``).
+        """
         if data is None:
+            self._values = None
             self.image.clear()
             return
-        shape_changed = self.image.image is None or self.image.image.shape[:2] != data.shape[:2]
-        self.image.setImage(data, autoLevels=False, levels=levels if levels else (0.0, 1.0))
+        shape_changed = self._values is None or self._values.shape[:2] != data.shape[:2]
+        self._values = data
+        drawn, step = preview if preview is not None else (data, 1)
+        self.image.setImage(drawn, autoLevels=False, levels=levels if levels else (0.0, 1.0))
+        self.image.setScale(step)
         if levels is not None and self.bar is not None:
             self.bar.setLevels(levels)
         if shape_changed:
@@ -106,21 +123,31 @@ class ImagePanel(pg.GraphicsWidget):
     def colormap(self) -> pg.ColorMap | None:
         return self._colormap
 
-    def set_look(self, look: Look, data: np.ndarray | None = None) -> None:
-        """Take ``look`` (colour map and levels), with new ``data`` if given."""
+    def set_look(
+        self,
+        look: Look,
+        data: np.ndarray | None = None,
+        preview: tuple[np.ndarray, int] | None = None,
+    ) -> None:
+        """Take ``look`` (colour map and levels), with new ``data`` (and its preview) if given."""
         self.set_colormap(look.colormap)
         if data is not None:
-            self.set_image(data, look.levels)
+            self.set_image(data, look.levels, preview)
         elif self.levels() != look.levels:
             self.set_levels(look.levels)
 
     @property
     def has_image(self) -> bool:
-        return self.image.image is not None
+        return self._values is not None
+
+    @property
+    def values(self) -> np.ndarray | None:
+        """The full-resolution data shown (the drawn image may be its preview)."""
+        return self._values
 
     def value_at(self, pixel: Pixel) -> float | np.ndarray:
         """The shown value(s) at (row, col): a float, or the channel values of a colour image."""
-        data = self.image.image
+        data = self._values
         assert data is not None
         value = data[pixel]
         return float(value) if np.ndim(value) == 0 else np.asarray(value)
@@ -156,10 +183,10 @@ class ImagePanel(pg.GraphicsWidget):
 
     def pixel_at(self, scene_pos: QPointF) -> Pixel | None:
         """The (row, col) of the image under a scene position, or None off the image."""
-        data = self.image.image
+        data = self._values
         if data is None:
             return None
-        point = self.image.mapFromScene(scene_pos)
+        point = self._canvas.mapFromScene(scene_pos)
         row, col = math.floor(point.y()), math.floor(point.x())
         if 0 <= row < data.shape[0] and 0 <= col < data.shape[1]:
             return row, col
@@ -173,12 +200,12 @@ class ImagePanel(pg.GraphicsWidget):
         """Place the image, title, frame and colour bar for the panel's current size."""
         width, height = self.size().width(), self.size().height()
         self._background.setRect(0, 0, width, height)
-        data = self.image.image
+        data = self._values
         shape = (1, 1) if data is None else data.shape[:2]
         place = place_image(width, height, shape, colorbar=self.wants_colorbar)
         self._scale = place.scale
-        self.image.setPos(place.left, place.top)
-        self.image.setScale(place.scale)
+        self._canvas.setPos(place.left, place.top)
+        self._canvas.setScale(place.scale)
         self._frame.setRect(place.left - 1, place.top - 1, place.width + 2, place.height + 2)
         self._title.setPos(place.left, max(0.0, place.top - TITLE_HEIGHT))
         metrics = QFontMetrics(self._title.font())

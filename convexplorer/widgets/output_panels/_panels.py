@@ -158,7 +158,9 @@ class OutputPanels(QWidget):
 
     def _apply_looks(self, images: dict[int, np.ndarray]) -> None:
         for o, look in self.looks().items():
-            self._shown[o].set_look(look, images.get(o))
+            image = images.get(o)
+            preview = None if image is None else self._view.output_preview(o)
+            self._shown[o].set_look(look, image, preview)
 
     def _set_shared(self, _shared: bool) -> None:
         self._apply_looks({})
@@ -188,7 +190,7 @@ class OutputPanels(QWidget):
     def _on_hover(self, index: int, pixel: Pixel | None) -> None:
         self._hover = (index, pixel)
         panel = self._shown[index] if 0 <= index < len(self._shown) else None
-        if panel is None or pixel is None or panel.image.image is None:
+        if panel is None or pixel is None or not panel.has_image:
             self._readout.setText(HINT)
             self.statusMessage.emit("")
             return

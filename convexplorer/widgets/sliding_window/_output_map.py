@@ -38,8 +38,7 @@ class OutputMap(pg.GraphicsView):
         self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
         self._box.setDefaultPadding(0.02)
         self.setCentralItem(self._box)
-        # colour-mapped by pyqtgraph when painted, averaged down to the screen's size first
-        self._image = pg.ImageItem(axisOrder="row-major", autoDownsample=True)
+        self._image = pg.ImageItem(axisOrder="row-major")
         # Drawn once at screen resolution and reused: a frame only moves the covers over it.
         self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._box.addItem(self._image)
@@ -89,6 +88,7 @@ class OutputMap(pg.GraphicsView):
         values: np.ndarray | None,
         values_range: ValueRange | None = None,
         activation: str = "none",
+        preview: tuple[np.ndarray, int] | None = None,
     ) -> None:
         """The output channel's values (after ``activation``), or None while they are computed.
 
@@ -102,7 +102,8 @@ class OutputMap(pg.GraphicsView):
         known = values_range if values_range is not None else value_range(values)
         look = output_looks({0: known}, activation, shared=False)[0]
         self._image.setColorMap(look.colormap)
-        self._image.setImage(values, autoLevels=False, levels=look.levels)
+        drawn = values if preview is None else preview[0]  # averaged blocks of a large map
+        self._image.setImage(drawn, autoLevels=False, levels=look.levels)
         self._image.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
 
     def mark_stale(self) -> None:

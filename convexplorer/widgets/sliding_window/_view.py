@@ -261,7 +261,8 @@ class SlidingWindowView(QWidget):
         o = state.selected_filter
         fresh = o not in state.stale_channels
         values = state.output(o) if fresh else None
-        self.output_map.set_values(values, state.output_range(o), state.activation)
+        preview = state.output_preview(o) if fresh else None
+        self.output_map.set_values(values, state.output_range(o), state.activation, preview)
         self.actions_by_name["strongest"].setEnabled(fresh)
         self.output_title.setText(f"output channel {o}")
         self.header.setText(self._header_text(o))
