@@ -97,3 +97,16 @@ def test_hover_shows_channel_row_col_and_value(qtbot, document, view):
     qtbot.mouseMove(viewport, point(0, 3, 4))
     assert view.readout.startswith("RGB image · row 3, col 4 · R ")
     assert f"B {number(image[2, 3, 4])}" in view.readout
+
+
+def test_a_layer_change_that_keeps_the_input_leaves_its_panels_alone(qtbot):
+    image = np.random.default_rng(3).random((4, 10, 10), dtype=np.float32)
+    document = Document(ExplorerState(image, LayerSpec(4, 2)))
+    view = InputView(document)
+    qtbot.addWidget(view)
+    drawn = [panel.values for panel in view.panels]
+    document.set_layer(document.view.spec.replace(out_channels=5, kernel_size=5))
+    assert [panel.values for panel in view.panels] == drawn  # the very same arrays: not redrawn
+    document.open_input(image[::-1].copy(), "Open reversed")
+    np.testing.assert_array_equal(view.panels[0].values, image[3])
+    np.testing.assert_array_equal(document.view.input_ranges[0], [image[3].min(), image[3].max()])

@@ -46,6 +46,10 @@ def _finite(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
+def _channel_ranges(image: np.ndarray) -> np.ndarray:
+    return np.stack([image.min(axis=(1, 2)), image.max(axis=(1, 2))], axis=1)
+
+
 def _readonly(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
@@ -163,6 +167,8 @@ class ExplorerState:
         self._check_activation(activation)
         self.changes = Observable()
         self._image = image
+        self._input_ranges = _channel_ranges(image)
+        self._input_version = 0
         self._spec = spec
         self._weight = weight
         self._bias = bias
@@ -172,6 +178,16 @@ class ExplorerState:
         self._adopt_outputs(LayerOutputs(spec, image, activation))
 
     # ---- reading ------------------------------------------------------------------------------
+
+    @property
+    def input_version(self) -> int:
+        """Counts new inputs: a view compares it to know whether the input it shows is current."""
+        return self._input_version
+
+    @property
+    def input_ranges(self) -> np.ndarray:
+        """(C_in, 2) min and max of each input channel, measured once per input (read-only)."""
+        return _readonly(self._input_ranges)
 
     @property
     def image(self) -> np.ndarray:
@@ -424,8 +440,10 @@ class ExplorerState:
         self._check_fit(spec, image)
         weight, bias = reshape_weights(self._spec, self._weight, self._bias, spec)
         outputs = LayerOutputs(spec, image, self._activation)
+        ranges = _channel_ranges(image)
         layer_changed = spec != self._spec
-        self._image = image
+        self._image, self._input_ranges = image, ranges
+        self._input_version += 1
         self._spec, self._weight, self._bias = spec, weight, bias
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER if layer_changed else ChangeKind.INPUT))
@@ -458,7 +476,12 @@ class ExplorerState:
         self._check_fit(spec, image)
         weight, bias = self._checked_weights(spec, weight, bias)
         outputs = LayerOutputs(spec, image, self._activation)
-        self._image, self._spec, self._weight, self._bias = image, spec, weight, bias
+        new_input = image is not self._image
+        ranges = _channel_ranges(image) if new_input else self._input_ranges
+        if new_input:
+            self._image, self._input_ranges = image, ranges
+            self._input_version += 1
+        self._spec, self._weight, self._bias = spec, weight, bias
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER))
 

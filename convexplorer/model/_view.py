@@ -27,6 +27,14 @@ class StateView:
         return self.__state.image
 
     @property
+    def input_version(self) -> int:
+        return self.__state.input_version
+
+    @property
+    def input_ranges(self) -> np.ndarray:
+        return self.__state.input_ranges
+
+    @property
     def spec(self) -> LayerSpec:
         return self.__state.spec
 

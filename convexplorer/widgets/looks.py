@@ -101,16 +101,17 @@ def output_looks(
     return {o: _look(signed[o], _peak(r) or 1.0) for o, r in ranges.items()}
 
 
-def input_looks(image: np.ndarray) -> list[Look]:
-    """One look per input channel, all on one scale so channels compare at a glance.
+def input_looks(ranges: np.ndarray) -> list[Look]:
+    """One look per input channel (``ranges``: each channel's min and max), all on one scale so
+    channels compare at a glance.
 
     Usual non-negative inputs span [0, max(1, peak)]: grey, or each channel in its own colour for
     an RGB image; an input with negative values (normalised data) is diverging around 0.
     """
-    channels = len(image)
-    low, high = float(image.min()), float(image.max())
+    channels = len(ranges)
+    low, high = float(ranges[:, 0].min()), float(ranges[:, 1].max())
     if low < 0:
-        return [_look(True, style.symmetric_limit(image))] * channels
+        return [_look(True, style.symmetric_limit(ranges))] * channels
     levels = (0.0, max(1.0, high))
     if channels == 3:
         return [Look(*tint, levels) for tint in zip(style.TINTS, style.TINT_LUTS, strict=True)]

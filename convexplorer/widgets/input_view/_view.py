@@ -48,6 +48,7 @@ class InputView(QWidget):
 
         document.inputChanged.connect(self._rebuild)
         document.layerChanged.connect(self._rebuild)
+        self._drawn_version = -1  # the input the panels show (``view.input_version``)
         self._rebuild()
 
     # ---- for tests and the main window ---------------------------------------------------------
@@ -76,9 +77,12 @@ class InputView(QWidget):
     # ---- following the model ---------------------------------------------------------------------
 
     def _rebuild(self) -> None:
+        if self._view.input_version == self._drawn_version:
+            return  # a layer change that kept the input: nothing here changed
+        self._drawn_version = self._view.input_version
         image = self._view.image
         channels, height, width = image.shape
-        looks = input_looks(image)
+        looks = input_looks(self._view.input_ranges)
         self._shown = self._pool.take(channels)
         for c, (panel, look) in enumerate(zip(self._shown, looks, strict=True)):
             panel.set_title(channel_label(c, channels))

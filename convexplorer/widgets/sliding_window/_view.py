@@ -246,8 +246,7 @@ class SlidingWindowView(QWidget):
     def _layer_changed(self) -> None:
         """New input or layer: shapes may differ; the state has already clamped the position."""
         state = self._document.view
-        image = state.image
-        self._levels = np.stack([image.min(axis=(1, 2)), image.max(axis=(1, 2))], axis=1)
+        self._levels = state.input_ranges
         self.stepper.layer_changed()
         self.strip.rebuild(state.spec.in_per_group)
         self.strip.reset_scale()
