@@ -151,9 +151,7 @@ def test_many_channels_show_a_bar_chart_and_one_detailed_channel(qtbot):
     assert row["channel"] == "in 0"
 
     chart = view.strip._chart
-    box = chart.getPlotItem().getViewBox()
-    point = chart.mapFromScene(box.mapViewToScene(QPointF(21, 0)))
-    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseClick(chart, Qt.MouseButton.LeftButton, pos=chart.bar_centre(21))
     assert view.strip.detail_slot() == 21
     (row,) = view.channel_texts()
     assert row["channel"] == "in 21"
@@ -161,7 +159,7 @@ def test_many_channels_show_a_bar_chart_and_one_detailed_channel(qtbot):
     for text, value in zip(np.ravel(row["products"]), dot.products[21].ravel(), strict=True):
         assert_shows(text, value)
 
-    qtbot.mouseMove(chart.viewport(), chart.mapFromScene(box.mapViewToScene(QPointF(5, 0))))
+    qtbot.mouseMove(chart, chart.bar_centre(5))
     qtbot.waitUntil(lambda: view.strip.detail_slot() == 5)
     assert view.channel_texts()[0]["channel"] == "in 5"
 

@@ -11,7 +11,7 @@ from ._history import (
     UndoHistory,
     WeightStep,
 )
-from ._outputs import ComputeJob, LayerOutputs
+from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._spec import (
@@ -41,6 +41,7 @@ __all__ = [
     "MAX_STRIDE",
     "PADDING_MODES",
     "PRESET_NAMES",
+    "PREVIEW_SIDE",
     "SAMPLE_NAMES",
     "UNDO_MEMORY_LIMIT",
     "ActivationStep",

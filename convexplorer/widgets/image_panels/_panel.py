@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsSimpleTextItem
 
+from ...model import PREVIEW_SIDE
 from ..looks import Levels, Look
 from ..style import small_font
 from ._colour_bar import ColourBar
@@ -29,9 +30,7 @@ class ImagePanel(pg.GraphicsWidget):
     The colour bar is a passive legend for the image's look (its colour map and levels).
     """
 
-    def __init__(self, title: str = "", colorbar: bool = True, downsample: bool = False) -> None:
-        """``downsample``: average large images down to the panel's size when painting (for
-        images that come without a preview, such as inputs)."""
+    def __init__(self, title: str = "", colorbar: bool = True) -> None:
         super().__init__()
         palette = QApplication.palette()
         self._text_color = palette.color(QPalette.ColorRole.WindowText)
@@ -54,7 +53,7 @@ class ImagePanel(pg.GraphicsWidget):
         self._canvas = QGraphicsRectItem(self)
         self._canvas.setPen(QPen(Qt.PenStyle.NoPen))
         self._values: np.ndarray | None = None  # full resolution, for reading values
-        self.image = pg.ImageItem(autoDownsample=downsample)  # what is drawn (maybe a preview)
+        self.image = pg.ImageItem()  # what is drawn (maybe a preview)
         self.image.setParentItem(self._canvas)
         self._frame = QGraphicsRectItem(self)
         self._markers = [QGraphicsRectItem(self._canvas) for _ in range(2)]
@@ -95,6 +94,9 @@ class ImagePanel(pg.GraphicsWidget):
         shape_changed = self._values is None or self._values.shape[:2] != data.shape[:2]
         self._values = data
         drawn, step = preview if preview is not None else (data, 1)
+        # An image larger than any preview and without one (an input) is averaged down to the
+        # panel's size when painted; smaller ones are cheaper to colour-map as they are.
+        self.image.setAutoDownsample(max(drawn.shape[:2]) > PREVIEW_SIDE)
         self.image.setImage(drawn, autoLevels=False, levels=levels if levels else (0.0, 1.0))
         self.image.setScale(step)
         if levels is not None and self.bar is not None:

@@ -30,8 +30,8 @@ class InputView(QWidget):
         super().__init__(parent)
         self.setObjectName("inputView")
         self._view = document.view
-        self._composite = ImagePanel(COMPOSITE_TITLE, colorbar=False, downsample=True)
-        self._pool = PanelPool(lambda _: ImagePanel(colorbar=False, downsample=True))
+        self._composite = ImagePanel(COMPOSITE_TITLE, colorbar=False)
+        self._pool = PanelPool(lambda _: ImagePanel(colorbar=False))
         self._shown: list[ImagePanel] = []
         self._hover: tuple[int, Pixel | None] = (-1, None)
 

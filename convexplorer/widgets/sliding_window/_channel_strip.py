@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -29,14 +28,10 @@ from ...model import DotProduct
 from ..style import channel_label, diverging_colors, number, symmetric_limit
 from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid, grey_rgb
+from ._sum_chart import SumChart
 
 ROWS_LIMIT = 4  # more input channels than this: bar chart + one detailed channel
 _HEADERS = ("", "window", "input", "", "kernel", "", "products", "channel sum")
-_POSITIVE = QBrush(QColor(214, 96, 77))
-_NEGATIVE = QBrush(QColor(67, 147, 195))
-_NOT_YET = QBrush(QColor(215, 215, 215))
-_DETAIL_PEN = pg.mkPen(QColor(0, 0, 0), width=2)
-_NO_PEN = QPen(Qt.PenStyle.NoPen)
 
 
 @dataclass(frozen=True)
@@ -168,84 +163,6 @@ def _header(grid: QGridLayout, parent: QWidget) -> None:
         grid.addWidget(_Title(text, parent), 0, column)
 
 
-class _SumChart(pg.PlotWidget):
-    """One bar per input channel's sum; hovering or clicking a bar picks the detailed channel."""
-
-    hovered = Signal(object)  # slot under the mouse, or None when the mouse leaves
-    clicked = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=None)
-        item = self.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        item.setMouseEnabled(False, False)
-        item.showGrid(y=True, alpha=0.25)
-        item.disableAutoRange()
-        item.setLabel("bottom", "input channel")
-        item.setLabel("left", "channel sum")
-        item.getAxis("left").enableAutoSIPrefix(False)
-        item.addLine(y=0, pen=pg.mkPen(120, 120, 120))
-        self._bars = pg.BarGraphItem(x=[0], height=[0], width=0.8)
-        item.addItem(self._bars)
-        self._first = 0
-        self._count = 0
-        self._span = (0.0, 0.0)  # y range shown: it only grows, so the axes rarely redraw
-        self.setToolTip(
-            "Each input channel's sum. Hover a bar to see that channel; click to keep it"
-        )
-        self.scene().sigMouseMoved.connect(self._moved)
-        self.scene().sigMouseClicked.connect(self._clicked)
-        self.viewport().installEventFilter(self)
-
-    def set_bars(self, frame: Frame, detail: int) -> None:
-        dot = frame.dot
-        sums = dot.channel_sums
-        brushes = [
-            (_POSITIVE if value >= 0 else _NEGATIVE) if frame.added(slot) else _NOT_YET
-            for slot, value in enumerate(sums.tolist())
-        ]
-        pens = [_DETAIL_PEN if slot == detail else _NO_PEN for slot in range(len(sums))]
-        if (dot.input_channels[0], len(sums)) != (self._first, self._count):
-            self._first, self._count = dot.input_channels[0], len(sums)
-            self.setXRange(self._first - 0.6, self._first + self._count - 0.4, padding=0)
-        self._bars.setOpts(
-            x=np.asarray(dot.input_channels), height=sums, brushes=brushes, pens=pens
-        )
-        low, high = min(self._span[0], float(sums.min())), max(self._span[1], float(sums.max()))
-        if (low, high) != self._span:
-            self._span = (low, high)
-            margin = 0.05 * (high - low) or 1.0
-            self.setYRange(low - margin, high + margin, padding=0)
-
-    def reset_scale(self) -> None:
-        """Fit the y axis to the next frame's sums alone (new weights, filter or input)."""
-        self._span = (0.0, 0.0)
-
-    def heights(self) -> np.ndarray:
-        return np.asarray(self._bars.opts["height"], dtype=float)
-
-    def _slot_at(self, scene_pos: QPointF) -> int | None:
-        box = self.getPlotItem().getViewBox()
-        if not box.sceneBoundingRect().contains(scene_pos):
-            return None
-        slot = round(box.mapSceneToView(scene_pos).x()) - self._first
-        return slot if 0 <= slot < self._count else None
-
-    def _moved(self, scene_pos: QPointF) -> None:
-        self.hovered.emit(self._slot_at(scene_pos))
-
-    def _clicked(self, event) -> None:  # pyqtgraph's MouseClickEvent
-        slot = self._slot_at(event.scenePos())
-        if slot is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit(slot)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Leave:
-            self.hovered.emit(None)
-        return super().eventFilter(watched, event)
-
-
 class ChannelStrip(QWidget):
     """The per-channel breakdown: one row per channel, or a bar chart plus one detailed channel."""
 
@@ -255,7 +172,7 @@ class ChannelStrip(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._body: QWidget | None = None
         self._rows: list[_ChannelRow] = []
-        self._chart: _SumChart | None = None
+        self._chart: SumChart | None = None
         self._hint: QLabel | None = None
         self._pinned = 0
         self._hovered: int | None = None
@@ -316,7 +233,7 @@ class ChannelStrip(QWidget):
         body = QWidget(self)
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
-        self._chart = _SumChart(body)
+        self._chart = SumChart(body)
         self._chart.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._chart.setMinimumHeight(90)
         self._chart.hovered.connect(self._hover)
@@ -352,7 +269,9 @@ class ChannelStrip(QWidget):
         if frame is None or self._chart is None or self._hint is None:
             return
         slot = self.detail_slot()
-        self._chart.set_bars(frame, slot)
+        dot = frame.dot
+        added = [frame.added(k) for k in range(len(dot.channel_sums))]
+        self._chart.set_bars(dot.input_channels, dot.channel_sums, added, slot)
         self._rows[0].show(frame, slot)
         channel = frame.dot.input_channels[slot]
         if self._hovered is not None:
