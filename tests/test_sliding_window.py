@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontMetrics
 from convexplorer.model import DotProduct, ExplorerState, LayerSpec, StateView
 from convexplorer.qt import Document
 from convexplorer.widgets.sliding_window import SlidingWindowView
+from convexplorer.widgets.style import number as number_text
 
 # ---- helpers ----------------------------------------------------------------------------------
 
@@ -356,3 +357,20 @@ def test_selecting_another_filter_redraws_for_it(qtbot, small):
     assert view.output_title.text() == "output channel 1"
     assert_rows_match(view, state.dot_product())
     assert_equation_matches(view, state, state.dot_product())
+
+
+def test_the_view_exposes_the_dot_product_it_shows_and_an_edit_draws_one_frame(
+    qtbot, small, monkeypatch
+):
+    document, state, view = small
+    document.select(position=(2, 3))
+    assert view.dot_product is not None
+    assert (view.dot_product.row, view.dot_product.col) == (2, 3)
+    assert view.dot_product.value == state.dot_product().value
+    frames: list[object] = []
+    monkeypatch.setattr(view.strip, "show_frame", frames.append)
+    with qtbot.waitSignal(document.outputsChanged):
+        document.set_weight(state.selected_filter, 0, 1, 1, 2.5)
+    assert len(frames) == 1  # the edit's frame; the arriving map only updates the value shown
+    expected = number_text(float(state.output(state.selected_filter)[2, 3]))
+    assert view.output_text().endswith(expected)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
+from ...model import DotProduct
 from ...qt import Document
 from ..style import number
 from ._channel_strip import ChannelStrip, Frame
@@ -41,6 +42,7 @@ class SlidingWindowView(QWidget):
         self._document = document
         self.stepper = Stepper(document, self)
         self._levels = np.zeros((0, 2))
+        self._frame: Frame | None = None  # the live frame shown (exports draw others)
         self._map_filter = -1  # whose output the map draws (what is shown, not the selection)
 
         self.actions_by_name = self._make_actions()
@@ -239,9 +241,11 @@ class SlidingWindowView(QWidget):
             self._show_frame()
 
     def _outputs_changed(self, channels: list[int]) -> None:
+        """The map arrived: the frame (the dot product) is unchanged, only the value it wrote."""
         if self._document.view.selected_filter in channels:
             self._show_output()
-            self._show_frame()
+            if self._frame is not None:
+                self._show_value(self._frame)
 
     def _layer_changed(self) -> None:
         """New input or layer: shapes may differ; the state has already clamped the position."""
@@ -276,27 +280,39 @@ class SlidingWindowView(QWidget):
         stage = self.stepper.stage if position is None else None
         dot = state.dot_product(position=(row, col))
         frame = Frame(dot, state.image, self._levels, spec.pads, spec.padding_mode, stage)
+        if position is None:
+            self._frame = frame
         self.strip.show_frame(frame)
-        written = stage is None
-        self.output_map.set_position(row, col, written)
-        shown = self.output_map.value_at(row, col) if written else None
+        self.output_map.set_position(row, col, stage is None)
+        self._show_value(frame)
+        width = state.output_size[1]
+        with QSignalBlocker(self.controls.scrubber):
+            self.controls.show_position(row * width + col, self.stepper.count, row, col)
+
+    def _show_value(self, frame: Frame) -> None:
+        """The output value the frame wrote (once the map has it): caption and equation."""
+        row, col = frame.dot.row, frame.dot.col
+        shown = self.output_map.value_at(row, col) if frame.stage is None else None
         self.output_caption.setText(
             f"out({row}, {col}) = {number(shown)}" if shown is not None else f"out({row}, {col})"
         )
+        dot, view = frame.dot, self._document.view
         self.equation.set_equation(
             Equation(
                 channels=dot.input_channels,
                 sums=tuple(dot.channel_sums.tolist()),
-                bias=None if state.bias is None else dot.bias,
+                bias=None if view.bias is None else dot.bias,
                 value=dot.value,
-                relu=state.activation == "relu",
+                relu=view.activation == "relu",
                 output=shown,
-                stage=stage,
+                stage=frame.stage,
             )
         )
-        width = state.output_size[1]
-        with QSignalBlocker(self.controls.scrubber):
-            self.controls.show_position(row * width + col, self.stepper.count, row, col)
+
+    @property
+    def dot_product(self) -> DotProduct | None:
+        """The dot product the view is showing (its numbers are the model's), if any."""
+        return None if self._frame is None else self._frame.dot
 
     def _header_text(self, o: int) -> str:
         spec = self._document.view.spec
