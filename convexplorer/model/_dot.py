@@ -15,7 +15,8 @@ from ._spec import LayerSpec
 class DotProduct:
     """Every number behind ``output[out_channel, row, col]``.
 
-    Arrays indexed ``[k, i, j]`` run over the filter's input channels ``k`` and kernel taps (i, j).
+    Arrays indexed ``[slot, i, j]`` run over the filter's input-channel slots and kernel taps
+    (i, j); slot ``s`` reads absolute input channel ``input_channels[s]``.
     """
 
     out_channel: int

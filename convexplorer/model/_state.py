@@ -296,33 +296,37 @@ class ExplorerState:
 
     # ---- editing weights ------------------------------------------------------------------------
 
-    def set_weight(self, out_channel: int, k: int, i: int, j: int, value: float) -> None:
-        """Set weight[out_channel, k, i, j] (PyTorch indexing; k counts the filter's channels)."""
+    def set_weight(self, out_channel: int, slot: int, i: int, j: int, value: float) -> None:
+        """Set weight[out_channel, slot, i, j] (PyTorch's indexing).
+
+        ``slot`` counts the filter's own input channels; it reads absolute input channel
+        ``spec.filter_input_channels(out_channel)[slot]`` (the same with groups=1).
+        """
         self._check_filter(out_channel)
-        if not (0 <= k < self._spec.in_per_group):
-            raise ValueError(f"filter {out_channel} has no input-channel slot {k}")
+        if not (0 <= slot < self._spec.in_per_group):
+            raise ValueError(f"filter {out_channel} has no input-channel slot {slot}")
         kh, kw = self._spec.kernel_size
         if not (0 <= i < kh and 0 <= j < kw):
             raise ValueError(f"tap ({i}, {j}) is outside the {kh}×{kw} kernel")
         value = float(_finite(value, "a weight"))
-        if self._weight[out_channel, k, i, j] == DTYPE(value):
+        if self._weight[out_channel, slot, i, j] == DTYPE(value):
             return
-        self._weight[out_channel, k, i, j] = value
+        self._weight[out_channel, slot, i, j] = value
         self._weights_changed((out_channel,))
 
-    def set_kernel(self, out_channel: int, k: int, values: np.ndarray) -> None:
-        """Replace one kernel slice, weight[out_channel, k] (kH, kW)."""
+    def set_kernel(self, out_channel: int, slot: int, values: np.ndarray) -> None:
+        """Replace one kernel slice, weight[out_channel, slot] (kH, kW)."""
         self._check_filter(out_channel)
-        if not (0 <= k < self._spec.in_per_group):
-            raise ValueError(f"filter {out_channel} has no input-channel slot {k}")
+        if not (0 <= slot < self._spec.in_per_group):
+            raise ValueError(f"filter {out_channel} has no input-channel slot {slot}")
         values = _finite(values, "kernel values")
         if values.shape != self._spec.kernel_size:
             raise ValueError(
                 f"a kernel slice must be {self._spec.kernel_size}, got shape {values.shape}"
             )
-        if np.array_equal(self._weight[out_channel, k], values.astype(DTYPE)):
+        if np.array_equal(self._weight[out_channel, slot], values.astype(DTYPE)):
             return
-        self._weight[out_channel, k] = values
+        self._weight[out_channel, slot] = values
         self._weights_changed((out_channel,))
 
     def set_bias(self, out_channel: int, value: float) -> None:

@@ -115,29 +115,29 @@ class Document(QObject):
     def set_weight(
         self,
         out_channel: int,
-        k: int,
+        slot: int,
         i: int,
         j: int,
         value: float,
         label: str | None = None,
         merge_key: str | None = None,
     ) -> bool:
-        """weight[out_channel, k, i, j] = value (PyTorch indexing). False if it already was."""
-        label = label or f"Set weight[{out_channel}, {k}, {i}, {j}]"
+        """weight[out_channel, slot, i, j] = value (PyTorch indexing). False if it already was."""
+        label = label or f"Set weight[{out_channel}, {slot}, {i}, {j}]"
         return self._edit_filters(
             label,
             [out_channel],
-            lambda: self._state.set_weight(out_channel, k, i, j, value),
+            lambda: self._state.set_weight(out_channel, slot, i, j, value),
             merge_key,
         )
 
     def set_kernel(
-        self, out_channel: int, k: int, values: np.ndarray, label: str | None = None
+        self, out_channel: int, slot: int, values: np.ndarray, label: str | None = None
     ) -> bool:
-        """Replace the kernel slice weight[out_channel, k] (kH, kW), e.g. a paste."""
-        label = label or f"Set kernel[{out_channel}, {k}]"
+        """Replace the kernel slice weight[out_channel, slot] (kH, kW), e.g. a paste."""
+        label = label or f"Set kernel[{out_channel}, {slot}]"
         return self._edit_filters(
-            label, [out_channel], lambda: self._state.set_kernel(out_channel, k, values)
+            label, [out_channel], lambda: self._state.set_kernel(out_channel, slot, values)
         )
 
     def set_bias(

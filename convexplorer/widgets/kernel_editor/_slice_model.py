@@ -191,8 +191,8 @@ class SliceModel(NumberModel):
     def _set_cell(
         self, row: int, column: int, value: float, label: str, merge_key: str | None
     ) -> bool:
-        document, o, k = self.context.document, self.out_channel, self.slot
-        return document.set_weight(o, k, row, column, value, label, merge_key)
+        document, o, slot = self.context.document, self.out_channel, self.slot
+        return document.set_weight(o, slot, row, column, value, label, merge_key)
 
     def _set_block(self, block: np.ndarray, label: str) -> bool:
         return self.context.document.set_kernel(self.out_channel, self.slot, block, label)

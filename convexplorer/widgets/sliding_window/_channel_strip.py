@@ -270,7 +270,7 @@ class ChannelStrip(QWidget):
             return
         slot = self.detail_slot()
         dot = frame.dot
-        added = [frame.added(k) for k in range(len(dot.channel_sums))]
+        added = [frame.added(slot) for slot in range(len(dot.channel_sums))]
         self._chart.set_bars(dot.input_channels, dot.channel_sums, added, slot)
         self._rows[0].show(frame, slot)
         channel = frame.dot.input_channels[slot]
