@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import ExplorerState, LayerSpec, StateView
-from convexplorer.model._state import MAX_MAGNITUDE
+from convexplorer.model import MAX_MAGNITUDE, ExplorerState, LayerSpec, StateView
 
 # float32 values that a lossy path would mangle: signed zero, subnormals, 0.1, and the largest
 # magnitudes the state accepts (last).
