@@ -13,6 +13,7 @@ from ._history import (
 )
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
+from ._reach import reached_outputs, taps_reading
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._spec import (
     MAX_CHANNELS,
@@ -65,6 +66,8 @@ __all__ = [
     "kernel_preset",
     "load_sample",
     "preset_description",
+    "reached_outputs",
     "resolve_preset",
     "sample_description",
+    "taps_reading",
 ]
