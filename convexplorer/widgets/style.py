@@ -10,6 +10,10 @@ values that are never negative use a grey map from black; an RGB input tints eac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
@@ -120,6 +124,145 @@ def exact_text(value: float) -> str:
     if value == 0:
         return "0"
     return str(np.float32(value)).removesuffix(".0")
+
+
+# ---- numbers that add up -----------------------------------------------------------------------
+#
+# Numbers that are shown as arithmetic ("a × b = c", "s0 + s1 + bias = total") are rounded so the
+# arithmetic holds for the texts themselves: a student who checks a sum or a product with the
+# numbers on the screen gets the number on the screen. Rounding is done on the exact decimal value
+# of each float (``Decimal(float)``), half to even, the way ``f"{x:.3f}"`` rounds.
+
+#: An equation gets at most this many decimals beyond three significant digits of its largest
+#: number; if its rounded terms still miss the rounded total, it is written with "≈".
+EQUATION_EXTRA_DECIMALS = 5
+#: A factor gets at most this many digits beyond ``number``'s; past that, the product shown is the
+#: product of the factors shown (still within one unit of its last digit of the true product).
+FACTOR_EXTRA_DIGITS = 4
+
+
+def shown_decimal(text: str) -> Decimal:
+    """The exact number a text shows, with its precision (``Decimal("2.80").as_tuple()``)."""
+    return Decimal(text.replace(MINUS, "-"))
+
+
+def _decimal_text(value: Decimal) -> str:
+    """A Decimal written out with its precision kept, a true minus and never ``−0``."""
+    if value.is_zero():
+        value = abs(value)
+    if -20 <= value.as_tuple().exponent <= 0:
+        return f"{value:f}".replace("-", MINUS)
+    mantissa, _, exponent = f"{value:e}".partition("e")
+    return f"{mantissa}e{int(exponent)}".replace("-", MINUS)
+
+
+def _rounded(value: float | Decimal, exponent: int) -> Decimal:
+    """``value`` rounded to a multiple of 10**exponent (exactly, half to even)."""
+    return Decimal(value).quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class EquationNumbers:
+    """The texts of one sum ``terms → total``; ``adds_up``: the texts' sum is the total's text."""
+
+    terms: tuple[str, ...]
+    total: str
+    relu: str  # ReLU of the total as shown, at the same precision
+    adds_up: bool
+    exponent: int  # the common precision: every text is a multiple of 10**exponent
+
+
+def equation_numbers(terms: Sequence[float], total: float) -> EquationNumbers:
+    """Terms and total of a sum with one number of decimals, chosen so that the texts add up.
+
+    It starts at three significant digits of the largest number and adds a decimal until the
+    rounded terms sum to the rounded total (up to ``EQUATION_EXTRA_DECIMALS`` more). Numbers
+    outside [1e−4, 1e5) share a power of ten (``0.012e5``), so the rule never writes 30 zeros.
+    """
+    values = [Decimal(float(t)) for t in terms]
+    exact = Decimal(float(total))
+    largest = max((abs(v) for v in [*values, exact] if v), default=Decimal(0))
+    top = largest.adjusted() if largest else 0  # floor(log10(largest))
+    scale = top if largest and not -4 <= top < 5 else 0  # a shared power of ten, e.g. e5
+    first = top - 2
+    if scale == 0:
+        first = min(first, 0)  # whole numbers at least, never 1.23e3-style rounding
+    exponent = first
+    for exponent in range(first, first - EQUATION_EXTRA_DECIMALS - 1, -1):
+        if sum(_rounded(v, exponent) for v in values) == _rounded(exact, exponent):
+            break
+    rounded_total = _rounded(exact, exponent)
+    adds_up = sum(_rounded(v, exponent) for v in values) == rounded_total
+
+    def text(value: Decimal) -> str:
+        if scale == 0:
+            return _decimal_text(value)
+        mantissa = _decimal_text(value.scaleb(-scale))
+        return f"{mantissa}e{scale}".replace("-", MINUS)
+
+    relu = max(rounded_total, _rounded(0, exponent))
+    return EquationNumbers(
+        terms=tuple(text(_rounded(v, exponent)) for v in values),
+        total=text(rounded_total),
+        relu=text(relu),
+        adds_up=adds_up,
+        exponent=exponent,
+    )
+
+
+def _written_like(base: str, value: float | Decimal, extra: int) -> str:
+    """``value`` in the notation of the text ``base``, to ``extra`` digits past its last one."""
+    mantissa, _, power = base.replace(MINUS, "-").partition("e")
+    scale = int(power or 0)
+    exponent = int(Decimal(mantissa).as_tuple().exponent) - extra
+    text = _decimal_text(_rounded(Decimal(value).scaleb(-scale), exponent))
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}e{scale}".replace("-", MINUS) if power else text
+
+
+def finer_number(value: float, extra: int) -> str:
+    """``number(value)`` with ``extra`` more digits, in the same notation (``0.565`` → ``0.5647``).
+
+    Trailing zeros are trimmed as in ``number``: ``2.80`` shows ``2.8``, which is still the value
+    rounded to the digits it shows.
+    """
+    base = number(value)
+    return base if extra <= 0 or value == 0 else _written_like(base, float(value), extra)
+
+
+def product_numbers(
+    left: np.ndarray, right: np.ndarray, products: np.ndarray
+) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """Texts of two (rows, cols) factor grids and their element-wise product that agree.
+
+    Each product is ``number(product)``; a factor pair gets more digits (``finer_number``) until
+    the product of the two texts, rounded to the product text's last digit, is that text. A pair
+    still off after ``FACTOR_EXTRA_DIGITS`` shows the product of its texts instead.
+    """
+    left_texts: list[list[str]] = []
+    right_texts: list[list[str]] = []
+    product_texts: list[list[str]] = []
+    for a_row, b_row, p_row in zip(left.tolist(), right.tolist(), products.tolist(), strict=True):
+        lines: tuple[list[str], list[str], list[str]] = ([], [], [])
+        for a, b, p in zip(a_row, b_row, p_row, strict=True):
+            shown_product = number(p)
+            wanted = shown_decimal(shown_product)
+            exponent = int(wanted.as_tuple().exponent)
+            for extra in range(FACTOR_EXTRA_DIGITS + 1):
+                a_text, b_text = finer_number(a, extra), finer_number(b, extra)
+                product = shown_decimal(a_text) * shown_decimal(b_text)
+                if _rounded(product, exponent) == wanted:
+                    break
+            else:
+                shown_product = _written_like(shown_product, product, 0)
+            lines[0].append(a_text)
+            lines[1].append(b_text)
+            lines[2].append(shown_product)
+        left_texts.append(lines[0])
+        right_texts.append(lines[1])
+        product_texts.append(lines[2])
+    return left_texts, right_texts, product_texts
 
 
 # ---- labels and fonts ---------------------------------------------------------------------------

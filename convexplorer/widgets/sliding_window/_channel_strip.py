@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt
@@ -25,7 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import DotProduct
-from ..style import channel_label, diverging_colors, number, symmetric_limit
+from ..style import (
+    EquationNumbers,
+    channel_label,
+    diverging_colors,
+    exact_text,
+    product_numbers,
+    symmetric_limit,
+)
+from ._equation import sum_numbers
 from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid, grey_rgb
 from ._sum_chart import SumChart
@@ -47,6 +56,12 @@ class Frame:
 
     def added(self, slot: int) -> bool:
         return self.stage is None or slot <= self.stage
+
+    @cached_property
+    def sums(self) -> EquationNumbers:
+        """The channel sums as the equation writes them (a row's "Σ =" reads the same)."""
+        dot = self.dot
+        return sum_numbers(tuple(dot.channel_sums.tolist()), dot.bias, dot.value)
 
 
 def _fixed_width_label(sample: str, parent: QWidget, bold: bool = False) -> QLabel:
@@ -97,18 +112,26 @@ class _ChannelRow:
         levels = (float(frame.levels[channel, 0]), float(frame.levels[channel, 1]))
         self.caption.setText(channel_label(channel, len(frame.image)))
         self.neighbourhood.show_window(frame.image[channel], levels, dot, slot, frame.pads)
-        patch = dot.patch[slot]
+        patch, kernel, products = dot.patch[slot], dot.kernel[slot], dot.products[slot]
+        texts = product_numbers(patch, kernel, products)  # factors that multiply as shown
         self.patch.set_values(
-            patch, grey_rgb(patch, *levels), dot.in_padding, _tap_note(dot, frame.padding_mode)
+            patch,
+            grey_rgb(patch, *levels),
+            dot.in_padding,
+            _tap_note(dot, frame.padding_mode),
+            texts[0],
         )
         self.kernel.set_values(
-            dot.kernel[slot], diverging_colors(dot.kernel[slot], symmetric_limit(dot.kernel))
+            kernel, diverging_colors(kernel, symmetric_limit(dot.kernel)), texts=texts[1]
         )
-        products = dot.products[slot]
         self.products.set_values(
-            products, diverging_colors(products, symmetric_limit(dot.products))
+            products, diverging_colors(products, symmetric_limit(dot.products)), texts=texts[2]
         )
-        self.total.setText(f"Σ = {number(dot.channel_sums[slot])}")
+        self.total.setText(f"Σ = {frame.sums.terms[slot]}")
+        self.total.setToolTip(
+            f"The sum of this channel's products, its share of the output value: exactly "
+            f"{exact_text(dot.channel_sums[slot])}"
+        )
         dimmed = not frame.added(slot)
         for grid in (self.patch, self.kernel, self.products):
             grid.set_dimmed(dimmed)

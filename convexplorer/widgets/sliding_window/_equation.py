@@ -1,18 +1,21 @@
 """The running total as one line with the model's numbers: channel sums + bias = value.
 
-The line is never clipped mid-number: when the full sum does not fit, middle terms give way to
-"… n more …", and at the narrowest only the count of channels remains.
+The numbers share one precision chosen so that the terms as written add up to the total as
+written (``style.equation_numbers``); the tooltip gives every number exactly. The line is never
+clipped mid-number: when the full sum does not fit, middle terms give way to "… n more …", and at
+the narrowest only the count of channels remains.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from ..style import number
+from ..style import EquationNumbers, equation_numbers, exact_text
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,16 @@ class Equation:
     output: float | None  # the output map's value after the activation, when computed
     stage: int | None  # channel-by-channel mode: channels 0..stage added so far
 
+    @cached_property
+    def numbers(self) -> EquationNumbers:
+        """The texts of the channel sums, the bias (last, if any) and the value: they add up."""
+        return sum_numbers(self.sums, self.bias, self.value)
+
     def variants(self) -> list[str]:
         """Renderings from the most to the least detailed; the label shows the first that fits."""
         count = len(self.sums) if self.stage is None else self.stage + 1
-        terms = [f"Σ in {c} ({number(s)})" for c, s in zip(self.channels, self.sums, strict=True)]
+        texts = self.numbers.terms
+        terms = [f"Σ in {c} ({t})" for c, t in zip(self.channels, texts, strict=False)]
         terms = terms[:count]
         tail = self._tail()
         lines = [" + ".join(terms) + tail]
@@ -49,13 +58,32 @@ class Equation:
             if left:
                 return f" + … ({left} channel{'s' if left != 1 else ''} to go)"
             return " + bias …" if self.bias is not None else " = …"
-        tail = "" if self.bias is None else f" + bias {number(self.bias)}"
-        tail += f" = {number(self.value)}"
+        numbers = self.numbers
+        tail = "" if self.bias is None else f" + bias {numbers.terms[-1]}"
+        tail += f" {'=' if numbers.adds_up else '≈'} {numbers.total}"
         if self.relu:
-            tail += f"  →  ReLU({number(self.value)})"
+            tail += f"  →  ReLU({numbers.total})"
             if self.output is not None:
-                tail += f" = {number(self.output)}"
+                tail += f" = {numbers.relu}"
         return tail
+
+    def exact_lines(self) -> list[str]:
+        """Every number of the sum exactly (float32 values), for the tooltip."""
+        lines = [
+            f"Σ in {c} = {exact_text(s)}" for c, s in zip(self.channels, self.sums, strict=True)
+        ]
+        if self.bias is not None:
+            lines.append(f"bias = {exact_text(self.bias)}")
+        lines.append(f"total = {exact_text(self.value)}")
+        if self.relu and self.output is not None:
+            lines.append(f"output after ReLU = {exact_text(self.output)}")
+        return lines
+
+
+def sum_numbers(sums: tuple[float, ...], bias: float | None, value: float) -> EquationNumbers:
+    """The texts of one output's sum (channel sums, then the bias if any), as every view shows
+    them: the equation and each channel's "Σ =" use these, so they always read the same."""
+    return equation_numbers([*sums, *([] if bias is None else [bias])], value)
 
 
 class EquationLabel(QLabel):
@@ -74,7 +102,13 @@ class EquationLabel(QLabel):
 
     def set_equation(self, equation: Equation) -> None:
         self._variants = equation.variants()
-        self.setToolTip(self._variants[0])
+        note = (
+            ""
+            if equation.numbers.adds_up
+            else "\n(≈: even at these digits the rounded terms miss the rounded total)"
+        )
+        exact = "\n".join(equation.exact_lines())
+        self.setToolTip(f"{self._variants[0]}{note}\n\nExactly:\n{exact}")
         self._fit()
 
     def resizeEvent(self, event: QResizeEvent) -> None:

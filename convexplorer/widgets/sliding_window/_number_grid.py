@@ -40,7 +40,7 @@ class NumberGrid(QWidget):
         self._image = QImage()
         self._dark_ink = np.zeros((0, 0), dtype=bool)  # cells light enough for black text
         self._texts: list[list[str]] | None = None
-        self._widest = 0
+        self._widths: np.ndarray | None = None  # each text's width in the grid's font
         self._outlined = np.zeros((0, 0), dtype=bool)
         self._dimmed = False
         self._note: Callable[[int, int], str] | None = None
@@ -61,10 +61,13 @@ class NumberGrid(QWidget):
         rgb: np.ndarray,
         outlined: np.ndarray | None = None,
         note: Callable[[int, int], str] | None = None,
+        texts: list[list[str]] | None = None,
     ) -> None:
         """Show ``values`` on cells coloured ``rgb`` (kH, kW, 3); ``outlined`` cells get a border.
 
         ``note(i, j)`` adds a line to a cell's tooltip (e.g. where a padded value comes from).
+        ``texts`` are the numbers to print when they need more digits than ``number`` gives (the
+        factors of a product, see ``style.product_numbers``).
         """
         outlined = np.zeros(values.shape, dtype=bool) if outlined is None else outlined
         self._note = note
@@ -72,6 +75,7 @@ class NumberGrid(QWidget):
             np.array_equal(values, self._values)
             and np.array_equal(outlined, self._outlined)
             and np.array_equal(rgb, self._rgb)
+            and (texts is None or texts == self._texts)
         ):
             return  # e.g. the kernel, while the window moves: nothing to repaint
         shape_changed = values.shape != self._values.shape
@@ -80,7 +84,8 @@ class NumberGrid(QWidget):
         rows, cols = values.shape
         self._image = QImage(self._rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888)
         self._dark_ink = dark_ink(self._rgb)
-        self._texts = None
+        self._texts = texts
+        self._widths = None
         if shape_changed:
             self.updateGeometry()
         self.update()
@@ -98,22 +103,24 @@ class NumberGrid(QWidget):
     def _formatted(self) -> list[list[str]]:
         if self._texts is None:
             self._texts = [[number(v) for v in row] for row in self._values.tolist()]
-            self._widest = max(
-                (self._metrics.horizontalAdvance(t) for row in self._texts for t in row), default=0
-            )
         return self._texts
 
-    def _text_scale(self) -> float:
-        """How much to shrink the font so the widest number fits its cell; 0: it cannot."""
+    def _text_scales(self) -> np.ndarray | None:
+        """How much to shrink the font so each number fits its cell (0: it cannot); None: no
+        number fits, or the grid is empty. Only a long number (more digits) gets smaller."""
         if not self._values.size:
-            return 0.0
+            return None
         cell_w, cell_h = self._cell_size()
         height_scale = (cell_h + 2) / self._metrics.height()
         if min(height_scale, (cell_w - 2) / self._narrowest) < _MIN_TEXT_SCALE:
-            return 0.0  # too small for any number: no need to format them
-        self._formatted()
-        scale = min(1.0, (cell_w - 2) / max(self._widest, 1), height_scale)
-        return scale if scale >= _MIN_TEXT_SCALE else 0.0
+            return None  # too small for any number: no need to format them
+        if self._widths is None:
+            advance = self._metrics.horizontalAdvance
+            self._widths = np.array(
+                [[max(advance(t), 1) for t in row] for row in self._formatted()], dtype=float
+            )
+        scales = np.minimum(np.minimum((cell_w - 2) / self._widths, height_scale), 1.0)
+        return np.where(scales >= _MIN_TEXT_SCALE, scales, 0.0)
 
     # ---- geometry -------------------------------------------------------------------------------
 
@@ -159,16 +166,20 @@ class NumberGrid(QWidget):
         cell_w, cell_h = self._cell_size()
         x0, y0 = self._origin()
         painter.drawImage(QRectF(x0, y0, cols * cell_w, rows * cell_h), self._image)
-        scale = self._text_scale()
-        if scale > 0:
-            if scale < 1:
-                font = self.font()
-                font.setPointSizeF(font.pointSizeF() * scale)
-                painter.setFont(font)
+        scales = self._text_scales()
+        if scales is not None:
             ink = (QColor(Qt.GlobalColor.white), QColor(Qt.GlobalColor.black))
             centre = Qt.AlignmentFlag.AlignCenter
+            font, size, current = self.font(), self.font().pointSizeF(), 1.0
             for i, row in enumerate(self._formatted()):
                 for j, text in enumerate(row):
+                    scale = float(scales[i, j])
+                    if scale == 0:
+                        continue  # left to the tooltip
+                    if scale != current:
+                        font.setPointSizeF(size * scale)
+                        painter.setFont(font)
+                        current = scale
                     painter.setPen(ink[int(self._dark_ink[i, j])])
                     painter.drawText(
                         QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h), centre, text
