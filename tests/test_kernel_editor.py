@@ -153,13 +153,13 @@ def test_enter_on_an_unfinished_or_too_large_number_says_why(small, qtbot):
     assert not document.view.weight.any() and document.undo_count == 0
 
 
-def test_wheel_nudges_a_focused_cell_and_undoes_in_one_step(small, qtbot):
+def test_wheel_nudges_the_cell_under_it_and_undoes_in_one_step(small, qtbot):
     editor, document = small
     view = slice_view(editor, "kernelSlice_0_1")
-    wheel(view, 0, 2, 1)  # not focused yet: the wheel scrolls, nothing changes
-    assert not document.view.weight.any()
+    wheel(view, 0, 2, 1)  # not focused: the cell under the wheel is nudged all the same
+    assert document.view.weight[0, 1, 0, 2] == pytest.approx(0.1)
     focus_cell(qtbot, view, 0, 0)
-    for _ in range(3):
+    for _ in range(2):
         wheel(view, 0, 2, 1)
     assert document.view.weight[0, 1, 0, 2] == pytest.approx(0.3)
     assert view.model().index(0, 2).data() == "0.3"

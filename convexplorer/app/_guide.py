@@ -1,10 +1,71 @@
-"""'What am I looking at?': the window explained in terms of the layer it shows right now."""
+"""'What am I looking at?': the window explained in terms of the layer it shows right now.
+
+Every sentence is built from the layer's own counts (one channel or many, grouped or depthwise,
+one filter or many), so it is true for the layer on the screen, not only for an RGB example.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
-from ..model import StateView
+from ..model import LayerSpec, StateView
+
+#: The sliding window's button that jumps to the largest output (its label on the screen).
+STRONGEST_LABEL = "Strongest"
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 filter', '3 filters', '1 bias', '2 biases'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def _filter_sentence(spec: LayerSpec) -> str:
+    """What one filter is: one kernel or a stack of them, on which input channels."""
+    kh, kw = spec.kernel_size
+    c, k, g = spec.in_channels, spec.in_per_group, spec.groups
+    if c == 1:
+        seen = "the one input channel"
+    elif g == 1:
+        seen = f"all {c} input channels"
+    elif k == 1:
+        seen = f"one of the {c} input channels (groups={g}, depthwise: each filter its own channel)"
+    else:
+        seen = f"{k} of the {c} input channels (groups={g}: each filter sees its group only)"
+    weights = _count(spec.weights_per_filter, "weight") + (" plus one bias" if spec.bias else "")
+    if k == 1:
+        return f"A filter is one {kh}×{kw} kernel on {seen}: {weights}."
+    return (
+        f"A filter is not one {kh}×{kw} matrix: it is a stack of {k} kernels of {kh}×{kw}, one "
+        f"for each input channel it sees — {seen} — that is {weights}."
+    )
+
+
+def _sum_paragraph(spec: LayerSpec, channels: int) -> str:
+    """How the channels a filter reads become its one output value."""
+    k = spec.in_per_group
+    bias = ", plus the bias" if spec.bias else ""
+    if k == 1:
+        heading = "How one output value is made"
+        how = (
+            f"at every position the kernel is multiplied element-wise with the window of its "
+            f"input channel and the products are summed{bias}."
+        )
+    else:
+        heading = f"How {k} channels become 1"
+        how = (
+            "at every position each kernel slice is multiplied element-wise with its own input "
+            f"channel's window and summed; the {k} channel sums are added together{bias}."
+        )
+    if channels == 1:
+        return f"<p><b>{heading}:</b> {how} One filter makes <i>one</i> output channel.</p>"
+    if channels == 3:
+        example = "an RGB image convolved with one filter is no longer RGB"
+    else:
+        example = f"a {channels}-channel input convolved with one filter gives one channel"
+    return (
+        f"<p><b>{heading}:</b> {how} So one filter always makes <i>one</i> output channel, "
+        f"however many input channels there are — {example}.</p>"
+    )
 
 
 def guide_html(state: StateView) -> str:
@@ -12,32 +73,22 @@ def guide_html(state: StateView) -> str:
     spec = state.spec
     c, h, w = state.image.shape
     oh, ow = state.output_size
-    kh, kw = spec.kernel_size
-    per_filter = spec.weights_per_filter
-    seen = (
-        f"all {c} input channels"
-        if spec.groups == 1
-        else f"{spec.in_per_group} of the {c} input channels (groups={spec.groups})"
-    )
-    bias = " plus one bias" if spec.bias else ""
+    filters = _count(spec.out_channels, "filter")
+    outputs = _count(spec.out_channels, "output channel")
+    each = "each " if spec.out_channels != 1 else ""
     return f"""
 <h3>What am I looking at?</h3>
 <p><b>The layer:</b> {escape(spec.describe())}.</p>
 <p><b>Kernel editor</b> — one <i>row</i> per filter (output channel), one <i>column</i> per
-input channel. A filter is not one {kh}×{kw} matrix: it is a stack of {spec.in_per_group}
-kernels of {kh}×{kw}, one for each input channel it sees ({seen}), that is {per_filter}
-weights{bias}. Type into a cell, nudge it with the mouse wheel, or right-click for presets.</p>
-<p><b>How {c} channels become 1:</b> at every position each kernel slice is multiplied
-element-wise with its own input channel's window and summed; the per-channel sums are added
-together with the bias. So one filter always makes <i>one</i> output channel, however many input
-channels there are — an RGB image convolved with one filter is no longer RGB.</p>
-<p><b>Outputs</b> — {spec.out_channels} filter{"s" if spec.out_channels != 1 else ""} make
-{spec.out_channels} output channel{"s" if spec.out_channels != 1 else ""}, each {oh}×{ow}
+input channel. {_filter_sentence(spec)} Type into a cell, turn the mouse wheel over a number to
+nudge it, or right-click for presets.</p>
+{_sum_paragraph(spec, c)}
+<p><b>Outputs</b> — {filters} make{"s" if spec.out_channels == 1 else ""} {outputs}, {each}{oh}×{ow}
 (the input is {h}×{w}; padding, stride and dilation set the size). Blue is negative, red
 positive, white zero. Click a panel to select its filter.</p>
 <p><b>Sliding window</b> — steps the selected filter across the input and spells out each
-dot product with its real numbers. Press Space to play, ←/→ to step, and "Jump to strongest
-response" to see where the filter finds its feature best.</p>
+dot product with its real numbers. Press Space to play, ←/→ to step, and
+"{STRONGEST_LABEL}" to jump to where the filter finds its feature best (its largest output).</p>
 <p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same settings
 (cross-correlation: the kernel is not flipped). <b>File → Copy as PyTorch</b> gives the code.</p>
 """

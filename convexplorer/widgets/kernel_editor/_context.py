@@ -26,6 +26,7 @@ class EditorContext:
     document: Document
     report: Callable[[str], None]  # a refusal: inline hint and status bar
     inform: Callable[[str], None]  # a confirmation: status bar only
+    clear: Callable[[], None] = lambda: None  # the refusal shown no longer stands (Esc)
     limit: float = 1.0
     _picture_memory: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
 

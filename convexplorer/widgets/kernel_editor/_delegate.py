@@ -34,17 +34,23 @@ _Index = QModelIndex | QPersistentModelIndex
 _REFUSED_STYLE = "QLineEdit { border: 2px solid #c62828; background: #ffebee; color: black; }"
 
 
-def _reason(text: str) -> str:
+def _reason(text: str, what: str) -> str:
     """Why ``text`` cannot be committed (the validator only says *that* it cannot)."""
     try:
-        parse_value(text)
+        parse_value(text, what)
     except ValueError as error:
         return str(error)
     return f"“{text}” is not a number"
 
 
+def _what(index: _Index) -> str:
+    """What the cell holds, in words: its model's ``what`` ("weight" or "bias")."""
+    return str(getattr(index.model(), "what", "weight"))
+
+
 class _Validator(QDoubleValidator):
-    """C-locale numbers within float32 range; a decimal comma becomes a dot as it is typed."""
+    """C-locale numbers within float32 range; a decimal comma becomes a dot as it is typed and
+    spaces are dropped (Space starts an edit like any key; it should not make the value wrong)."""
 
     def __init__(self, editor: _NumberEdit) -> None:
         super().__init__(-FLOAT32_MAX, FLOAT32_MAX, 1000, editor)
@@ -53,11 +59,14 @@ class _Validator(QDoubleValidator):
         self._editor = editor
 
     def validate(self, text: str, pos: int) -> object:
+        if any(c.isspace() for c in text):
+            pos -= sum(c.isspace() for c in text[:pos])
+            text = "".join(text.split())
         if "," in text and "." not in text:
             text = text.replace(",", ".")
         state, text, pos = super().validate(text, pos)  # type: ignore[misc]
         if state == QDoubleValidator.State.Invalid:
-            self._editor.refuse(_reason(text))
+            self._editor.refuse(_reason(text, self._editor.what))
         return state, text, pos
 
 
@@ -66,8 +75,9 @@ class _NumberEdit(QLineEdit):
 
     refused = Signal(str)
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, what: str) -> None:
         super().__init__(parent)
+        self.what = what  # "weight" or "bias", for the messages
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setValidator(_Validator(self))
         self._calm = QTimer(self)
@@ -99,11 +109,11 @@ class NumberDelegate(QStyledItemDelegate):
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
             and not watched.hasAcceptableInput()
         ):
-            watched.refuse(_reason(watched.text()))
+            watched.refuse(_reason(watched.text(), watched.what))
         return super().eventFilter(watched, event)
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
-        editor = _NumberEdit(parent)
+        editor = _NumberEdit(parent, _what(index))
         editor.refused.connect(self.refused)
         return editor
 
@@ -118,7 +128,7 @@ class NumberDelegate(QStyledItemDelegate):
         if text == exact_text(index.data(Qt.ItemDataRole.EditRole)):
             return
         try:
-            value = parse_value(text)
+            value = parse_value(text, _what(index))
         except ValueError as error:
             self.refused.emit(str(error))
             return

@@ -9,21 +9,29 @@ from __future__ import annotations
 
 from functools import partial
 
-from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QResizeEvent, QShowEvent
+from PySide6.QtCore import QPoint, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QMenu,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ...model import PRESET_NAMES, preset_description
+from ...model import PRESET_NAMES, kernel_preset, preset_description
 from ...qt import Document
 from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
@@ -34,6 +42,7 @@ from ._slice_model import SliceModel
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
 SCOPES = ("slice", "filter", "layer")
+PRESET_PLACEHOLDER = "choose a preset…"
 _DETAIL_SHARE = 0.5  # the detail pane gets its full width, up to this share of the editor
 
 
@@ -46,16 +55,38 @@ def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
     return area
 
 
+class _OneLine(QLabel):
+    """A hint that stays one line, elided if need be, so a long refusal never pushes the grid
+    down (the full text is on the status bar and beside the refused cell)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+
+
 class KernelEditor(QWidget):
     """One row per filter, one column per input channel plus the bias; edits are commands."""
 
     statusMessage = Signal(str)
+    refusalCleared = Signal(str)  # a refusal reported earlier no longer stands: take it down
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kernelEditor")
         self._document = document
-        self._context = EditorContext(document, self._report, self.statusMessage.emit)
+        self._context = EditorContext(
+            document, self._report, self.statusMessage.emit, self._clear_refusal
+        )
+        self._refusal: str | None = None  # the refusal the hint line shows, if any
+        self._preset_matched = True  # the preset box shows what matches (not the user's pick)
+        self._matched_filter = -1
         self._in_channel = 0  # input channel of the current slice (of the selected filter)
         self._grid: NumericGrid | None = None
         self._thumbnails: ThumbnailGrid | None = None
@@ -67,13 +98,12 @@ class KernelEditor(QWidget):
         self._preset = QComboBox(self)
         self._preset.setObjectName("kernelPresetCombo")
         self._preset.setAccessibleName("Kernel preset")
+        self._preset.setPlaceholderText(PRESET_PLACEHOLDER)
         for row, name in enumerate(PRESET_NAMES):
             self._preset.addItem(name)
             self._preset.setItemData(row, preset_description(name), Qt.ItemDataRole.ToolTipRole)
-        self._preset.currentTextChanged.connect(
-            lambda name: self._preset.setToolTip(f"Preset: {preset_description(name)}")
-        )
-        self._preset.setToolTip(f"Preset: {preset_description(PRESET_NAMES[0])}")
+        self._preset.setCurrentIndex(-1)
+        self._preset.currentIndexChanged.connect(self._preset_picked)  # matching blocks it
         self._apply_buttons: dict[str, QToolButton] = {}
         toolbar = QHBoxLayout()
         toolbar.setContentsMargins(0, 0, 0, 0)
@@ -89,15 +119,17 @@ class KernelEditor(QWidget):
             button.clicked.connect(partial(self._apply_from_toolbar, scope))
             toolbar.addWidget(button)
             self._apply_buttons[scope] = button
+        self._preset_shown()
         toolbar.addStretch(1)
         self._legend = ScaleLegend(self)
-        self._hint = QLabel(self)
+        self._hint = _OneLine(self)
         self._hint.setObjectName("kernelHint")
-        self._hint.setWordWrap(True)
+        self._hint.setAccessibleName("Kernel editor hint")
         self._hint.setToolTip(
-            "Typing starts an edit; Enter commits and moves to the next tap; Tab moves on to the "
-            "next slice. Click a slice, then turn the wheel over a number to nudge it by ±0.1 "
-            "(Ctrl: ±0.01). Ctrl+C / Ctrl+V copy and paste a whole slice as tab-separated rows."
+            "Typing starts an edit; Enter commits and moves to the next tap (after the last, to "
+            "the next slice); Tab moves on to the next slice; Esc drops the edit. Turn the wheel "
+            "over a number to nudge it by ±0.1 (Ctrl: ±0.01). Ctrl+C / Ctrl+V copy and paste a "
+            "whole slice as tab-separated rows."
         )
         hint_row = QHBoxLayout()
         hint_row.setContentsMargins(0, 0, 0, 0)
@@ -112,7 +144,9 @@ class KernelEditor(QWidget):
         document.weightsChanged.connect(self._weights_changed)
         document.layerChanged.connect(self._rebuild)
         document.selectionChanged.connect(self._selection_changed)
+        document.layerChanged.connect(self._match_preset)
         self._rebuild()
+        self._match_preset()
 
     def sizeHint(self) -> QSize:
         return QSize(600, 350)
@@ -256,7 +290,9 @@ class KernelEditor(QWidget):
     # ---- model -> view --------------------------------------------------------------------------
 
     def _weights_changed(self, channels: list[int]) -> None:
-        self._show_guidance()
+        self._clear_refusal()
+        if self._document.view.selected_filter in channels:
+            self._match_preset()
         if self._context.update_limit():
             self._legend.set_limit(self._context.limit)
             channels = list(range(self._document.view.spec.out_channels))
@@ -265,6 +301,9 @@ class KernelEditor(QWidget):
                 part.refresh(channels)
 
     def _selection_changed(self, out_channel: int, row: int, column: int) -> None:
+        self._clear_refusal()
+        if out_channel != self._matched_filter:  # not per window step: the filter is the same
+            self._match_preset()
         self._show_current()
 
     def _show_current(self) -> None:
@@ -287,16 +326,67 @@ class KernelEditor(QWidget):
 
     def _report(self, message: str) -> None:
         """A refusal: in red where the guidance line is, and on the status bar."""
+        self._refusal = message
         self._hint.setText(message)
         self._hint.setStyleSheet("color: #b00020;")
         self.statusMessage.emit(message)
+
+    def _clear_refusal(self) -> None:
+        """The user moved on (Esc, an edit that went through, another filter or position): the
+        red hint goes, and so does the status-bar message if it still shows the refusal."""
+        if self._refusal is not None:
+            message, self._refusal = self._refusal, None
+            self._show_guidance()
+            self.refusalCleared.emit(message)
+
+    # ---- the preset box -------------------------------------------------------------------------
+
+    def _match_preset(self) -> None:
+        """Show the kernel preset every slice of the selected filter is, if any; otherwise the
+        placeholder — unless the user picked one, which stays until the filter changes."""
+        state = self._document.view
+        spec, o = state.spec, state.selected_filter
+        self._matched_filter = o
+        weights = state.weight[o]
+        kh, kw = spec.kernel_size
+        matched = -1
+        for row, name in enumerate(PRESET_NAMES):
+            try:
+                kernel = kernel_preset(name, kh, kw).astype(weights.dtype)
+            except ValueError:
+                continue  # a filter-level preset (grayscale, kaiming): not one kernel
+            if (weights == kernel).all():
+                matched = row
+                break
+        if matched >= 0 or self._preset_matched:
+            with QSignalBlocker(self._preset):
+                self._preset.setCurrentIndex(matched)
+            self._preset_matched = True
+            self._preset_shown()
+
+    def _preset_picked(self, row: int) -> None:
+        """The user (or a script) chose a preset to apply: it stays while the weights change."""
+        self._preset_matched = False
+        self._preset_shown()
+
+    def _preset_shown(self) -> None:
+        """Tooltip for the preset shown; nothing to apply while the placeholder shows."""
+        name = self._preset.currentText()
+        chosen = self._preset.currentIndex() >= 0
+        self._preset.setToolTip(
+            f"Preset: {preset_description(name)}"
+            if chosen
+            else "Choose a preset, then apply it to the slice, the filter or the layer"
+        )
+        for button in self._apply_buttons.values():
+            button.setEnabled(chosen)
 
     def _show_guidance(self) -> None:
         """The hint line's resting text: how to edit (it never collapses, so nothing jumps)."""
         if self._thumbnails is not None:
             text = "Click a patch to edit · right-click: presets"
         else:
-            text = "Type or wheel to edit · right-click: presets"
+            text = "Type, or turn the wheel over a number, to edit · right-click: presets"
         self._hint.setText(text)
         self._hint.setStyleSheet("color: #666;")
 
@@ -320,6 +410,8 @@ class KernelEditor(QWidget):
             self._detail.view_for(in_channel).setFocus(Qt.FocusReason.MouseFocusReason)
 
     def _apply_from_toolbar(self, scope: str) -> None:
+        if self._preset.currentIndex() < 0:
+            return
         o, c = self.current_slice()
         self.apply_preset(self._preset.currentText(), scope, o, c)
 

@@ -53,6 +53,7 @@ class NumberModel(QAbstractTableModel):
     """A small editable block of numbers living in the state; subclasses say which numbers."""
 
     refused = Signal(int, int, str)  # row, column, why
+    what = "weight"  # the cells' numbers in words, for messages
 
     def __init__(self, context: EditorContext, out_channel: int) -> None:
         super().__init__()
@@ -112,8 +113,8 @@ class NumberModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{self._cell_name(row, column)} = {exact_text(cells.values[row, column])}\n"
-                "Type a number; Enter commits and moves on. Click, then scroll the wheel to "
-                "nudge by ±0.1 (Ctrl: ±0.01). Right-click for presets."
+                "Type a number; Enter commits and moves on. Turn the wheel over a number to "
+                "nudge it by ±0.1 (Ctrl: ±0.01). Right-click for presets."
             )
         return None
 
@@ -207,6 +208,8 @@ class SliceModel(NumberModel):
 
 class BiasModel(NumberModel):
     """bias[out_channel] as a 1×1 block (only for layers with a bias)."""
+
+    what = "bias"
 
     def values(self) -> np.ndarray:
         bias = self.context.view.bias

@@ -1,8 +1,9 @@
 """One kernel slice (or bias) as a small grid of coloured, editable numbers.
 
-Keyboard: arrows move, typing starts an edit, Enter commits and steps to the next tap (wrapping),
-Tab leaves the slice after its last tap. The wheel nudges the cell under the pointer only while the
-slice has keyboard focus, so scrolling past a grid never changes a weight by accident.
+Keyboard: arrows move, typing starts an edit, Enter commits and steps to the next tap; after the
+last tap Enter, like Tab, moves on to the next slice; Esc drops the edit and any refusal shown.
+The wheel nudges the cell under the pointer, as the hint says (no click first); a burst of notches
+on one cell is one undo step.
 """
 
 from __future__ import annotations
@@ -169,11 +170,17 @@ class SliceView(QTableView):
         """Enter commits and steps to the next tap, so a kernel can be typed in one go."""
         if hint != QAbstractItemDelegate.EndEditHint.SubmitModelCache:
             super().closeEditor(editor, hint)
+            if hint == QAbstractItemDelegate.EndEditHint.RevertModelCache:  # Esc: never mind
+                self._end_flash()
+                self.number_model().context.clear()
             return
         super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
         current = self.currentIndex()
         rows, columns = self.model().rowCount(), self.model().columnCount()
-        step = (current.row() * columns + current.column() + 1) % (rows * columns)
+        step = current.row() * columns + current.column() + 1
+        if step == rows * columns:  # the last tap: on to the next slice, as Tab does
+            self.focusNextChild()
+            return
         self.setCurrentIndex(self.model().index(step // columns, step % columns))
 
     def moveCursor(
@@ -204,7 +211,7 @@ class SliceView(QTableView):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         index = self.indexAt(event.position().toPoint())
-        if not self.hasFocus() or not index.isValid():
+        if not index.isValid():
             event.ignore()
             return
         delta = event.angleDelta()

@@ -1,5 +1,5 @@
 """The layer's settings form, with the model's verdict and a plain-English summary."""
 
-from ._controls import LayerControls, layer_summary
+from ._controls import LayerControls, SummaryLabel, layer_summary
 
-__all__ = ["LayerControls", "layer_summary"]
+__all__ = ["LayerControls", "SummaryLabel", "layer_summary"]

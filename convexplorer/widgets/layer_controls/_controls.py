@@ -6,7 +6,8 @@ keeps the old layer — the user can finish a two-step change (e.g. channels, th
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -41,6 +43,38 @@ def layer_summary(view: StateView) -> str:
     c, h, w = view.image.shape
     oh, ow = view.output_size
     return f"{c}×{h}×{w} → {view.spec.out_channels}×{oh}×{ow} · {view.spec.describe()}"
+
+
+class SummaryLabel(QLabel):
+    """The layer summary as a status-bar item: at most ``WIDTH`` px, elided, the rest in its
+    tooltip, so status messages beside it keep their room."""
+
+    WIDTH = 320
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layerSummaryStatus")
+        self.setAccessibleName("Layer summary")
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(min(hint.width(), self.WIDTH), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(min(super().sizeHint().width(), 80), super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class LayerControls(QWidget):
