@@ -170,7 +170,7 @@ def test_the_wheel_nudges_the_cell_under_the_pointer_without_a_click(small, qtbo
     assert document.view.weight[1, 2, 1, 2] == pytest.approx(0.3)
     assert document.undo_count == 1  # one burst, one step
     assert QApplication.focusWidget() is other
-    assert "wheel over a number" in hint(editor).text()
+    assert "wheel over a cell" in hint(editor).text()
 
 
 # ---- the preset box -----------------------------------------------------------------------------

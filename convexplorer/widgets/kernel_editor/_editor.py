@@ -386,7 +386,7 @@ class KernelEditor(QWidget):
         if self._thumbnails is not None:
             text = "Click a patch to edit · right-click: presets"
         else:
-            text = "Type, or turn the wheel over a number, to edit · right-click: presets"
+            text = "Type or wheel over a cell · right-click: presets"
         self._hint.setText(text)
         self._hint.setStyleSheet("color: #666;")
 
