@@ -225,7 +225,7 @@ def test_keyboard_steps_plays_and_jumps(qtbot, small):
     qtbot.keyClick(view, Qt.Key.Key_Home)
     assert state.position == (0, 0)
 
-    view.controls.fps.setValue(60)
+    view.controls.speed.setCurrentIndex(view.controls.speed.findData(60))
     qtbot.keyClick(view, Qt.Key.Key_Space)
     assert view.stepper.playing
     assert view.actions_by_name["play"].text() == "Pause"
@@ -238,7 +238,7 @@ def test_keyboard_steps_plays_and_jumps(qtbot, small):
 
 def test_playback_stops_at_the_last_position_and_restarts_from_the_first(qtbot, small):
     _, state, view = small
-    view.controls.fps.setValue(60)
+    view.controls.speed.setCurrentIndex(view.controls.speed.findData(60))
     view.actions_by_name["play"].trigger()
     qtbot.waitUntil(lambda: not view.stepper.playing, timeout=3000)
     assert state.position == (5, 4)

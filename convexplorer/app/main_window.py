@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSettings, QSize, Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
+    QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -21,15 +31,20 @@ from ..model import PRESET_NAMES, ExplorerState, preset_description
 from ..qt import Document
 from ..widgets.input_view import InputView
 from ..widgets.kernel_editor import KernelEditor
-from ..widgets.layer_controls import LayerControls, SummaryLabel, layer_summary
+from ..widgets.layer_controls import LayerControls, layer_summary
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
 from ._export_actions import ExportActions
 from ._file_actions import FileActions
 from ._guide import guide_html
+from ._keys import KeyGuard
 
 APP_NAME = "convexplorer"
 STATUS_TIMEOUT_MS = 6000
+DEFAULT_SIZE = QSize(1280, 800)
+# The sliding window dock's height that shows three channel rows of 3×3 kernels whole (every
+# row of an RGB input); a remembered layout that squeezes it below this is not restored.
+SLIDING_MIN_HEIGHT = 280
 
 
 class MainWindow(QMainWindow):
@@ -60,12 +75,9 @@ class MainWindow(QMainWindow):
                 "Sliding window", self.sliding_window, Qt.DockWidgetArea.BottomDockWidgetArea
             ),
         }
-        self.resizeDocks(
-            [self.docks["layer"], self.docks["outputs"]], [300, 520], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.docks["sliding"]], [330], Qt.Orientation.Vertical)
+        self._default_layout()
 
-        self._summary = SummaryLabel(self)  # elided: status messages keep their room
+        self._summary = QLabel(self)
         self._busy = QLabel("computing…", self)
         self._busy.hide()
         self.statusBar().addPermanentWidget(self._busy)
@@ -78,7 +90,6 @@ class MainWindow(QMainWindow):
             self.sliding_window,
         ):
             widget.statusMessage.connect(self.show_status)
-        self.kernel_editor.refusalCleared.connect(self._take_down_status)
         self.document.busyChanged.connect(self._busy.setVisible)
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
@@ -87,9 +98,14 @@ class MainWindow(QMainWindow):
             self.document, self.output_panels, self.sliding_window, self.files.dialogs
         )
         self._build_menus()
+        # The sliding window's keys work window-wide (also with its dock hidden or floating).
+        self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
+        self._keys = KeyGuard(self, self._navigates)
         self.setAcceptDrops(True)
         self._update_summary()
         self._restore_settings()
+        # Nothing that takes Space for itself (a combo box) has the focus at launch.
+        self.sliding_window.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ---- construction ---------------------------------------------------------------------------
 
@@ -156,6 +172,12 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
+        self.reset_layout_action = self._action(
+            self.view_menu,
+            "Reset &Layout",
+            self.reset_layout,
+            tip="Put every panel back where it starts, at its default size",
+        )
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.output_panels.shared_scaling_action)
 
@@ -187,11 +209,6 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
-
-    def _take_down_status(self, message: str) -> None:
-        """A message that no longer holds (a refusal the user dismissed) goes, not another's."""
-        if self.statusBar().currentMessage() == message:
-            self.statusBar().clearMessage()
 
     def apply_preset(self, name: str, whole_layer: bool = False) -> None:
         """Apply a preset to the selected filter or the whole layer, undoably, or say why not."""
@@ -226,15 +243,97 @@ class MainWindow(QMainWindow):
 
     # ---- settings -------------------------------------------------------------------------------
 
+    def _default_layout(self) -> None:
+        """Every dock in its place: layer and input left, outputs right, the sliding window below,
+        tall enough for three channel rows (less on a short screen, where the top needs room)."""
+        areas = {
+            "layer": Qt.DockWidgetArea.LeftDockWidgetArea,
+            "input": Qt.DockWidgetArea.LeftDockWidgetArea,
+            "outputs": Qt.DockWidgetArea.RightDockWidgetArea,
+            "sliding": Qt.DockWidgetArea.BottomDockWidgetArea,
+        }
+        for name, area in areas.items():
+            dock = self.docks[name]
+            dock.setFloating(False)
+            self.addDockWidget(area, dock)
+            dock.show()
+        if self._available().height() < DEFAULT_SIZE.height():
+            # A short screen (a 1366×768 laptop): layer and input share one column as tabs, so
+            # the window's minimum height fits and the sliding window keeps its room.
+            self.tabifyDockWidget(self.docks["layer"], self.docks["input"])
+            self.docks["layer"].raise_()
+        self.resizeDocks(
+            [self.docks["layer"], self.docks["outputs"]], [300, 520], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.docks["sliding"]], [self._sliding_height()], Qt.Orientation.Vertical)
+
+    def _sliding_height(self) -> int:
+        """The height asked for the sliding window dock: all its channel rows and the dock's
+        title, at most half the window (the panels above have minimum sizes of their own)."""
+        height = self.height() if self.isVisible() else DEFAULT_SIZE.height()
+        return min(self.docks["sliding"].sizeHint().height(), height // 2)
+
+    def _navigates(self, widget: QWidget) -> bool:
+        """Whether ``widget`` moves its own cursor with the arrow keys: the kernel editor's cells
+        and slices do (its combo box and buttons do not), so there the arrows stay theirs."""
+        return self.kernel_editor.isAncestorOf(widget) and not isinstance(
+            widget, (QComboBox, QAbstractButton)
+        )
+
+    def reset_layout(self) -> None:
+        """View → Reset Layout: the default docks and sizes; the remembered layout is forgotten."""
+        self._default_layout()
+        self._settings.remove("window/state")
+        self.show_status("Layout reset: every panel is back in its place")
+
+    def sliding_room(self) -> int:
+        """The sliding window dock's height as laid out now (0 when hidden or floating)."""
+        dock = self.docks["sliding"]
+        return 0 if dock.isHidden() or dock.isFloating() else dock.height()
+
     def _restore_settings(self) -> None:
+        """The remembered geometry and layout — fitted to the screen available now."""
         geometry = self._settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(DEFAULT_SIZE)
+        self._fit_screen()
+        self._fitted = self.size()  # a caller that resizes the window (a screenshot) decides
         layout = self._settings.value("window/state")
-        if isinstance(layout, QByteArray) and not layout.isEmpty():
+        self._first_show = True
+        self._restored_layout = isinstance(layout, QByteArray) and not layout.isEmpty()
+        if self._restored_layout:
             self.restoreState(layout)
+
+    def _available(self) -> QRect:
+        """The screen's area not taken by panels and docks of the desktop."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else QRect(QPoint(), DEFAULT_SIZE)
+
+    def _fit_screen(self) -> None:
+        """Keep the window inside the screen's available area (a 1366×768 laptop, say)."""
+        room = self._available()
+        frame = self.frameGeometry().size() - self.geometry().size()  # title bar and borders
+        self.resize(self.size().boundedTo(room.size() - frame))
+        outer = self.frameGeometry()
+        if not room.contains(outer):
+            outer.moveLeft(max(room.left(), min(outer.left(), room.right() + 1 - outer.width())))
+            outer.moveTop(max(room.top(), min(outer.top(), room.bottom() + 1 - outer.height())))
+            self.move(outer.topLeft())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Once laid out: a remembered layout that squeezes the sliding window below the room
+        the default layout gives it yields to the default layout."""
+        super().showEvent(event)
+        if not self._first_show:
+            return
+        self._first_show = False
+        if self.size() == self._fitted:
+            self._fit_screen()  # again, now that the frame (title bar, borders) is known
+        self.layout().activate()
+        if self._restored_layout and 0 < self.sliding_room() < SLIDING_MIN_HEIGHT:
+            self._default_layout()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():

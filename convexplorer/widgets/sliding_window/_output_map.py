@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 from ..looks import ValueRange, output_looks, value_range
 from ..style import number
 from ._neighbourhood import WINDOW_COLOR
+from ._pace import Position, Track
 
 _BLANK = QColor(236, 236, 236)
 _SMALL_MAP = 40  # outputs wider or taller than this get a ring around the current pixel
@@ -26,16 +27,33 @@ def _pen(color: QColor, width: float) -> QPen:
     return pen
 
 
+class _MapBox(pg.ViewBox):
+    """The map's view box: a left-button drag marks out a rectangle instead of panning."""
+
+    dragged = Signal(QPointF, QPointF, bool)  # where it started, where it is, finished
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # pyqtgraph's MouseDragEvent
+        if ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        start = self.mapSceneToView(ev.buttonDownScenePos())
+        self.dragged.emit(start, self.mapSceneToView(ev.scenePos()), ev.isFinish())
+
+
 class OutputMap(pg.GraphicsView):
-    """The selected filter's output map; click a pixel to move the window there."""
+    """The selected filter's output map; click a pixel to move the window there, drag a
+    rectangle to play only that region."""
 
     positionClicked = Signal(int, int)
+    regionDragged = Signal(int, int, int, int)  # corner pixels: row, col, row, col
     hovered = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background=None)
         self.setFrameShape(pg.GraphicsView.Shape.NoFrame)
-        self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
+        self._box = _MapBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
+        self._box.dragged.connect(self._dragged)
         self._box.setDefaultPadding(0.02)
         self.setCentralItem(self._box)
         self._image = pg.ImageItem(axisOrder="row-major")
@@ -58,12 +76,21 @@ class OutputMap(pg.GraphicsView):
         self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
         self._ring.setPen(_pen(WINDOW_COLOR, 2))
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        for item in (self._current_shadow, self._current, self._ring):
+        # The region played on its own (or being dragged out): dashed, over the covers.
+        self._region = QGraphicsRectItem()
+        region_pen = _pen(WINDOW_COLOR, 2)
+        region_pen.setStyle(Qt.PenStyle.DashLine)
+        self._region.setPen(region_pen)
+        self._region.hide()
+        for item in (self._region, self._current_shadow, self._current, self._ring):
             self._box.addItem(item)
         self._values: np.ndarray | None = None
         self._size = (0, 0)
         self._hover_pos: tuple[int, int] | None = None
-        self.setToolTip("The output map fills in as the window moves. Click a pixel to jump there")
+        self.setToolTip(
+            "The output map fills in as the window moves. Click a pixel to jump there; drag a "
+            "rectangle to play only that region (Esc: the whole map again)"
+        )
         self.scene().sigMouseClicked.connect(self._clicked)
         self.scene().sigMouseMoved.connect(self._moved)
 
@@ -110,16 +137,28 @@ class OutputMap(pg.GraphicsView):
         """The values shown are out of date (an edit): keep the picture, withhold the numbers."""
         self._values = None
 
-    def set_position(self, row: int, col: int, written: bool) -> None:
-        """Cover what comes after (row, col) in raster order — and (row, col) unless ``written``."""
-        height, width = self._size
+    def set_region(self, region: Track | None) -> None:
+        """Outline the region played on its own (None: the whole map plays)."""
+        self._region.setVisible(region is not None)
+        if region is not None:
+            self._region.setRect(QRectF(region.left, region.top, region.width, region.height))
+
+    def set_position(self, row: int, col: int, written: bool, region: Track | None = None) -> None:
+        """Cover what comes after (row, col) in raster order — and (row, col) unless ``written``.
+
+        Within ``region`` when it holds (row, col): the region fills in on its own, the rest of
+        the map stays visible around it.
+        """
+        track = region if region is not None and region.contains((row, col)) else None
+        track = track or Track.whole(self._size)
+        top, left, right = track.top, track.left, track.left + track.width
         start = col + 1 if written else col
-        self._covers[0].setRect(QRectF(start, row, width - start, 1))
-        self._covers[1].setRect(QRectF(0, row + 1, width, height - row - 1))
+        self._covers[0].setRect(QRectF(start, row, right - start, 1))
+        self._covers[1].setRect(QRectF(left, row + 1, track.width, top + track.height - row - 1))
         cell = QRectF(col, row, 1, 1)
         self._current_shadow.setRect(cell)
         self._current.setRect(cell)
-        big = max(height, width) > _SMALL_MAP
+        big = max(self._size) > _SMALL_MAP
         self._ring.setVisible(big)
         self._ring.setPos(col + 0.5, row + 0.5)
 
@@ -127,7 +166,16 @@ class OutputMap(pg.GraphicsView):
         """The shown output value at (row, col), None while the map is being computed."""
         return None if self._values is None else float(self._values[row, col])
 
-    def _pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+    def _dragged(self, start: QPointF, end: QPointF, finished: bool) -> None:
+        """Show the rectangle being dragged out; when the drag ends, ask for it to play."""
+        corners = [(int(np.floor(p.y())), int(np.floor(p.x()))) for p in (start, end)]
+        region = Track.spanning(*corners, self._size)
+        self.set_region(region)
+        if finished:
+            bottom, right = region.position(region.count - 1)
+            self.regionDragged.emit(region.top, region.left, bottom, right)
+
+    def _pixel_at(self, scene_pos: QPointF) -> Position | None:
         if not self._box.sceneBoundingRect().contains(scene_pos):
             return None
         point = self._box.mapSceneToView(scene_pos)

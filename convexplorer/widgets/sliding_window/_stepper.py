@@ -1,36 +1,42 @@
 """Moving the window: raster order (columns fastest), playback timer, channel-by-channel stages.
 
 The position itself lives in the explorer state; the stepper only decides where to go next and
-asks the state to select it. Its own state is presentational: whether it plays, how fast, and — in
-the channel-by-channel mode — how many of the current position's channels have been added so far.
+asks the state to select it. Its own state is presentational: whether it plays, how fast, which
+rectangle of the map it plays (the region), and — in the channel-by-channel mode — how many of
+the current position's channels have been added so far. The arithmetic is in ``_pace``.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from ...qt import Document
+from ._pace import DEFAULT_SPEED, Position, Track, advance, positions_for_tick, tick_interval_ms
 
 
 class Stepper(QObject):
-    """Steps the shared window position through the output in raster order."""
+    """Steps the shared window position through the output (or a region of it) in raster order."""
 
     playingChanged = Signal(bool)
     stageChanged = Signal()  # the channel stage moved while the position stayed
+    regionChanged = Signal()
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._document = document
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
-        self._fps = 10
-        self._timer.setInterval(round(1000 / self._fps))
+        self._clock = QElapsedTimer()
+        self._carry = 0.0  # the fraction of a position the last tick was owed
+        self._speed = DEFAULT_SPEED
+        self._timer.setInterval(tick_interval_ms(self._speed))
         self._channel_mode = False
+        self._region: Track | None = None
         # (position, stage): the stage belongs to the position it was reached at, so any other
         # move of the shared position (a click on the output) shows the whole sum again
-        self._staged: tuple[tuple[int, int], int] | None = None
+        self._staged: tuple[Position, int] | None = None
 
-    # ---- positions as raster indices ------------------------------------------------------------
+    # ---- positions as raster indices over the whole map -----------------------------------------
 
     @property
     def count(self) -> int:
@@ -39,11 +45,30 @@ class Stepper(QObject):
         return height * width
 
     def index(self) -> int:
-        row, col = self._document.view.position
-        return row * self._document.view.output_size[1] + col
+        return Track.whole(self._document.view.output_size).index(self._document.view.position)
 
-    def position_of(self, index: int) -> tuple[int, int]:
-        return divmod(index, self._document.view.output_size[1])
+    def position_of(self, index: int) -> Position:
+        return Track.whole(self._document.view.output_size).position(index)
+
+    # ---- the region: a rectangle played on its own ----------------------------------------------
+
+    @property
+    def region(self) -> Track | None:
+        return self._region
+
+    @property
+    def track(self) -> Track:
+        """What stepping and playing walk: the region if there is one, else the whole map."""
+        return self._region or Track.whole(self._document.view.output_size)
+
+    def set_region(self, region: Track | None) -> None:
+        """Play only inside ``region`` (looping), or the whole map again (None)."""
+        if region == self._region:
+            return
+        self._region = region
+        self.regionChanged.emit()
+        if region is not None and not region.contains(self._document.view.position):
+            self._move(region.position(0), None)
 
     # ---- channel-by-channel mode ----------------------------------------------------------------
 
@@ -66,37 +91,48 @@ class Stepper(QObject):
             self.stageChanged.emit()
 
     def layer_changed(self) -> None:
-        """Channel counts may differ now: start the current position over as complete."""
+        """Channel counts may differ now: start the current position over as complete; a region
+        that no longer fits the output goes."""
         self._staged = None
+        if self._region is not None and not self._region.fits(self._document.view.output_size):
+            self.set_region(None)
 
     # ---- moving ---------------------------------------------------------------------------------
 
     def go_to(self, index: int) -> None:
         """Select the position with raster index ``index`` (clamped), its value complete."""
-        index = min(max(index, 0), self.count - 1)
         self._move(self.position_of(index), None)
 
-    def step(self, delta: int) -> bool:
-        """One step forward (+1) or back (-1): a position, or a channel in channel mode.
+    def first(self) -> None:
+        """The track's first position (the region's, if there is one)."""
+        self._move(self.track.position(0), None)
+
+    def last(self) -> None:
+        self._move(self.track.position(self.track.count - 1), None)
+
+    def row_step(self, rows: int) -> None:
+        """Same column, ``rows`` rows further (negative: back), within the track."""
+        self._move(self.track.row_step(self._document.view.position, rows), None)
+
+    def _stages(self) -> int:
+        """Units per position: 1, or each partial channel sum plus the whole in channel mode."""
+        return self._document.view.spec.in_per_group + 1 if self._channel_mode else 1
+
+    def step(self, delta: int, loop: bool = False) -> bool:
+        """``delta`` steps forward (negative: back) on the track: positions, or channels in the
+        channel mode; stops at the track's ends unless ``loop``.
 
         Returns False when there is nowhere to go.
         """
-        index, stage = self.index(), self.stage
-        if self._channel_mode:
-            channels = self._document.view.spec.in_per_group
-            # Stages of one position: 0..channels-1 (partial sums), then None (complete).
-            order = (channels if stage is None else stage) + delta
-            index += order // (channels + 1)
-            order %= channels + 1
-            stage = None if order == channels else order
-        else:
-            index += delta
-        if not 0 <= index < self.count:
+        track, position = self.track, self._document.view.position
+        before = (track.index(position), self.stage)
+        index, stage = advance(*before, delta, self._stages(), track.count, loop)
+        if (index, stage) == before and track.contains(position):
             return False
-        self._move(self.position_of(index), stage)
+        self._move(track.position(index), stage)
         return True
 
-    def _move(self, position: tuple[int, int], stage: int | None) -> None:
+    def _move(self, position: Position, stage: int | None) -> None:
         """Go to ``position`` showing ``stage``; the stage is set first, so the frame drawn for
         the new position already shows it."""
         moved = position != self._document.view.position
@@ -108,7 +144,9 @@ class Stepper(QObject):
             self.stageChanged.emit()
 
     def at_end(self) -> bool:
-        return self.index() == self.count - 1 and self.stage is None
+        track = self.track
+        position = self._document.view.position
+        return position == track.position(track.count - 1) and self.stage is None
 
     # ---- playback -------------------------------------------------------------------------------
 
@@ -117,19 +155,29 @@ class Stepper(QObject):
         return self._timer.isActive()
 
     @property
-    def fps(self) -> int:
-        return self._fps
+    def speed(self) -> int:
+        """Playback speed in output positions (channel stages in channel mode) per second."""
+        return self._speed
 
-    def set_fps(self, fps: int) -> None:
-        """Playback speed in steps per second."""
-        self._fps = max(1, int(fps))
-        self._timer.setInterval(round(1000 / self._fps))
+    @property
+    def fps(self) -> int:
+        """Frames shown per second while playing: the speed, up to one frame per timer tick."""
+        return round(1000 / tick_interval_ms(self._speed))
+
+    def set_speed(self, speed: int) -> None:
+        self._speed = max(1, int(speed))
+        self._timer.setInterval(tick_interval_ms(self._speed))
+        self._clock.restart()
+        self._carry = 0.0
 
     def play(self) -> None:
         if self.playing:
             return
-        if self.at_end():  # play again from the start
-            self._move(self.position_of(0), 0 if self._channel_mode else None)
+        track, position = self.track, self._document.view.position
+        if self.at_end() or not track.contains(position):  # play again from the start
+            self._move(track.position(0), 0 if self._channel_mode else None)
+        self._clock.start()
+        self._carry = 0.0
         self._timer.start()
         self.playingChanged.emit(True)
 
@@ -145,5 +193,10 @@ class Stepper(QObject):
             self.play()
 
     def _tick(self) -> None:
-        if not self.step(+1) or self.at_end():
+        """Move what the elapsed time is worth: a region loops, the whole map stops at its end."""
+        moves, self._carry = positions_for_tick(self._speed, self._clock.restart(), self._carry)
+        if moves == 0:
+            return
+        looping = self._region is not None
+        if not self.step(moves, loop=looping) or (not looping and self.at_end()):
             self.pause()

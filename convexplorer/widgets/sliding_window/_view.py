@@ -22,7 +22,11 @@ from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
 from ._equation import Equation, EquationLabel
 from ._output_map import OutputMap
+from ._pace import PAGE_ROWS, Track
 from ._stepper import Stepper
+
+# How the keys read in tooltips and help.
+KEY_NAMES = {"Left": "←", "Right": "→", "Up": "↑", "Down": "↓", "PgDown": "PgDn"}
 
 
 class SlidingWindowView(QWidget):
@@ -38,7 +42,7 @@ class SlidingWindowView(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("slidingWindowView")
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a click gives the keys (Space, ←, →) here
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a neutral place for the keyboard focus
         self._document = document
         self.stepper = Stepper(document, self)
         self._levels = np.zeros((0, 2))
@@ -55,13 +59,13 @@ class SlidingWindowView(QWidget):
                 a["forward"],
                 a["last"],
                 None,  # speed, scrubber, position
+                a["wholeMap"],
                 a["strongest"],
                 a["byChannel"],
                 a["export"],
             ],
             self,
         )
-        self.controls.fps.setValue(self.stepper.fps)
         self.header = QLabel(self)
         self.header.setWordWrap(True)
         self.header.setToolTip("Which filter, which output position, which input channels it reads")
@@ -91,7 +95,11 @@ class SlidingWindowView(QWidget):
         layout.addLayout(middle, 1)
         layout.addWidget(self.equation)
 
-        self.controls.fps.valueChanged.connect(self.stepper.set_fps)
+        self.controls.speed.currentIndexChanged.connect(
+            lambda: self.stepper.set_speed(self.controls.chosen_speed())
+        )
+        self.stepper.regionChanged.connect(self._region_changed)
+        self.output_map.regionDragged.connect(self._region_dragged)
         self.controls.scrubber.valueChanged.connect(self._scrubbed)
         self.stepper.playingChanged.connect(self._playing_changed)
         self.stepper.stageChanged.connect(self._show_frame)
@@ -110,17 +118,26 @@ class SlidingWindowView(QWidget):
     def _make_actions(self) -> dict[str, QAction]:
         icon = self.style().standardIcon
         pixmap = QStyle.StandardPixmap
+        page = PAGE_ROWS
         specs = [
             ("first", "First position", "Home", pixmap.SP_MediaSkipBackward, self._first),
             ("back", "Step back", "Left", pixmap.SP_MediaSeekBackward, lambda: self._step(-1)),
             ("play", "Play", "Space", pixmap.SP_MediaPlay, self.stepper.toggle),
             ("forward", "Step forward", "Right", pixmap.SP_MediaSeekForward, lambda: self._step(1)),
             ("last", "Last position", "End", pixmap.SP_MediaSkipForward, self._last),
+            ("rowUp", "Previous row", "Up", None, lambda: self._row_step(-1)),
+            ("rowDown", "Next row", "Down", None, lambda: self._row_step(1)),
+            ("pageUp", f"{page} rows up", "PgUp", None, lambda: self._row_step(-page)),
+            ("pageDown", f"{page} rows down", "PgDown", None, lambda: self._row_step(page)),
+            ("wholeMap", "Whole map", "Esc", None, lambda: self.stepper.set_region(None)),
             ("strongest", "Strongest", "", None, self.jump_to_strongest),
             ("byChannel", "By channel", "", None, self.stepper.set_channel_mode),
             ("export", "Export…", "", None, self.export_animation),
         ]
         tips = {
+            "back": f"↑ / ↓: a row up / down, PgUp / PgDn: {page} rows",
+            "forward": f"↑ / ↓: a row up / down, PgUp / PgDn: {page} rows",
+            "wholeMap": "Play the whole map again, not only the rectangle dragged on it",
             "strongest": "Jump to the strongest response: the largest value of this output map",
             "byChannel": "Step channel by channel inside each position, building the sum",
             "export": "Save the animation over a range of positions as a GIF or PNG frames",
@@ -132,24 +149,49 @@ class SlidingWindowView(QWidget):
             if standard is not None:
                 action.setIcon(icon(standard))
             if key:
+                # Window-wide: the keys follow the user whatever has the focus (the main window
+                # adds these actions too; its key guard leaves text fields their keys).
                 action.setShortcut(QKeySequence(key))
-                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                action.setToolTip(f"{text} ({key})")
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                more = f". {tips[name]}" if name in tips else ""
+                action.setToolTip(f"{text} ({KEY_NAMES.get(key, key)}){more}")
             else:
                 action.setToolTip(tips[name])
             action.setCheckable(name == "byChannel")
             action.triggered.connect(slot)
             self.addAction(action)
             actions[name] = action
+        actions["wholeMap"].setEnabled(False)  # until a region is dragged on the map
         return actions
 
     def _first(self) -> None:
         self.stepper.pause()
-        self.stepper.go_to(0)
+        self.stepper.first()
 
     def _last(self) -> None:
         self.stepper.pause()
-        self.stepper.go_to(self.stepper.count - 1)
+        self.stepper.last()
+
+    def _row_step(self, rows: int) -> None:
+        self.stepper.pause()
+        self.stepper.row_step(rows)
+
+    def _region_dragged(self, top: int, left: int, bottom: int, right: int) -> None:
+        """A rectangle dragged on the map: play it alone, looping, from its first position."""
+        region = Track.spanning((top, left), (bottom, right), self._document.view.output_size)
+        self.stepper.set_region(region)
+        self.stepper.first()
+        self.stepper.play()
+        self.statusMessage.emit(
+            f"Playing rows {top}–{bottom}, columns {left}–{right} only ({region.count} positions), "
+            "looping; Esc or Whole map plays the whole map again"
+        )
+
+    def _region_changed(self) -> None:
+        region = self.stepper.region
+        self.actions_by_name["wholeMap"].setEnabled(region is not None)
+        self.output_map.set_region(region)
+        self._show_frame()
 
     def _step(self, delta: int) -> None:
         self.stepper.pause()
@@ -283,7 +325,7 @@ class SlidingWindowView(QWidget):
         if position is None:
             self._frame = frame
         self.strip.show_frame(frame)
-        self.output_map.set_position(row, col, stage is None)
+        self.output_map.set_position(row, col, stage is None, self.stepper.region)
         self._show_value(frame)
         width = state.output_size[1]
         with QSignalBlocker(self.controls.scrubber):
