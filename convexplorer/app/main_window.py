@@ -31,7 +31,7 @@ from ..model import PRESET_NAMES, ExplorerState, preset_description
 from ..qt import Document
 from ..widgets.input_view import InputView
 from ..widgets.kernel_editor import KernelEditor
-from ..widgets.layer_controls import LayerControls, layer_summary
+from ..widgets.layer_controls import LayerControls, SummaryLabel, layer_summary
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
 from ._export_actions import ExportActions
@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         }
         self._default_layout()
 
-        self._summary = QLabel(self)
+        self._summary = SummaryLabel(self)  # elided: status messages keep their room
         self._busy = QLabel("computing…", self)
         self._busy.hide()
         self.statusBar().addPermanentWidget(self._busy)
@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
             self.sliding_window,
         ):
             widget.statusMessage.connect(self.show_status)
+        self.kernel_editor.refusalCleared.connect(self._take_down_status)
         self.document.busyChanged.connect(self._busy.setVisible)
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
@@ -209,6 +210,11 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
+
+    def _take_down_status(self, message: str) -> None:
+        """A message that no longer holds (a refusal the user dismissed) goes, not another's."""
+        if self.statusBar().currentMessage() == message:
+            self.statusBar().clearMessage()
 
     def apply_preset(self, name: str, whole_layer: bool = False) -> None:
         """Apply a preset to the selected filter or the whole layer, undoably, or say why not."""
