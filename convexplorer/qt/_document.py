@@ -46,6 +46,7 @@ class Document(QObject):
     busyChanged = Signal(bool)
     historyChanged = Signal()  # undo/redo availability or labels
     modifiedChanged = Signal(bool)
+    weightHovered = Signal(object)  # (filter, slot, i, j) under the mouse, or None
 
     def __init__(
         self,
@@ -59,6 +60,7 @@ class Document(QObject):
         self.view = StateView(state)
         self._history = UndoHistory()
         self._modified = False
+        self._hovered_weight: tuple[int, int, int, int] | None = None
         self._scheduler = OutputScheduler(state, self.outputsChanged.emit, self, sync_mac_limit)
         self._scheduler.busyChanged.connect(self.busyChanged)
         state.changes.connect(self._on_change)
@@ -237,6 +239,20 @@ class Document(QObject):
         """Select a filter and/or a sliding-window position: the one shared selection."""
         self._state.select(out_channel, position)
 
+    # ---- hover (transient shared UI state: no undo, not a modification) -------------------------
+
+    def hover_weight(self, out_channel: int | None, slot: int = 0, i: int = 0, j: int = 0) -> None:
+        """The weight[out_channel, slot, i, j] under the mouse (None: no weight), for every view
+        that shows what it touches; ``weightHovered`` fires only when it changes."""
+        hovered = None if out_channel is None else (out_channel, slot, i, j)
+        if hovered != self._hovered_weight:
+            self._hovered_weight = hovered
+            self.weightHovered.emit(hovered)
+
+    @property
+    def hovered_weight(self) -> tuple[int, int, int, int] | None:
+        return self._hovered_weight
+
     # ---- computing ------------------------------------------------------------------------------
 
     def wait_until_idle(self) -> None:
@@ -294,6 +310,8 @@ class Document(QObject):
 
     def _on_change(self, change: Change) -> None:
         kind, state = change.kind, self._state
+        if kind in (ChangeKind.INPUT, ChangeKind.LAYER):
+            self.hover_weight(None)  # its indices may not exist in the new shapes
         if kind is ChangeKind.INPUT:
             self.inputChanged.emit()
         elif kind is ChangeKind.LAYER:

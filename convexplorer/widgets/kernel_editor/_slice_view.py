@@ -8,7 +8,7 @@ on one cell is one undo step.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFocusEvent,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ._delegate import NumberDelegate
-from ._slice_model import NumberModel
+from ._slice_model import NumberModel, SliceModel
 
 NUDGE_STEP = 0.1
 FINE_NUDGE_STEP = 0.01
@@ -95,6 +95,9 @@ class SliceView(QTableView):
         self._delegate.refused.connect(lambda message: self.refuse(self.currentIndex(), message))
         model.refused.connect(lambda r, c, message: self.refuse(model.index(r, c), message))
         model.dataChanged.connect(self._end_flash)  # a later edit that went through
+        # Hovering a weight shows, in the other views, the input pixel it multiplies.
+        self.setMouseTracking(True)
+        self.entered.connect(self._hover_weight)
         self.fit_cells()
 
     def number_model(self) -> NumberModel:
@@ -112,6 +115,19 @@ class SliceView(QTableView):
         self.setFixedSize(
             model.columnCount() * cell.width() + frame, model.rowCount() * cell.height() + frame
         )
+
+    # ---- hover ----------------------------------------------------------------------------------
+
+    def _hover_weight(self, index: QModelIndex) -> None:
+        model = self.number_model()
+        if isinstance(model, SliceModel):  # a bias multiplies nothing
+            document = model.context.document
+            document.hover_weight(model.out_channel, model.slot, index.row(), index.column())
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        if isinstance(self.number_model(), SliceModel):
+            self.number_model().context.document.hover_weight(None)
 
     # ---- refusals -------------------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ class ThumbnailGrid(QWidget):
         selected = context.view.selected_filter
         self._current = (selected, spec.filter_input_channels(selected).start)
         self.setFixedSize(self._left + width + 4, self._top + height + 4)
+        self.setMouseTracking(True)  # hovering a tap shows the input pixel it multiplies
         self._draw_frames()
         self.refresh(range(spec.out_channels))
 
@@ -289,6 +290,30 @@ class ThumbnailGrid(QWidget):
         else:
             self.sliceClicked.emit(*hit)
         event.accept()
+
+    def tap_at(self, point: QPoint) -> tuple[int, int, int, int] | None:
+        """(filter, slot, i, j) of the weight painted under ``point``, if any."""
+        hit = self.hit(point)
+        if hit is None or hit[1] == BIAS:
+            return None
+        o, c = hit
+        seen = self._spec.filter_input_channels(o)
+        if c not in seen:
+            return None
+        rect = self.tile_rect(o, c)
+        kh, kw = self._spec.kernel_size
+        i = min(max((point.y() - rect.top() - 1) // self._tap, 0), kh - 1)
+        j = min(max((point.x() - rect.left() - 1) // self._tap, 0), kw - 1)
+        return o, c - seen.start, i, j
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        tap = self.tap_at(event.position().toPoint())
+        self._context.document.hover_weight(*(tap or (None,)))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        self._context.document.hover_weight(None)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Arrows move between slices, skipping channels a filter does not see."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
 
@@ -17,6 +17,7 @@ from ...model import DotProduct
 from ._number_grid import PADDING_COLOR, grey_rgb
 
 WINDOW_COLOR = QColor(0, 200, 255)
+HOVER_COLOR = QColor(255, 40, 200)  # what the hovered weight or pixel touches
 CONTEXT = 4  # pixels of input shown on each side of the window, when there is room
 _SCREEN_PIXELS = 8  # at least this many screen pixels per image pixel, so pixels read as pixels
 _PAD_BACKGROUND = np.array([240, 225, 190], dtype=np.uint8)  # padding the window is not reading
@@ -52,6 +53,8 @@ class Neighbourhood(pg.GraphicsView):
     window moves one item instead of re-ranging the view (which would repaint twice per frame).
     """
 
+    pixelHovered = Signal(object)  # (row, col) of the input under the mouse, or None
+
     # The last frame's arguments, to redraw on resize (a class default: pyqtgraph's constructor
     # already calls resizeEvent).
     _last: tuple | None = None
@@ -78,6 +81,8 @@ class Neighbourhood(pg.GraphicsView):
         self._window_shadow.setPen(_pen(QColor(0, 0, 0), 4))
         self._window = QGraphicsRectItem()
         self._window.setPen(_pen(WINDOW_COLOR, 2))
+        self._hovered = QGraphicsPathItem()
+        self._hovered.setPen(_pen(HOVER_COLOR, 2.5))
         # Overlays are clipped to the crop (plus a margin for outlines on its edge).
         self._clip = QGraphicsRectItem()
         self._clip.setPen(QPen(Qt.PenStyle.NoPen))
@@ -91,9 +96,12 @@ class Neighbourhood(pg.GraphicsView):
             self._taps,
             self._window_shadow,
             self._window,
+            self._hovered,
         ):
             item.setParentItem(self._overlays)
         self._crop_size = (0, 0)
+        self._hover_pixel: tuple[int, int] | None = None
+        self.scene().sigMouseMoved.connect(self._moved)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -102,6 +110,37 @@ class Neighbourhood(pg.GraphicsView):
 
     def sizeHint(self) -> QSize:
         return QSize(120, 120)
+
+    @property
+    def slot(self) -> int | None:
+        """The filter's input-channel slot drawn (None before the first frame)."""
+        return None if self._last is None else self._last[3]
+
+    def show_hover(self, pixels: list[tuple[int, int]]) -> None:
+        """Outline these (row, col) cells of the unpadded input: what the hover touches."""
+        self._hovered.setPath(self._squares(*np.array(pixels, int).reshape(-1, 2).T, 0.0))
+
+    def hovered_cells(self) -> list[QRectF]:
+        """The cells outlined by ``show_hover``, in unpadded image coordinates."""
+        return [polygon.boundingRect() for polygon in self._hovered.path().toSubpathPolygons()]
+
+    def _moved(self, scene_pos: QPointF) -> None:
+        point = self._box.mapSceneToView(scene_pos) - self._overlays.pos()
+        pixel = None
+        if self._last is not None and self._box.sceneBoundingRect().contains(scene_pos):
+            height, width = self._last[0].shape
+            row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+            pixel = (row, col) if 0 <= row < height and 0 <= col < width else None
+        self._hover(pixel)
+
+    def _hover(self, pixel: tuple[int, int] | None) -> None:
+        if pixel != self._hover_pixel:
+            self._hover_pixel = pixel
+            self.pixelHovered.emit(pixel)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        super().leaveEvent(event)
+        self._hover(None)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(40, 40)

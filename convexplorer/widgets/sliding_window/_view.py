@@ -21,7 +21,9 @@ from ..style import number
 from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
 from ._equation import Equation, EquationLabel
+from ._hover import HoverLinks
 from ._output_map import OutputMap
+from ._overview import Overview
 from ._pace import PAGE_ROWS, Track
 from ._stepper import Stepper
 
@@ -79,14 +81,11 @@ class SlidingWindowView(QWidget):
         self.equation = EquationLabel(self)
         self.equation.setObjectName("slidingWindowEquation")
 
-        right = QVBoxLayout()
-        right.setSpacing(2)
-        right.addWidget(self.output_title)
-        right.addWidget(self.output_map, 1)
-        right.addWidget(self.output_caption)
+        # The whole input with the receptive field, beside the output map at the same scale.
+        self.overview = Overview(self.output_map, self.output_title, self.output_caption, self)
         middle = QHBoxLayout()
         middle.addWidget(self.strip)
-        middle.addLayout(right, 1)  # the strip keeps its natural width; the map takes the rest
+        middle.addWidget(self.overview, 1)  # the strip keeps its natural width; pictures the rest
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -111,6 +110,10 @@ class SlidingWindowView(QWidget):
         document.layerChanged.connect(self._layer_changed)
         document.inputChanged.connect(self._layer_changed)
         document.activationChanged.connect(self._show_frame)
+        self.hover = HoverLinks(
+            document, self.strip, self.overview, self.output_map, lambda: self.dot_product
+        )
+        self.hover.statusMessage.connect(self.statusMessage)
         self._layer_changed()
 
     # ---- actions --------------------------------------------------------------------------------
@@ -295,6 +298,7 @@ class SlidingWindowView(QWidget):
         self._levels = state.input_ranges
         self.stepper.layer_changed()
         self.strip.rebuild(state.spec.in_per_group)
+        self.hover.connect_neighbourhoods()
         self.strip.reset_scale()
         self.output_map.set_size(*state.output_size)
         self._map_filter = state.selected_filter
@@ -325,6 +329,11 @@ class SlidingWindowView(QWidget):
         if position is None:
             self._frame = frame
         self.strip.show_frame(frame)
+        self.overview.show_frame(
+            frame, state.input_version, self.strip.detail_slot(), state.output_size
+        )
+        if position is None:
+            self.hover.refresh()  # a hovered weight points at its pixel in the new window
         self.output_map.set_position(row, col, stage is None, self.stepper.region)
         self._show_value(frame)
         width = state.output_size[1]
