@@ -1,0 +1,225 @@
+"""The whole window as a user feels it: edits, steps and layer changes until they are painted.
+
+The main window is built as the command line builds it (offscreen, 1280×800). For two layers it
+times, as medians and 95th percentiles:
+
+* **edit → painted**: ``document.set_weight`` on a filter until its output panel has drawn the new
+  map (the panel's ImageItem holds it and has rendered it);
+* **step → painted**: one sliding-window step until the frame is on screen;
+* **first edit after a layer change** (the engine builds what it keeps for edits);
+* **layer change → every map painted**: out-channels 16 → 32, until every panel's map and colour
+  bar is drawn;
+
+and for each the worst event-loop gap a 10 ms heartbeat sees (``bench_stalls.longest_gap``).
+Anchors measured in the same run: torch's one-filter conv (when torch is installed) and a bare
+pyqtgraph ``ImageItem.setImage`` + paint of a map of the same size.
+
+Run: ``python benchmarks/bench_window.py`` (``--quick``: fewer repeats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np
+import pyqtgraph as pg
+from bench_model import blas_description
+from bench_stalls import longest_gap
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from convexplorer.app import application, build_window
+from convexplorer.model import LayerSpec
+
+LAYERS = [  # (label, C_in, side, filters, kernel)
+    ("3×512² → 16 × 3×3", 3, 512, 16, 3),
+    ("32×128² → 32 × 3×3", 32, 128, 32, 3),
+]
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def stats(values: list[float]) -> str:
+    ms = sorted(v * 1000 for v in values)
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+    return f"{statistics.median(ms):7.2f} {p95:7.2f}"
+
+
+def until(condition: Callable[[], bool]) -> None:
+    app = QApplication.instance()
+    while not condition():
+        app.processEvents()
+
+
+def on_screen(window) -> list:
+    """The output panels Qt will paint: those whose image shows in the visible region."""
+    grid = window.output_panels.grid
+    view, port = grid.view, grid.viewport()
+    visible = QRect(0, grid.verticalScrollBar().value(), port.width(), port.height())
+    panels = window.output_panels.panels
+    return [
+        p
+        for p in panels
+        if visible.intersects(view.mapFromScene(p.image.sceneBoundingRect()).boundingRect())
+    ]
+
+
+def settle(window) -> None:
+    """Until every output is computed and every panel on screen has painted its map."""
+    window.document.wait_until_idle()
+    until(lambda: not any(p.image._renderRequired for p in on_screen(window)))
+
+
+def painted(panel, old) -> bool:
+    return panel.image.image is not old and not panel.image._renderRequired
+
+
+def bench_layer(label, c_in, side, filters, k, repeats, folder):
+    rng = np.random.default_rng(0)
+    image = rng.random((c_in, side, side), dtype=np.float32)
+    settings = QSettings(str(folder / f"{c_in}.ini"), QSettings.Format.IniFormat)
+    window = build_window(image, settings=settings)
+    window.resize(1280, 800)
+    window.show()
+    document = window.document
+    spec = LayerSpec(c_in, filters, kernel_size=k, padding="same")
+    document.set_layer(spec)
+    document.apply_preset("kaiming")
+    settle(window)
+    results: dict[str, tuple[list[float], list[float]]] = {}
+
+    def edit(o: int) -> float:
+        panel = window.output_panels.panels[o]
+        old = panel.image.image
+        start = time.perf_counter()
+        document.set_weight(o, 0, 1, 1, float(rng.uniform(-0.2, 0.2)))
+        until(lambda: painted(panel, old))
+        return time.perf_counter() - start
+
+    shown = [window.output_panels.panels.index(p) for p in on_screen(window)]
+    edit(0)  # the engine's edit cache
+    times = [edit(shown[n % len(shown)]) for n in range(repeats)]
+    gaps = [longest_gap(window, lambda: edit(1)) / 1000 for _ in range(3)]
+    results["edit → painted"] = (times, gaps)
+
+    stepper = window.sliding_window.stepper
+    app = QApplication.instance()
+
+    def step() -> float:
+        start = time.perf_counter()
+        stepper.step(1)
+        app.processEvents()
+        return time.perf_counter() - start
+
+    times = [step() for _ in range(repeats)]
+    gaps = [longest_gap(window, lambda: stepper.step(1)) / 1000]
+    results["step → painted"] = (times, gaps)
+
+    firsts, gaps = [], []
+    for n in range(max(3, repeats // 10)):
+        document.set_layer(spec.replace(kernel_size=k + 2 * (n % 2 + 1)))
+        settle(window)
+        firsts.append(edit(2))
+    document.set_layer(spec.replace(kernel_size=k + 2))
+    settle(window)
+    gaps.append(longest_gap(window, lambda: edit(2)) / 1000)
+    results["first edit after layer change"] = (firsts, gaps)
+
+    changes, gaps = [], []
+    for _ in range(max(3, repeats // 10)):
+        document.set_layer(spec)
+        settle(window)
+        start = time.perf_counter()
+        document.set_layer(spec.replace(out_channels=2 * filters))
+        settle(window)
+        changes.append(time.perf_counter() - start)
+    document.set_layer(spec)
+    settle(window)
+    bigger = spec.replace(out_channels=2 * filters)
+    gaps.append(longest_gap(window, lambda: document.set_layer(bigger)) / 1000)
+    results[f"out-channels {filters} → {2 * filters} painted"] = (changes, gaps)
+    window.files.dialogs.ask = lambda *question: QMessageBox.StandardButton.Discard
+    window.close()
+    return results, image, spec
+
+
+def anchors(image: np.ndarray, spec: LayerSpec, repeats: int) -> dict[str, list[float]]:
+    """torch's one-filter conv, and a bare pyqtgraph map update of the same size."""
+    found: dict[str, list[float]] = {}
+    rng = np.random.default_rng(1)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(os.cpu_count() or 1)
+        x = torch.from_numpy(image)[None]
+        w = torch.from_numpy(rng.standard_normal((1, *spec.weight_shape[1:]), np.float32))
+        with torch.no_grad():
+            torch.nn.functional.conv2d(x, w, padding="same")
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                torch.nn.functional.conv2d(x, w, padding="same")
+                times.append(time.perf_counter() - start)
+        found["torch one-filter conv"] = times
+    view = pg.GraphicsView()
+    item = pg.ImageItem()
+    view.addItem(item)
+    view.resize(300, 200)
+    view.show()
+    maps = [rng.standard_normal(image.shape[1:]).astype(np.float32) for _ in range(2)]
+    item.setImage(maps[0], levels=(-1, 1))
+    until(lambda: not item._renderRequired)
+    times = []
+    for n in range(repeats):
+        start = time.perf_counter()
+        item.setImage(maps[n % 2], levels=(-1, 1))
+        until(lambda: not item._renderRequired)
+        times.append(time.perf_counter() - start)
+    found["bare ImageItem.setImage + paint"] = times
+    view.close()
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    application()
+    repeats = 20 if args.quick else 80
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    blas_env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL"))}
+    print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
+    print(f"main window 1280×800, offscreen; {repeats} repeats; times in ms")
+    print(f"{'layer':22} {'what':34} {'median':>7} {'p95':>7} {'worst gap':>9}")
+    with tempfile.TemporaryDirectory() as folder:
+        for layer in LAYERS:
+            results, image, spec = bench_layer(*layer, repeats, Path(folder))
+            for what, (times, gaps) in results.items():
+                print(f"{layer[0]:22} {what:34} {stats(times)} {max(gaps) * 1000:9.1f}")
+            for what, times in anchors(image, spec, repeats).items():
+                print(f"{layer[0]:22} {'anchor: ' + what:34} {stats(times)}")
+
+
+if __name__ == "__main__":
+    main()
