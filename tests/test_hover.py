@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF
 from PySide6.QtWidgets import QTableView
 
 from convexplorer.model import ExplorerState, LayerSpec, reached_outputs, taps_reading
@@ -177,3 +177,17 @@ def test_the_output_panels_mark_the_current_pixel_at_every_step(qtbot):
         document.select(out_channel=o, position=position)
         markers = [panel.marker for panel in panels.panels]
         assert markers == [position if p == o else None for p in range(3)]
+
+
+def test_hovering_the_sliding_view_s_kernel_grid_hovers_that_weight(qtbot):
+    document, view = make_view(qtbot, LayerSpec(3, 2, padding=1))
+    document.select(out_channel=1, position=(4, 6))
+    grid = view.strip._rows[2].kernel  # the row of input channel 2
+    centre = QPoint(grid.width() // 2, grid.height() // 2)  # the middle tap of a 3×3 kernel
+    with qtbot.waitSignal(document.weightHovered) as blocker:
+        qtbot.mouseMove(grid, centre)
+    assert blocker.args == [(1, 2, 1, 1)]
+    assert view.overview.input_view.hovered_cells() == [cell(4, 6)]  # the pixel it multiplies
+    with qtbot.waitSignal(document.weightHovered) as blocker:
+        grid.leaveEvent(QEvent(QEvent.Type.Leave))
+    assert blocker.args == [None]

@@ -85,6 +85,7 @@ class _ChannelRow:
         self.patch = NumberGrid("input", parent)
         self.patch.setToolTip("The input values under the kernel taps (amber: from the padding)")
         self.kernel = NumberGrid("kernel", parent)
+        self.kernel.setObjectName("kernelGrid")
         self.kernel.setToolTip("This filter's kernel slice for this input channel")
         self.products = NumberGrid("product", parent)
         self.products.setToolTip("Input value × kernel weight, tap by tap")
@@ -113,6 +114,7 @@ class _ChannelRow:
         self.caption.setText(channel_label(channel, len(frame.image)))
         self.neighbourhood.show_window(frame.image[channel], levels, dot, slot, frame.pads)
         patch, kernel, products = dot.patch[slot], dot.kernel[slot], dot.products[slot]
+        self.kernel.setProperty("slot", slot)  # which weights a hovered cell stands for
         texts = product_numbers(patch, kernel, products)  # factors that multiply as shown
         self.patch.set_values(
             patch,

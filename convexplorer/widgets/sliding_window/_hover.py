@@ -9,6 +9,7 @@ position and marks, on the output map, every output of the filter whose receptiv
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,6 +21,7 @@ from ...model import DotProduct, reached_outputs, taps_reading
 from ...qt import Document
 from ..style import number
 from ._neighbourhood import HOVER_COLOR, Neighbourhood
+from ._number_grid import NumberGrid
 from ._overview import Overview
 
 Pixel = tuple[int, int]
@@ -69,11 +71,23 @@ class HoverLinks(QObject):
         overview.input_view.pixelHovered.connect(self.hover_pixel)
 
     def connect_neighbourhoods(self) -> None:
-        """Listen to the strip's neighbourhoods (after it rebuilt its rows)."""
+        """Listen to the strip's neighbourhoods and kernel grids (after it rebuilt its rows)."""
         for neighbourhood in self._strip.findChildren(Neighbourhood):
             if not neighbourhood.property("hoverLinked"):  # the strip kept its rows: already heard
                 neighbourhood.setProperty("hoverLinked", True)
                 neighbourhood.pixelHovered.connect(self.hover_pixel)
+        for grid in self._strip.findChildren(NumberGrid, "kernelGrid"):
+            if not grid.property("hoverLinked"):
+                grid.setProperty("hoverLinked", True)
+                grid.cellHovered.connect(partial(self._kernel_cell_hovered, grid))
+
+    def _kernel_cell_hovered(self, grid: NumberGrid, cell: tuple[int, int] | None) -> None:
+        """A weight of the view's own kernel grid is hovered: the same as in the editor."""
+        dot, slot = self._dot(), grid.property("slot")
+        if cell is None or dot is None or slot is None:
+            self._document.hover_weight(None)
+            return
+        self._document.hover_weight(dot.out_channel, int(slot), *cell)
 
     def hover_pixel(self, pixel: Pixel | None) -> None:
         """An input pixel under the mouse (None: it left)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -32,9 +32,13 @@ class NumberGrid(QWidget):
     going to be drawn (or asked for), so a 31×31 kernel costs little more than a 3×3 one.
     """
 
+    cellHovered = Signal(object)  # (row, col) under the mouse, or None when it leaves
+
     def __init__(self, what: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._what = what
+        self.setMouseTracking(True)  # a hovered cell is announced (a kernel's weight: its pixel)
+        self._hovered_cell: tuple[int, int] | None = None
         self._values = np.zeros((0, 0))
         self._rgb = np.zeros((0, 0, 3), dtype=np.uint8)
         self._image = QImage()
@@ -202,6 +206,19 @@ class NumberGrid(QWidget):
                 cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
                 painter.drawRect(cell.adjusted(inset, inset, -inset, -inset))
         painter.end()
+
+    def mouseMoveEvent(self, event) -> None:
+        self._hover(self._cell_at(event.position().toPoint()))
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self._hover(None)
+        super().leaveEvent(event)
+
+    def _hover(self, cell: tuple[int, int] | None) -> None:
+        if cell != self._hovered_cell:
+            self._hovered_cell = cell
+            self.cellHovered.emit(cell)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
