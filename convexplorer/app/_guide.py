@@ -87,8 +87,13 @@ nudge it, or right-click for presets.</p>
 (the input is {h}×{w}; padding, stride and dilation set the size). Blue is negative, red
 positive, white zero. Click a panel to select its filter.</p>
 <p><b>Sliding window</b> — steps the selected filter across the input and spells out each
-dot product with its real numbers. Press Space to play, ←/→ to step, and
-"{STRONGEST_LABEL}" to jump to where the filter finds its feature best (its largest output).</p>
+dot product with its real numbers; beside them, the whole input with the window on it and the
+output map filling in. Press <b>Space</b> to play or pause, <b>←/→</b> to step, <b>↑/↓</b> to move
+a row (<b>PgUp/PgDn</b> ten rows), <b>Home/End</b> for the first or last position — anywhere in
+the window, except while typing in a field. Drag a rectangle on the output map to play only that
+region (<b>Esc</b>: the whole map again), and press "{STRONGEST_LABEL}" to jump to where the
+filter finds its feature best (its largest output). Hover a weight to see the pixel it
+multiplies; hover an input pixel to see the outputs it feeds.</p>
 <p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same settings
 (cross-correlation: the kernel is not flipped). <b>File → Copy as PyTorch</b> gives the code.</p>
 """
