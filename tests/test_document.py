@@ -286,3 +286,14 @@ def test_outputs_after_any_edit_history_equal_a_fresh_full_run_bit_for_bit(
     view = document.view
     fresh = ExplorerState(np.array(view.image), spec, np.array(view.weight), np.array(view.bias))
     assert np.array_equal(view.outputs(), fresh.compute())
+
+
+def test_after_the_outputs_the_worker_builds_what_edits_keep(qtbot):
+    rng = np.random.default_rng(4)
+    state = ExplorerState(rng.random((8, 40, 40), dtype=np.float32), LayerSpec(8, 8, padding=1))
+    document = Document(state, sync_mac_limit=0)  # everything on the worker
+    busy: list[bool] = []
+    document.busyChanged.connect(busy.append)
+    document.wait_until_idle()
+    assert state.warm_up_job() is None  # built once the outputs were current
+    assert busy == [True, False]  # the warm-up does not show as computing outputs

@@ -526,3 +526,27 @@ def test_previews_average_blocks_and_keep_the_whole_map(height, width):
     assert small.shape == (-(-height // step), -(-width // step))  # ragged edges kept
     block = values[step : 2 * step, :step]
     assert small[1, 0] == pytest.approx(float(block.mean()), abs=1e-6)
+
+
+def test_a_warm_up_builds_what_edits_keep_so_the_first_edit_costs_like_the_next():
+    image = np.random.default_rng(0).random((8, 40, 40), dtype=np.float32)
+    state = ExplorerState(image, LayerSpec(8, 8, kernel_size=3, padding=1))
+    assert state.warm_up_job() is None  # outputs first: nothing to warm up while they are stale
+    state.compute()
+    state.set_weight(2, 0, 1, 1, 0.5)
+    first = state.pending_job()
+    assert first is not None
+    state.accept(first, first.run())  # this edit built the window matrix itself…
+    state.set_weight(2, 0, 1, 1, 0.25)
+    later = state.pending_job()
+    assert later is not None and later.cost < first.cost  # …so it was priced for that
+    state.accept(later, later.run())
+
+    fresh = ExplorerState(image, LayerSpec(8, 8, kernel_size=3, padding=1))
+    fresh.compute()
+    warm = fresh.warm_up_job()
+    assert warm is not None and warm.prepare_edits and warm.run() == {}
+    assert fresh.accept(warm, {}) == () and fresh.warm_up_job() is None
+    fresh.set_weight(2, 0, 1, 1, 0.5)
+    edit = fresh.pending_job()
+    assert edit is not None and edit.cost == later.cost  # the first edit is now an ordinary one

@@ -83,6 +83,22 @@ class ConvEngine:
             return self.window_matrix_bytes
         return 0
 
+    @property
+    def edit_cache_missing(self) -> int:
+        """Bytes the next partial run must build before it can compute (the window matrix on
+        the first edit after a new input or layer); 0 when what edits need is there."""
+        impl = self._impl
+        if self.method != "windows" or (isinstance(impl, Windows) and impl.has_matrix):
+            return 0
+        return self.cache_bytes
+
+    def prepare_edits(self) -> None:
+        """Build what partial runs keep (the window matrix), so the first edit is as cheap as
+        any other: a GUI runs this on its worker once the outputs are computed."""
+        impl = self._kernel()
+        if isinstance(impl, Windows):
+            impl.keep_matrix()
+
     def run(
         self,
         weight: np.ndarray,

@@ -174,6 +174,11 @@ class Windows(Im2col):
             for r0, r1, c0, c1 in spans
         ]
 
+    @property
+    def has_matrix(self) -> bool:
+        """Whether the window matrix kept for edits is built (or is never kept)."""
+        return self._matrix is not None or not self.keeps_matrix
+
     def keep_matrix(self) -> None:
         """Build the whole window matrix for reuse, tile by tile: (groups, tiles, C_in/groups·kH·kW,
         widest tile) with each tile laid out as the streaming buffer holds it, so the products

@@ -27,6 +27,8 @@ ValueRange = tuple[float, float]
 PREVIEW_SIDE = 512
 #: What activating one output value and measuring its range costs, in multiply-adds (memory
 #: bound: a pass to activate, two for the range, a fresh array; measured 2.2 ns a value here).
+#: Copying a value into a freshly allocated cache (the first edit's window matrix) costs alike:
+#: its first touch of new memory dominates (about 3 ms a megabyte here).
 VALUE_COST = 10
 
 
@@ -84,8 +86,11 @@ class ComputeJob:
     activation: str
     epoch: int
     cost: int
+    prepare_edits: bool = False  # build what edits keep (no outputs)
 
     def run(self) -> dict[int, ChannelResult]:
+        if self.prepare_edits:
+            self.engine.prepare_edits()
         results = {}
         if self.channels:
             computed = self.engine.run(self.weight, self.bias, self.channels)
@@ -183,6 +188,8 @@ class LayerOutputs:
                 reactivate[o] = entry.raw
         values = len(wanted) * self._values_per_channel
         cost = len(convolve) * self._macs_per_filter + values * VALUE_COST
+        if 0 < len(convolve) < len(self._shown):  # an edit: it may first build the edit cache
+            cost += self.engine.edit_cache_missing // self.engine.dtype.itemsize * VALUE_COST
         return ComputeJob(
             engine=self.engine,
             weight=weight.copy(),
@@ -193,6 +200,26 @@ class LayerOutputs:
             activation=self.activation,
             epoch=self._epoch,
             cost=cost,
+        )
+
+    def warm_up_job(self) -> ComputeJob | None:
+        """When every output is current but the first edit would still have to build what
+        edits keep: a job that builds it (no outputs). None when there is nothing to build."""
+        missing = self.engine.edit_cache_missing
+        if self.stale or not missing:
+            return None
+        nothing = np.empty(0, dtype=np.float32)
+        return ComputeJob(
+            engine=self.engine,
+            weight=nothing,
+            bias=None,
+            channels=(),
+            reactivate={},
+            versions={},
+            activation=self.activation,
+            epoch=self._epoch,
+            cost=missing // self.engine.dtype.itemsize * VALUE_COST,
+            prepare_edits=True,
         )
 
     def accept(self, job: ComputeJob, results: dict[int, ChannelResult]) -> tuple[int, ...]:

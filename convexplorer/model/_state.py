@@ -227,6 +227,11 @@ class ExplorerState:
         """A job computing the stale channels (or the stale ones among ``channels``)."""
         return self._outputs.job(self._weight, self._bias, channels)
 
+    def warm_up_job(self) -> ComputeJob | None:
+        """Once every output is current: a job building what weight edits keep, so the first
+        edit after a new layer or input is as quick as the next (None: nothing to build)."""
+        return self._outputs.warm_up_job()
+
     def accept(self, job: ComputeJob, result: dict[int, ChannelResult]) -> tuple[int, ...]:
         """Store the job's channels that are still current and return them; stale ones drop."""
         return self._outputs.accept(job, result)

@@ -52,6 +52,7 @@ class OutputScheduler(QObject):
         self._job_signals = _JobSignals(self)
         self._job_signals.finished.connect(self._job_finished)
         self._running = False
+        self._busy = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -63,18 +64,30 @@ class OutputScheduler(QObject):
 
     @Slot()
     def flush(self) -> None:
-        """Compute what is stale: now if it is cheap, else on the worker (one job at a time)."""
+        """Compute what is stale: now if it is cheap, else on the worker (one job at a time).
+
+        Once every output is current, what the first edit would build (the window matrix) is
+        built the same way, so that edit is as quick as the next.
+        """
         if self._running:
             return  # _job_finished calls again
-        job = self._state.pending_job()
+        job = self._state.pending_job() or self._state.warm_up_job()
         if job is None:
             return
         if job.cost <= self._sync_mac_limit:
             self._publish(self._state.accept(job, job.run()))
+            if not job.prepare_edits:
+                self.schedule()  # come back for the warm-up
             return
         self._running = True
-        self.busyChanged.emit(True)
+        if not job.prepare_edits:  # "busy" means outputs are on their way
+            self._set_busy(True)
         self._pool.start(_JobRunner(job, self._job_signals))
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busyChanged.emit(busy)
 
     def wait_until_idle(self) -> None:
         """Block until outputs are current: for scripts, screenshots and tests."""
@@ -91,10 +104,9 @@ class OutputScheduler(QObject):
     def _job_finished(self, job: ComputeJob, result: object) -> None:
         self._running = False
         self._publish(self._state.accept(job, result))  # type: ignore[arg-type]
-        if self._state.stale_channels:
-            self.flush()
-        if not self._running:
-            self.busyChanged.emit(False)
+        self.flush()  # what went stale meanwhile, else the warm-up
+        if not self._state.stale_channels:
+            self._set_busy(False)
 
     def _publish(self, channels: tuple[int, ...]) -> None:
         if channels:
