@@ -7,10 +7,13 @@ RGB image's channels are tinted red, green and blue, so each panel says which ch
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
+from ...model import PREVIEW_SIDE
 from ...qt import Document
 from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
 from ..looks import input_looks
@@ -84,14 +87,21 @@ class InputView(QWidget):
         channels, height, width = image.shape
         looks = input_looks(self._view.input_ranges)
         self._shown = self._pool.take(channels)
+        # Large inputs are drawn from every step-th pixel (a free view): colour-mapping or
+        # averaging a 1024² input per panel would stall opening it. Hover reads full values.
+        step = max(1, math.ceil(max(height, width) / PREVIEW_SIDE))
+        small = image[:, ::step, ::step]
         for c, (panel, look) in enumerate(zip(self._shown, looks, strict=True)):
             panel.set_title(channel_label(c, channels))
-            panel.set_look(look, image[c])
+            panel.set_look(look, image[c], None if step == 1 else (small[c], step))
         levels = looks[0].levels
         if channels == 3:
             low, high = levels
-            composite = np.clip((np.moveaxis(image, 0, -1) - low) / (high - low), 0.0, 1.0)
-            self._composite.set_image(composite)
+            composite = np.clip((np.moveaxis(small, 0, -1) - low) / (high - low), 0.0, 1.0)
+            if step == 1:
+                self._composite.set_image(composite)
+            else:  # hover reads the input's own values
+                self._composite.set_image(np.moveaxis(image, 0, -1), preview=(composite, step))
             self._shown = [self._composite, *self._shown]
         else:
             self._composite.set_image(None)

@@ -8,6 +8,8 @@ drawn again only for a new input (``input_version``) or another channel.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -62,6 +64,10 @@ def _common_scale(
         if loose:
             scale = min(scale, (avail_w - _MIN_COLUMN * sum(clamped)) / loose)
     return max(scale, 1e-6)
+
+
+#: Longest side drawn of the overview's input picture (it is shown a few hundred px wide).
+OVERVIEW_SIDE = 384
 
 
 class _ElidedLabel(QLabel):
@@ -149,7 +155,11 @@ class InputOverview(pg.GraphicsView):
         if key == self._drawn:
             return
         self._drawn = key
-        image = frame.image
+        height, width = frame.image.shape[1:]
+        # An overview a few hundred pixels wide: every step-th pixel is plenty, and free (a
+        # view), where averaging or colour-mapping a 1024² input would stall a new input.
+        step = max(1, math.ceil(max(height, width) / OVERVIEW_SIDE))
+        image = frame.image[:, ::step, ::step]
         if channel is None:
             low, high = input_looks(frame.levels)[0].levels
             rgb = np.clip((np.moveaxis(image, 0, -1) - low) / max(high - low, 1e-12), 0.0, 1.0)
@@ -158,8 +168,6 @@ class InputOverview(pg.GraphicsView):
             low, high = (float(v) for v in frame.levels[channel])
             self._image.setColorMap(SEQUENTIAL)
             self._image.setImage(image[channel], autoLevels=False, levels=(low, high or 1.0))
-        self._image.setAutoDownsample(max(image.shape[1:]) > 256)
-        height, width = image.shape[1:]
         self._image.setRect(QRectF(0, 0, width, height))
 
     def set_layer(
