@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from convexplorer.io import float32_literal, numpy_snippet, pytorch_snippet
 from tests.io_support import AWKWARD, make_state
+from tests.tolerance import assert_conv_close
 
 SPECS = [
     {},
@@ -79,9 +80,18 @@ def test_pytorch_snippet_builds_the_same_layer(spec_kw, activation, capsys):
     with torch.no_grad():
         raw = conv(x)[0].numpy()
         shown = namespace["layer"](x)[0].numpy()
-    expected_raw = np.stack([state.raw_output(o) for o in range(state.spec.out_channels)])
-    np.testing.assert_allclose(raw, expected_raw, rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(shown, state.outputs(), rtol=1e-5, atol=1e-4)
+    ours = np.stack([state.raw_output(o) for o in range(state.spec.out_channels)])
+    spec = state.spec
+    kwargs = {
+        "stride": spec.stride,
+        "padding": spec.padding,
+        "dilation": spec.dilation,
+        "groups": spec.groups,
+        "padding_mode": spec.padding_mode,
+    }
+    image, weight, bias = np.array(state.image), np.array(state.weight), state.bias
+    assert_conv_close(raw, ours, image, weight, bias, **kwargs)  # two float32 sums, any order
+    assert_conv_close(shown, state.outputs(), image, weight, bias, **kwargs)
     oh, ow = state.output_size
     assert (
         capsys.readouterr().out.strip() == f"torch.Size([1, {state.spec.out_channels}, {oh}, {ow}])"

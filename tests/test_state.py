@@ -15,6 +15,7 @@ from convexplorer.model import (
 )
 from convexplorer.model import _state as state_module
 from convexplorer.model._outputs import ConvEngine
+from tests.tolerance import assert_conv_close, assert_sums_close, conv_abs_sums, layer_spec
 
 
 def make_state(c_in=3, c_out=2, size=12, **spec_kwargs) -> ExplorerState:
@@ -52,23 +53,45 @@ def everything(state: ExplorerState) -> tuple:
     )
 
 
-def expected_outputs(state: ExplorerState) -> np.ndarray:
+def conv_kwargs(state: ExplorerState) -> dict:
     s = state.spec
+    return {
+        "stride": s.stride,
+        "padding": s.padding,
+        "dilation": s.dilation,
+        "groups": s.groups,
+        "padding_mode": s.padding_mode,
+    }
+
+
+def exact_outputs(state: ExplorerState) -> np.ndarray:
+    """The state's layer on its input in float64: the reference float32 results are held to."""
+    b = state.bias
     return conv2d(
-        state.image,
-        state.weight,
-        state.bias,
-        s.stride,
-        s.padding,
-        s.dilation,
-        s.groups,
-        s.padding_mode,
+        state.image.astype(np.float64),
+        state.weight.astype(np.float64),
+        None if b is None else b.astype(np.float64),
+        **conv_kwargs(state),
     )
+
+
+def assert_outputs_match(
+    state: ExplorerState, actual: np.ndarray, relu: bool = False, channels: list[int] | None = None
+) -> None:
+    """``actual`` is the state's layer on its input (ReLU'd if ``relu``) within float32 rounding,
+    a tolerance from the magnitudes summed (tests/tolerance.py), whatever order the CPU sums in."""
+    exact = exact_outputs(state)
+    if relu:
+        exact = np.maximum(exact, 0)  # never moves two values further apart
+    if channels is not None:
+        exact = exact[channels]
+    x, w, b = state.image, state.weight, state.bias
+    assert_conv_close(actual, exact, x, w, b, channels=channels, **conv_kwargs(state))
 
 
 def test_outputs_equal_conv2d_and_relu_clips_them():
     state = make_state(padding=1, padding_mode="circular")
-    np.testing.assert_allclose(state.compute(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+    assert_outputs_match(state, state.compute())
     raw = np.stack([state.raw_output(o) for o in range(2)])
     state.set_activation("relu")  # applied by the next computation (never by a read) …
     assert state.stale_channels == (0, 1) and state.output(0) is None
@@ -95,7 +118,7 @@ def test_weight_edit_recomputes_only_that_filter():
     job = state.pending_job()
     assert job is not None and job.channels == (2,)
     assert state.accept(job, job.run()) == (2,)
-    np.testing.assert_allclose(state.outputs(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+    assert_outputs_match(state, state.outputs())
 
 
 def test_setting_the_same_value_announces_nothing():
@@ -139,7 +162,7 @@ def test_a_stale_job_result_is_dropped():
     assert state.accept(old_job, old_job.run()) == ()
     assert state.stale_channels == (0,)
     assert state.output(0) is None and state.raw_output(0) is None  # the torn result is not shown
-    np.testing.assert_allclose(state.compute()[0], expected_outputs(state)[0], rtol=1e-5, atol=1e-6)
+    assert_outputs_match(state, state.compute()[:1], channels=[0])
 
 
 def test_changing_the_layer_keeps_the_weights_that_fit():
@@ -297,8 +320,8 @@ def test_layer_outputs_chain_one_layer_into_the_next():
     job = layer2.job(w2, None)
     assert job is not None
     layer2.accept(job, job.run())
-    want = conv2d(np.maximum(conv2d(image, w1, padding=1), 0), w2)
-    np.testing.assert_allclose(np.stack([layer2.raw(0), layer2.raw(1)]), want, rtol=1e-4, atol=1e-4)
+    exact = conv2d(hidden.astype(np.float64), w2.astype(np.float64))
+    assert_conv_close(np.stack([layer2.raw(0), layer2.raw(1)]), exact, hidden, w2)
     layer1.invalidate([2])
     assert layer1.stale == (2,)
 
@@ -336,7 +359,10 @@ def test_a_stale_channel_reads_as_none_and_reading_never_computes(monkeypatch):
     dot = state.dot_product(1, (2, 3))  # a frame of a stale filter is its own small sum
     assert state.stale_channels == (0, 1, 2)  # nothing was computed behind the caller's back
     monkeypatch.undo()
-    assert dot.value == pytest.approx(float(expected_outputs(state)[1, 2, 3]), rel=1e-5, abs=1e-5)
+    spec = layer_spec(state.image, state.weight, state.bias, **conv_kwargs(state))
+    magnitudes = conv_abs_sums(spec, state.image, state.weight, state.bias)[1, 2, 3]
+    terms = spec.weights_per_filter + 1
+    assert_sums_close(dot.value, exact_outputs(state)[1, 2, 3], magnitudes, terms, np.float32)
 
 
 def test_a_new_state_has_every_channel_stale_until_computed(monkeypatch):
@@ -376,7 +402,7 @@ def test_compute_runs_the_stale_channels_once_and_returns_the_stack(monkeypatch)
     result = state.compute()
     assert len(runs) == 1 and state.stale_channels == ()
     assert result.shape == (3, *state.output_size)
-    np.testing.assert_allclose(result, expected_outputs(state), rtol=1e-5, atol=1e-6)
+    assert_outputs_match(state, result)
     np.testing.assert_array_equal(result, state.outputs())
 
     runs.clear()
@@ -390,9 +416,7 @@ def test_compute_runs_the_stale_channels_once_and_returns_the_stack(monkeypatch)
     activated = state.compute()
     assert len(runs) == 1 and state.stale_channels == ()
     assert np.shares_memory(state.raw_output(0), kept)  # channel 0 was not computed again
-    np.testing.assert_allclose(
-        activated, np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
-    )
+    assert_outputs_match(state, activated, relu=True)
 
 
 # ---- a failed rebuild changes nothing -----------------------------------------------------------
@@ -430,9 +454,7 @@ def test_running_out_of_memory_building_the_outputs_changes_nothing(monkeypatch,
     assert changes == []
 
     monkeypatch.undo()  # still whole: it computes, and the same change now goes through
-    np.testing.assert_allclose(
-        state.compute(), np.maximum(expected_outputs(state), 0), rtol=1e-5, atol=1e-6
-    )
+    assert_outputs_match(state, state.compute(), relu=True)
     rebuild(state)
     assert everything(state) != before and changes
 
@@ -453,7 +475,7 @@ def test_patch_sets_weights_and_biases_at_flat_indices():
     assert state.bias.tobytes() == bias.tobytes()
     assert changes == [Change(ChangeKind.WEIGHTS, (0, 1, 2))]
     assert state.stale_channels == (0, 1, 2)
-    np.testing.assert_allclose(state.compute(), expected_outputs(state), rtol=1e-5, atol=1e-6)
+    assert_outputs_match(state, state.compute())
 
     changes.clear()
     empty = np.empty(0)
