@@ -23,7 +23,7 @@ from convexplorer.app._export_actions import (
 )
 from convexplorer.model import ExplorerState, LayerSpec
 from convexplorer.qt import Document
-from convexplorer.widgets.looks import output_looks, value_range
+from convexplorer.widgets.looks import output_looks
 from convexplorer.widgets.output_panels import OutputPanels
 from convexplorer.widgets.sliding_window import SlidingWindowView
 from convexplorer.widgets.style import DIVERGING_LUT, SEQUENTIAL_LUT
@@ -107,7 +107,7 @@ def test_output_pngs_follow_the_shared_scale(scene, tmp_path):
     paths = scene.actions.export_outputs(tmp_path)
     looks = scene.panels.looks()
     assert looks[0] == looks[1] and looks[0].lut is DIVERGING_LUT
-    ranges = {o: value_range(view.output(o)) for o in range(2)}
+    ranges = {o: (float(view.output(o).min()), float(view.output(o).max())) for o in range(2)}
     assert looks == output_looks(ranges, view.activation, shared=True)
     for o, path in enumerate(paths):
         np.testing.assert_array_equal(pixels(path), looks[o].colors(view.output(o)))

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from convexplorer.model import ExplorerState, LayerSpec
 from convexplorer.qt import Document
 from convexplorer.widgets.image_panels import grid_shape
-from convexplorer.widgets.looks import output_looks, round_up, value_range
+from convexplorer.widgets.looks import output_looks, round_up
 from convexplorer.widgets.output_panels import OutputPanels
 from convexplorer.widgets.style import DIVERGING, SEQUENTIAL, number
 
@@ -164,7 +164,7 @@ def test_new_panels_come_with_colour_bars_in_their_look(qtbot, document, panels)
     view = document.view
     with qtbot.waitSignal(document.outputsChanged):
         document.set_layer(view.spec.replace(out_channels=12))
-    ranges = {o: value_range(view.output(o)) for o in range(12)}
+    ranges = {o: (float(view.output(o).min()), float(view.output(o).max())) for o in range(12)}
     looks = output_looks(ranges, view.activation, shared=False)
     for o, panel in enumerate(panels.panels):  # each panel in its look (see test_style)
         assert panel.bar.levels() == pytest.approx(looks[o].levels) == panel.levels()

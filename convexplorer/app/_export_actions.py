@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__, io
 from ..qt import Document
-from ..widgets.looks import output_looks, value_range
+from ..widgets.looks import output_looks
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
 from ._dialogs import FileDialogs
@@ -96,7 +96,7 @@ class ExportActions(QObject):
             self._document.wait_until_idle()
             view = self._document.view
             outputs = view.outputs()
-            ranges = {o: value_range(channel) for o, channel in enumerate(outputs)}
+            ranges = {o: view.output_range(o) for o in range(len(outputs))}  # with the outputs
             looks = output_looks(ranges, view.activation, self._panels.shared)
             digits = max(2, len(str(len(outputs) - 1)))
             paths = []

@@ -56,11 +56,6 @@ class Look:
         return f"grey: {low} is black, {high} white"
 
 
-def value_range(values: np.ndarray) -> ValueRange:
-    """(min, max) of one channel, the only thing the policy needs to know about it."""
-    return float(np.min(values)), float(np.max(values))
-
-
 def round_up(value: float) -> float:
     """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (× a power of ten) that is ≥ value.
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 
-from ..looks import ValueRange, output_looks, value_range
+from ..looks import ValueRange, output_looks
 from ..style import number
 from ._neighbourhood import WINDOW_COLOR
 from ._pace import Position, Track
@@ -113,21 +113,20 @@ class OutputMap(pg.GraphicsView):
     def set_values(
         self,
         values: np.ndarray | None,
-        values_range: ValueRange | None = None,
+        values_range: ValueRange | None,
         activation: str = "none",
         preview: tuple[np.ndarray, int] | None = None,
     ) -> None:
         """The output channel's values (after ``activation``), or None while they are computed.
 
         Coloured as its output panel colours it on its own scale (``looks.output_looks``), from
-        the range the model computed with the values (``values_range``; measured if not given).
+        the range the model computed with the values: the view measures nothing itself.
         """
         self._values = values
-        if values is None:
+        if values is None or values_range is None:
             self._image.clear()
             return
-        known = values_range if values_range is not None else value_range(values)
-        look = output_looks({0: known}, activation, shared=False)[0]
+        look = output_looks({0: values_range}, activation, shared=False)[0]
         self._image.setColorMap(look.colormap)
         drawn = values if preview is None else preview[0]  # averaged blocks of a large map
         self._image.setImage(drawn, autoLevels=False, levels=look.levels)
