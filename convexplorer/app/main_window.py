@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         target = None if whole_layer else self.document.view.selected_filter
         where = "the layer" if target is None else f"filter {target}"
         try:
-            self.document.apply_preset(name, target, label=f"Apply {name} to {where}")
+            self.document.apply_preset(name, target)
         except ValueError as error:
             self.show_status(f"Preset not applied: {error}")
             return

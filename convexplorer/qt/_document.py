@@ -30,6 +30,15 @@ from ..model import (
 from ._compute import SYNC_MAC_LIMIT, OutputScheduler
 
 
+def preset_label(name: str, out_channel: int | None = None, in_channel: int | None = None) -> str:
+    """The undo step's name for a preset on a slice, a filter or the whole layer."""
+    if out_channel is None:
+        where = "the whole layer"
+    else:
+        where = f"filter {out_channel}" + ("" if in_channel is None else f" · in {in_channel}")
+    return f"Apply {name[:1].upper() + name[1:]} to {where}"
+
+
 class Document(QObject):
     """One explorer state behind commands; signals say what changed.
 
@@ -169,13 +178,10 @@ class Document(QObject):
         """A named preset on a slice (both indices), a filter (``out_channel``) or the layer."""
         if out_channel is None:
             filters: Sequence[int] = range(self._state.spec.out_channels)
-            where = "the whole layer"
         else:
             filters = [out_channel]
-            where = f"filter {out_channel}" + ("" if in_channel is None else f" · in {in_channel}")
-        title = name[:1].upper() + name[1:]
         return self._edit_filters(
-            label or f"Apply {title} to {where}",
+            label or preset_label(name, out_channel, in_channel),
             filters,
             lambda: self._state.apply_preset(name, out_channel, in_channel),
         )

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import PRESET_NAMES, kernel_preset, preset_description
-from ...qt import Document
+from ...qt import Document, preset_label
 from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
 from ._grid import NumericGrid
@@ -200,15 +200,13 @@ class KernelEditor(QWidget):
 
         A refusal (e.g. grayscale on a non-RGB channel) shows the model's reason, changes nothing.
         """
-        title = name[:1].upper() + name[1:]
-        if scope == "slice":
-            label = f"Apply {title} to {slice_name(out_channel, in_channel)}"  # type: ignore[arg-type]
-        elif scope == "filter":
-            label, in_channel = f"Apply {title} to filter {out_channel}", None
-        else:
-            label, out_channel, in_channel = f"Apply {title} to the whole layer", None, None
+        if scope == "filter":
+            in_channel = None
+        elif scope == "layer":
+            out_channel, in_channel = None, None
+        label = preset_label(name, out_channel, in_channel)  # the undo step's own name
         try:
-            changed = self._document.apply_preset(name, out_channel, in_channel, label)
+            changed = self._document.apply_preset(name, out_channel, in_channel)
         except ValueError as error:
             self._report(f"{label}: refused — {error}")
             return False
