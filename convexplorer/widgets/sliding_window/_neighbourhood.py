@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
 
 from ...model import DotProduct
+from ._hover_report import HoverReport
 from ._number_grid import PADDING_COLOR, grey_rgb
 
 WINDOW_COLOR = QColor(0, 200, 255)
@@ -100,7 +101,7 @@ class Neighbourhood(pg.GraphicsView):
         ):
             item.setParentItem(self._overlays)
         self._crop_size = (0, 0)
-        self._hover_pixel: tuple[int, int] | None = None
+        self._hover = HoverReport(self.pixelHovered)
         self.scene().sigMouseMoved.connect(self._moved)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -131,16 +132,11 @@ class Neighbourhood(pg.GraphicsView):
             height, width = self._last[0].shape
             row, col = int(np.floor(point.y())), int(np.floor(point.x()))
             pixel = (row, col) if 0 <= row < height and 0 <= col < width else None
-        self._hover(pixel)
-
-    def _hover(self, pixel: tuple[int, int] | None) -> None:
-        if pixel != self._hover_pixel:
-            self._hover_pixel = pixel
-            self.pixelHovered.emit(pixel)
+        self._hover.set(pixel)
 
     def leaveEvent(self, event: QEvent) -> None:
         super().leaveEvent(event)
-        self._hover(None)
+        self._hover.set(None)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(40, 40)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QP
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ..style import SEQUENTIAL_LUT, WIDEST_NUMBERS, dark_ink, exact_text, map_colors, number
+from ._hover_report import HoverReport
 
 _MIN_CELL = 10
 _MIN_TEXT_SCALE = 0.7  # smaller than this and the numbers are left to the tooltips
@@ -38,7 +39,7 @@ class NumberGrid(QWidget):
         super().__init__(parent)
         self._what = what
         self.setMouseTracking(True)  # a hovered cell is announced (a kernel's weight: its pixel)
-        self._hovered_cell: tuple[int, int] | None = None
+        self._hover = HoverReport(self.cellHovered)
         self._values = np.zeros((0, 0))
         self._rgb = np.zeros((0, 0, 3), dtype=np.uint8)
         self._image = QImage()
@@ -208,17 +209,12 @@ class NumberGrid(QWidget):
         painter.end()
 
     def mouseMoveEvent(self, event) -> None:
-        self._hover(self._cell_at(event.position().toPoint()))
+        self._hover.set(self._cell_at(event.position().toPoint()))
         super().mouseMoveEvent(event)
 
     def leaveEvent(self, event) -> None:
-        self._hover(None)
+        self._hover.set(None)
         super().leaveEvent(event)
-
-    def _hover(self, cell: tuple[int, int] | None) -> None:
-        if cell != self._hovered_cell:
-            self._hovered_cell = cell
-            self.cellHovered.emit(cell)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:

@@ -27,6 +27,7 @@ from ...model import DotProduct
 from ..looks import input_looks
 from ..style import SEQUENTIAL, channel_label
 from ._channel_strip import Frame
+from ._hover_report import HoverReport
 from ._neighbourhood import HOVER_COLOR, WINDOW_COLOR
 from ._number_grid import PADDING_COLOR
 
@@ -138,7 +139,7 @@ class InputOverview(pg.GraphicsView):
         self._drawn: tuple[int, int] | None = None  # (input_version, channel or -1 for RGB)
         self._layout_key: tuple = ()
         self._size = (0, 0)
-        self._hover_pixel: tuple[int, int] | None = None
+        self._hover = HoverReport(self.pixelHovered)
         self.scene().sigMouseMoved.connect(self._moved)
 
     def sizeHint(self) -> QSize:
@@ -227,16 +228,11 @@ class InputOverview(pg.GraphicsView):
         row, col = int(np.floor(point.y())), int(np.floor(point.x()))
         height, width = self._size
         inside = 0 <= row < height and 0 <= col < width
-        self._hover((row, col) if inside else None)
-
-    def _hover(self, pixel: tuple[int, int] | None) -> None:
-        if pixel != self._hover_pixel:
-            self._hover_pixel = pixel
-            self.pixelHovered.emit(pixel)
+        self._hover.set((row, col) if inside else None)
 
     def leaveEvent(self, event: QEvent) -> None:
         super().leaveEvent(event)
-        self._hover(None)
+        self._hover.set(None)
 
 
 class Overview(QWidget):

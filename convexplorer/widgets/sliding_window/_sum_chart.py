@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPaintEv
 from PySide6.QtWidgets import QWidget
 
 from ..style import number, small_font
+from ._hover_report import HoverReport
 
 POSITIVE = QColor(214, 96, 77)
 NEGATIVE = QColor(67, 147, 195)
@@ -44,7 +45,7 @@ class SumChart(QWidget):
         self._added: list[bool] = []
         self._detail = -1
         self._span = (0.0, 0.0)  # value range shown: it only grows, so bars keep their scale
-        self._hovered: int | None = None
+        self._hover = HoverReport(self.hovered)
 
     def sizeHint(self) -> QSize:
         return QSize(400, 120)
@@ -141,14 +142,10 @@ class SumChart(QWidget):
     # ---- mouse ----------------------------------------------------------------------------------
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        slot = self._slot_at(event.position())
-        if slot != self._hovered:
-            self._hovered = slot
-            self.hovered.emit(slot)
+        self._hover.set(self._slot_at(event.position()))
 
     def leaveEvent(self, event) -> None:
-        self._hovered = None
-        self.hovered.emit(None)
+        self._hover.set(None)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         slot = self._slot_at(event.position())
