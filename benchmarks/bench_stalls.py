@@ -74,16 +74,23 @@ def longest_gap(window, action: Callable[[], None]) -> float:
     return max(np.diff(ticks)) * 1000 if len(ticks) > 1 else float("nan")
 
 
-def run_layer(label: str, c_in: int, side: int, filters: int, k: int, repeats: int, folder: Path):
-    rng = np.random.default_rng(0)
-    image = rng.random((c_in, side, side), dtype=np.float32)
+def open_window(c_in: int, side: int, filters: int, k: int, folder: Path):
+    """The main window at 1280×800 on a random c_in×side² input, with ``filters`` k×k filters
+    ('same' padding, PyTorch's initialisation) and settings kept in ``folder``."""
+    image = np.random.default_rng(0).random((c_in, side, side), dtype=np.float32)
     settings = QSettings(str(folder / f"{c_in}.ini"), QSettings.Format.IniFormat)
     window = build_window(image, settings=settings)
     window.resize(1280, 800)
     window.show()
+    window.document.set_layer(LayerSpec(c_in, filters, kernel_size=k, padding="same"))
+    window.document.apply_preset("kaiming")
+    return window
+
+
+def run_layer(label: str, c_in: int, side: int, filters: int, k: int, repeats: int, folder: Path):
+    rng = np.random.default_rng(0)
+    window = open_window(c_in, side, filters, k, folder)
     document = window.document
-    document.set_layer(LayerSpec(c_in, filters, kernel_size=k, padding="same"))
-    document.apply_preset("kaiming")
     document.wait_until_idle()
     application().processEvents()
     session = folder / f"{c_in}.convx"

@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
 import pyqtgraph as pg
 from bench_model import blas_description
-from bench_stalls import longest_gap
-from PySide6.QtCore import QRect, QSettings
+from bench_stalls import longest_gap, open_window
+from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from convexplorer.app import application, build_window
+from convexplorer.app import application
 from convexplorer.model import LayerSpec
 
 LAYERS = [  # (label, C_in, side, filters, kernel)
@@ -95,15 +95,10 @@ def painted(panel, old) -> bool:
 
 def bench_layer(label, c_in, side, filters, k, repeats, folder):
     rng = np.random.default_rng(0)
-    image = rng.random((c_in, side, side), dtype=np.float32)
-    settings = QSettings(str(folder / f"{c_in}.ini"), QSettings.Format.IniFormat)
-    window = build_window(image, settings=settings)
-    window.resize(1280, 800)
-    window.show()
+    window = open_window(c_in, side, filters, k, folder)
     document = window.document
-    spec = LayerSpec(c_in, filters, kernel_size=k, padding="same")
-    document.set_layer(spec)
-    document.apply_preset("kaiming")
+    spec = document.view.spec
+    image = np.array(document.view.image)
     settle(window)
     results: dict[str, tuple[list[float], list[float]]] = {}
 
