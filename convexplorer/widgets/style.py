@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 MINUS = "−"
@@ -82,12 +82,6 @@ def dark_ink(rgb: np.ndarray) -> np.ndarray:
     linear = np.where(linear <= 0.04045, linear / 12.92, ((linear + 0.055) / 1.055) ** 2.4)
     luminance = linear @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
     return luminance > 0.179
-
-
-def ink_on(background: QColor) -> QColor:
-    """Black or white, whichever reads better on ``background`` (see ``dark_ink``)."""
-    rgb = np.array([background.red(), background.green(), background.blue()])
-    return QColor("black") if dark_ink(rgb) else QColor("white")
 
 
 # ---- numbers ------------------------------------------------------------------------------------
