@@ -316,6 +316,10 @@ class Document(QObject):
 
     def _on_change(self, change: Change) -> None:
         kind, state = change.kind, self._state
+        if kind is not ChangeKind.SELECTION:
+            # Before the views hear of it: the flush is then queued ahead of the repaints they
+            # ask for, so a cheap edit is computed and painted in one pass.
+            self._scheduler.schedule()
         if kind in (ChangeKind.INPUT, ChangeKind.LAYER):
             self.hover_weight(None)  # its indices may not exist in the new shapes
         if kind is ChangeKind.INPUT:
@@ -333,5 +337,3 @@ class Document(QObject):
         elif kind is ChangeKind.SELECTION:
             row, col = state.position
             self.selectionChanged.emit(state.selected_filter, row, col)
-        if kind is not ChangeKind.SELECTION:
-            self._scheduler.schedule()
