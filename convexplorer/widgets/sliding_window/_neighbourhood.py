@@ -101,6 +101,7 @@ class Neighbourhood(pg.GraphicsView):
         ):
             item.setParentItem(self._overlays)
         self._crop_size = (0, 0)
+        self._drawn: tuple | None = None
         self._hover = HoverReport(self.pixelHovered)
         self.scene().sigMouseMoved.connect(self._moved)
 
@@ -149,14 +150,33 @@ class Neighbourhood(pg.GraphicsView):
         slot: int,
         pads: tuple[int, int, int, int],
     ) -> None:
-        """Draw ``channel`` (H, W) around the window of ``dot``; ``slot`` picks its patch."""
-        self._last = (channel, levels, dot, slot, pads)
+        """Draw ``channel`` (H, W) around the window of ``dot``; ``slot`` picks its patch.
+
+        A weight edit redraws the frame but not the input: the same window over the same pixels
+        (inputs are never changed in place, and ``_last`` keeps the old one alive, so equal data
+        addresses mean equal pixels) is left as drawn.
+        """
         height, width = channel.shape
         top, bottom, left, right = pads
         tap_rows, tap_cols = dot.tap_rows, dot.tap_cols
         r0, c0 = int(tap_rows[0, 0]), int(tap_cols[0, 0])
         win_h, win_w = int(tap_rows[-1, 0]) - r0 + 1, int(tap_cols[0, -1]) - c0 + 1
         room = max(1, min(self.width(), self.height()) // _SCREEN_PIXELS)
+        drawn = (
+            channel.__array_interface__["data"][0],
+            channel.shape,
+            channel.strides,
+            levels,
+            (r0, c0, win_h, win_w),
+            tap_rows.shape,
+            slot,
+            pads,
+            room,
+        )
+        self._last = (channel, levels, dot, slot, pads)
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
         rows = _crop_range(r0, win_h, height, top, bottom, room)
         cols = _crop_range(c0, win_w, width, left, right, room)
 
