@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -35,6 +35,7 @@ from ..style import (
     symmetric_limit,
 )
 from ._equation import sum_numbers
+from ._labels import SteadyLabel
 from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid, grey_rgb
 from ._sum_chart import SumChart
@@ -64,22 +65,11 @@ class Frame:
         return sum_numbers(tuple(dot.channel_sums.tolist()), dot.bias, dot.value)
 
 
-def _fixed_width_label(sample: str, parent: QWidget, bold: bool = False) -> QLabel:
-    """A label as wide as ``sample``, so changing numbers never re-lay out the strip."""
-    label = QLabel(parent)
-    font = label.font()
-    font.setBold(bold)
-    label.setFont(font)
-    label.setMinimumWidth(QFontMetrics(font).horizontalAdvance(sample) + 6)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return label
-
-
 class _ChannelRow:
     """The widgets spelling out one channel's part of the sum; they sit in a grid-layout row."""
 
     def __init__(self, parent: QWidget) -> None:
-        self.caption = _fixed_width_label("in 0 (R)", parent, bold=True)
+        self.caption = SteadyLabel("in 0 (R)", parent, bold=True)
         self.caption.setToolTip("The absolute input channel this row shows")
         self.neighbourhood = Neighbourhood(parent)
         self.patch = NumberGrid("input", parent)
@@ -89,7 +79,7 @@ class _ChannelRow:
         self.kernel.setToolTip("This filter's kernel slice for this input channel")
         self.products = NumberGrid("product", parent)
         self.products.setToolTip("Input value × kernel weight, tap by tap")
-        self.total = _fixed_width_label("Σ = −0.0888", parent, bold=True)
+        self.total = SteadyLabel("Σ = −0.08888", parent, bold=True)
         self.total.setToolTip("The sum of this channel's products: its share of the output value")
         self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
 

@@ -100,6 +100,10 @@ class EquationLabel(QLabel):
     def sizeHint(self) -> QSize:
         return QSize(200, super().sizeHint().height())
 
+    def minimumSizeHint(self) -> QSize:
+        """Steady: it picks the variant that fits the width it gets, so it needs no more."""
+        return QSize(40, super().minimumSizeHint().height())
+
     def set_equation(self, equation: Equation) -> None:
         self._variants = equation.variants()
         note = (

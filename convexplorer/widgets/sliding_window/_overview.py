@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
@@ -28,6 +28,7 @@ from ..looks import input_looks
 from ..style import SEQUENTIAL, channel_label
 from ._channel_strip import Frame
 from ._hover_report import HoverReport
+from ._labels import SteadyLabel
 from ._neighbourhood import HOVER_COLOR, WINDOW_COLOR
 from ._number_grid import PADDING_COLOR
 
@@ -69,20 +70,6 @@ def _common_scale(
 
 #: Longest side drawn of the overview's input picture (it is shown a few hundred px wide).
 OVERVIEW_SIDE = 384
-
-
-class _ElidedLabel(QLabel):
-    """A caption that gives way (elided, the tooltip keeps it whole) instead of being cut."""
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self.setToolTip(text)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
 
 
 class InputOverview(pg.GraphicsView):
@@ -251,7 +238,8 @@ class Overview(QWidget):
         self.input_view = InputOverview(self)
         self.input_title = QLabel(self)
         self.input_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.input_caption = _ElidedLabel(self)  # what the pixel or weight under the mouse touches
+        # what the pixel or weight under the mouse touches
+        self.input_caption = SteadyLabel("", self, tooltip_is_text=True)
         self.input_caption.setStyleSheet("color: #666;")
         self.input_view.setToolTip(
             "The whole input: the cyan frame is the receptive field of the current output, its "

@@ -22,6 +22,7 @@ from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
 from ._equation import Equation, EquationLabel
 from ._hover import HoverLinks
+from ._labels import SteadyLabel
 from ._output_map import OutputMap
 from ._overview import Overview
 from ._pace import PAGE_ROWS, Track
@@ -73,8 +74,7 @@ class SlidingWindowView(QWidget):
         self.header.setToolTip("Which filter, which output position, which input channels it reads")
         self.strip = ChannelStrip(self)
         self.output_map = OutputMap(self)
-        self.output_caption = QLabel(self)
-        self.output_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.output_caption = SteadyLabel("out(8888, 8888) = −0.08888", self)
         self.output_caption.setToolTip("The selected filter's output at the window position")
         self.output_title = QLabel(self)
         self.output_title.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -1,0 +1,50 @@
+"""Labels whose size hints never follow their text, so numbers changing every frame never make the
+window re-negotiate its layout (nor ask the platform for new size hints)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+class SteadyLabel(QLabel):
+    """A label sized for ``sample`` whatever it shows; text that does not fit is elided (the
+    tooltip, when ``tooltip_is_text``, keeps it whole)."""
+
+    def __init__(
+        self,
+        sample: str,
+        parent: QWidget | None = None,
+        bold: bool = False,
+        tooltip_is_text: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self._sample = sample
+        self._tooltip_is_text = tooltip_is_text
+        if bold:
+            font = self.font()
+            font.setBold(True)
+            self.setFont(font)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetrics(self.font())
+        return QSize(metrics.horizontalAdvance(self._sample) + 6, metrics.height() + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def setText(self, text: str) -> None:
+        if text == self.text():
+            return
+        super().setText(text)
+        if self._tooltip_is_text:
+            self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        room = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        painter.drawText(room, int(self.alignment()), text)
