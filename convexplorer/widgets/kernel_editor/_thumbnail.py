@@ -111,12 +111,17 @@ class ThumbnailGrid(QWidget):
         few milliseconds.
         """
         filters = sorted(set(channels))
+        if not filters:
+            return
         start = 0
         for i in range(1, len(filters) + 1):
             if i == len(filters) or filters[i] != filters[i - 1] + 1:
                 self._fill(filters[start], filters[i - 1] + 1)
                 start = i
-        self.update()
+        # only the rows that changed (one filter's, for an edit), with their selection band
+        top = self.tile_rect(filters[0], 0).top() - 2
+        bottom = self.tile_rect(filters[-1], 0).top() + self._pitch.height()
+        self.update(QRect(0, top, self.width(), bottom - top + 1))
 
     def _tiles(self) -> np.ndarray:
         """The picture's tiles as (filter, pixel row, input channel, pixel column): a view."""
