@@ -182,17 +182,34 @@ def test_many_large_maps_are_drawn_a_slice_per_pass_the_selected_one_first(
     view = document.view
     with qtbot.waitSignal(document.outputsChanged):
         document.set_layer(view.spec.replace(out_channels=6))
+    qtbot.waitUntil(lambda: all(p.image.image is not None for p in panels.panels))
     document.select(out_channel=4)
-    with qtbot.waitSignal(document.outputsChanged):
-        document.apply_preset("sobel x")  # every map changes
-    drawn = [p.image.image is not None and np.array_equal(p.image.image, view.output(o))
-             for o, p in enumerate(panels.panels)]  # fmt: skip
-    assert drawn[4] and sum(drawn) == 1  # the selected filter's map came first, alone
+    events: list[tuple[str, int]] = []  # ("draw", o) when a pass maps a panel, ("paint", o)
+    draw = panels._apply_looks
+
+    def logged_draw(images: dict[int, np.ndarray]) -> None:
+        events.extend(("draw", o) for o in images)
+        draw(images)
+
+    monkeypatch.setattr(panels, "_apply_looks", logged_draw)
+    for o, panel in enumerate(panels.panels):
+        paint = panel.image.paint
+
+        def logged_paint(*args, o=o, paint=paint) -> None:
+            events.append(("paint", o))
+            paint(*args)
+
+        monkeypatch.setattr(panel.image, "paint", logged_paint)
+    document.apply_preset("sobel x")  # every map changes
     qtbot.waitUntil(
         lambda: all(
             np.array_equal(p.image.image, view.output(o)) for o, p in enumerate(panels.panels)
         )
     )
+    draws = [o for kind, o in events if kind == "draw"]
+    assert draws == [4, 0, 1, 2, 3, 5]  # the selected filter's map first, then one per pass
+    # and it reaches the screen before the next pass maps anything
+    assert events.index(("paint", 4)) < events.index(("draw", 0))
 
 
 def test_large_maps_draw_their_preview_but_read_and_point_at_full_resolution(qtbot):
