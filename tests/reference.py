@@ -53,3 +53,30 @@ def reference_conv2d(x, weight, bias, stride, pads, dilation, groups, mode):
                             total += value * float(weight[o, k, i, j])
                 out[o, r, q] = total
     return out
+
+
+def reference_convolve2d(x, weight, bias, stride, pads, dilation, groups, mode):
+    """Textbook convolution as loops: each weight w[m, n] meets the pixel (kH−1−m, kW−1−n)
+    dilated steps into the window, i.e. the kernel is flipped in both axes."""
+    _, height, width = x.shape
+    c_out, c_in_g, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    top, bottom, left, right = pads
+    oh = (height + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + left + right - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    out_per_group = c_out // groups
+    for o in range(c_out):
+        first = (o // out_per_group) * c_in_g
+        for r in range(oh):
+            for q in range(ow):
+                total = 0.0 if bias is None else float(bias[o])
+                for k in range(c_in_g):
+                    for m in range(kh):
+                        for n in range(kw):
+                            row = r * sh - top + (kh - 1 - m) * dh
+                            col = q * sw - left + (kw - 1 - n) * dw
+                            value = padded_value(x, first + k, row, col, mode)
+                            total += value * float(weight[o, k, m, n])
+                out[o, r, q] = total
+    return out

@@ -36,7 +36,11 @@ from ._limits import (
 from ._npy import npy_bytes, read_npy_bytes
 
 FORMAT_NAME = "convexplorer-session"
-FORMAT_VERSION = 1
+#: The newest format this version reads and writes. A session is written with the lowest version
+#: that holds its layer: 1 for a plain Conv2d (older convexplorers open it), 2 when it uses a
+#: setting version 1 has no place for (textbook convolution), which older ones refuse clearly
+#: instead of opening a different layer.
+FORMAT_VERSION = 2
 SESSION_SUFFIX = ".convx"
 MEMBERS = {"image": "image.npy", "weight": "weight.npy", "bias": "bias.npy"}
 _JSON_MEMBER = "session.json"
@@ -53,6 +57,8 @@ _LAYER_KEYS = (
     "groups",
     "bias",
 )
+#: Layer settings added in format version 2, with the value a session without them means.
+_OPTIONAL_LAYER_KEYS: dict[str, object] = {"flip_kernel": False}
 # What a damaged archive can raise from zipfile, zlib, lzma, json or numpy's header parser (which
 # ``_npy.read_header`` already turns into ValueError; listed again as a second line of defence).
 _DAMAGE = (
@@ -106,12 +112,13 @@ def save_session(path: str | os.PathLike[str], state: StateView | SessionData) -
     arrays = {
         k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items() if v is not None
     }
+    layer = _layer_json(data.spec)
     document = {
         "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
+        "version": 2 if any(key in layer for key in _OPTIONAL_LAYER_KEYS) else 1,
         "written_by": f"convexplorer {__version__}",
         "description": data.spec.describe(),
-        "layer": _layer_json(data.spec),
+        "layer": layer,
         "activation": data.activation,
         "selection": {"filter": data.selected_filter, "position": list(data.position)},
         "arrays": {key: {"shape": list(a.shape), "dtype": "float32"} for key, a in arrays.items()},
@@ -143,7 +150,13 @@ def _layer_json(spec: LayerSpec) -> dict[str, Any]:
         "dilation": list(spec.dilation),
         "groups": spec.groups,
         "bias": spec.bias,
-    }
+    } | _optional_layer_json(spec)
+
+
+def _optional_layer_json(spec: LayerSpec) -> dict[str, Any]:
+    """The version-2 settings that differ from what their absence means."""
+    values = {"flip_kernel": spec.flip_kernel}
+    return {key: value for key, value in values.items() if value != _OPTIONAL_LAYER_KEYS[key]}
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -283,8 +296,10 @@ def _parse_layer(layer: dict[str, Any]) -> LayerSpec:
         if not isinstance(settings[key], list):
             raise _Invalid(f"has an invalid layer setting {key}={settings[key]!r}")
         settings[key] = tuple(_int_list(settings[key], 2, f"layer setting {key}"))
-    if not isinstance(settings["bias"], bool):
-        raise _Invalid(f"has an invalid layer setting bias={settings['bias']!r}")
+    for key in ("bias", "flip_kernel"):
+        settings[key] = layer.get(key, _OPTIONAL_LAYER_KEYS.get(key))
+        if not isinstance(settings[key], bool):
+            raise _Invalid(f"has an invalid layer setting {key}={settings[key]!r}")
     try:
         return LayerSpec(**settings)
     except ValueError as exc:

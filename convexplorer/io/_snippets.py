@@ -49,13 +49,24 @@ def pytorch_snippet(state: StateView) -> str:
         f"weight = torch.tensor({_literal(state.weight, spec)}, dtype=torch.float32)\n"
         f"{bias_line}"
         "with torch.no_grad():\n"
-        f"{_INDENT}conv.weight.copy_(weight)\n"
+        f"{_copy_weight(spec)}"
         f"{copy_bias}"
         f"{layer}"
         "\n"
         f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's\n"
         f"y = layer(x)\n"
         f"print(y.shape)  # torch.Size([1, {spec.out_channels}, {oh}, {ow}])\n"
+    )
+
+
+def _copy_weight(spec: LayerSpec) -> str:
+    """The line loading the weights, flipping them for textbook convolution (said in a comment)."""
+    if not spec.flip_kernel:
+        return f"{_INDENT}conv.weight.copy_(weight)\n"
+    return (
+        f"{_INDENT}# Textbook convolution: the explorer flips each kernel in both axes before\n"
+        f"{_INDENT}# sliding it; PyTorch computes cross-correlation, so it gets the flipped copy.\n"
+        f"{_INDENT}conv.weight.copy_(weight.flip(-2, -1))\n"
     )
 
 
@@ -74,6 +85,11 @@ def numpy_snippet(state: StateView) -> str:
         "# PyTorch's layout: (out_channels, in_channels / groups, kernel height, kernel width)\n"
         f"weight = np.array({_literal(state.weight, spec)}, dtype=np.float32)\n"
         f"{bias}"
+        + (
+            "# Textbook convolution: the layer slides kernels flipped: weight[..., ::-1, ::-1]\n"
+            if spec.flip_kernel
+            else ""
+        )
     )
 
 

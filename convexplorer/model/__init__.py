@@ -3,6 +3,7 @@
 from ._conv import conv2d
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
+from ._flip import kernel_in_use, tap_in_use
 from ._history import (
     UNDO_MEMORY_LIMIT,
     ActivationStep,
@@ -63,11 +64,13 @@ __all__ = [
     "check_input_size",
     "conv2d",
     "dot_product_at",
+    "kernel_in_use",
     "kernel_preset",
     "load_sample",
     "preset_description",
     "reached_outputs",
     "resolve_preset",
     "sample_description",
+    "tap_in_use",
     "taps_reading",
 ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._conv import ConvEngine
+from ._flip import kernel_in_use
 from ._spec import LayerSpec
 
 ACTIVATIONS: tuple[str, ...] = ("none", "relu")
@@ -192,7 +193,7 @@ class LayerOutputs:
             cost += self.engine.edit_cache_missing // self.engine.dtype.itemsize * VALUE_COST
         return ComputeJob(
             engine=self.engine,
-            weight=weight.copy(),
+            weight=kernel_in_use(self.engine.spec, weight),
             bias=None if bias is None else bias.copy(),
             channels=convolve,
             reactivate=reactivate,

@@ -80,6 +80,9 @@ class LayerSpec:
     dilation: Pair = (1, 1)
     groups: int = 1
     bias: bool = True
+    #: Textbook convolution: the kernel is flipped in both axes before the sliding dot product.
+    #: PyTorch (and this explorer by default) computes cross-correlation, the kernel as typed.
+    flip_kernel: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -97,6 +100,9 @@ class LayerSpec:
         self._validate()
 
     def _validate(self) -> None:
+        for name in ("bias", "flip_kernel"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         for name in ("in_channels", "out_channels", "groups"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -256,7 +262,8 @@ class LayerSpec:
             span = f"each seeing {self.in_per_group} of the {cin} input channels (groups={g})"
         weights = f"{n} × {self.weights_per_filter} weights"
         biases = f" + {n} bias{'es' if n != 1 else ''}" if self.bias else " (no bias)"
+        flipped = " (flipped: textbook convolution)" if self.flip_kernel else ""
         return (
-            f"{filters}, {span} with a {kh}×{kw} kernel: {weights}{biases} = "
+            f"{filters}, {span} with a {kh}×{kw} kernel{flipped}: {weights}{biases} = "
             f"{self.parameter_count} parameters"
         )

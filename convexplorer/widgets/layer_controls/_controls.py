@@ -113,6 +113,12 @@ class LayerControls(QWidget):
         )
         self.bias = QCheckBox("bias", self)
         self.bias.setToolTip("Add one learnable bias per filter")
+        self.flip_kernel = QCheckBox("flip kernel (textbook)", self)
+        self.flip_kernel.setToolTip(
+            "PyTorch's Conv2d computes cross-correlation: the kernel slides as typed. Textbooks "
+            "define convolution with the kernel flipped in both axes. Tick to compute that; "
+            "the kernel editor keeps the weights as you typed them"
+        )
         self.activation = QComboBox(self)
         self.activation.addItems(ACTIVATIONS)
         self.activation.setToolTip("Activation applied to the outputs (ReLU clips negatives)")
@@ -122,6 +128,7 @@ class LayerControls(QWidget):
             (self.padding_mode, "paddingMode", "Padding mode"),
             (self.groups, "groups", "Groups"),
             (self.bias, "bias", "Bias"),
+            (self.flip_kernel, "flipKernel", "Flip kernel (textbook convolution)"),
             (self.activation, "activation", "Activation"),
         ):
             widget.setObjectName(name)
@@ -154,7 +161,11 @@ class LayerControls(QWidget):
         form.addRow("Pad mode", self.padding_mode)
         form.addRow("Dilation", self.dilation)
         form.addRow("Groups", self.groups)
-        form.addRow("", self.bias)
+        switches = QHBoxLayout()  # one row: the form must not grow taller than the dock's room
+        switches.setSpacing(12)
+        switches.addWidget(self.bias)
+        switches.addWidget(self.flip_kernel)
+        form.addRow("", switches)
         form.addRow("Activation", self.activation)
         error_row = QHBoxLayout()
         error_row.addWidget(self.error, 1)
@@ -176,6 +187,7 @@ class LayerControls(QWidget):
             self.dilation.valueChanged,
             self.groups.valueChanged,
             self.bias.toggled,
+            self.flip_kernel.toggled,
         ):
             signal.connect(self._propose)
         self.activation.currentTextChanged.connect(self._set_activation)
@@ -209,6 +221,8 @@ class LayerControls(QWidget):
             self.groups.setValue(spec.groups)
         with QSignalBlocker(self.bias):
             self.bias.setChecked(spec.bias)
+        with QSignalBlocker(self.flip_kernel):
+            self.flip_kernel.setChecked(spec.flip_kernel)
         with QSignalBlocker(self.activation):
             self.activation.setCurrentText(state.activation)
         self._show_error("")
@@ -229,6 +243,7 @@ class LayerControls(QWidget):
             dilation=self.dilation.value(),
             groups=self.groups.value(),
             bias=self.bias.isChecked(),
+            flip_kernel=self.flip_kernel.isChecked(),
         )
 
     def _propose(self) -> None:

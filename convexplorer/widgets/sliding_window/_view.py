@@ -15,7 +15,7 @@ from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
-from ...model import DotProduct
+from ...model import DotProduct, LayerSpec
 from ...qt import Document
 from ..style import number
 from ._channel_strip import ChannelStrip, Frame
@@ -27,6 +27,11 @@ from ._overview import Overview
 from ._pace import PAGE_ROWS, Track
 from ._stepper import Stepper
 
+#: Why the kernel column differs from the kernel editor (textbook convolution), in one sentence.
+FLIPPED_NOTE = (
+    "Textbook convolution: the kernel shown is the one you typed flipped in both axes "
+    "(PyTorch's Conv2d would slide it unflipped)"
+)
 # How the keys read in tooltips and help.
 KEY_NAMES = {"Left": "←", "Right": "→", "Up": "↑", "Down": "↓", "PgDown": "PgDn"}
 
@@ -298,6 +303,7 @@ class SlidingWindowView(QWidget):
         self._levels = state.input_ranges
         self.stepper.layer_changed()
         self.strip.rebuild(state.spec.in_per_group)
+        self.strip.set_flipped(state.spec.flip_kernel)
         self.hover.connect_neighbourhoods()
         self.strip.reset_scale()
         self.output_map.set_size(*state.output_size)
@@ -367,6 +373,12 @@ class SlidingWindowView(QWidget):
 
     def _header_text(self, o: int) -> str:
         spec = self._document.view.spec
+        if spec.flip_kernel:
+            return f"{self._reads_text(o, spec)}. {FLIPPED_NOTE}"
+        return self._reads_text(o, spec)
+
+    @staticmethod
+    def _reads_text(o: int, spec: LayerSpec) -> str:
         channels = spec.filter_input_channels(o)
         first, last = channels.start, channels.stop - 1
         if spec.groups > 1:
