@@ -80,3 +80,29 @@ def reference_convolve2d(x, weight, bias, stride, pads, dilation, groups, mode):
                             total += value * float(weight[o, k, m, n])
                 out[o, r, q] = total
     return out
+
+
+def reference_conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Transposed convolution as a scatter: each input pixel times the kernel, added into the
+    output at stride-spaced spots; ``weight`` in PyTorch's layout (C_in, C_out/groups, kH, kW)."""
+    c_in, height, width = x.shape
+    _, out_per_group, kh, kw = weight.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = stride, padding, output_padding, dilation
+    oh = (height - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    ow = (width - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    out = np.zeros((out_per_group * groups, oh, ow))
+    in_per_group = c_in // groups
+    for i in range(c_in):
+        group = i // in_per_group
+        for r in range(height):
+            for q in range(width):
+                for k in range(out_per_group):
+                    o = group * out_per_group + k
+                    for a in range(kh):
+                        for b in range(kw):
+                            row, col = r * sh - ph + a * dh, q * sw - pw + b * dw
+                            if 0 <= row < oh and 0 <= col < ow:
+                                out[o, row, col] += float(x[i, r, q]) * float(weight[i, k, a, b])
+    if bias is not None:
+        out += np.asarray(bias, dtype=np.float64)[:, None, None]
+    return out

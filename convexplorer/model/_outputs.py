@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._conv import ConvEngine
 from ._flip import kernel_in_use
+from ._kinds import Engine, make_engine
 from ._spec import LayerSpec
 
 ACTIVATIONS: tuple[str, ...] = ("none", "relu")
@@ -78,7 +78,7 @@ class ComputeJob:
     those values, which only need the activation applied. ``cost`` is in multiply-adds.
     """
 
-    engine: ConvEngine
+    engine: Engine
     weight: np.ndarray
     bias: np.ndarray | None
     channels: tuple[int, ...]
@@ -113,7 +113,7 @@ class LayerOutputs:
     """Outputs of ``spec`` on ``image`` before and after ``activation``, with staleness."""
 
     def __init__(self, spec: LayerSpec, image: np.ndarray, activation: str = "none") -> None:
-        self.engine = ConvEngine(spec, image)
+        self.engine = make_engine(spec, image)
         self.activation = activation
         count = spec.out_channels
         self._raw: list[ChannelResult | None] = [None] * count  # raw values and their range
