@@ -100,6 +100,23 @@ multiplies; hover an input pixel to see the outputs it feeds.</p>
 
 def _pytorch_paragraph(spec: LayerSpec) -> str:
     """Which PyTorch layer the numbers are, and whether the kernel is flipped."""
+    if spec.transposed:
+        flipped = (
+            " with each kernel flipped in both axes (textbook convolution; the snippet loads "
+            "<code>weight.flip(-2, -1)</code>)"
+            if spec.flip_kernel
+            else ""
+        )
+        return (
+            "<p><b>Transposed convolution:</b> this layer is PyTorch's "
+            "<code>torch.nn.ConvTranspose2d</code>" + flipped + ". Each input pixel scales the "
+            "kernel and adds it into the output, stride apart, overlaps summing up — the "
+            "sliding window steps through the input pixels and paints the output with the real "
+            "numbers. PyTorch stores its weights as (in, out/groups, kH, kW); the kernel editor "
+            "keeps one row per output channel, so its row o, column i is PyTorch's "
+            "<code>weight[i, o]</code>. Files and <b>File → Copy as PyTorch</b> use PyTorch's "
+            "layout.</p>"
+        )
     if not spec.flip_kernel:
         return (
             "<p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same "
