@@ -164,7 +164,7 @@ class PaintingView(QWidget):
         self.actions_by_name = self._make_actions()
         a = self.actions_by_name
         self.controls = TransportBar(
-            [a["first"], a["back"], a["play"], a["forward"], a["last"], None], self
+            [a["first"], a["back"], a["play"], a["forward"], a["last"], None], self, "input pixel"
         )
         self.controls.scrubber.setAccessibleName("Input pixel")
         self.controls.scrubber.setToolTip(

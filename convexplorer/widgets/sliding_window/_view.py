@@ -134,7 +134,11 @@ class SlidingWindowView(QWidget):
         document.inputChanged.connect(self._layer_changed)
         document.activationChanged.connect(self._show_frame)
         self.hover = HoverLinks(
-            document, self.strip, self.overview, self.output_map, lambda: self.dot_product
+            document,
+            self.strip,
+            self.overview,
+            self.output_map,
+            lambda: None if self.painting_shown else self.dot_product,  # no marks while hidden
         )
         self.hover.statusMessage.connect(self.statusMessage)
         self._layer_changed()
