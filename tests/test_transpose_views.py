@@ -210,3 +210,21 @@ def test_the_window_runs_a_transposed_layer_end_to_end(qtbot, tmp_path):
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.sliding_window)
     qtbot.keyClick(window.sliding_window, Qt.Key.Key_Right)  # the window-wide keys step pixels
     assert window.sliding_window.painting.pixel == (0, 101)
+
+
+def test_the_windows_weight_export_writes_pytorchs_layout(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(default_state(), settings)
+    qtbot.addWidget(window)
+    discard = QMessageBox.StandardButton.Discard
+    window.files.dialogs.ask = lambda *a: discard  # type: ignore[method-assign]
+    document = window.document
+    document.set_layer(document.view.spec.replace(out_channels=4, groups=1, transposed=True))
+    assert window.files.weights.export_to(tmp_path / "w.npy")
+    stored = np.load(tmp_path / "w.npy")
+    assert stored.shape == (3, 4, 3, 3)
+    np.testing.assert_array_equal(stored[2, 1], document.view.weight[1, 2])  # weight[i, o]
+    assert window.files.weights.import_from(tmp_path / "w.npy")
+    assert document.view.spec.transposed and document.view.weight.shape == (4, 3, 3, 3)
