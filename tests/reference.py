@@ -53,3 +53,56 @@ def reference_conv2d(x, weight, bias, stride, pads, dilation, groups, mode):
                             total += value * float(weight[o, k, i, j])
                 out[o, r, q] = total
     return out
+
+
+def reference_convolve2d(x, weight, bias, stride, pads, dilation, groups, mode):
+    """Textbook convolution as loops: each weight w[m, n] meets the pixel (kH−1−m, kW−1−n)
+    dilated steps into the window, i.e. the kernel is flipped in both axes."""
+    _, height, width = x.shape
+    c_out, c_in_g, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    top, bottom, left, right = pads
+    oh = (height + top + bottom - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + left + right - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((c_out, oh, ow))
+    out_per_group = c_out // groups
+    for o in range(c_out):
+        first = (o // out_per_group) * c_in_g
+        for r in range(oh):
+            for q in range(ow):
+                total = 0.0 if bias is None else float(bias[o])
+                for k in range(c_in_g):
+                    for m in range(kh):
+                        for n in range(kw):
+                            row = r * sh - top + (kh - 1 - m) * dh
+                            col = q * sw - left + (kw - 1 - n) * dw
+                            value = padded_value(x, first + k, row, col, mode)
+                            total += value * float(weight[o, k, m, n])
+                out[o, r, q] = total
+    return out
+
+
+def reference_conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation):
+    """Transposed convolution as a scatter: each input pixel times the kernel, added into the
+    output at stride-spaced spots; ``weight`` in PyTorch's layout (C_in, C_out/groups, kH, kW)."""
+    c_in, height, width = x.shape
+    _, out_per_group, kh, kw = weight.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = stride, padding, output_padding, dilation
+    oh = (height - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    ow = (width - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    out = np.zeros((out_per_group * groups, oh, ow))
+    in_per_group = c_in // groups
+    for i in range(c_in):
+        group = i // in_per_group
+        for r in range(height):
+            for q in range(width):
+                for k in range(out_per_group):
+                    o = group * out_per_group + k
+                    for a in range(kh):
+                        for b in range(kw):
+                            row, col = r * sh - ph + a * dh, q * sw - pw + b * dw
+                            if 0 <= row < oh and 0 <= col < ow:
+                                out[o, row, col] += float(x[i, r, q]) * float(weight[i, k, a, b])
+    if bias is not None:
+        out += np.asarray(bias, dtype=np.float64)[:, None, None]
+    return out

@@ -14,7 +14,7 @@ from convexplorer.model import (
     conv2d,
 )
 from convexplorer.model import _state as state_module
-from convexplorer.model._outputs import ConvEngine
+from convexplorer.model._conv import ConvEngine
 from tests.tolerance import assert_conv_close, assert_sums_close, conv_abs_sums, layer_spec
 
 

@@ -94,6 +94,39 @@ the window, except while typing in a field. Drag a rectangle on the output map t
 region (<b>Esc</b>: the whole map again), and press "{STRONGEST_LABEL}" to jump to where the
 filter finds its feature best (its largest output). Hover a weight to see the pixel it
 multiplies; hover an input pixel to see the outputs it feeds.</p>
-<p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same settings
-(cross-correlation: the kernel is not flipped). <b>File → Copy as PyTorch</b> gives the code.</p>
+{_pytorch_paragraph(spec)}
 """
+
+
+def _pytorch_paragraph(spec: LayerSpec) -> str:
+    """Which PyTorch layer the numbers are, and whether the kernel is flipped."""
+    if spec.transposed:
+        flipped = (
+            " with each kernel flipped in both axes (textbook convolution; the snippet loads "
+            "<code>weight.flip(-2, -1)</code>)"
+            if spec.flip_kernel
+            else ""
+        )
+        return (
+            "<p><b>Transposed convolution:</b> this layer is PyTorch's "
+            "<code>torch.nn.ConvTranspose2d</code>" + flipped + ". Each input pixel scales the "
+            "kernel and adds it into the output, stride apart, overlaps summing up — the "
+            "sliding window steps through the input pixels and paints the output with the real "
+            "numbers. PyTorch stores its weights as (in, out/groups, kH, kW); the kernel editor "
+            "keeps one row per output channel, so its row o, column i is PyTorch's "
+            "<code>weight[i, o]</code>. Files and <b>File → Copy as PyTorch</b> use PyTorch's "
+            "layout.</p>"
+        )
+    if not spec.flip_kernel:
+        return (
+            "<p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same "
+            "settings (cross-correlation: the kernel is not flipped). <b>File → Copy as "
+            "PyTorch</b> gives the code.</p>"
+        )
+    return (
+        "<p><b>Textbook convolution</b> is on: the layer slides each kernel flipped in both "
+        "axes, as textbooks define convolution; the kernel editor keeps the weights you typed, "
+        "and the sliding window shows the flipped kernel it multiplies. PyTorch's "
+        "<code>torch.nn.Conv2d</code> computes cross-correlation (no flip), so <b>File → Copy "
+        "as PyTorch</b> loads <code>weight.flip(-2, -1)</code> to give the same numbers.</p>"
+    )

@@ -121,11 +121,14 @@ class WeightActions:
     def export_to(self, path: Path) -> bool:
         view = self._document.view
         try:
-            io.export_weights(path, view.weight, view.bias)
+            io.export_layer_weights(path, view.spec, view.weight, view.bias)
         except (OSError, ValueError) as error:
             self._dialogs.report_error("Cannot export weights", error)
             return False
-        self._dialogs.status(f"Exported weights {tuple(view.weight.shape)} to {path.name}")
+        layout = f"PyTorch's {view.spec.kind} layout"
+        self._dialogs.status(
+            f"Exported weights {view.spec.torch_weight_shape} ({layout}) to {path.name}"
+        )
         return True
 
     def copy_pytorch(self) -> None:

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from convexplorer import __version__
-from convexplorer.model import ACTIVATIONS, MAX_MAGNITUDE, LayerSpec, StateView
+from convexplorer.model import (
+    ACTIVATIONS,
+    MAX_MAGNITUDE,
+    LayerSpec,
+    StateView,
+    from_torch_layout,
+    to_torch_layout,
+)
 
 from ._atomic import atomic_write_bytes
 from ._errors import ARCHIVE_DAMAGE, FileFormatError
@@ -36,7 +43,11 @@ from ._limits import (
 from ._npy import npy_bytes, read_npy_bytes
 
 FORMAT_NAME = "convexplorer-session"
-FORMAT_VERSION = 1
+#: The newest format this version reads and writes. A session is written with the lowest version
+#: that holds its layer: 1 for a plain Conv2d (older convexplorers open it), 2 when it uses a
+#: setting version 1 has no place for (textbook convolution, ConvTranspose2d), which older ones
+#: refuse clearly instead of opening a different layer.
+FORMAT_VERSION = 2
 SESSION_SUFFIX = ".convx"
 MEMBERS = {"image": "image.npy", "weight": "weight.npy", "bias": "bias.npy"}
 _JSON_MEMBER = "session.json"
@@ -53,6 +64,12 @@ _LAYER_KEYS = (
     "groups",
     "bias",
 )
+#: Layer settings added in format version 2, with the value a session without them means.
+_OPTIONAL_LAYER_KEYS: dict[str, object] = {
+    "flip_kernel": False,
+    "transposed": False,
+    "output_padding": [0, 0],
+}
 # What a damaged archive can raise from zipfile, zlib, lzma, json or numpy's header parser (which
 # ``_npy.read_header`` already turns into ValueError; listed again as a second line of defence).
 _DAMAGE = (
@@ -69,7 +86,11 @@ _DAMAGE = (
 
 @dataclass(frozen=True)
 class SessionData:
-    """Everything a session restores; ``bias`` is None when the layer has no bias."""
+    """Everything a session restores; ``bias`` is None when the layer has no bias.
+
+    ``weight`` is in the explorer's layout (``spec.weight_shape``); the file holds PyTorch's
+    (``spec.torch_weight_shape``: the two differ for ConvTranspose2d).
+    """
 
     image: np.ndarray
     spec: LayerSpec
@@ -102,16 +123,19 @@ class _Invalid(Exception):
 def save_session(path: str | os.PathLike[str], state: StateView | SessionData) -> None:
     """Write the session atomically: a failed save leaves any previous file untouched."""
     data = state if isinstance(state, SessionData) else SessionData.from_state(state)
-    arrays = {"image": data.image, "weight": data.weight, "bias": data.bias}
+    # weights in PyTorch's layout for the layer's kind: (C_in, C_out/groups, kH, kW) if transposed
+    weight = to_torch_layout(data.spec, data.weight)
+    arrays = {"image": data.image, "weight": weight, "bias": data.bias}
     arrays = {
         k: np.ascontiguousarray(v, dtype=np.float32) for k, v in arrays.items() if v is not None
     }
+    layer = _layer_json(data.spec)
     document = {
         "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
+        "version": 2 if any(key in layer for key in _OPTIONAL_LAYER_KEYS) else 1,
         "written_by": f"convexplorer {__version__}",
         "description": data.spec.describe(),
-        "layer": _layer_json(data.spec),
+        "layer": layer,
         "activation": data.activation,
         "selection": {"filter": data.selected_filter, "position": list(data.position)},
         "arrays": {key: {"shape": list(a.shape), "dtype": "float32"} for key, a in arrays.items()},
@@ -143,7 +167,17 @@ def _layer_json(spec: LayerSpec) -> dict[str, Any]:
         "dilation": list(spec.dilation),
         "groups": spec.groups,
         "bias": spec.bias,
+    } | _optional_layer_json(spec)
+
+
+def _optional_layer_json(spec: LayerSpec) -> dict[str, Any]:
+    """The version-2 settings that differ from what their absence means."""
+    values = {
+        "flip_kernel": spec.flip_kernel,
+        "transposed": spec.transposed,
+        "output_padding": list(spec.output_padding),
     }
+    return {key: value for key, value in values.items() if value != _OPTIONAL_LAYER_KEYS[key]}
 
 
 # ---- loading ------------------------------------------------------------------------------------
@@ -207,7 +241,7 @@ def _read_archive(f: io.BufferedReader) -> SessionData:
                 f"does not fit together: the selected position ({position[0]}, {position[1]}) "
                 f"is outside the {oh}×{ow} output"
             )
-        expected = {"image": image_shape, "weight": spec.weight_shape}
+        expected = {"image": image_shape, "weight": spec.torch_weight_shape}
         if spec.bias:
             expected["bias"] = (spec.out_channels,)
         for key, shape in expected.items():  # every declared shape, before any array is read
@@ -216,7 +250,7 @@ def _read_archive(f: io.BufferedReader) -> SessionData:
     data = SessionData(
         image=arrays["image"],
         spec=spec,
-        weight=arrays["weight"],
+        weight=from_torch_layout(spec, arrays["weight"]),
         bias=arrays.get("bias"),
         activation=activation,
         selected_filter=selected,
@@ -283,8 +317,14 @@ def _parse_layer(layer: dict[str, Any]) -> LayerSpec:
         if not isinstance(settings[key], list):
             raise _Invalid(f"has an invalid layer setting {key}={settings[key]!r}")
         settings[key] = tuple(_int_list(settings[key], 2, f"layer setting {key}"))
-    if not isinstance(settings["bias"], bool):
-        raise _Invalid(f"has an invalid layer setting bias={settings['bias']!r}")
+    for key in ("bias", "flip_kernel", "transposed"):
+        settings[key] = layer.get(key, _OPTIONAL_LAYER_KEYS.get(key))
+        if not isinstance(settings[key], bool):
+            raise _Invalid(f"has an invalid layer setting {key}={settings[key]!r}")
+    output_padding = layer.get("output_padding", _OPTIONAL_LAYER_KEYS["output_padding"])
+    if not isinstance(output_padding, list):
+        raise _Invalid(f"has an invalid layer setting output_padding={output_padding!r}")
+    settings["output_padding"] = tuple(_int_list(output_padding, 2, "layer setting output_padding"))
     try:
         return LayerSpec(**settings)
     except ValueError as exc:

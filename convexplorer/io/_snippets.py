@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import LayerSpec, StateView
+from convexplorer.model import LayerSpec, StateView, to_torch_layout
 
 _INDENT = "    "
 
@@ -25,7 +25,8 @@ def float32_literal(value: float | np.floating) -> str:
 
 
 def pytorch_snippet(state: StateView) -> str:
-    """A runnable script building this ``nn.Conv2d`` (every setting) with these weights."""
+    """A runnable script building this ``nn.Conv2d`` or ``nn.ConvTranspose2d`` (every setting)
+    with these weights, in PyTorch's layout for the kind."""
     spec, c, h, w = state.spec, *state.image.shape
     bias_line = (
         f"bias = torch.tensor({_literal(state.bias, spec)}, dtype=torch.float32)\n"
@@ -44,18 +45,41 @@ def pytorch_snippet(state: StateView) -> str:
         "import torch\n"
         "from torch import nn\n"
         "\n"
-        f"conv = nn.Conv2d(\n{_conv_arguments(spec)})\n"
-        "# PyTorch's layout: (out_channels, in_channels / groups, kernel height, kernel width)\n"
+        f"conv = nn.{spec.kind}(\n{_conv_arguments(spec)})\n"
+        f"{_layout_comment(spec)}"
         f"weight = torch.tensor({_literal(state.weight, spec)}, dtype=torch.float32)\n"
         f"{bias_line}"
         "with torch.no_grad():\n"
-        f"{_INDENT}conv.weight.copy_(weight)\n"
+        f"{_copy_weight(spec)}"
         f"{copy_bias}"
         f"{layer}"
         "\n"
         f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's\n"
         f"y = layer(x)\n"
         f"print(y.shape)  # torch.Size([1, {spec.out_channels}, {oh}, {ow}])\n"
+    )
+
+
+def _layout_comment(spec: LayerSpec) -> str:
+    if not spec.transposed:
+        return (
+            "# PyTorch's layout: (out_channels, in_channels / groups, "
+            "kernel height, kernel width)\n"
+        )
+    return (
+        "# PyTorch's ConvTranspose2d layout: (in_channels, out_channels / groups, kernel height,\n"
+        "# kernel width) — weight[i, o] is the explorer's kernel editor row o, column i\n"
+    )
+
+
+def _copy_weight(spec: LayerSpec) -> str:
+    """The line loading the weights, flipping them for textbook convolution (said in a comment)."""
+    if not spec.flip_kernel:
+        return f"{_INDENT}conv.weight.copy_(weight)\n"
+    return (
+        f"{_INDENT}# Textbook convolution: the explorer flips each kernel in both axes before\n"
+        f"{_INDENT}# sliding it; PyTorch computes cross-correlation, so it gets the flipped copy.\n"
+        f"{_INDENT}conv.weight.copy_(weight.flip(-2, -1))\n"
     )
 
 
@@ -71,20 +95,29 @@ def numpy_snippet(state: StateView) -> str:
         f"# {spec.describe()}\n"
         "import numpy as np\n"
         "\n"
-        "# PyTorch's layout: (out_channels, in_channels / groups, kernel height, kernel width)\n"
+        f"{_layout_comment(spec)}"
         f"weight = np.array({_literal(state.weight, spec)}, dtype=np.float32)\n"
         f"{bias}"
+        + (
+            "# Textbook convolution: the layer slides kernels flipped: weight[..., ::-1, ::-1]\n"
+            if spec.flip_kernel
+            else ""
+        )
     )
 
 
 def _conv_arguments(spec: LayerSpec) -> str:
     padding = spec.padding if isinstance(spec.padding, str) else _pair(spec.padding)
-    arguments = {
+    arguments: dict[str, object] = {
         "in_channels": spec.in_channels,
         "out_channels": spec.out_channels,
         "kernel_size": _pair(spec.kernel_size),
         "stride": _pair(spec.stride),
         "padding": padding,
+    }
+    if spec.transposed:
+        arguments["output_padding"] = _pair(spec.output_padding)
+    arguments |= {
         "dilation": _pair(spec.dilation),
         "groups": spec.groups,
         "bias": spec.bias,
@@ -103,15 +136,14 @@ def _pair(pair: tuple[int, int]) -> int | tuple[int, int]:
 
 
 def _literal(array: np.ndarray, spec: LayerSpec) -> str:
-    """A nested list literal; filters and kernel slices are labelled with comments."""
+    """A nested list literal in PyTorch's layout; its blocks are labelled with comments."""
     if array.ndim == 1:
         return "[" + ", ".join(float32_literal(v) for v in array) + "]"
     lines = ["["]
-    for o, block in enumerate(array):
-        channels = spec.filter_input_channels(o)
-        lines.append(f"{_INDENT}[  # filter {o}")
-        for k, kernel in enumerate(block):
-            lines.append(f"{_INDENT * 2}[  # input channel {channels.start + k}")
+    for first, block in enumerate(to_torch_layout(spec, array)):
+        lines.append(f"{_INDENT}[  # {_outer_label(spec, first)}")
+        for second, kernel in enumerate(block):
+            lines.append(f"{_INDENT * 2}[  # {_inner_label(spec, first, second)}")
             for row in kernel:
                 values = ", ".join(float32_literal(v) for v in row)
                 lines.append(f"{_INDENT * 3}[{values}],")
@@ -119,3 +151,13 @@ def _literal(array: np.ndarray, spec: LayerSpec) -> str:
         lines.append(f"{_INDENT}],")
     lines.append("]")
     return "\n".join(lines)
+
+
+def _outer_label(spec: LayerSpec, index: int) -> str:
+    return f"input channel {index}" if spec.transposed else f"filter {index}"
+
+
+def _inner_label(spec: LayerSpec, first: int, second: int) -> str:
+    if spec.transposed:  # weight[i, k]: output channel k of input channel i's group
+        return f"output channel {(first // spec.in_per_group) * spec.out_per_group + second}"
+    return f"input channel {spec.filter_input_channels(first).start + second}"

@@ -1,9 +1,11 @@
 """Weights in and out: ``.npy`` / ``.npz`` in PyTorch's layout, shape checks, adopting a shape.
 
-Exported weights have PyTorch's layout ``(C_out, C_in/groups, kH, kW)`` and biases ``(C_out,)``,
-so ``conv.weight.data = torch.from_numpy(np.load("w.npy"))`` just works. Importing reads a NumPy
-file or (through ``_checkpoint``) a PyTorch checkpoint, and either checks the shape against the
-layer or derives the LayerSpec that adopts the file's shape.
+Exported weights have PyTorch's layout — ``(C_out, C_in/groups, kH, kW)`` for Conv2d,
+``(C_in, C_out/groups, kH, kW)`` for ConvTranspose2d (``LayerSpec.torch_weight_shape``) — and biases
+``(C_out,)``, so ``conv.weight.data = torch.from_numpy(np.load("w.npy"))`` just works. Files hold
+that layout; the plan of an import hands the state its own (``LayerSpec.weight_shape``).
+Importing reads a NumPy file or (through ``_checkpoint``) a PyTorch checkpoint, and either checks
+the shape against the layer or derives the LayerSpec that adopts the file's shape.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from convexplorer.model import LayerSpec
+from convexplorer.model import LayerSpec, from_torch_layout, to_torch_layout
 
 from ._atomic import atomic_write_bytes
 from ._errors import ARCHIVE_DAMAGE, FileFormatError
@@ -66,6 +68,13 @@ def export_weights(
         atomic_write_bytes(path, buffer.getbuffer())
     else:
         atomic_write_bytes(path, npy_bytes(weight))
+
+
+def export_layer_weights(
+    path: str | os.PathLike[str], spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
+) -> None:
+    """``export_weights`` of the explorer's weights for ``spec``, in PyTorch's layout."""
+    export_weights(path, to_torch_layout(spec, weight), bias)
 
 
 def export_bias(path: str | os.PathLike[str], bias: np.ndarray) -> None:
@@ -152,10 +161,18 @@ def _entries(shapes: dict[str, tuple[int, ...]]) -> list[WeightEntry]:
         if len(shape) != 4 or min(shape) < 1:
             continue
         bias_key = key[: -len("weight")] + "bias" if key.endswith("weight") else None
-        if bias_key is not None and shapes.get(bias_key) != (shape[0],):
+        if bias_key is not None and not _bias_fits(shapes.get(bias_key), shape):
             bias_key = None
         entries.append(WeightEntry(key, (shape[0], shape[1], shape[2], shape[3]), bias_key))
     return entries
+
+
+def _bias_fits(bias: tuple[int, ...] | None, weight: tuple[int, ...]) -> bool:
+    """Whether a bias of this shape can go with these weights: (C_out,) is weight.shape[0] for
+    Conv2d and out_channels/groups · groups, a multiple of weight.shape[1], for ConvTranspose2d."""
+    return (
+        bias is not None and len(bias) == 1 and (bias[0] == weight[0] or bias[0] % weight[1] == 0)
+    )
 
 
 def _kind(path: str | os.PathLike[str]) -> str:
@@ -278,20 +295,26 @@ def _npz_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.n
 
 
 def weights_mismatch(spec: LayerSpec, weight_shape: tuple[int, ...]) -> str | None:
-    """Why weights of ``weight_shape`` do not fit ``spec``, in words; None when they fit."""
+    """Why weights of ``weight_shape`` (PyTorch's layout, as files hold them) do not fit
+    ``spec``, in words; None when they fit."""
     shape = tuple(weight_shape)
-    if shape == spec.weight_shape:
+    if shape == spec.torch_weight_shape:
         return None
     if len(shape) != 4:
-        return f"the file's weights have shape {shape}; a Conv2d weight is 4-D"
+        return f"the file's weights have shape {shape}; a {spec.kind} weight is 4-D"
     return (
-        f"the file's weights are {_describe(shape)} but this layer's are "
-        f"{_describe(spec.weight_shape)}"
+        f"the file's weights are {_describe(shape, spec)} but this layer's are "
+        f"{_describe(spec.torch_weight_shape, spec)}"
     )
 
 
-def _describe(shape: tuple[int, ...]) -> str:
+def _describe(shape: tuple[int, ...], spec: LayerSpec) -> str:
     o, c, kh, kw = shape
+    if spec.transposed:
+        return (
+            f"{shape}: {o} input channel{'s' if o != 1 else ''} × {c} output channel"
+            f"{'s' if c != 1 else ''} per group × {kh}×{kw} (ConvTranspose2d's layout)"
+        )
     return (
         f"{shape}: {o} filter{'s' if o != 1 else ''} × {c} channel{'s' if c != 1 else ''} "
         f"× {kh}×{kw}"
@@ -305,10 +328,22 @@ def adopted_spec(
 
     Adopts out_channels, kernel_size and the groups that make C_in/groups match; stride,
     padding, dilation and padding mode stay. ``has_bias`` None keeps the bias setting. A shape no
-    layer on this input can take raises ValueError saying why.
+    layer on this input can take raises ValueError saying why. For a ConvTranspose2d layer the
+    shape is (C_in, C_out/groups, kH, kW): C_in must be the input's, and groups stay.
     """
     if len(weight_shape) != 4:
-        raise ValueError(f"weights of shape {tuple(weight_shape)} are not 4-D Conv2d weights")
+        raise ValueError(f"weights of shape {tuple(weight_shape)} are not 4-D {spec.kind} weights")
+    bias = spec.bias if has_bias is None else has_bias
+    if spec.transposed:
+        c_in, out_per_group, kh, kw = (int(n) for n in weight_shape)
+        if c_in != spec.in_channels:
+            raise ValueError(
+                f"ConvTranspose2d weights are (in_channels, out_channels/groups, kH, kW): the "
+                f"file's are for {c_in} input channels but the input has {spec.in_channels}"
+            )
+        return spec.replace(
+            out_channels=out_per_group * spec.groups, kernel_size=(kh, kw), bias=bias
+        )
     out_channels, per_group, kh, kw = (int(n) for n in weight_shape)
     if spec.in_channels % per_group:
         raise ValueError(
@@ -321,19 +356,15 @@ def adopted_spec(
             f"{out_channels} filters seeing {per_group} of {spec.in_channels} channels would need "
             f"groups={groups}, which does not divide {out_channels}"
         )
-    return spec.replace(
-        out_channels=out_channels,
-        kernel_size=(kh, kw),
-        groups=groups,
-        bias=spec.bias if has_bias is None else has_bias,
-    )
+    return spec.replace(out_channels=out_channels, kernel_size=(kh, kw), groups=groups, bias=bias)
 
 
 @dataclass(frozen=True)
 class WeightImport:
     """What importing a file's weights does to a layer: new weights, maybe a new shape, notes.
 
-    ``spec`` differs from the layer's when the file's shape was adopted.
+    ``spec`` differs from the layer's when the file's shape was adopted; ``weight`` is in the
+    explorer's layout for it (``spec.weight_shape``), ready for the state.
     """
 
     spec: LayerSpec
@@ -367,6 +398,12 @@ def plan_weight_import(
         has_bias = imported.bias is not None if imported.key else None
         new_spec = adopted_spec(spec, imported.weight.shape, has_bias)
     bias = imported.bias
+    if bias is not None and bias.shape != (new_spec.out_channels,):
+        notes.append(
+            f"the file's {len(bias)} biases do not fit the layer's {new_spec.out_channels} "
+            "output channels: not used"
+        )
+        bias = None
     if new_spec.bias and bias is None:
         keep = current_bias is not None and current_bias.shape == (new_spec.out_channels,)
         bias = np.array(current_bias) if keep else np.zeros(new_spec.out_channels, np.float32)
@@ -376,4 +413,4 @@ def plan_weight_import(
         bias = None
     if new_spec != spec:
         notes.append(f"the layer now has the file's shape: {new_spec.describe()}")
-    return WeightImport(new_spec, imported.weight, bias, notes)
+    return WeightImport(new_spec, from_torch_layout(new_spec, imported.weight), bias, notes)

@@ -3,6 +3,7 @@
 from ._conv import conv2d
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
+from ._flip import kernel_in_use, tap_in_use
 from ._history import (
     UNDO_MEMORY_LIMIT,
     ActivationStep,
@@ -15,6 +16,7 @@ from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
+from ._scatter import ScatterStep, painted_so_far, scatter_step, transposed_dot_product
 from ._spec import (
     MAX_CHANNELS,
     MAX_DILATION,
@@ -28,6 +30,7 @@ from ._spec import (
     check_input_size,
 )
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
+from ._transpose import conv_transpose2d, from_torch_layout, to_torch_layout
 from ._view import StateView
 
 __all__ = [
@@ -54,6 +57,7 @@ __all__ = [
     "LayerOutputs",
     "LayerSpec",
     "OutputsNotReady",
+    "ScatterStep",
     "Snapshot",
     "SnapshotStep",
     "StateView",
@@ -62,12 +66,20 @@ __all__ = [
     "WeightStep",
     "check_input_size",
     "conv2d",
+    "conv_transpose2d",
     "dot_product_at",
+    "from_torch_layout",
+    "kernel_in_use",
     "kernel_preset",
     "load_sample",
+    "painted_so_far",
     "preset_description",
     "reached_outputs",
     "resolve_preset",
     "sample_description",
+    "scatter_step",
+    "tap_in_use",
     "taps_reading",
+    "to_torch_layout",
+    "transposed_dot_product",
 ]

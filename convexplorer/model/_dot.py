@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._conv import as_float_image, spec_from_arrays
+from ._flip import kernel_in_use
 from ._padding import source_index
 from ._spec import LayerSpec
 
@@ -32,6 +33,7 @@ class DotProduct:
     source_rows: np.ndarray
     source_cols: np.ndarray
     patch: np.ndarray
+    #: (slots, kH, kW) the kernel as computed with: flipped in both axes for textbook convolution.
     kernel: np.ndarray
     products: np.ndarray
     channel_sums: np.ndarray
@@ -88,7 +90,7 @@ def dot_product_for(
         :, np.maximum(source_rows, 0), np.maximum(source_cols, 0)
     ]
     patch = np.where(reads_zero, patch.dtype.type(0), patch)
-    kernel = np.asarray(weight[out_channel], dtype=x.dtype)
+    kernel = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
     products = patch * kernel
     channel_sums = products.reshape(len(channels), -1).sum(axis=1)
     bias_value = 0.0 if bias is None else float(bias[out_channel])

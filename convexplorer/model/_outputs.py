@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._conv import ConvEngine
+from ._flip import kernel_in_use
+from ._kinds import Engine, make_engine
 from ._spec import LayerSpec
 
 ACTIVATIONS: tuple[str, ...] = ("none", "relu")
@@ -77,7 +78,7 @@ class ComputeJob:
     those values, which only need the activation applied. ``cost`` is in multiply-adds.
     """
 
-    engine: ConvEngine
+    engine: Engine
     weight: np.ndarray
     bias: np.ndarray | None
     channels: tuple[int, ...]
@@ -112,7 +113,7 @@ class LayerOutputs:
     """Outputs of ``spec`` on ``image`` before and after ``activation``, with staleness."""
 
     def __init__(self, spec: LayerSpec, image: np.ndarray, activation: str = "none") -> None:
-        self.engine = ConvEngine(spec, image)
+        self.engine = make_engine(spec, image)
         self.activation = activation
         count = spec.out_channels
         self._raw: list[ChannelResult | None] = [None] * count  # raw values and their range
@@ -192,7 +193,7 @@ class LayerOutputs:
             cost += self.engine.edit_cache_missing // self.engine.dtype.itemsize * VALUE_COST
         return ComputeJob(
             engine=self.engine,
-            weight=weight.copy(),
+            weight=kernel_in_use(self.engine.spec, weight),
             bias=None if bias is None else bias.copy(),
             channels=convolve,
             reactivate=reactivate,

@@ -14,6 +14,7 @@ import numpy as np
 from ._dot import DotProduct
 from ._padding import source_index
 from ._spec import LayerSpec
+from ._transpose import transposed_reach
 
 
 def _reached_along(
@@ -43,6 +44,8 @@ def reached_outputs(
     """
     if not (0 <= row < height and 0 <= col < width):
         raise ValueError(f"pixel ({row}, {col}) is outside the {height}×{width} input")
+    if spec.transposed:  # the pixel paints the kernel: its taps are the outputs it feeds
+        return transposed_reach(spec, height, width, row, col)
     oh, ow = spec.output_size(height, width)
     (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
     top, _, left, _ = spec.pads

@@ -42,7 +42,7 @@ def reshape_weights(
     so the same change gives the same numbers.
     """
     new_weight = np.zeros(new_spec.weight_shape, dtype=DTYPE)
-    fan_in = new_spec.weights_per_filter
+    fan_in = new_spec.init_fan_in
     for o in range(old_spec.out_channels, new_spec.out_channels):
         kh, kw = new_spec.kernel_size
         channels = list(new_spec.filter_input_channels(o))

@@ -80,12 +80,22 @@ class LayerSpec:
     dilation: Pair = (1, 1)
     groups: int = 1
     bias: bool = True
+    #: Textbook convolution: the kernel is flipped in both axes before the sliding dot product.
+    #: PyTorch (and this explorer by default) computes cross-correlation, the kernel as typed.
+    flip_kernel: bool = False
+    #: ``nn.ConvTranspose2d`` instead of ``nn.Conv2d``: each input pixel scales the kernel and adds
+    #: it into the output at stride-spaced spots. Weights keep the app's layout (``weight_shape``,
+    #: one row per output channel); PyTorch stores them as ``torch_weight_shape``.
+    transposed: bool = False
+    #: ConvTranspose2d only: extra rows/cols on the bottom/right of the output.
+    output_padding: Pair = (0, 0)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "kernel_size", as_pair(self.kernel_size, "kernel_size"))
         set_(self, "stride", as_pair(self.stride, "stride"))
         set_(self, "dilation", as_pair(self.dilation, "dilation"))
+        set_(self, "output_padding", as_pair(self.output_padding, "output_padding"))
         if isinstance(self.padding, str):
             if self.padding not in PADDING_WORDS:
                 raise ValueError(
@@ -97,6 +107,9 @@ class LayerSpec:
         self._validate()
 
     def _validate(self) -> None:
+        for name in ("bias", "flip_kernel", "transposed"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         for name in ("in_channels", "out_channels", "groups"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -125,6 +138,36 @@ class LayerSpec:
                 f"padding_mode={self.padding_mode!r} is unknown; use one of "
                 + ", ".join(repr(m) for m in PADDING_MODES)
             )
+        self._validate_transposed()
+
+    def _validate_transposed(self) -> None:
+        """PyTorch's ConvTranspose2d rules (and output_padding only there)."""
+        op = self.output_padding
+        if min(op) < 0:
+            raise ValueError(f"output_padding must not be negative, got {_fmt(op)}")
+        if not self.transposed:
+            if op != (0, 0):
+                raise ValueError(
+                    f"output_padding={_fmt(op)} applies to ConvTranspose2d only; Conv2d has none"
+                )
+            return
+        if isinstance(self.padding, str):
+            raise ValueError(
+                f"padding={self.padding!r} is not available for ConvTranspose2d: PyTorch's takes "
+                "the padding as numbers only"
+            )
+        if self.padding_mode != "zeros":
+            raise ValueError(
+                f"padding_mode={self.padding_mode!r} is not available for ConvTranspose2d: "
+                "PyTorch's pads with zeros only"
+            )
+        for axis in (0, 1):
+            stride, dilation = self.stride[axis], self.dilation[axis]
+            if op[axis] >= max(stride, dilation):
+                raise ValueError(
+                    f"output_padding must be smaller than either stride or dilation: got "
+                    f"{op[axis]} with stride {stride} and dilation {dilation}"
+                )
 
     def _check_bounds(self) -> None:
         for name in ("in_channels", "out_channels", "groups"):
@@ -160,8 +203,23 @@ class LayerSpec:
 
     @property
     def weight_shape(self) -> tuple[int, int, int, int]:
-        """PyTorch's layout: (C_out, C_in/groups, kH, kW)."""
+        """The explorer's layout, for both kinds: (C_out, C_in/groups, kH, kW) — one row per
+        output channel, one column per input channel it reads. That is PyTorch's layout for
+        Conv2d; for ConvTranspose2d PyTorch's is ``torch_weight_shape``."""
         return (self.out_channels, self.in_per_group, *self.kernel_size)
+
+    @property
+    def torch_weight_shape(self) -> tuple[int, int, int, int]:
+        """PyTorch's layout: (C_out, C_in/groups, kH, kW) for Conv2d, (C_in, C_out/groups, kH, kW)
+        for ConvTranspose2d (what files and snippets hold)."""
+        if self.transposed:
+            return (self.in_channels, self.out_per_group, *self.kernel_size)
+        return self.weight_shape
+
+    @property
+    def kind(self) -> str:
+        """The PyTorch module this layer is: 'Conv2d' or 'ConvTranspose2d'."""
+        return "ConvTranspose2d" if self.transposed else "Conv2d"
 
     @property
     def effective_kernel_size(self) -> Pair:
@@ -193,6 +251,9 @@ class LayerSpec:
     def check_image(self, height: int, width: int) -> None:
         """Raise if this layer cannot run on an image of this size (empty output, bad padding)."""
         check_input_size(self.in_channels, height, width)
+        if self.transposed:
+            self._check_transposed_output(height, width)
+            return
         top, bottom, left, right = self.pads
         if self.padding_mode == "reflect" and (
             max(top, bottom) >= height or max(left, right) >= width
@@ -219,10 +280,39 @@ class LayerSpec:
     def output_size(self, height: int, width: int) -> Pair:
         """(H_out, W_out) for an input of this size, by PyTorch's formula."""
         self.check_image(height, width)
+        if self.transposed:
+            return self._transposed_size(height, width)
         top, bottom, left, right = self.pads
         eh, ew = self.effective_kernel_size
         sh, sw = self.stride
         return ((height + top + bottom - eh) // sh + 1, (width + left + right - ew) // sw + 1)
+
+    def _transposed_size(self, height: int, width: int) -> Pair:
+        """(size − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1, per axis."""
+        sizes = []
+        for axis, size in enumerate((height, width)):
+            k, s, d = self.kernel_size[axis], self.stride[axis], self.dilation[axis]
+            p, op = self.padding[axis], self.output_padding[axis]  # type: ignore[index]
+            sizes.append((size - 1) * s - 2 * p + d * (k - 1) + op + 1)
+        return (sizes[0], sizes[1])
+
+    def _check_transposed_output(self, height: int, width: int) -> None:
+        oh, ow = self._transposed_size(height, width)
+        if min(oh, ow) < 1:
+            raise ValueError(
+                f"the output would be {oh}×{ow}, empty: (size − 1)·stride − 2·padding + "
+                "dilation·(kernel − 1) + output_padding + 1 must be at least 1 per axis "
+                f"(the input is {height}×{width}; try less padding)"
+            )
+        if max(oh, ow) > MAX_SIDE:
+            raise ValueError(
+                f"the output would be {oh}×{ow} pixels: each side may be at most {MAX_SIDE}"
+            )
+        if self.out_channels * oh * ow > MAX_INPUT_VALUES:
+            raise ValueError(
+                f"the output would hold {self.out_channels}×{oh}×{ow} = "
+                f"{self.out_channels * oh * ow} values: at most {MAX_INPUT_VALUES} are allowed"
+            )
 
     @property
     def weights_per_filter(self) -> int:
@@ -234,9 +324,18 @@ class LayerSpec:
         """Weights plus biases, as ``sum(p.numel() for p in conv.parameters())``."""
         return self.out_channels * self.weights_per_filter + (self.out_channels if self.bias else 0)
 
+    @property
+    def init_fan_in(self) -> int:
+        """The fan-in PyTorch's default initialisation uses: weight.size(1)·kH·kW, which is
+        C_in/groups·kH·kW for Conv2d and C_out/groups·kH·kW for ConvTranspose2d."""
+        kh, kw = self.kernel_size
+        return (self.out_per_group if self.transposed else self.in_per_group) * kh * kw
+
     def mac_count(self, height: int, width: int) -> int:
         """Multiply-adds for one forward pass over an image of this size."""
         oh, ow = self.output_size(height, width)
+        if self.transposed:  # every input pixel meets every weight of its group once
+            return self.out_channels * height * width * self.weights_per_filter
         return self.out_channels * oh * ow * self.weights_per_filter
 
     def describe(self) -> str:
@@ -256,7 +355,25 @@ class LayerSpec:
             span = f"each seeing {self.in_per_group} of the {cin} input channels (groups={g})"
         weights = f"{n} × {self.weights_per_filter} weights"
         biases = f" + {n} bias{'es' if n != 1 else ''}" if self.bias else " (no bias)"
+        flipped = " (flipped: textbook convolution)" if self.flip_kernel else ""
+        if self.transposed:
+            return self._describe_transposed(flipped, weights, biases)
         return (
-            f"{filters}, {span} with a {kh}×{kw} kernel: {weights}{biases} = "
+            f"{filters}, {span} with a {kh}×{kw} kernel{flipped}: {weights}{biases} = "
             f"{self.parameter_count} parameters"
+        )
+
+    def _describe_transposed(self, flipped: str, weights: str, biases: str) -> str:
+        kh, kw = self.kernel_size
+        n, cin, g = self.out_channels, self.in_channels, self.groups
+        reads = (
+            f"{'the single input channel' if cin == 1 else f'all {cin} input channels'}"
+            if g == 1
+            else f"{self.in_per_group} of the {cin} input channels (groups={g})"
+        )
+        spread = "side by side" if self.stride == (1, 1) else f"{_fmt(self.stride)} pixels apart"
+        return (
+            f"ConvTranspose2d: {n} output channel{'s' if n != 1 else ''}, each painted from "
+            f"{reads}: every input pixel scales a {kh}×{kw} kernel{flipped} and adds it into "
+            f"the output, {spread}: {weights}{biases} = {self.parameter_count} parameters"
         )

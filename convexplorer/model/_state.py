@@ -20,6 +20,7 @@ from ._events import Change, ChangeKind, Observable
 from ._outputs import ACTIVATIONS, ChannelResult, ComputeJob, LayerOutputs, ValueRange
 from ._presets import preset_bias, preset_weights
 from ._reshape import reshape_weights
+from ._scatter import ScatterStep, scatter_step, transposed_dot_product
 from ._spec import LayerSpec
 
 DTYPE = np.float32
@@ -215,7 +216,18 @@ class ExplorerState:
         """The dot product behind one output value (default: the selection)."""
         o = self._selected_filter if out_channel is None else out_channel
         row, col = self._position if position is None else position
-        return dot_product_for(self._spec, self._image, self._weight, self._bias, o, row, col)
+        dot_for = transposed_dot_product if self._spec.transposed else dot_product_for
+        return dot_for(self._spec, self._image, self._weight, self._bias, o, row, col)
+
+    def scatter_step(self, pixel: tuple[int, int], out_channel: int | None = None) -> ScatterStep:
+        """A transposed layer's frame: what input pixel ``pixel`` paints into output channel
+        ``out_channel`` (default: the selected one) and that channel's sum so far."""
+        if not self._spec.transposed:
+            raise ValueError("input pixels paint the output only in a ConvTranspose2d layer")
+        o = self._selected_filter if out_channel is None else out_channel
+        self._check_filter(o)
+        row, col = pixel
+        return scatter_step(self._spec, self._image, self._weight, self._bias, o, row, col)
 
     # ---- computing outputs ---------------------------------------------------------------------
 
@@ -353,7 +365,7 @@ class ExplorerState:
             )
         rng = np.random.default_rng(seed)
         kh, kw = spec.kernel_size
-        fan_in = spec.weights_per_filter
+        fan_in = spec.init_fan_in
         weight = self._weight.copy()
         bias = None if self._bias is None else self._bias.copy()
         for o in filters:

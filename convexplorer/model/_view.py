@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._dot import DotProduct
+from ._scatter import ScatterStep
 from ._spec import LayerSpec
 from ._state import ExplorerState
 
@@ -88,3 +89,6 @@ class StateView:
         self, out_channel: int | None = None, position: tuple[int, int] | None = None
     ) -> DotProduct:
         return self.__state.dot_product(out_channel, position)
+
+    def scatter_step(self, pixel: tuple[int, int], out_channel: int | None = None) -> ScatterStep:
+        return self.__state.scatter_step(pixel, out_channel)

@@ -42,6 +42,18 @@ from ._slice_model import SliceModel
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
 SCOPES = ("slice", "filter", "layer")
+EDITING_TIPS = (
+    "Typing starts an edit; Enter commits and moves to the next tap (after the last, to "
+    "the next slice); Tab moves on to the next slice; Esc drops the edit. Turn the wheel "
+    "over a number to nudge it by ±0.1 (Ctrl: ±0.01). Ctrl+C / Ctrl+V copy and paste a "
+    "whole slice as tab-separated rows."
+)
+#: Where a transposed layer's weights sit in PyTorch, said where the editor's layout is shown.
+TRANSPOSED_LAYOUT = (
+    "PyTorch stores ConvTranspose2d weights as (in, out/groups, kH, kW): row o column i here "
+    "is weight[i, o] (o counted within its group). Files, sessions and Copy as PyTorch use "
+    "PyTorch's layout."
+)
 PRESET_PLACEHOLDER = "choose a preset…"
 _DETAIL_SHARE = 0.5  # the detail pane gets its full width, up to this share of the editor
 
@@ -125,12 +137,7 @@ class KernelEditor(QWidget):
         self._hint = _OneLine(self)
         self._hint.setObjectName("kernelHint")
         self._hint.setAccessibleName("Kernel editor hint")
-        self._hint.setToolTip(
-            "Typing starts an edit; Enter commits and moves to the next tap (after the last, to "
-            "the next slice); Tab moves on to the next slice; Esc drops the edit. Turn the wheel "
-            "over a number to nudge it by ±0.1 (Ctrl: ±0.01). Ctrl+C / Ctrl+V copy and paste a "
-            "whole slice as tab-separated rows."
-        )
+        self._hint.setToolTip(EDITING_TIPS)
         hint_row = QHBoxLayout()
         hint_row.setContentsMargins(0, 0, 0, 0)
         hint_row.addWidget(self._hint, 1)
@@ -385,7 +392,13 @@ class KernelEditor(QWidget):
             text = "Click a patch to edit · right-click: presets"
         else:
             text = "Type or wheel over a cell · right-click: presets"
+        transposed = self._document.view.spec.transposed
+        if transposed:  # the rows are output channels, unlike PyTorch's ConvTranspose2d layout
+            text = "Row o, column i is PyTorch's weight[i, o]"
         self._hint.setText(text)
+        self._hint.setToolTip(
+            f"{TRANSPOSED_LAYOUT}\n\n{EDITING_TIPS}" if transposed else EDITING_TIPS
+        )
         self._hint.setStyleSheet("color: #666;")
 
     # ---- view -> model --------------------------------------------------------------------------

@@ -36,6 +36,8 @@ from ...qt import Document
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
+#: The layer kinds the form offers, by PyTorch's module names.
+LAYER_KINDS = ("Conv2d", "ConvTranspose2d")
 
 
 def layer_summary(view: StateView) -> str:
@@ -89,6 +91,14 @@ class LayerControls(QWidget):
 
         self.in_channels = QLabel(self)
         self.in_channels.setToolTip("Input channels come from the input image (or array stack)")
+        self.kind = QComboBox(self)
+        self.kind.addItems(LAYER_KINDS)
+        self.kind.setToolTip(
+            "Conv2d slides the kernel over the input. ConvTranspose2d runs it the other way "
+            "round: each input pixel scales the kernel and adds it into the output, stride "
+            "apart (upsampling, as in decoders). PyTorch has no 'same' padding and no padding "
+            "modes for it"
+        )
         self.out_channels = QSpinBox(self)
         self.out_channels.setRange(1, MAX_CHANNELS)
         self.out_channels.setKeyboardTracking(False)
@@ -104,6 +114,12 @@ class LayerControls(QWidget):
         self.padding_mode = QComboBox(self)
         self.padding_mode.addItems(PADDING_MODES)
         self.padding_mode.setToolTip("What the padding border is filled with")
+        self.output_padding = PairSpin(0, MAX_STRIDE - 1, "Output padding", "outputPadding", self)
+        self.output_padding.setToolTip(
+            "ConvTranspose2d only: extra rows/columns on the bottom/right of the output (must "
+            "be smaller than the stride or the dilation), e.g. 1 with a 3×3 kernel, stride 2 "
+            "and padding 1 for an exact 2× upsampling"
+        )
         self.dilation = PairSpin(1, MAX_DILATION, "Dilation", "dilation", self)
         self.groups = QSpinBox(self)
         self.groups.setRange(1, MAX_CHANNELS)
@@ -113,15 +129,23 @@ class LayerControls(QWidget):
         )
         self.bias = QCheckBox("bias", self)
         self.bias.setToolTip("Add one learnable bias per filter")
+        self.flip_kernel = QCheckBox("flip kernel (textbook)", self)
+        self.flip_kernel.setToolTip(
+            "PyTorch's Conv2d computes cross-correlation: the kernel slides as typed. Textbooks "
+            "define convolution with the kernel flipped in both axes. Tick to compute that; "
+            "the kernel editor keeps the weights as you typed them"
+        )
         self.activation = QComboBox(self)
         self.activation.addItems(ACTIVATIONS)
         self.activation.setToolTip("Activation applied to the outputs (ReLU clips negatives)")
         for widget, name, accessible in (
+            (self.kind, "layerKind", "Layer kind"),
             (self.out_channels, "outChannels", "Output channels"),
             (self.padding_kind, "paddingKind", "Padding kind"),
             (self.padding_mode, "paddingMode", "Padding mode"),
             (self.groups, "groups", "Groups"),
             (self.bias, "bias", "Bias"),
+            (self.flip_kernel, "flipKernel", "Flip kernel (textbook convolution)"),
             (self.activation, "activation", "Activation"),
         ):
             widget.setObjectName(name)
@@ -145,16 +169,26 @@ class LayerControls(QWidget):
         padding_row.addWidget(self.padding)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        form.setVerticalSpacing(3)
+        form.setVerticalSpacing(2)
+        form.addRow("Kind", self.kind)
         form.addRow("In channels", self.in_channels)
         form.addRow("Out channels", self.out_channels)
         form.addRow("Kernel", self.kernel_size)
         form.addRow("Stride", self.stride)
         form.addRow("Padding", padding_row)
-        form.addRow("Pad mode", self.padding_mode)
+        mode_row = QHBoxLayout()
+        mode_row.setSpacing(4)
+        mode_row.addWidget(self.padding_mode)
+        mode_row.addWidget(QLabel("out", self))
+        mode_row.addWidget(self.output_padding)
+        form.addRow("Pad mode", mode_row)
         form.addRow("Dilation", self.dilation)
         form.addRow("Groups", self.groups)
-        form.addRow("", self.bias)
+        switches = QHBoxLayout()  # one row: the form must not grow taller than the dock's room
+        switches.setSpacing(12)
+        switches.addWidget(self.bias)
+        switches.addWidget(self.flip_kernel)
+        form.addRow("", switches)
         form.addRow("Activation", self.activation)
         error_row = QHBoxLayout()
         error_row.addWidget(self.error, 1)
@@ -167,6 +201,8 @@ class LayerControls(QWidget):
         layout.addStretch(1)
 
         for signal in (
+            self.kind.currentIndexChanged,
+            self.output_padding.valueChanged,
             self.out_channels.valueChanged,
             self.kernel_size.valueChanged,
             self.stride.valueChanged,
@@ -176,6 +212,7 @@ class LayerControls(QWidget):
             self.dilation.valueChanged,
             self.groups.valueChanged,
             self.bias.toggled,
+            self.flip_kernel.toggled,
         ):
             signal.connect(self._propose)
         self.activation.currentTextChanged.connect(self._set_activation)
@@ -193,6 +230,10 @@ class LayerControls(QWidget):
         spec = state.spec
         channels, height, width = state.image.shape
         self.in_channels.setText(f"{channels}  (input {channels} × {height} × {width})")
+        with QSignalBlocker(self.kind):
+            self.kind.setCurrentText(spec.kind)
+        self.output_padding.set_value(spec.output_padding)
+        self._enable_for_kind(spec.transposed)
         with QSignalBlocker(self.out_channels):
             self.out_channels.setValue(spec.out_channels)
         self.kernel_size.set_value(spec.kernel_size)
@@ -201,7 +242,7 @@ class LayerControls(QWidget):
         with QSignalBlocker(self.padding_kind):
             self.padding_kind.setCurrentText(kind)
         self.padding.set_value(spec.padding if isinstance(spec.padding, tuple) else (0, 0))
-        self.padding.setEnabled(kind == "numbers")
+        self.padding.setEnabled(kind == "numbers" or spec.transposed)
         with QSignalBlocker(self.padding_mode):
             self.padding_mode.setCurrentText(spec.padding_mode)
         self.dilation.set_value(spec.dilation)
@@ -209,6 +250,8 @@ class LayerControls(QWidget):
             self.groups.setValue(spec.groups)
         with QSignalBlocker(self.bias):
             self.bias.setChecked(spec.bias)
+        with QSignalBlocker(self.flip_kernel):
+            self.flip_kernel.setChecked(spec.flip_kernel)
         with QSignalBlocker(self.activation):
             self.activation.setCurrentText(state.activation)
         self._show_error("")
@@ -217,19 +260,53 @@ class LayerControls(QWidget):
     # ---- form -> model --------------------------------------------------------------------------
 
     def proposed_spec(self) -> LayerSpec:
-        """The layer the form shows; raises ValueError with the model's message if impossible."""
+        """The layer the form shows; raises ValueError with the model's message if impossible.
+
+        A ConvTranspose2d takes padding numbers and zeros only (PyTorch's rule), so choosing it
+        turns 'valid'/'same' into the numbers they stand for and the padding mode into zeros;
+        a Conv2d has no output padding.
+        """
+        transposed = self.kind.currentText() == "ConvTranspose2d"
         kind = self.padding_kind.currentText()
-        self.padding.setEnabled(kind == "numbers")
+        padding: tuple[int, int] | str = self.padding.value() if kind == "numbers" else kind
+        mode = self.padding_mode.currentText()
+        if transposed:
+            padding = self._padding_numbers()
+            mode = "zeros"
+        self._enable_for_kind(transposed)
+        self.padding.setEnabled(kind == "numbers" or transposed)
         return self._document.view.spec.replace(
             out_channels=self.out_channels.value(),
             kernel_size=self.kernel_size.value(),
             stride=self.stride.value(),
-            padding=self.padding.value() if kind == "numbers" else kind,
-            padding_mode=self.padding_mode.currentText(),
+            padding=padding,
+            padding_mode=mode,
             dilation=self.dilation.value(),
             groups=self.groups.value(),
             bias=self.bias.isChecked(),
+            flip_kernel=self.flip_kernel.isChecked(),
+            transposed=transposed,
+            output_padding=self.output_padding.value() if transposed else (0, 0),
         )
+
+    def _padding_numbers(self) -> tuple[int, int]:
+        """The padding as numbers: the spins, or what 'valid' / 'same' pads before the input."""
+        kind = self.padding_kind.currentText()
+        if kind == "numbers":
+            return self.padding.value()
+        if kind == "valid":
+            return (0, 0)
+        same = LayerSpec(
+            1, 1, self.kernel_size.value(), dilation=self.dilation.value(), padding="same"
+        )
+        top, _, left, _ = same.pads
+        return (top, left)
+
+    def _enable_for_kind(self, transposed: bool) -> None:
+        """Grey out what the kind has no use for, saying why in the tooltips."""
+        self.output_padding.setEnabled(transposed)
+        self.padding_kind.setEnabled(not transposed)
+        self.padding_mode.setEnabled(not transposed)
 
     def _propose(self) -> None:
         try:

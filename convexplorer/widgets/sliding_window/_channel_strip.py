@@ -175,7 +175,9 @@ def _header(grid: QGridLayout, parent: QWidget) -> None:
     """Column titles; spare width goes to the picture, so the number grids keep their size."""
     grid.setColumnStretch(1, 1)
     for column, text in enumerate(_HEADERS):
-        grid.addWidget(_Title(text, parent), 0, column)
+        title = _Title(text, parent)
+        title.setObjectName(f"{text.replace(' ', '')}Title" if text else "")
+        grid.addWidget(title, 0, column)
 
 
 class ChannelStrip(QWidget):
@@ -268,6 +270,16 @@ class ChannelStrip(QWidget):
         self._rows.append(row)
         column.addWidget(self._scrolling(detail), 2)
         return body
+
+    def set_flipped(self, flipped: bool) -> None:
+        """Title the kernel column as flipped (textbook convolution) or as typed."""
+        for title in self.findChildren(_Title, "kernelTitle"):
+            title.setText("kernel, flipped" if flipped else "kernel")
+            title.setToolTip(
+                "The typed kernel flipped in both axes: textbook convolution slides it so"
+                if flipped
+                else ""
+            )
 
     # ---- showing --------------------------------------------------------------------------------
 

@@ -48,8 +48,15 @@ def _duration(seconds: float) -> str:
 class TransportBar(QToolBar):
     """Buttons for the view's actions, a speed list and a scrubber over every output position."""
 
-    def __init__(self, actions: list[QAction | None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        actions: list[QAction | None],
+        parent: QWidget | None = None,
+        unit: str = "output position",
+    ) -> None:
+        """``unit`` names what the scrubber steps through in the tooltips (one of them)."""
         super().__init__(parent)
+        self._unit = unit
         self.setMovable(False)
         self.setFloatable(False)
         self.setIconSize(QSize(16, 16))
@@ -104,18 +111,19 @@ class TransportBar(QToolBar):
     def describe_speeds(self, count: int) -> None:
         """Tooltips that say what each speed means for a map of ``count`` positions."""
         for item, speed in enumerate(SPEEDS):
-            tip = f"{speed} output position{'s' if speed > 1 else ''} per second"
+            tip = f"{speed} {self._unit}{'s' if speed > 1 else ''} per second"
             if count:
-                tip += f": a full pass over this map's {count} positions takes "
+                tip += f": a full pass over this map's {count} {self._unit.split()[-1]}s takes "
                 tip += _duration(pass_seconds(speed, count))
             self.speed.setItemData(item, tip, Qt.ItemDataRole.ToolTipRole)
         self._describe_speed()
 
     def _describe_speed(self) -> None:
         """The box's own tooltip: how the speeds work, and what the chosen one means."""
+        short = self._unit.split()[-1]  # 'position', 'pixel'
         self.speed.setToolTip(
-            "Playback speed in output positions per second. Up to 60/s every position is shown; "
-            "faster speeds move several positions per frame and the map still fills in every "
+            f"Playback speed in {self._unit}s per second. Up to 60/s every {short} is shown; "
+            f"faster speeds move several {short}s per frame and the map still fills in every "
             "value. "
             + str(self.speed.itemData(self.speed.currentIndex(), Qt.ItemDataRole.ToolTipRole))
         )

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
-from ...model import DotProduct, reached_outputs, taps_reading
+from ...model import DotProduct, reached_outputs, tap_in_use, taps_reading
 from ...qt import Document
 from ..style import number
 from ._neighbourhood import HOVER_COLOR, Neighbourhood
@@ -87,7 +87,8 @@ class HoverLinks(QObject):
         if cell is None or dot is None or slot is None:
             self._document.hover_weight(None)
             return
-        self._document.hover_weight(dot.out_channel, int(slot), *cell)
+        typed = tap_in_use(self._document.view.spec, *cell)  # the grid shows the kernel in use
+        self._document.hover_weight(dot.out_channel, int(slot), *typed)
 
     def hover_pixel(self, pixel: Pixel | None) -> None:
         """An input pixel under the mouse (None: it left)."""
@@ -125,12 +126,13 @@ class HoverLinks(QObject):
             return [], ""
         if not (0 <= i < kh and 0 <= j < kw):
             return [], ""
-        pixels = _pixels_of_tap(dot, i, j)
+        ti, tj = tap_in_use(spec, i, j)  # the typed weight's place in the kernel in use
+        pixels = _pixels_of_tap(dot, ti, tj)
         channel = spec.filter_input_channels(o)[slot]
         row, col = pixels[-1]
         weight = number(self._document.view.weight[o, slot, i, j])
         read = (
-            "zero padding" if dot.in_padding[i, j] and row < 0 else f"in {channel} ({row}, {col})"
+            "zero padding" if dot.in_padding[ti, tj] and row < 0 else f"in {channel} ({row}, {col})"
         )
         return pixels, f"w[{o}, {slot}, {i}, {j}] = {weight} multiplies {read}"
 

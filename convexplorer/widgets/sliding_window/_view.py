@@ -13,9 +13,16 @@ from collections.abc import Generator, Iterable
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ...model import DotProduct
+from ...model import DotProduct, LayerSpec
 from ...qt import Document
 from ..style import number
 from ._channel_strip import ChannelStrip, Frame
@@ -26,8 +33,14 @@ from ._labels import SteadyLabel
 from ._output_map import OutputMap
 from ._overview import Overview
 from ._pace import PAGE_ROWS, Track
+from ._painting import PaintingView
 from ._stepper import Stepper
 
+#: Why the kernel column differs from the kernel editor (textbook convolution), in one sentence.
+FLIPPED_NOTE = (
+    "Textbook convolution: the kernel shown is the one you typed flipped in both axes "
+    "(PyTorch's Conv2d would slide it unflipped)"
+)
 # How the keys read in tooltips and help.
 KEY_NAMES = {"Left": "←", "Right": "→", "Up": "↑", "Down": "↓", "PgDown": "PgDn"}
 
@@ -86,13 +99,23 @@ class SlidingWindowView(QWidget):
         middle = QHBoxLayout()
         middle.addWidget(self.strip)
         middle.addWidget(self.overview, 1)  # the strip keeps its natural width; pictures the rest
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        self.conv_page = QWidget(self)
+        layout = QVBoxLayout(self.conv_page)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.controls)
         layout.addWidget(self.header)
         layout.addLayout(middle, 1)
         layout.addWidget(self.equation)
+        # A transposed layer is shown the other way round: input pixels painting the output.
+        self.painting = PaintingView(document, self)
+        self.painting.statusMessage.connect(self.statusMessage)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.conv_page)
+        self.pages.addWidget(self.painting)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.pages)
 
         self.controls.speed.currentIndexChanged.connect(
             lambda: self.stepper.set_speed(self.controls.chosen_speed())
@@ -111,7 +134,11 @@ class SlidingWindowView(QWidget):
         document.inputChanged.connect(self._layer_changed)
         document.activationChanged.connect(self._show_frame)
         self.hover = HoverLinks(
-            document, self.strip, self.overview, self.output_map, lambda: self.dot_product
+            document,
+            self.strip,
+            self.overview,
+            self.output_map,
+            lambda: None if self.painting_shown else self.dot_product,  # no marks while hidden
         )
         self.hover.statusMessage.connect(self.statusMessage)
         self._layer_changed()
@@ -125,7 +152,7 @@ class SlidingWindowView(QWidget):
         specs = [
             ("first", "First position", "Home", pixmap.SP_MediaSkipBackward, self._first),
             ("back", "Step back", "Left", pixmap.SP_MediaSeekBackward, lambda: self._step(-1)),
-            ("play", "Play", "Space", pixmap.SP_MediaPlay, self.stepper.toggle),
+            ("play", "Play", "Space", pixmap.SP_MediaPlay, self._toggle),
             ("forward", "Step forward", "Right", pixmap.SP_MediaSeekForward, lambda: self._step(1)),
             ("last", "Last position", "End", pixmap.SP_MediaSkipForward, self._last),
             ("rowUp", "Previous row", "Up", None, lambda: self._row_step(-1)),
@@ -167,15 +194,32 @@ class SlidingWindowView(QWidget):
         actions["wholeMap"].setEnabled(False)  # until a region is dragged on the map
         return actions
 
+    @property
+    def painting_shown(self) -> bool:
+        """Whether the layer is transposed: the keys then step the painting view's pixels."""
+        return self.pages.currentWidget() is self.painting
+
+    def _toggle(self) -> None:
+        (self.painting.toggle if self.painting_shown else self.stepper.toggle)()
+
     def _first(self) -> None:
+        if self.painting_shown:
+            self.painting.first()
+            return
         self.stepper.pause()
         self.stepper.first()
 
     def _last(self) -> None:
+        if self.painting_shown:
+            self.painting.last()
+            return
         self.stepper.pause()
         self.stepper.last()
 
     def _row_step(self, rows: int) -> None:
+        if self.painting_shown:
+            self.painting.row_step(rows)
+            return
         self.stepper.pause()
         self.stepper.row_step(rows)
 
@@ -197,6 +241,9 @@ class SlidingWindowView(QWidget):
         self._show_frame()
 
     def _step(self, delta: int) -> None:
+        if self.painting_shown:
+            self.painting.step(delta)
+            return
         self.stepper.pause()
         self.stepper.step(delta)
 
@@ -224,8 +271,13 @@ class SlidingWindowView(QWidget):
         )
 
     def export_animation(self) -> None:
-        """Stop playing and ask the app for the export dialog."""
+        """Stop playing and ask the app for the export dialog (Conv2d layers' frames only)."""
         self.stepper.pause()
+        if self.painting_shown:
+            self.statusMessage.emit(
+                "Animation export draws Conv2d windows; this layer is a ConvTranspose2d"
+            )
+            return
         self.exportRequested.emit()
 
     # ---- frames for exports ---------------------------------------------------------------------
@@ -296,8 +348,12 @@ class SlidingWindowView(QWidget):
         """New input or layer: shapes may differ; the state has already clamped the position."""
         state = self._document.view
         self._levels = state.input_ranges
+        if state.spec.transposed:
+            self.stepper.pause()
+        self.pages.setCurrentWidget(self.painting if state.spec.transposed else self.conv_page)
         self.stepper.layer_changed()
         self.strip.rebuild(state.spec.in_per_group)
+        self.strip.set_flipped(state.spec.flip_kernel)
         self.hover.connect_neighbourhoods()
         self.strip.reset_scale()
         self.output_map.set_size(*state.output_size)
@@ -367,6 +423,12 @@ class SlidingWindowView(QWidget):
 
     def _header_text(self, o: int) -> str:
         spec = self._document.view.spec
+        if spec.flip_kernel:
+            return f"{self._reads_text(o, spec)}. {FLIPPED_NOTE}"
+        return self._reads_text(o, spec)
+
+    @staticmethod
+    def _reads_text(o: int, spec: LayerSpec) -> str:
         channels = spec.filter_input_channels(o)
         first, last = channels.start, channels.stop - 1
         if spec.groups > 1:

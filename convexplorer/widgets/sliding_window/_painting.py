@@ -1,0 +1,463 @@
+"""The transposed layer's sliding view: each input pixel paints the scaled kernel into the output.
+
+A ``ConvTranspose2d`` is easiest to see the other way round from a ``Conv2d``: step through the
+input pixels in raster order; each one's values (one per input channel the output channel reads)
+multiply the kernel slices, the scaled slices add up to one patch, and the patch is added into the
+output at ``stride``-spaced spots, overlapping what earlier pixels painted. Every number is the
+model's (``StateView.scatter_step``); after the last pixel the map is the layer's output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSignalBlocker, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import ScatterStep
+from ...qt import Document
+from ..looks import input_looks, output_looks
+from ..style import channel_label, diverging_colors, number, symmetric_limit
+from ._controls import TransportBar
+from ._neighbourhood import WINDOW_COLOR
+from ._number_grid import NumberGrid
+from ._pace import tick_interval_ms
+
+_SMALL_MAP = 40  # maps wider or taller than this get a ring around the outlined cells
+ROWS_LIMIT = 4  # more input channels than this: the first ones shown, the patch sums them all
+_OFF_OUTPUT = np.array([236, 236, 236], dtype=np.uint8)  # a tap cropped off by the padding
+
+FLIPPED_NOTE = (
+    "Textbook convolution: the kernel shown is the one you typed flipped in both axes "
+    "(PyTorch's ConvTranspose2d would use it unflipped)"
+)
+
+
+class _Picture(pg.GraphicsView):
+    """A whole map with some cells outlined: the input and its pixel, the output and the taps."""
+
+    def __init__(self, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background=None)
+        self.setFrameShape(pg.GraphicsView.Shape.NoFrame)
+        self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
+        self._box.setDefaultPadding(0.02)
+        self.setCentralItem(self._box)
+        self._image = pg.ImageItem(axisOrder="row-major")
+        self._box.addItem(self._image)
+        self._outline = QGraphicsPathItem()
+        pen = QPen(WINDOW_COLOR, 2)
+        pen.setCosmetic(True)
+        self._outline.setPen(pen)
+        self._outline.setZValue(5)
+        self._box.addItem(self._outline)
+        # A fixed-size ring on screen around the outline, so a pixel of a large map stays findable.
+        self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
+        self._ring.setPen(pen)
+        self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self._ring.setZValue(5)
+        self._box.addItem(self._ring)
+        self._size = (0, 0)
+        self.setToolTip(tooltip)
+
+    def sizeHint(self) -> QSize:
+        return QSize(220, 220)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, 80)
+
+    def show_values(self, values: np.ndarray, colormap: pg.ColorMap, levels: tuple) -> None:
+        self._image.setColorMap(colormap)
+        self._image.setImage(values, autoLevels=False, levels=levels)
+        height, width = values.shape
+        self._image.setRect(QRectF(0, 0, width, height))
+        if (height, width) != self._size:
+            self._size = (height, width)
+            self._box.setRange(rect=QRectF(0, 0, width, height))
+
+    def outline(self, cells: list[tuple[int, int]]) -> None:
+        path = QPainterPath()
+        for row, col in cells:
+            path.addRect(QRectF(col, row, 1, 1))
+        self._outline.setPath(path)
+        self._ring.setVisible(bool(cells) and max(self._size) > _SMALL_MAP)
+        self._ring.setPos(path.boundingRect().center())
+
+    def outlined_cells(self) -> list[tuple[int, int]]:
+        """The outlined cells (for tests)."""
+        return [
+            (round(p.boundingRect().top()), round(p.boundingRect().left()))
+            for p in self._outline.path().toSubpathPolygons()
+        ]
+
+
+def _grid_texts(values: np.ndarray) -> list[list[str]]:
+    return [["off" if np.isnan(v) else number(v) for v in row] for row in values.tolist()]
+
+
+def _grid_colors(values: np.ndarray, limit: float) -> np.ndarray:
+    rgb = diverging_colors(np.nan_to_num(values), limit)
+    rgb[np.isnan(values)] = _OFF_OUTPUT
+    return rgb
+
+
+class _ChannelRow:
+    """One input channel's share: its pixel value × its kernel slice = the scaled slice."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.caption = QLabel(parent)
+        font = self.caption.font()
+        font.setBold(True)
+        self.caption.setFont(font)
+        self.value = QLabel(parent)
+        self.value.setToolTip("The input pixel's value on this channel")
+        self.kernel = NumberGrid("kernel", parent)
+        self.kernel.setToolTip("This output channel's kernel slice for this input channel")
+        self.scaled = NumberGrid("scaled kernel", parent)
+        self.scaled.setToolTip("The pixel's value × the kernel slice, tap by tap")
+        self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
+
+    def place(self, grid: QGridLayout, row: int) -> None:
+        widgets = (self.caption, self.value, self.signs[0], self.kernel, self.signs[1], self.scaled)
+        for column, widget in enumerate(widgets):
+            grid.addWidget(widget, row, column)
+
+    def show(self, step: ScatterStep, slot: int, limit: float, channels: int) -> None:
+        channel = step.input_channels[slot]
+        self.caption.setText(channel_label(channel, channels))
+        self.value.setText(f"x = {number(float(step.values[slot]))}")
+        kernel, scaled = step.kernel[slot], step.scaled[slot]
+        self.kernel.set_values(kernel, diverging_colors(kernel, symmetric_limit(step.kernel)))
+        self.scaled.set_values(scaled, diverging_colors(scaled, limit))
+
+
+class PaintingView(QWidget):
+    """Steps through the input pixels of a transposed layer, painting the selected output channel.
+
+    The pixel is the view's own cursor (the document's selection names output positions, which a
+    transposed layer's frames do not step through). ``statusMessage`` carries what is shown.
+    """
+
+    statusMessage = Signal(str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("paintingView")
+        self._document = document
+        self._index = 0
+        self._step: ScatterStep | None = None
+        self._rows: list[_ChannelRow] = []
+        self._input_shown: tuple[int, int] | None = None
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self.actions_by_name = self._make_actions()
+        a = self.actions_by_name
+        self.controls = TransportBar(
+            [a["first"], a["back"], a["play"], a["forward"], a["last"], None], self, "input pixel"
+        )
+        self.controls.scrubber.setAccessibleName("Input pixel")
+        self.controls.scrubber.setToolTip(
+            "Every input pixel in raster order (columns fastest, then rows): click to jump "
+            "there, drag to scrub"
+        )
+        self.controls.position.setToolTip("Input pixel (row, col) and its number in raster order")
+        self.header = QLabel(self)
+        self.header.setObjectName("paintingHeader")
+        self.header.setWordWrap(True)
+        self.rows_box = QWidget(self)
+        self._grid = QGridLayout(self.rows_box)
+        self._grid.setContentsMargins(2, 0, 2, 0)
+        self._grid.setColumnStretch(6, 1)  # the numbers keep their size; spare width goes right
+        self.more = QLabel(self)
+        self.more.setStyleSheet("color: #666;")
+        self.before = NumberGrid("output before", self)
+        self.before.setToolTip("The output under the taps before this pixel (off: cropped)")
+        self.patch = NumberGrid("added", self)
+        self.patch.setToolTip("The scaled kernel slices summed over the input channels")
+        self.after = NumberGrid("output after", self)
+        self.after.setToolTip("The output under the taps once this pixel is added")
+        self.input_picture = _Picture("The input; the outlined pixel is the one painting", self)
+        self.output_picture = _Picture(
+            "The output so far: every pixel up to this one painted (plus the bias); the "
+            "outlined cells are the ones this pixel adds to",
+            self,
+        )
+        self.input_caption = QLabel(self)
+        self.output_caption = QLabel(self)
+        self.output_caption.setObjectName("paintingOutputCaption")
+        for label in (self.input_caption, self.output_caption):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._lay_out()
+        self.controls.speed.currentIndexChanged.connect(self._speed_changed)
+        self.controls.scrubber.valueChanged.connect(self.go_to)
+        document.layerChanged.connect(self.reset)
+        document.inputChanged.connect(self.reset)
+        document.weightsChanged.connect(self._weights_changed)
+        document.selectionChanged.connect(self._selection_changed)
+        document.outputsChanged.connect(self._outputs_changed)
+        self._filter = document.view.selected_filter
+        self.reset()
+
+    def _lay_out(self) -> None:
+        sums = QHBoxLayout()
+        sums.setSpacing(6)
+        for widget in (
+            QLabel("output before", self),
+            self.before,
+            QLabel("+ added", self),
+            self.patch,
+            QLabel("=", self),
+            self.after,
+        ):
+            sums.addWidget(widget)
+        sums.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.rows_box)
+        left.addWidget(self.more)
+        left.addLayout(sums)
+        left.addStretch(1)
+        pictures = QGridLayout()
+        pictures.addWidget(self.input_picture, 0, 0)
+        pictures.addWidget(self.output_picture, 0, 1)
+        pictures.addWidget(self.input_caption, 1, 0)
+        pictures.addWidget(self.output_caption, 1, 1)
+        pictures.setColumnStretch(0, 2)  # the output, larger than its input, gets more room
+        pictures.setColumnStretch(1, 3)
+        middle = QHBoxLayout()
+        middle.addLayout(left)
+        middle.addLayout(pictures, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.header)
+        layout.addLayout(middle, 1)
+
+    # ---- actions --------------------------------------------------------------------------------
+
+    def _make_actions(self) -> dict[str, QAction]:
+        pixmap = QStyle.StandardPixmap
+        specs = [
+            ("first", "First pixel", "Home", pixmap.SP_MediaSkipBackward, self.first),
+            ("back", "Step back", "←", pixmap.SP_MediaSeekBackward, lambda: self.step(-1)),
+            ("play", "Play", "Space", pixmap.SP_MediaPlay, self.toggle),
+            ("forward", "Step forward", "→", pixmap.SP_MediaSeekForward, lambda: self.step(1)),
+            ("last", "Last pixel", "End", pixmap.SP_MediaSkipForward, self.last),
+        ]
+        actions = {}
+        for name, text, key, standard, slot in specs:
+            action = QAction(self.style().standardIcon(standard), text, self)
+            action.setObjectName(f"paint{name[:1].upper()}{name[1:]}")
+            action.setToolTip(f"{text} ({key}; ↑/↓: a row of input pixels)")
+            action.triggered.connect(slot)
+            actions[name] = action
+        return actions
+
+    @property
+    def count(self) -> int:
+        """How many input pixels there are to step through."""
+        _, height, width = self._document.view.image.shape
+        return height * width
+
+    @property
+    def pixel(self) -> tuple[int, int]:
+        """The input pixel painting now (row, col)."""
+        width = self._document.view.image.shape[2]
+        return divmod(self._index, width)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def go_to(self, index: int) -> None:
+        self._index = min(max(int(index), 0), self.count - 1)
+        self._show()
+
+    def step(self, delta: int) -> None:
+        self.pause()
+        self.go_to(self._index + delta)
+
+    def row_step(self, rows: int) -> None:
+        self.pause()
+        self.go_to(self._index + rows * self._document.view.image.shape[2])
+
+    def first(self) -> None:
+        self.pause()
+        self.go_to(0)
+
+    def last(self) -> None:
+        self.pause()
+        self.go_to(self.count - 1)
+
+    def toggle(self) -> None:
+        if self.playing:
+            self.pause()
+            return
+        if self._index >= self.count - 1:
+            self.go_to(0)
+        self._speed_changed()
+        self._timer.start()
+        self._playing_changed(True)
+
+    def pause(self) -> None:
+        if self.playing:
+            self._timer.stop()
+            self._playing_changed(False)
+
+    def _playing_changed(self, playing: bool) -> None:
+        play = self.actions_by_name["play"]
+        play.setText("Pause" if playing else "Play")
+        standard = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        play.setIcon(self.style().standardIcon(standard))
+
+    def _speed_changed(self) -> None:
+        self._timer.setInterval(tick_interval_ms(self.controls.chosen_speed()))
+
+    def _tick(self) -> None:
+        """One frame: as many pixels as the speed is worth at this frame rate."""
+        speed = self.controls.chosen_speed()
+        moves = max(1, round(speed * self._timer.interval() / 1000))
+        self.go_to(self._index + moves)
+        if self._index >= self.count - 1:
+            self.pause()
+
+    # ---- the document ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """A new layer or input: back to the first pixel, rows for the channels one filter reads."""
+        self.pause()
+        view = self._document.view
+        self._filter = view.selected_filter
+        if not view.spec.transposed:
+            self._step = None
+            return
+        self._build_rows(min(view.spec.in_per_group, ROWS_LIMIT))
+        self._index = min(self._index, self.count - 1)
+        self._show()
+
+    def _build_rows(self, count: int) -> None:
+        if count == len(self._rows):
+            return
+        while self._grid.count():
+            item = self._grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self._rows = []
+        for row in range(count):
+            channel_row = _ChannelRow(self.rows_box)
+            channel_row.place(self._grid, row)
+            self._rows.append(channel_row)
+
+    def _weights_changed(self, channels: list[int]) -> None:
+        if self._document.view.selected_filter in channels:
+            self._show()
+
+    def _selection_changed(self, out_channel: int, _row: int, _col: int) -> None:
+        if out_channel != self._filter:
+            self._filter = out_channel
+            self._show()
+
+    def _outputs_changed(self, channels: list[int]) -> None:
+        if self._document.view.selected_filter in channels:
+            self._show()  # the colour scale is the finished output's
+
+    # ---- drawing --------------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        view = self._document.view
+        if not view.spec.transposed:
+            return
+        step = view.scatter_step(self.pixel)
+        self._step = step
+        spec, channels = view.spec, view.image.shape[0]
+        limit = symmetric_limit(np.concatenate([step.scaled.ravel(), step.patch.ravel()]))
+        for slot, row in enumerate(self._rows):
+            row.show(step, slot, limit, channels)
+        hidden = spec.in_per_group - len(self._rows)
+        self.more.setText(
+            f"… and {hidden} more input channel{'s' if hidden != 1 else ''}: the patch added "
+            "sums all of them"
+            if hidden > 0
+            else ""
+        )
+        self.more.setVisible(hidden > 0)
+        self.patch.set_values(step.patch, diverging_colors(step.patch, limit))
+        around = symmetric_limit(np.nan_to_num(np.concatenate([step.before, step.after])))
+        self.before.set_values(
+            step.before, _grid_colors(step.before, around), texts=_grid_texts(step.before)
+        )
+        self.after.set_values(
+            step.after, _grid_colors(step.after, around), texts=_grid_texts(step.after)
+        )
+        self._show_pictures(step)
+        self.header.setText(self._header_text(step))
+        with QSignalBlocker(self.controls.scrubber):
+            self.controls.show_position(self._index, self.count, *self.pixel)
+
+    def _show_pictures(self, step: ScatterStep) -> None:
+        view = self._document.view
+        channel = step.input_channels[0]
+        if self._input_shown != (view.input_version, channel):  # drawn once per input and group
+            self._input_shown = (view.input_version, channel)
+            look = input_looks(view.input_ranges)[channel]
+            self.input_picture.show_values(view.image[channel], look.colormap, look.levels)
+        self.input_picture.outline([self.pixel])
+        self.input_caption.setText(f"input {channel_label(channel, view.image.shape[0])}")
+        # on the finished output's scale (steady while painting), diverging: partial sums go
+        # negative even when a ReLU later clips them
+        final = view.output_range(step.out_channel)
+        low, high = final or (float(step.painted.min()), float(step.painted.max()))
+        peak = max(-low, high) or 1.0
+        out_look = output_looks({0: (-peak, peak)}, "none", shared=False)[0]
+        self.output_picture.show_values(step.painted, out_look.colormap, out_look.levels)
+        cells = [
+            (int(step.out_rows[a]), int(step.out_cols[b])) for a, b in np.argwhere(step.inside)
+        ]
+        self.output_picture.outline(cells)
+        painted = self._index + 1
+        relu = " (before ReLU)" if view.activation == "relu" else ""
+        self.output_caption.setText(
+            f"out {step.out_channel}{relu}: {painted} / {self.count} pixels painted"
+        )
+
+    def _header_text(self, step: ScatterStep) -> str:
+        spec = self._document.view.spec
+        (sh, sw), (ph, pw) = spec.stride, spec.padding  # type: ignore[misc]
+        (eh, ew) = spec.effective_kernel_size
+        first, last = step.input_channels[0], step.input_channels[-1]
+        reads = f"in {first}" if first == last else f"in {first}–{last}"
+        if eh > sh or ew > sw:
+            meet = "so neighbouring patches overlap and sum up"
+        elif (eh, ew) == (sh, sw):
+            meet = "so the patches tile the output side by side"
+        else:
+            meet = "so the patches leave gaps between them"
+        step_text = f"{sh}" if sh == sw else f"{sh} down, {sw} across"
+        text = (
+            f"Input pixel ({step.row}, {step.col}) of {reads} scales output channel "
+            f"{step.out_channel}'s kernel and adds it into the output from "
+            f"({step.row * sh - ph}, {step.col * sw - pw}); the next pixel's patch lands "
+            f"{step_text} further on (the stride), {meet}"
+        )
+        return f"{text}. {FLIPPED_NOTE}" if spec.flip_kernel else text
+
+    # ---- what is displayed (for tests) ----------------------------------------------------------
+
+    @property
+    def scatter_step(self) -> ScatterStep | None:
+        """The model's step the view is showing."""
+        return self._step
