@@ -28,6 +28,7 @@ from ._spec import (
     check_input_size,
 )
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
+from ._unfold import Tap, Unfolded, tap_at, tap_of_row, unfold, weight_matrix
 from ._view import StateView
 
 __all__ = [
@@ -58,7 +59,9 @@ __all__ = [
     "SnapshotStep",
     "StateView",
     "Step",
+    "Tap",
     "UndoHistory",
+    "Unfolded",
     "WeightStep",
     "check_input_size",
     "conv2d",
@@ -69,5 +72,9 @@ __all__ = [
     "reached_outputs",
     "resolve_preset",
     "sample_description",
+    "tap_at",
+    "tap_of_row",
     "taps_reading",
+    "unfold",
+    "weight_matrix",
 ]
