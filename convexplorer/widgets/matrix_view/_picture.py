@@ -131,6 +131,7 @@ class MatrixPicture(pg.GraphicsView):
         self._padding_mask: np.ndarray | None = None
         self._absent_mask: np.ndarray | None = None
         self._hovered: Cell | None = None
+        self._marked: tuple[int, int] | None = None  # (filter, k) of a weight hovered anywhere
         self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(self._clicked)
 
@@ -399,6 +400,7 @@ class MatrixPicture(pg.GraphicsView):
         visible = out_channel is not None and shape is not None and geometry is not None
         self._hover_w.setVisible(visible)
         self._hover_x.setVisible(visible)
+        self._marked = (out_channel, k) if visible else None
         if not visible:
             return
         assert shape is not None and geometry is not None and out_channel is not None
@@ -461,6 +463,18 @@ class MatrixPicture(pg.GraphicsView):
         }[name]
         assert rect is not None
         return geometry.cell(rect, rows, cols, row, col).center()
+
+    def marked_weight(self) -> tuple[int, int] | None:
+        """(filter, column of W) outlined as the weight hovered anywhere, for tests."""
+        return self._marked
+
+    def absent_cells(self) -> int:
+        """How many cells of W are hatched as having no weight, for tests."""
+        return 0 if self._absent_mask is None else int(self._absent_mask.sum())
+
+    def group_rows(self) -> tuple[int, int] | None:
+        """The rows of X outlined as the selected filter's group, for tests."""
+        return self._group_span
 
     def column_rect(self) -> QRectF | None:
         """The current column's strip (None when it is scrolled out), for tests."""

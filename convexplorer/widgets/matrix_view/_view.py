@@ -148,6 +148,10 @@ class MatrixView(QWidget):
                 rows.append(raw.reshape(-1)[self._start : self._start + self._count])
         return np.array(rows)
 
+    def is_drawing(self) -> bool:
+        """Whether the view follows the document now (shown, not behind another tab)."""
+        return self._shown and self.isVisible()
+
     def current_column(self) -> int | None:
         """The current position's column among those shown (None: scrolled out)."""
         view = self._document.view
@@ -171,7 +175,7 @@ class MatrixView(QWidget):
 
     def _visible(self) -> bool:
         """Draw now, or leave it to the next show (a hidden view costs nothing per frame)."""
-        if not (self._shown and self.isVisible()):
+        if not self.is_drawing():
             self._stale = True
             return False
         return True
