@@ -76,3 +76,14 @@ def test_an_open_matrix_view_is_remembered(qtbot, settings):
     second = open_window(qtbot, settings)
     assert not second.matrix.dock.isHidden()
     assert second.matrix.toggle.isChecked()
+
+
+def test_the_guide_tells_of_the_matrix_view_in_the_layer_s_numbers(window):
+    from convexplorer.app._guide import guide_html
+    from convexplorer.model import LayerSpec
+
+    assert "<b>Matrix view</b>" in guide_html(window.document.view)
+    assert "(2 × 27)" in guide_html(window.document.view)
+    window.document.set_layer(LayerSpec(3, 6, kernel_size=3, groups=3))
+    text = guide_html(window.document.view)
+    assert "(6 × 9, block-diagonal over all 3 input channels with groups=3)" in text

@@ -99,7 +99,8 @@ class MatrixPicture(pg.GraphicsView):
         self._row_starts.setPen(_pen(QColor(40, 40, 40), 1, Qt.PenStyle.DotLine))
         self._hover_w = QGraphicsRectItem()  # a hovered weight and the row of X it multiplies
         self._hover_x = QGraphicsRectItem()
-        for item in (self._hover_w, self._hover_x):
+        self._hover_cell = QGraphicsRectItem()  # the cell under the mouse
+        for item in (self._hover_w, self._hover_x, self._hover_cell):
             item.setPen(_pen(HOVER_COLOR, 2))
             item.setVisible(False)
         self._marks: list[QGraphicsItem] = [
@@ -116,6 +117,7 @@ class MatrixPicture(pg.GraphicsView):
             self._product,
             self._hover_w,
             self._hover_x,
+            self._hover_cell,
         ]
         for item in self._marks:
             self.addItem(item)
@@ -146,6 +148,7 @@ class MatrixPicture(pg.GraphicsView):
     def set_shape(self, shape: Shape) -> None:
         """A new layer or input: the matrices' sizes and labels (colours follow separately)."""
         self._shape = shape
+        self._report(None)  # the cell under the mouse may not exist any more
         self._arrange()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -452,6 +455,9 @@ class MatrixPicture(pg.GraphicsView):
 
     def cell_centre(self, cell: Cell) -> QPointF:
         """The centre of a cell in widget pixels (for tests and tooltips)."""
+        return self._cell_rect(cell).center()
+
+    def _cell_rect(self, cell: Cell) -> QRectF:
         shape, geometry = self._shape, self._layout
         assert shape is not None and geometry is not None
         name, row, col = cell
@@ -462,7 +468,7 @@ class MatrixPicture(pg.GraphicsView):
             "b": (geometry.bias, shape.filters, 1),
         }[name]
         assert rect is not None
-        return geometry.cell(rect, rows, cols, row, col).center()
+        return geometry.cell(rect, rows, cols, row, col)
 
     def marked_weight(self) -> tuple[int, int] | None:
         """(filter, column of W) outlined as the weight hovered anywhere, for tests."""
@@ -492,6 +498,9 @@ class MatrixPicture(pg.GraphicsView):
     def _report(self, cell: Cell | None) -> None:
         if cell != self._hovered:
             self._hovered = cell
+            self._hover_cell.setVisible(cell is not None)
+            if cell is not None:
+                self._hover_cell.setRect(self._cell_rect(cell))
             self.cellHovered.emit(cell)
 
     def _clicked(self, event) -> None:  # pyqtgraph's MouseClickEvent
