@@ -146,7 +146,7 @@ def test_hovering_says_what_a_cell_is(qtbot, view, document):
     # out(0, 0) with padding 1: tap (0, 0) lands on (-1, -1), in the zero padding
     assert said.args[0] == text
     assert (
-        text == "X[0, 0]: tap (0, 0) of in 0 (R) at out(0, 0) lands on (-1, -1): zero padding = 0"
+        text == "X[0, 0]: tap (0, 0) of in 0 (R) at out(0, 0) lands on (−1, −1): zero padding = 0"
     )
     text = _hover(qtbot, view, ("X", 13, 0))  # in 1, tap (1, 1) of out(0, 0)
     pixel = number(document.view.image[1, 0, 0])
@@ -167,6 +167,8 @@ def test_a_weight_hovered_elsewhere_marks_its_cell_and_the_row_of_x_it_multiplie
     document.hover_weight(1, 2, 0, 1)  # filter 1, in 2, tap (0, 1): column 2·9 + 1 of W
     assert view.picture.marked_weight() == (1, 19)
     document.hover_weight(None)
+    assert view.picture.marked_weight() is None
+    document.hover_weight(9, 0, 0, 0)  # no such filter (a stale hover): nothing marked, no error
     assert view.picture.marked_weight() is None
 
 
@@ -201,7 +203,8 @@ def test_layers_the_view_cannot_draw_get_a_sentence(qtbot, document):
 def test_too_many_rows_to_draw_get_a_sentence(qtbot):
     document = _document(LayerSpec(200, 1, kernel_size=5), shape=(200, 6, 6))
     view = _shown(qtbot, document)
-    assert "5\u202f000 rows" in view.header.text() and not view.picture.isVisible()
+    assert "5\u202f000 rows (C_in·kH·kW = 200·5·5): too many to draw" in view.header.text()
+    assert not view.picture.isVisible()
 
 
 def test_a_hidden_view_catches_up_when_shown(qtbot, view, document):
@@ -229,3 +232,17 @@ def test_scrolling_shows_other_columns_and_stepping_brings_the_current_one_back(
     assert view.picture.column_rect() is None
     document.select(position=(0, 1))
     assert view.columns.start == 0 and view.current_column() == 1
+
+
+def test_a_padding_tap_says_which_pixel_its_padding_mode_copies(qtbot):
+    spec = LayerSpec(3, 2, kernel_size=3, padding=1, padding_mode="reflect")
+    document = _document(spec)
+    view = _shown(qtbot, document)
+    value = number(document.view.image[0, 1, 1])  # reflect: (−1, −1) mirrors (1, 1)
+    assert view.describe(("X", 0, 0)) == (
+        "X[0, 0]: tap (0, 0) of in 0 (R) at out(0, 0) lands on (−1, −1) in the reflect padding, "
+        f"a copy of pixel (1, 1) = {value}"
+    )
+    assert (
+        view.unfolded.padding[0, 0] and view.unfolded.values[0, 0] == document.view.image[0, 1, 1]
+    )

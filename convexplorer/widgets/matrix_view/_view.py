@@ -21,6 +21,7 @@ from ...qt import Document
 from ..looks import input_looks
 from ..style import (
     ABSENT_COLOR,
+    MINUS,
     PADDING_COLOR,
     channel_label,
     diverging_colors,
@@ -45,6 +46,11 @@ def _shapes_text(spec: LayerSpec, positions: int) -> str:
     return f"W: {f} × {grouped(k)}  ·  X: {grouped(k)} × {n}  ·  Y: {f} × {n}"
 
 
+def _pair(row: int, col: int) -> str:
+    """A (row, col) that may lie in the padding, written with true minus signs."""
+    return f"({row}, {col})".replace("-", MINUS)
+
+
 def _html(text: str) -> str:
     """Plain text for a rich-text label, its runs of spaces kept."""
     return escape(text).replace("  ", "&nbsp; ")
@@ -57,11 +63,13 @@ def unsupported_reason(spec: LayerSpec) -> str | None:
             "A transposed convolution is the transpose of this multiply (its input is scattered "
             "through Wᵀ, not gathered into windows): this view draws ordinary Conv2d layers only."
         )
-    k = spec.in_channels * spec.kernel_size[0] * spec.kernel_size[1]
+    kh, kw = spec.kernel_size
+    k = spec.in_channels * kh * kw
     if k > MAX_ROWS:
         return (
-            f"X would have {grouped(k)} rows (C_in·kH·kW): too many to draw; at most "
-            f"{grouped(MAX_ROWS)} are shown. {_shapes_text(spec, 0).split('  ·  ')[0]}."
+            f"X would have {grouped(k)} rows (C_in·kH·kW = {spec.in_channels}·{kh}·{kw}): too "
+            f"many to draw here (the view draws up to {grouped(MAX_ROWS)}); W is "
+            f"{spec.out_channels} × {grouped(spec.weights_per_filter)}."
         )
     return None
 
@@ -367,6 +375,9 @@ class MatrixView(QWidget):
             return
         o, slot, i, j = hovered
         kh, kw = spec.kernel_size
+        if not (0 <= o < spec.out_channels and 0 <= slot < spec.in_per_group):
+            self.picture.show_hovered_weight(None)  # another layer's indices: nothing to mark
+            return
         channel = spec.filter_input_channels(o)[slot]
         self.picture.show_hovered_weight(o, channel * kh * kw + i * kw + j)
 
@@ -400,12 +411,13 @@ class MatrixView(QWidget):
             value = number(self._unfolded.values[row, col])
             label = channel_label(tap.channel, spec.in_channels)
             head = f"X[{row}, {grouped(p)}]: tap ({tap.i}, {tap.j}) of {label} at {at}"
+            lands = f"lands on {_pair(tap.row, tap.col)}"
             if tap.source is None:
-                return f"{head} lands on ({tap.row}, {tap.col}): zero padding = 0"
+                return f"{head} {lands}: zero padding = 0"
             if tap.in_padding:
                 return (
-                    f"{head} lands on ({tap.row}, {tap.col}) in the {spec.padding_mode} padding, "
-                    f"a copy of pixel {tap.source} = {value}"
+                    f"{head} {lands} in the {spec.padding_mode} padding, a copy of pixel "
+                    f"{_pair(*tap.source)} = {value}"
                 )
             return f"{head} reads pixel ({tap.row}, {tap.col}) = {value}"
         raw = view.raw_output(row)
