@@ -246,3 +246,25 @@ def test_a_padding_tap_says_which_pixel_its_padding_mode_copies(qtbot):
     assert (
         view.unfolded.padding[0, 0] and view.unfolded.values[0, 0] == document.view.image[0, 1, 1]
     )
+
+
+@dataclass(frozen=True)
+class _FlippedSpec(LayerSpec):
+    """Stands in for textbook convolution (another branch adds the setting)."""
+
+    flip_kernel: bool = True
+
+
+def test_a_flipping_layer_s_w_is_described_and_hovered_as_the_typed_weights(qtbot, document):
+    view = _shown(qtbot, document)
+    document.set_layer(_FlippedSpec(3, 4, kernel_size=3, padding=1))
+    assert "W holds each kernel flipped" in view.header.text()
+    # column 14 of W: in 1, tap (1, 2) as used, which is typed weight (1, 0)
+    assert view.describe(("W", 2, 14)) == (
+        f"W[2, 14] = w[2, 1, 1, 0] = {number(document.view.weight[2, 1, 1, 0])}: filter 2, "
+        "in 1 (G) tap (1, 2) (the typed kernel flipped)"
+    )
+    _hover(qtbot, view, ("W", 2, 9))  # in 1, tap (0, 0) in use: typed (2, 2)
+    assert document.hovered_weight == (2, 1, 2, 2)
+    document.hover_weight(2, 1, 2, 1)  # typed (2, 1) is used at tap (0, 1): column 10
+    assert view.picture.marked_weight() == (2, 10)

@@ -3,16 +3,27 @@ model's outputs, over random layers (groups, dilation, stride, every padding mod
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import ExplorerState, LayerSpec, tap_at, tap_of_row, unfold, weight_matrix
+from convexplorer.model import (
+    ExplorerState,
+    LayerSpec,
+    tap_at,
+    tap_of_row,
+    typed_weight,
+    unfold,
+    weight_column,
+    weight_matrix,
+)
 
 from .reference import padded_value
 from .test_conv import layers
-from .tolerance import assert_conv_close
+from .tolerance import assert_conv_close, assert_sums_close
 
 
 def loop_unfold(x: np.ndarray, spec: LayerSpec, start: int, stop: int):
@@ -157,3 +168,48 @@ def test_a_window_past_the_last_position_is_clipped_and_bad_input_is_refused():
         unfold(x, LayerSpec(3, 1), 0, 4)
     with pytest.raises(ValueError, match="row 18 is out of range for 18 rows"):
         tap_of_row(spec, 18)
+
+
+@dataclass(frozen=True)
+class _FlippedSpec(LayerSpec):
+    """A layer that slides its kernels flipped (textbook convolution; another branch adds the
+    setting to LayerSpec itself)."""
+
+    flip_kernel: bool = True
+
+
+def test_a_flipping_layer_s_w_holds_the_kernels_flipped_and_maps_back_to_the_typed_weights():
+    spec = _FlippedSpec(4, 4, kernel_size=(2, 3), groups=2)
+    rng = np.random.default_rng(5)
+    weight = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    full, seen = weight_matrix(weight, spec)
+    plain, _ = weight_matrix(weight, LayerSpec(4, 4, kernel_size=(2, 3), groups=2))
+    assert not np.array_equal(full, plain)
+    for o, slot, i, j in np.ndindex(*spec.weight_shape):
+        k = weight_column(spec, o, slot, i, j)
+        channel, ui, uj = tap_of_row(spec, k)  # the tap of X it multiplies: mirrored
+        assert (ui, uj) == (1 - i, 2 - j) and channel == spec.filter_input_channels(o)[slot]
+        assert full[o, k] == weight[o, slot, i, j] and seen[o, k]
+        assert typed_weight(spec, o, k) == (slot, i, j)
+    assert typed_weight(spec, 0, 12) is None  # filter 0 sees in 0–1 only
+
+
+@pytest.mark.skipif(
+    "flip_kernel" not in {f.name for f in fields(LayerSpec)},
+    reason="LayerSpec has no flip_kernel setting on this branch",
+)
+def test_w_times_x_plus_b_is_a_flipping_layer_s_output():
+    spec = LayerSpec(3, 2, kernel_size=(2, 3), padding=1, flip_kernel=True)
+    rng = np.random.default_rng(6)
+    x = rng.random((3, 6, 7), dtype=np.float32)
+    weight = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    bias = rng.standard_normal(2).astype(np.float32)
+    state = ExplorerState(x, spec, weight, bias)
+    state.compute()
+    out_h, out_w = state.output_size
+    full, _ = weight_matrix(state.weight, spec)
+    columns = unfold(state.image, spec, 0, out_h * out_w).values
+    product = full @ columns + bias[:, None]
+    raw = np.stack([state.raw_output(o).ravel() for o in range(2)])
+    abs_terms = np.abs(full) @ np.abs(columns) + np.abs(bias)[:, None]
+    assert_sums_close(product, raw, abs_terms, full.shape[1] + 1, np.float32)

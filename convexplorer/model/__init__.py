@@ -28,7 +28,17 @@ from ._spec import (
     check_input_size,
 )
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
-from ._unfold import Tap, Unfolded, tap_at, tap_of_row, unfold, weight_matrix
+from ._unfold import (
+    Tap,
+    Unfolded,
+    flips_kernel,
+    tap_at,
+    tap_of_row,
+    typed_weight,
+    unfold,
+    weight_column,
+    weight_matrix,
+)
 from ._view import StateView
 
 __all__ = [
@@ -66,6 +76,7 @@ __all__ = [
     "check_input_size",
     "conv2d",
     "dot_product_at",
+    "flips_kernel",
     "kernel_preset",
     "load_sample",
     "preset_description",
@@ -75,6 +86,8 @@ __all__ = [
     "tap_at",
     "tap_of_row",
     "taps_reading",
+    "typed_weight",
     "unfold",
+    "weight_column",
     "weight_matrix",
 ]

@@ -116,16 +116,48 @@ def tap_at(spec: LayerSpec, height: int, width: int, k: int, position: tuple[int
     return Tap(channel, i, j, row, col, source)
 
 
+def flips_kernel(spec: LayerSpec) -> bool:
+    """Whether the layer slides its kernels flipped in both axes (textbook convolution; a
+    setting only some layers have)."""
+    return bool(getattr(spec, "flip_kernel", False))
+
+
+def weight_column(spec: LayerSpec, out_channel: int, slot: int, i: int, j: int) -> int:
+    """The column of W holding typed weight ``w[out_channel, slot, i, j]`` (mirrored when the
+    layer flips its kernels: W holds the kernels as they are used)."""
+    kh, kw = spec.kernel_size
+    if flips_kernel(spec):
+        i, j = kh - 1 - i, kw - 1 - j
+    channel = spec.filter_input_channels(out_channel)[slot]
+    return (channel * kh + i) * kw + j
+
+
+def typed_weight(spec: LayerSpec, out_channel: int, k: int) -> tuple[int, int, int] | None:
+    """(slot, i, j) of the typed weight in column k of W's row ``out_channel`` (None: the
+    filter has no weight there, another group's channel)."""
+    channel, i, j = tap_of_row(spec, k)
+    seen = spec.filter_input_channels(out_channel)
+    if channel not in seen:
+        return None
+    if flips_kernel(spec):
+        kh, kw = spec.kernel_size
+        i, j = kh - 1 - i, kw - 1 - j
+    return (channel - seen.start, i, j)
+
+
 def weight_matrix(weight: np.ndarray, spec: LayerSpec) -> tuple[np.ndarray, np.ndarray]:
     """W over all C_in·kH·kW columns, (C_out, C_in·kH·kW), and where a filter has weights.
 
     A filter's columns outside its group hold 0 and are False in the mask: with groups, W is
-    block-diagonal, and ``W @ X`` is the layer (before the bias) over all groups at once.
+    block-diagonal, and ``W @ X`` is the layer (before the bias) over all groups at once. A layer
+    that flips its kernels has them flipped here, as they multiply X.
     """
     kh, kw = spec.kernel_size
     block = spec.in_per_group * kh * kw
     full = np.zeros((spec.out_channels, spec.in_channels * kh * kw), weight.dtype)
     seen = np.zeros(full.shape, bool)
+    if flips_kernel(spec):
+        weight = weight[:, :, ::-1, ::-1]
     rows = weight.reshape(spec.out_channels, block)
     for group in range(spec.groups):
         filters = slice(group * spec.out_per_group, (group + 1) * spec.out_per_group)

@@ -16,7 +16,17 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWidget
 
-from ...model import LayerSpec, Unfolded, tap_at, tap_of_row, unfold, weight_matrix
+from ...model import (
+    LayerSpec,
+    Unfolded,
+    flips_kernel,
+    tap_at,
+    tap_of_row,
+    typed_weight,
+    unfold,
+    weight_column,
+    weight_matrix,
+)
 from ...qt import Document
 from ..looks import input_looks
 from ..style import (
@@ -269,6 +279,10 @@ class MatrixView(QWidget):
                 f"its group's input channels (hatched), so it is {spec.groups} independent "
                 "multiplies."
             )
+        if flips_kernel(spec):
+            sentence += (
+                " Textbook convolution: W holds each kernel flipped in both axes, as it is used."
+            )
         if view.activation != "none":
             sentence += f" Y is the output before the {view.activation}."
         self.header.setText(
@@ -375,11 +389,11 @@ class MatrixView(QWidget):
             return
         o, slot, i, j = hovered
         kh, kw = spec.kernel_size
-        if not (0 <= o < spec.out_channels and 0 <= slot < spec.in_per_group):
+        inside = 0 <= o < spec.out_channels and 0 <= slot < spec.in_per_group
+        if not (inside and 0 <= i < kh and 0 <= j < kw):
             self.picture.show_hovered_weight(None)  # another layer's indices: nothing to mark
             return
-        channel = spec.filter_input_channels(o)[slot]
-        self.picture.show_hovered_weight(o, channel * kh * kw + i * kw + j)
+        self.picture.show_hovered_weight(o, weight_column(spec, o, slot, i, j))
 
     def describe(self, cell: Cell) -> str:
         """What a cell is, in words: the hover line and the status bar say it."""
@@ -388,16 +402,21 @@ class MatrixView(QWidget):
         name, row, col = cell
         if name == "W":
             channel, i, j = tap_of_row(spec, col)
-            seen = spec.filter_input_channels(row)
             where = f"{channel_label(channel, spec.in_channels)} tap ({i}, {j})"
-            if channel not in seen:
+            typed = typed_weight(spec, row, col)
+            if typed is None:
+                seen = spec.filter_input_channels(row)
                 return (
                     f"W[{row}, {col}] = 0: filter {row} has no weight for {where} (groups="
                     f"{spec.groups}: it sees in {seen.start}–{seen.stop - 1})"
                 )
-            slot = channel - seen.start
-            value = number(view.weight[row, slot, i, j])
-            return f"W[{row}, {col}] = w[{row}, {slot}, {i}, {j}] = {value}: filter {row}, {where}"
+            slot, ti, tj = typed
+            value = number(view.weight[row, slot, ti, tj])
+            flipped = " (the typed kernel flipped)" if flips_kernel(spec) else ""
+            return (
+                f"W[{row}, {col}] = w[{row}, {slot}, {ti}, {tj}] = {value}: filter {row}, "
+                f"{where}{flipped}"
+            )
         if name == "b":
             assert view.bias is not None
             return f"b[{row}] = {number(view.bias[row])}, added to every column of row {row} of Y"
@@ -432,16 +451,13 @@ class MatrixView(QWidget):
 
     def _cell_hovered(self, cell: Cell | None) -> None:
         document = self._document
+        typed = None
         if cell is not None and cell[0] == "W":
-            o, k = cell[1], cell[2]
-            channel, i, j = tap_of_row(document.view.spec, k)
-            seen = document.view.spec.filter_input_channels(o)
-            if channel in seen:
-                document.hover_weight(o, channel - seen.start, i, j)
-            else:
-                document.hover_weight(None)
-        else:
+            typed = typed_weight(document.view.spec, cell[1], cell[2])
+        if typed is None:
             document.hover_weight(None)
+        else:
+            document.hover_weight(cell[1], *typed)
         text = "" if cell is None else self.describe(cell)
         self.picture.set_hover_text(text)
         if text:
