@@ -13,12 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainterPath, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
+    QToolTip,
     QWidget,
 )
 
@@ -514,6 +515,16 @@ class MatrixPicture(pg.GraphicsView):
     def leaveEvent(self, event: QEvent) -> None:
         super().leaveEvent(event)
         self._report(None)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        """The legend tooltip only off the cells: over a cell the line under Y says what it is,
+        and a box over the picture would hide what the mouse explores."""
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            if self.hit(self.mapToScene(event.pos())) is not None:
+                QToolTip.hideText()
+                return True
+        return super().viewportEvent(event)
 
 
 def _runs_path(mask: np.ndarray, rect: QRectF) -> QPainterPath:
