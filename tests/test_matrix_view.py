@@ -268,3 +268,24 @@ def test_a_flipping_layer_s_w_is_described_and_hovered_as_the_typed_weights(qtbo
     assert document.hovered_weight == (2, 1, 2, 2)
     document.hover_weight(2, 1, 2, 1)  # typed (2, 1) is used at tap (0, 1): column 10
     assert view.picture.marked_weight() == (2, 10)
+
+
+def test_y_waits_in_grey_while_the_model_computes(qtbot):
+    rng = np.random.default_rng(1)
+    state = ExplorerState(rng.random((3, 12, 20), dtype=np.float32), LayerSpec(3, 2))
+    document = Document(state, sync_mac_limit=0)  # every job on the worker
+    document.wait_until_idle()
+    view = _shown(qtbot, document)
+    document.set_weight(1, 0, 0, 0, 4.0)
+    assert np.isnan(view.shown_y()[1]).all() and not np.isnan(view.shown_y()[0]).any()
+    assert "being computed" in view.describe(("Y", 1, 0))
+    qtbot.waitUntil(lambda: document.view.is_ready(1))
+    raw = document.view.raw_output(1).ravel()
+    np.testing.assert_array_equal(view.shown_y()[1], raw[: len(view.columns)])
+
+
+def test_a_one_pixel_output_is_one_column(qtbot):
+    document = _document(LayerSpec(2, 3, kernel_size=4), shape=(2, 4, 4))
+    view = _shown(qtbot, document)
+    assert view.columns == range(1) and view.current_column() == 0
+    assert view.scrollbar.maximum() == 0 and "X: 32 × 1" in view.header.text()
