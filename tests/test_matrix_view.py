@@ -289,3 +289,27 @@ def test_a_one_pixel_output_is_one_column(qtbot):
     view = _shown(qtbot, document)
     assert view.columns == range(1) and view.current_column() == 0
     assert view.scrollbar.maximum() == 0 and "X: 32 × 1" in view.header.text()
+
+
+@pytest.mark.parametrize(
+    ("rows_k", "filters", "columns", "size"),
+    [
+        (27, 2, 65, (1280, 258)),
+        (288, 32, 65, (1280, 258)),
+        (9, 1, 4, (400, 200)),
+        (4096, 256, 65, (300, 150)),
+    ],
+)
+def test_the_layout_fits_and_lines_rows_and_columns_up(rows_k, filters, columns, size):
+    from PySide6.QtCore import QRectF
+
+    from convexplorer.widgets.matrix_view._layout import layout
+
+    geometry = layout(*size, rows_k, filters, columns, True, 40, 18)
+    widget = QRectF(0, 0, *size)
+    for rect in (geometry.w, geometry.x, geometry.y, geometry.bias):
+        assert widget.contains(rect) and rect.width() > 0 and rect.height() > 0
+    assert geometry.x.left() == geometry.y.left() and geometry.x.width() == geometry.y.width()
+    assert geometry.x.bottom() < geometry.y.top()  # X above Y, a column of X runs into Y's
+    assert geometry.w.top() == geometry.y.top() and geometry.w.height() == geometry.y.height()
+    assert geometry.w.right() < geometry.y.left() and geometry.y.right() < geometry.bias.left()

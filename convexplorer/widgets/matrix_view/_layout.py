@@ -26,13 +26,12 @@ BIAS_GAP = 10.0  # px between Y and the bias column (room for "+")
 
 @dataclass(frozen=True)
 class Layout:
-    """Rectangles in widget pixels; ``label``: the width of the filter labels left of W."""
+    """Where each matrix is drawn, in widget pixels (``bias``: None for a layer without)."""
 
     w: QRectF
     x: QRectF
     y: QRectF
     bias: QRectF | None
-    top: float  # height of the line above X (the current column's label)
 
     def cell(self, rect: QRectF, rows: int, cols: int, row: int, col: int) -> QRectF:
         """Cell (row, col) of a matrix of rows × cols drawn in ``rect``."""
@@ -80,4 +79,4 @@ def layout(
     y_rect = QRectF(x_left, y_top, xy_width, y_height)
     w_rect = QRectF(left, y_top, w_width, y_height)
     bias_rect = QRectF(y_rect.right() + BIAS_GAP, y_top, MAX_CELL * 0.7, y_height) if bias else None
-    return Layout(w=w_rect, x=x_rect, y=y_rect, bias=bias_rect, top=line)
+    return Layout(w=w_rect, x=x_rect, y=y_rect, bias=bias_rect)
