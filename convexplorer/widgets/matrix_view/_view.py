@@ -101,8 +101,9 @@ class MatrixView(QWidget):
         self.picture.setToolTip(
             "Y = W · X + b: a row of W (a filter) times a column of X (one position's window, "
             "unrolled) plus the bias is one output. Cyan: the current position; amber: the "
-            "selected filter; hatched amber: padding; hatched grey: no weight (groups). Click a "
-            "column or a row to select it."
+            "selected filter; hatched amber: padding; hatched grey: no weight (groups); magenta: "
+            "the cell under the mouse, or a hovered weight and the row of X it multiplies. Click "
+            "a column or a row to select it."
         )
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self.scrollbar.setObjectName("matrixColumns")
