@@ -85,6 +85,12 @@ def test_using_the_window_changes_the_state_only_through_the_document(qtbot, tmp
     window.sliding_window.actions_by_name["last"].trigger()
     document.wait_until_idle()
     window.sliding_window.actions_by_name["strongest"].trigger()
+    window.matrix.toggle.trigger()  # View → Matrix view; a click on Y selects filter and position
+    window.settle()
+    picture = window.matrix.view.picture
+    cell = picture.mapFromScene(picture.cell_centre(("Y", 1, 5)))
+    qtbot.mouseClick(picture.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert document.view.selected_filter == 1
     window.undo_action.trigger()
     window.redo_action.trigger()
     session = tmp_path / "s.convx"

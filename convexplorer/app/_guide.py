@@ -68,6 +68,13 @@ def _sum_paragraph(spec: LayerSpec, channels: int) -> str:
     )
 
 
+def _block(spec: LayerSpec) -> str:
+    """How W looks with groups: block-diagonal over every input channel."""
+    if spec.groups == 1:
+        return ""
+    return f", block-diagonal over all {spec.in_channels} input channels with groups={spec.groups}"
+
+
 def guide_html(state: StateView) -> str:
     """A short guide whose numbers are the current layer's, so it answers the student's case."""
     spec = state.spec
@@ -94,6 +101,10 @@ the window, except while typing in a field. Drag a rectangle on the output map t
 region (<b>Esc</b>: the whole map again), and press "{STRONGEST_LABEL}" to jump to where the
 filter finds its feature best (its largest output). Hover a weight to see the pixel it
 multiplies; hover an input pixel to see the outputs it feeds.</p>
+<p><b>Matrix view</b> (View menu) — the same layer as the one matrix multiply frameworks
+compute: the weights W ({spec.out_channels} × {spec.weights_per_filter}{_block(spec)}) times the
+unrolled windows X, one column per output position, plus the bias, is Y. The current position's
+column and the selected filter's row move as you step.</p>
 {_pytorch_paragraph(spec)}
 """
 

@@ -38,6 +38,7 @@ from ._export_actions import ExportActions
 from ._file_actions import FileActions
 from ._guide import guide_html
 from ._keys import KeyGuard
+from ._matrix_dock import MatrixDock
 
 APP_NAME = "convexplorer"
 STATUS_TIMEOUT_MS = 6000
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
             self.document, self.output_panels, self.sliding_window, self.files.dialogs
         )
         self._build_menus()
+        self.matrix = MatrixDock(self)  # View → Matrix view (before the layout is restored)
         # The sliding window's keys work window-wide (also with its dock hidden or floating).
         self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
         self._keys = KeyGuard(self, self._navigates)

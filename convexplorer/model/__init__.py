@@ -31,6 +31,17 @@ from ._spec import (
 )
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
 from ._transpose import conv_transpose2d, from_torch_layout, to_torch_layout
+from ._unfold import (
+    Tap,
+    Unfolded,
+    flips_kernel,
+    tap_at,
+    tap_of_row,
+    typed_weight,
+    unfold,
+    weight_column,
+    weight_matrix,
+)
 from ._view import StateView
 
 __all__ = [
@@ -62,12 +73,15 @@ __all__ = [
     "SnapshotStep",
     "StateView",
     "Step",
+    "Tap",
     "UndoHistory",
+    "Unfolded",
     "WeightStep",
     "check_input_size",
     "conv2d",
     "conv_transpose2d",
     "dot_product_at",
+    "flips_kernel",
     "from_torch_layout",
     "kernel_in_use",
     "kernel_preset",
@@ -78,8 +92,14 @@ __all__ = [
     "resolve_preset",
     "sample_description",
     "scatter_step",
+    "tap_at",
     "tap_in_use",
+    "tap_of_row",
     "taps_reading",
     "to_torch_layout",
     "transposed_dot_product",
+    "typed_weight",
+    "unfold",
+    "weight_column",
+    "weight_matrix",
 ]

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication
 
 MINUS = "−"
@@ -42,6 +42,13 @@ SEQUENTIAL, SEQUENTIAL_LUT = _colormap(np.array([[0, 0, 0], [255, 255, 255]], dt
 _TINTED = [_colormap(np.array([[0, 0, 0], 255 * np.eye(3)[c]], dtype=np.ubyte)) for c in range(3)]
 TINTS = tuple(colormap for colormap, _ in _TINTED)
 TINT_LUTS = tuple(lut for _, lut in _TINTED)
+
+#: Marks drawn over the pictures (the sliding window defines the same three for its own items).
+WINDOW_COLOR = QColor(0, 200, 255)  # cyan: the current sliding-window position
+HOVER_COLOR = QColor(255, 40, 200)  # magenta: what the hovered weight or pixel touches
+PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
+SELECTED_BAND = QColor(255, 193, 7, 110)  # translucent amber: the selected filter's row
+ABSENT_COLOR = QColor(232, 232, 232)  # where a filter has no weight (groups), hatched over
 
 
 # ---- colours ------------------------------------------------------------------------------------
@@ -111,6 +118,12 @@ def number(value: float) -> str:
             if len(text.lstrip("-")) <= 6:
                 return text.replace("-", MINUS)
     return text.replace("-", MINUS)  # unreachable for float32: "1e−45" has five characters
+
+
+def grouped(count: int) -> str:
+    """A count with its thousands apart, as a person reads it: ``42 672`` (narrow no-break
+    spaces, so it never breaks across lines)."""
+    return f"{count:,}".replace(",", "\u202f")
 
 
 def exact_text(value: float) -> str:
