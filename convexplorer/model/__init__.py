@@ -14,6 +14,15 @@ from ._history import (
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
+from ._rounding import (
+    absolute_sums,
+    fft_bound,
+    gamma,
+    output_bound,
+    sum_terms,
+    unit_roundoff,
+    uses_fft,
+)
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._spec import (
     MAX_CHANNELS,
@@ -60,14 +69,21 @@ __all__ = [
     "Step",
     "UndoHistory",
     "WeightStep",
+    "absolute_sums",
     "check_input_size",
     "conv2d",
     "dot_product_at",
+    "fft_bound",
+    "gamma",
     "kernel_preset",
     "load_sample",
+    "output_bound",
     "preset_description",
     "reached_outputs",
     "resolve_preset",
     "sample_description",
+    "sum_terms",
     "taps_reading",
+    "unit_roundoff",
+    "uses_fft",
 ]
