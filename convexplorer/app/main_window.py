@@ -40,6 +40,7 @@ from ._guide import guide_html
 from ._keys import KeyGuard
 from ._pytorch_check import TITLE as CHECK_TITLE
 from ._pytorch_check import PyTorchCheckDialog
+from ._whats_this import WhatsThis
 
 APP_NAME = "convexplorer"
 STATUS_TIMEOUT_MS = 6000
@@ -201,6 +202,8 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.HelpContents,
             "A short guide to the layer in this window",
         )
+        self.whats_this = WhatsThis(self)
+        help_menu.addAction(self.whats_this.action)
         self._action(help_menu, "&About convexplorer", self.show_about)
 
     # ---- behaviour ------------------------------------------------------------------------------
