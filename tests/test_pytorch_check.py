@@ -196,6 +196,7 @@ def test_without_torch_the_dialog_explains_and_changes_nothing(window, monkeypat
     assert "PyTorch is not installed" in dialog.verdict.text()
     assert io.TORCH_INSTALL in dialog.verdict.text()
     assert dialog.result is None and not dialog.running
+    assert dialog.table.rowCount() == 0 and dialog.tabs.isHidden() and not dialog.copy.isEnabled()
     assert fingerprint(window.document) == before
 
 

@@ -95,5 +95,7 @@ region (<b>Esc</b>: the whole map again), and press "{STRONGEST_LABEL}" to jump 
 filter finds its feature best (its largest output). Hover a weight to see the pixel it
 multiplies; hover an input pixel to see the outputs it feeds.</p>
 <p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same settings
-(cross-correlation: the kernel is not flipped). <b>File → Copy as PyTorch</b> gives the code.</p>
+(cross-correlation: the kernel is not flipped). <b>File → Copy as PyTorch</b> gives the code, and
+<b>Tools → Check Against PyTorch</b> runs it and compares every output. Press <b>Shift+F1</b> and
+click anything to ask what it is.</p>
 """

@@ -127,6 +127,7 @@ class PyTorchCheckDialog(QDialog):
         self._waiting = False  # for current outputs before starting
         self._version = 0  # counts changes of what the check compares
         self._checked_version = -1
+        self._input_shape: tuple[int, ...] = ()  # of the input the running check compares
 
         self.verdict = QLabel(self)
         self.verdict.setObjectName("pytorchCheckVerdict")
@@ -134,6 +135,7 @@ class PyTorchCheckDialog(QDialog):
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.verdict.setMinimumWidth(560)
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)  # busy: no percentage to show
         self.busy.setTextVisible(False)
@@ -201,6 +203,11 @@ class PyTorchCheckDialog(QDialog):
 
     def start(self) -> None:
         """Check the layer as it is now: at once if its outputs are current, else once they are."""
+        self._check = None  # an earlier outcome no longer stands
+        self.table.setRowCount(0)
+        self.snippet.clear()
+        self.tabs.hide()
+        self.copy.setEnabled(False)
         if not io.torch_available():
             self._show_install()
             return
@@ -213,6 +220,7 @@ class PyTorchCheckDialog(QDialog):
         self._waiting = False
         job = io.CheckJob.of(view)
         self._checked_version = self._version
+        self._input_shape = view.image.shape
         self._say("<p>Running the layer in PyTorch…</p>")
         self._worker.start(lambda: io.run_check(job), self._finished)
 
@@ -259,12 +267,18 @@ class PyTorchCheckDialog(QDialog):
                 f'<p style="color: {_BAD}">The layer has changed since this check: '
                 "Check Again to compare it as it is now.</p>"
             )
-        notes = [f"It printed {check.printed}."] if check.printed else []
+        shape = "×".join(map(str, self._input_shape))
+        printed = f"; it printed {check.printed}" if check.printed else ""
+        notes = [
+            f"It ran the Copy as PyTorch script with x = the explorer's input ({shape}){printed}."
+        ]
         notes += [f"PyTorch warned: {warning}" for warning in check.warnings]
         if notes:
             html += f'<p style="color: #555">{escape(" ".join(notes))}</p>'
         self._say(html)
         self.snippet.setPlainText(check.snippet)
+        self.tabs.show()
+        self.copy.setEnabled(True)
         self.table.setRowCount(len(check.channels))
         for row, channel in enumerate(check.channels):
             cells = (
