@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import ExplorerState, StateView, output_bound
+from ..model import ExplorerState, OutputsNotReady, StateView, output_bound
 from ._errors import TORCH_INSTALL, TorchUnavailable
 from ._snippets import pytorch_snippet
 
@@ -37,21 +37,28 @@ FAILED = "could not compare"
 
 @dataclass(frozen=True)
 class CheckJob:
-    """What a check compares, copied from the state: a private copy of the layer (input, spec,
-    weights, activation) and the explorer's outputs after the activation (C_out, H_out, W_out)."""
+    """What a check compares: a private copy of the layer (input, spec, weights, activation)
+    and the explorer's output channels after the activation, each (H_out, W_out).
+
+    Made on the UI thread at the cost of copying the weights: the input and the outputs are
+    shared, since the state never writes into an image or an output it has handed out (a new
+    result is a new array), so a worker may read them while the user goes on editing.
+    """
 
     layer: StateView
-    outputs: np.ndarray
+    outputs: tuple[np.ndarray, ...]
 
     @classmethod
     def of(cls, state: StateView) -> CheckJob:
-        """Copy what the check needs; raises ``OutputsNotReady`` while outputs are stale."""
-        outputs = state.outputs()  # a new array (stacked), never a view of the state's
+        """What the check needs; raises ``OutputsNotReady`` while outputs are stale."""
+        if state.stale_channels:
+            raise OutputsNotReady(state.stale_channels)
+        outputs = tuple(state.output(o) for o in range(state.spec.out_channels))
         bias = None if state.bias is None else np.array(state.bias)
         layer = ExplorerState(
             state.image, state.spec, np.array(state.weight), bias, state.activation
-        )  # the image is shared: the state never writes into an image it holds
-        return cls(StateView(layer), outputs)
+        )
+        return cls(StateView(layer), outputs)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -133,15 +140,15 @@ def run_check(job: CheckJob) -> TorchCheck:
             return TorchCheck(**result, channels=(), failure=f"the script raised {error!r}")
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     result.update(printed="\n".join(printed), warnings=notes)
-    if theirs.shape != job.outputs.shape:
+    ours = np.stack(job.outputs)
+    if theirs.shape != ours.shape:
         return TorchCheck(
             **result,
             channels=(),
-            failure=f"PyTorch's output has shape {theirs.shape}, the explorer's "
-            f"{job.outputs.shape}",
+            failure=f"PyTorch's output has shape {theirs.shape}, the explorer's {ours.shape}",
         )
     bound = output_bound(layer.spec, layer.image, layer.weight, magnitudes)
-    return TorchCheck(**result, channels=compare(job.outputs, theirs, bound, magnitudes))
+    return TorchCheck(**result, channels=compare(ours, theirs, bound, magnitudes))
 
 
 def _magnitudes(layer, x) -> np.ndarray:
