@@ -131,6 +131,7 @@ class PyTorchCheckDialog(QDialog):
 
         self.verdict = QLabel(self)
         self.verdict.setObjectName("pytorchCheckVerdict")
+        self.verdict.setAccessibleName("Verdict of the check against PyTorch")
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -142,6 +143,7 @@ class PyTorchCheckDialog(QDialog):
         self.busy.hide()
         self.table = QTableWidget(0, len(_COLUMNS), self)
         self.table.setObjectName("pytorchCheckTable")
+        self.table.setAccessibleName("Differences per output channel")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         for column, (name, tip) in enumerate(_COLUMNS):
@@ -152,6 +154,7 @@ class PyTorchCheckDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.snippet = QPlainTextEdit(self)
         self.snippet.setObjectName("pytorchCheckSnippet")
+        self.snippet.setAccessibleName("The PyTorch script the check ran")
         self.snippet.setReadOnly(True)
         self.snippet.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.snippet.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
