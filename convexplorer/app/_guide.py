@@ -101,12 +101,23 @@ the window, except while typing in a field. Drag a rectangle on the output map t
 region (<b>Esc</b>: the whole map again), and press "{STRONGEST_LABEL}" to jump to where the
 filter finds its feature best (its largest output). Hover a weight to see the pixel it
 multiplies; hover an input pixel to see the outputs it feeds.</p>
-<p><b>Matrix view</b> (View menu) — the same layer as the one matrix multiply frameworks
-compute: the weights W ({spec.out_channels} × {spec.weights_per_filter}{_block(spec)}) times the
-unrolled windows X, one column per output position, plus the bias, is Y. The current position's
-column and the selected filter's row move as you step.</p>
+{_matrix_paragraph(spec)}
 {_pytorch_paragraph(spec)}
+<p><b>Tools → Check Against PyTorch</b> runs that code and compares every output. Press
+<b>Shift+F1</b> and click anything to ask what it is.</p>
 """
+
+
+def _matrix_paragraph(spec: LayerSpec) -> str:
+    """The matrix view's W for this layer (a transposed layer is not drawn as one multiply)."""
+    if spec.transposed:
+        return ""
+    return (
+        "<p><b>Matrix view</b> (View menu) — the same layer as the one matrix multiply frameworks "
+        f"compute: the weights W ({spec.out_channels} × {spec.weights_per_filter}{_block(spec)}) "
+        "times the unrolled windows X, one column per output position, plus the bias, is Y. The "
+        "current position's column and the selected filter's row move as you step.</p>"
+    )
 
 
 def _pytorch_paragraph(spec: LayerSpec) -> str:

@@ -39,6 +39,9 @@ from ._file_actions import FileActions
 from ._guide import guide_html
 from ._keys import KeyGuard
 from ._matrix_dock import MatrixDock
+from ._pytorch_check import TITLE as CHECK_TITLE
+from ._pytorch_check import PyTorchCheckDialog
+from ._whats_this import WhatsThis
 
 APP_NAME = "convexplorer"
 STATUS_TIMEOUT_MS = 6000
@@ -184,6 +187,15 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.output_panels.shared_scaling_action)
 
+        tools = bar.addMenu("&Tools")
+        self.check_action = self._action(
+            tools,
+            f"{CHECK_TITLE.replace('PyTorch', '&PyTorch')}…",
+            self.check_against_pytorch,
+            tip="Run this layer in PyTorch and compare every output channel with the explorer's",
+        )
+        self._check_dialog: PyTorchCheckDialog | None = None
+
         help_menu = bar.addMenu("&Help")
         self._action(
             help_menu,
@@ -192,6 +204,8 @@ class MainWindow(QMainWindow):
             QKeySequence.StandardKey.HelpContents,
             "A short guide to the layer in this window",
         )
+        self.whats_this = WhatsThis(self)
+        help_menu.addAction(self.whats_this.action)
         self._action(help_menu, "&About convexplorer", self.show_about)
 
     # ---- behaviour ------------------------------------------------------------------------------
@@ -236,6 +250,15 @@ class MainWindow(QMainWindow):
         box.setText(guide_html(self.document.view))
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.open()
+
+    def check_against_pytorch(self) -> PyTorchCheckDialog:
+        """Tools → Check Against PyTorch…: one dialog, brought back and run again each time."""
+        if self._check_dialog is None:
+            self._check_dialog = PyTorchCheckDialog(self.document, self)
+        self._check_dialog.show()
+        self._check_dialog.raise_()
+        self._check_dialog.start()
+        return self._check_dialog
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -1,4 +1,5 @@
-"""Files in and out: sessions, arrays, weights, PyTorch/NumPy snippets, output PNGs.
+"""Files in and out: sessions, arrays, weights, PyTorch/NumPy snippets, output PNGs, and the
+check of the outputs against PyTorch (which runs the PyTorch snippet).
 
 Pure python + numpy (no Qt): every reader checks a file before the state is touched, and every
 way a file can be unusable comes out as a ``FileFormatError`` naming the file and the reason.
@@ -16,7 +17,7 @@ from ._arrays import (
 )
 from ._atomic import atomic_write_bytes, atomic_write_text
 from ._checkpoint import torch_available
-from ._errors import TORCH_HINT, FileFormatError, TorchUnavailable
+from ._errors import TORCH_HINT, TORCH_INSTALL, FileFormatError, TorchUnavailable
 from ._gif import encode_gif, png_sequence_names, write_gif, write_png_sequence
 from ._png_write import encode_png, write_png
 from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
@@ -30,6 +31,18 @@ from ._session import (
     save_session,
 )
 from ._snippets import float32_literal, numpy_snippet, pytorch_snippet
+from ._torch_check import (
+    BIT_IDENTICAL,
+    DIFFERS,
+    FAILED,
+    ROUNDING,
+    TORCH_NEEDED,
+    ChannelDifference,
+    CheckJob,
+    TorchCheck,
+    check_against_pytorch,
+    run_check,
+)
 from ._weights import (
     ImportedWeights,
     WeightEntry,
@@ -48,22 +61,32 @@ from ._weights import (
 __all__ = [
     "ACCEPTED_SHAPES",
     "ARRAY_SUFFIXES",
+    "BIT_IDENTICAL",
+    "DIFFERS",
     "DOWNSCALE_LONG_SIDE",
     "DOWNSCALE_MAX_VALUES",
+    "FAILED",
     "FORMAT_VERSION",
+    "ROUNDING",
     "SESSION_SUFFIX",
     "TORCH_HINT",
+    "TORCH_INSTALL",
+    "TORCH_NEEDED",
     "ArrayMember",
+    "ChannelDifference",
+    "CheckJob",
     "FileFormatError",
     "ImportedWeights",
     "InputLoad",
     "SessionData",
+    "TorchCheck",
     "TorchUnavailable",
     "WeightEntry",
     "WeightImport",
     "adopted_spec",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_against_pytorch",
     "check_session",
     "downscale",
     "encode_gif",
@@ -84,6 +107,7 @@ __all__ = [
     "read_array",
     "read_bias",
     "read_weights",
+    "run_check",
     "save_session",
     "suggest_downscale",
     "torch_available",

@@ -10,6 +10,8 @@ import zlib
 from pathlib import Path
 
 TORCH_HINT = "Importing PyTorch checkpoints needs torch: pip install torch"
+#: How to install PyTorch's CPU build (no GPU libraries: a few hundred MB instead of gigabytes).
+TORCH_INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
 #: What reading a damaged ZIP archive (session, .npz) can raise besides OSError: zipfile's own
 #: errors, the decompressors', and the ValueError / struct / overflow errors of bad header fields.
@@ -46,7 +48,7 @@ class FileFormatError(ValueError):
 
 
 class TorchUnavailable(RuntimeError):
-    """PyTorch checkpoints were asked for but torch is not installed."""
+    """Something needs torch (a checkpoint, the check against PyTorch) but it is not installed."""
 
-    def __init__(self) -> None:
-        super().__init__(TORCH_HINT)
+    def __init__(self, message: str = TORCH_HINT) -> None:
+        super().__init__(message)

@@ -24,10 +24,18 @@ def float32_literal(value: float | np.floating) -> str:
     return text
 
 
-def pytorch_snippet(state: StateView) -> str:
+def pytorch_snippet(state: StateView, input_line: str | None = None) -> str:
     """A runnable script building this ``nn.Conv2d`` or ``nn.ConvTranspose2d`` (every setting)
-    with these weights, in PyTorch's layout for the kind."""
+    with these weights, in PyTorch's layout for the kind.
+
+    The script defines ``layer`` and computes ``y = layer(x)``; ``input_line`` (default: a random
+    input of the explorer's shape) defines ``x``. "Check against PyTorch" runs this very script
+    with ``x`` bound to the explorer's input, so whatever the script learns, the check follows.
+    """
     spec, c, h, w = state.spec, *state.image.shape
+    input_line = input_line or (
+        f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's"
+    )
     bias_line = (
         f"bias = torch.tensor({_literal(state.bias, spec)}, dtype=torch.float32)\n"
         if state.bias is not None
@@ -54,7 +62,7 @@ def pytorch_snippet(state: StateView) -> str:
         f"{copy_bias}"
         f"{layer}"
         "\n"
-        f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's\n"
+        f"{input_line}\n"
         f"y = layer(x)\n"
         f"print(y.shape)  # torch.Size([1, {spec.out_channels}, {oh}, {ow}])\n"
     )

@@ -15,6 +15,15 @@ from ._history import (
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
+from ._rounding import (
+    absolute_sums,
+    fft_bound,
+    gamma,
+    output_bound,
+    sum_terms,
+    unit_roundoff,
+    uses_fft,
+)
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._scatter import ScatterStep, painted_so_far, scatter_step, transposed_dot_product
 from ._spec import (
@@ -77,21 +86,26 @@ __all__ = [
     "UndoHistory",
     "Unfolded",
     "WeightStep",
+    "absolute_sums",
     "check_input_size",
     "conv2d",
     "conv_transpose2d",
     "dot_product_at",
+    "fft_bound",
     "flips_kernel",
     "from_torch_layout",
+    "gamma",
     "kernel_in_use",
     "kernel_preset",
     "load_sample",
+    "output_bound",
     "painted_so_far",
     "preset_description",
     "reached_outputs",
     "resolve_preset",
     "sample_description",
     "scatter_step",
+    "sum_terms",
     "tap_at",
     "tap_in_use",
     "tap_of_row",
@@ -100,6 +114,8 @@ __all__ = [
     "transposed_dot_product",
     "typed_weight",
     "unfold",
+    "unit_roundoff",
+    "uses_fft",
     "weight_column",
     "weight_matrix",
 ]

@@ -82,6 +82,15 @@ class _ChannelRow:
         self.total = SteadyLabel("Σ = −0.08888", parent, bold=True)
         self.total.setToolTip("The sum of this channel's products: its share of the output value")
         self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
+        # Names (and, in ``show``, the row's slot) say what each part is, for What's This?.
+        for widget, name in (
+            (self.caption, "windowChannel"),
+            (self.neighbourhood, "windowNeighbourhood"),
+            (self.patch, "windowInput"),
+            (self.products, "windowProducts"),
+            (self.total, "channelSum"),
+        ):
+            widget.setObjectName(name)
 
     def place(self, grid: QGridLayout, row: int) -> None:
         widgets = (
@@ -104,7 +113,9 @@ class _ChannelRow:
         self.caption.setText(channel_label(channel, len(frame.image)))
         self.neighbourhood.show_window(frame.image[channel], levels, dot, slot, frame.pads)
         patch, kernel, products = dot.patch[slot], dot.kernel[slot], dot.products[slot]
-        self.kernel.setProperty("slot", slot)  # which weights a hovered cell stands for
+        parts = (self.caption, self.neighbourhood, self.patch, self.kernel, self.products)
+        for widget in (*parts, self.total):
+            widget.setProperty("slot", slot)  # which channel (a hovered weight: which weights)
         texts = product_numbers(patch, kernel, products)  # factors that multiply as shown
         self.patch.set_values(
             patch,
