@@ -40,6 +40,50 @@ class DotProduct:
     bias: float
     value: float
 
+    @classmethod
+    def of_taps(
+        cls,
+        spec: LayerSpec,
+        x: np.ndarray,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        out_channel: int,
+        position: tuple[int, int],
+        taps: tuple[np.ndarray, np.ndarray, np.ndarray],
+        sources: tuple[np.ndarray, np.ndarray],
+    ) -> DotProduct:
+        """The sum once the taps are known, for any kind of layer: ``taps`` are (rows, cols,
+        in_padding), ``sources`` the pixel each tap reads (−1: it reads zero)."""
+        tap_rows, tap_cols, in_padding = taps
+        source_rows, source_cols = sources
+        channels = spec.filter_input_channels(out_channel)
+        reads_zero = (source_rows < 0) | (source_cols < 0)
+        patch = x[channels.start : channels.stop][
+            :, np.maximum(source_rows, 0), np.maximum(source_cols, 0)
+        ]
+        patch = np.where(reads_zero, patch.dtype.type(0), patch)
+        kernel = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
+        products = patch * kernel
+        channel_sums = products.reshape(len(channels), -1).sum(axis=1)
+        bias_value = 0.0 if bias is None else float(bias[out_channel])
+        return cls(
+            out_channel=out_channel,
+            row=position[0],
+            col=position[1],
+            input_channels=tuple(channels),
+            tap_rows=tap_rows,
+            tap_cols=tap_cols,
+            in_padding=in_padding,
+            source_rows=np.where(reads_zero, -1, source_rows),
+            source_cols=np.where(reads_zero, -1, source_cols),
+            patch=patch,
+            kernel=kernel,
+            products=products,
+            channel_sums=channel_sums,
+            bias=bias_value,
+            value=float(channel_sums.sum(dtype=np.float64)) + bias_value,
+        )
+
     @property
     def taps(self) -> list[tuple[tuple[int, int], bool]]:
         """For each tap in raster order: ((row, col) in the unpadded image, in the padding?)."""
@@ -75,7 +119,6 @@ def dot_product_for(
     oh, ow = spec.output_size(height, width)
     if not (0 <= row < oh and 0 <= col < ow):
         raise ValueError(f"position ({row}, {col}) is outside the {oh}×{ow} output")
-    channels = spec.filter_input_channels(out_channel)
     (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation
     r0, c0 = window_origin(spec, row, col)
     rows = r0 + dh * np.arange(kh)
@@ -85,31 +128,15 @@ def dot_product_for(
     tap_rows, tap_cols = np.meshgrid(rows, cols, indexing="ij")
     source_rows, source_cols = np.meshgrid(src_r, src_c, indexing="ij")
     in_padding = (tap_rows < 0) | (tap_rows >= height) | (tap_cols < 0) | (tap_cols >= width)
-    reads_zero = (source_rows < 0) | (source_cols < 0)
-    patch = x[channels.start : channels.stop][
-        :, np.maximum(source_rows, 0), np.maximum(source_cols, 0)
-    ]
-    patch = np.where(reads_zero, patch.dtype.type(0), patch)
-    kernel = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
-    products = patch * kernel
-    channel_sums = products.reshape(len(channels), -1).sum(axis=1)
-    bias_value = 0.0 if bias is None else float(bias[out_channel])
-    return DotProduct(
-        out_channel=out_channel,
-        row=row,
-        col=col,
-        input_channels=tuple(channels),
-        tap_rows=tap_rows,
-        tap_cols=tap_cols,
-        in_padding=in_padding,
-        source_rows=np.where(reads_zero, -1, source_rows),
-        source_cols=np.where(reads_zero, -1, source_cols),
-        patch=patch,
-        kernel=kernel,
-        products=products,
-        channel_sums=channel_sums,
-        bias=bias_value,
-        value=float(channel_sums.sum(dtype=np.float64)) + bias_value,
+    return DotProduct.of_taps(
+        spec,
+        x,
+        weight,
+        bias,
+        out_channel,
+        (row, col),
+        (tap_rows, tap_cols, in_padding),
+        (source_rows, source_cols),
     )
 
 

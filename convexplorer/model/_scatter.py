@@ -39,39 +39,21 @@ def transposed_dot_product(
     oh, ow = spec.output_size(height, width)
     if not (0 <= row < oh and 0 <= col < ow):
         raise ValueError(f"position ({row}, {col}) is outside the {oh}×{ow} output")
-    channels = spec.filter_input_channels(out_channel)
     (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
     ph, pw = spec.padding  # type: ignore[misc]
     along_r, lands_r = _landing(row + ph - dh * np.arange(kh), sh, height)
     along_c, lands_c = _landing(col + pw - dw * np.arange(kw), sw, width)
     tap_rows, tap_cols = np.meshgrid(along_r, along_c, indexing="ij")
     lands = lands_r[:, None] & lands_c[None, :]
-    source_rows = np.where(lands, tap_rows, -1)
-    source_cols = np.where(lands, tap_cols, -1)
-    patch = x[channels.start : channels.stop][
-        :, np.maximum(source_rows, 0), np.maximum(source_cols, 0)
-    ]
-    patch = np.where(lands, patch, patch.dtype.type(0))
-    kernel = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
-    products = patch * kernel
-    channel_sums = products.reshape(len(channels), -1).sum(axis=1)
-    bias_value = 0.0 if bias is None else float(bias[out_channel])
-    return DotProduct(
-        out_channel=out_channel,
-        row=row,
-        col=col,
-        input_channels=tuple(channels),
-        tap_rows=tap_rows,
-        tap_cols=tap_cols,
-        in_padding=~lands,
-        source_rows=source_rows,
-        source_cols=source_cols,
-        patch=patch,
-        kernel=kernel,
-        products=products,
-        channel_sums=channel_sums,
-        bias=bias_value,
-        value=float(channel_sums.sum(dtype=np.float64)) + bias_value,
+    return DotProduct.of_taps(
+        spec,
+        x,
+        weight,
+        bias,
+        out_channel,
+        (row, col),
+        (tap_rows, tap_cols, ~lands),
+        (np.where(lands, tap_rows, -1), np.where(lands, tap_cols, -1)),
     )
 
 
