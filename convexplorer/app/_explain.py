@@ -390,7 +390,8 @@ def _transposed_weight_text(
         f"{_title(f'w[{o}, {slot}, {i}, {j}] = {number(float(value))}')}: output channel {o}'s "
         f"weight for input channel {name} at row {i}, col {j} — PyTorch's {torch_index}. Every "
         f"pixel of input channel {name} multiplies it and adds the product into output channel "
-        f"{o}, {ui * dh} rows and {uj * dw} columns from where that pixel's patch starts.{flipped}"
+        f"{o}, {_plural(ui * dh, 'row')} and {_plural(uj * dw, 'column')} from where that "
+        f"pixel's patch starts.{flipped}"
     )
     r, q = pixel
     x = view.image[channel, r, q]
