@@ -3,8 +3,6 @@ sliding window, clicks select, hovering names each cell."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -184,16 +182,9 @@ def test_a_grouped_layer_shows_w_block_diagonal(qtbot):
     assert view.picture.group_rows() == (18, 36)  # filter 3 reads in 2–3: rows 18…35 of X
 
 
-@dataclass(frozen=True)
-class _TransposedSpec(LayerSpec):
-    """Stands in for a transposed layer kind (another branch adds it)."""
-
-    transposed: bool = True
-
-
 def test_layers_the_view_cannot_draw_get_a_sentence(qtbot, document):
     view = _shown(qtbot, document)
-    document.set_layer(_TransposedSpec(3, 4, kernel_size=3))
+    document.set_layer(LayerSpec(3, 4, kernel_size=3, transposed=True))
     assert "transposed convolution" in view.header.text()
     assert not view.picture.isVisible()
     document.set_layer(LayerSpec(3, 2, kernel_size=3))
@@ -248,16 +239,9 @@ def test_a_padding_tap_says_which_pixel_its_padding_mode_copies(qtbot):
     )
 
 
-@dataclass(frozen=True)
-class _FlippedSpec(LayerSpec):
-    """Stands in for textbook convolution (another branch adds the setting)."""
-
-    flip_kernel: bool = True
-
-
 def test_a_flipping_layer_s_w_is_described_and_hovered_as_the_typed_weights(qtbot, document):
     view = _shown(qtbot, document)
-    document.set_layer(_FlippedSpec(3, 4, kernel_size=3, padding=1))
+    document.set_layer(LayerSpec(3, 4, kernel_size=3, padding=1, flip_kernel=True))
     assert "W holds each kernel flipped" in view.header.text()
     # column 14 of W: in 1, tap (1, 2) as used, which is typed weight (1, 0)
     assert view.describe(("W", 2, 14)) == (

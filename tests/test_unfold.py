@@ -3,8 +3,6 @@ model's outputs, over random layers (groups, dilation, stride, every padding mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -170,16 +168,8 @@ def test_a_window_past_the_last_position_is_clipped_and_bad_input_is_refused():
         tap_of_row(spec, 18)
 
 
-@dataclass(frozen=True)
-class _FlippedSpec(LayerSpec):
-    """A layer that slides its kernels flipped (textbook convolution; another branch adds the
-    setting to LayerSpec itself)."""
-
-    flip_kernel: bool = True
-
-
 def test_a_flipping_layer_s_w_holds_the_kernels_flipped_and_maps_back_to_the_typed_weights():
-    spec = _FlippedSpec(4, 4, kernel_size=(2, 3), groups=2)
+    spec = LayerSpec(4, 4, kernel_size=(2, 3), groups=2, flip_kernel=True)
     rng = np.random.default_rng(5)
     weight = rng.standard_normal(spec.weight_shape).astype(np.float32)
     full, seen = weight_matrix(weight, spec)
@@ -194,10 +184,6 @@ def test_a_flipping_layer_s_w_holds_the_kernels_flipped_and_maps_back_to_the_typ
     assert typed_weight(spec, 0, 12) is None  # filter 0 sees in 0–1 only
 
 
-@pytest.mark.skipif(
-    "flip_kernel" not in {f.name for f in fields(LayerSpec)},
-    reason="LayerSpec has no flip_kernel setting on this branch",
-)
 def test_w_times_x_plus_b_is_a_flipping_layer_s_output():
     spec = LayerSpec(3, 2, kernel_size=(2, 3), padding=1, flip_kernel=True)
     rng = np.random.default_rng(6)

@@ -161,10 +161,21 @@ def test_the_transport(window):
 
 def test_the_status_bar_and_every_dock(window):
     assert "Status bar" in plain(ask(window, window.statusBar(), QPoint(3, 3)))
-    for name, dock in window.docks.items():
+    window.matrix.toggle.trigger()  # the matrix view's dock, shown (a tab of the sliding dock's)
+    assert window.matrix.dock.isVisible()
+    docks = {**window.docks, "matrix": window.matrix.dock}
+    for name, dock in docks.items():
         title = plain(ask(window, dock, QPoint(20, 5)))  # the title bar
         assert title.strip(), name
+    assert "Matrix view: Y = W · X + b" in plain(ask(window, window.matrix.dock, QPoint(20, 5)))
     assert "Kernel editor" in plain(ask(window, window.kernel_editor, QPoint(2, 2)))
+    spec = window.document.view.spec
+    window.document.set_layer(spec.replace(transposed=True, stride=2, output_padding=1))
+    window.settle()
+    sliding = plain(ask(window, window.docks["sliding"], QPoint(20, 5)))
+    assert "Painting (ConvTranspose2d)" in sliding and "Sliding window" not in sliding
+    matrix = plain(ask(window, window.matrix.dock, QPoint(20, 5)))
+    assert "transposed convolution" in matrix
 
 
 def test_every_layer_control_has_a_text_of_its_own(window):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import LayerSpec, StateView
+from ..model import LayerSpec, StateView, tap_in_use
 from ..widgets.style import channel_label, equation_numbers, number
 
 Pixel = tuple[int, int]
@@ -39,12 +39,13 @@ def _parameters(spec: LayerSpec) -> str:
 
 
 def _filter_sentence(view: StateView, o: int) -> str:
-    """'filter 2 applied to all 3 input channels; 27 weights + 1 bias'."""
+    """'filter 2 applied to all 3 input channels; 27 weights + 1 bias' (a transposed layer's
+    output channel is painted by its input channels instead)."""
     spec = view.spec
-    return (
-        f"filter {o} applied to {_channels(view, spec.filter_input_channels(o))}; "
-        f"{_parameters(spec)}"
-    )
+    channels = _channels(view, spec.filter_input_channels(o))
+    if spec.transposed:
+        return f"kernel {o} painted by {channels}; {_parameters(spec)}"
+    return f"filter {o} applied to {channels}; {_parameters(spec)}"
 
 
 # ---- the output size and the settings that make it ------------------------------------------
@@ -54,6 +55,8 @@ def size_formula(view: StateView) -> str:
     """PyTorch's output-size formula per axis, written out with this layer's numbers."""
     spec = view.spec
     _, h, w = view.image.shape
+    if spec.transposed:
+        return _transposed_size_formula(view)
     top, bottom, left, right = spec.pads
     (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
     oh, ow = view.output_size
@@ -65,6 +68,21 @@ def size_formula(view: StateView) -> str:
     )
 
 
+def _transposed_size_formula(view: StateView) -> str:
+    """ConvTranspose2d's formula: the inverse of Conv2d's, plus output_padding."""
+    spec = view.spec
+    _, h, w = view.image.shape
+    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
+    (ph, pw), (oph, opw) = spec.padding, spec.output_padding  # type: ignore[misc]
+    oh, ow = view.output_size
+    rows = f"({h} − 1)·{sh} − 2·{ph} + {dh}·({kh} − 1) + {oph} + 1 = {oh}"
+    cols = f"({w} − 1)·{sw} − 2·{pw} + {dw}·({kw} − 1) + {opw} + 1 = {ow}"
+    return (
+        "Output size (ConvTranspose2d) = (input − 1)·stride − 2·padding + dilation·(kernel − 1) "
+        f"+ output_padding + 1:<br>rows {rows}<br>columns {cols}"
+    )
+
+
 def _axis_pair(pair: tuple[int, int]) -> str:
     return f"{pair[0]}×{pair[1]}"
 
@@ -73,50 +91,57 @@ def control_text(view: StateView, name: str) -> str | None:
     """A layer control (by object name, ``Height``/``Width`` spin boxes by their pair)."""
     spec = view.spec
     c, h, w = view.image.shape
-    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
+    (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation
     formula = f"<p>{size_formula(view)}</p>"
     texts = {
         "inChannels": (
             f"{_title(f'In channels: {c}')} — set by the input ({c} × {h} × {w}), not chosen: "
-            f"every filter has one {kh}×{kw} kernel per input channel it sees "
+            f"every {'output channel' if spec.transposed else 'filter'} has one {kh}×{kw} "
+            f"kernel slice per input channel it {'is painted by' if spec.transposed else 'sees'} "
             f"({spec.in_per_group} here)."
         ),
         "outChannels": (
-            f"{_title(f'Out channels: {spec.out_channels}')} — the number of filters. Each "
-            f"filter makes one output channel: {spec.out_channels} filters × "
-            f"{spec.weights_per_filter} weights" + (" + 1 bias each" if spec.bias else "") + "."
+            f"{_title(f'Out channels: {spec.out_channels}')} — the number of "
+            + (
+                f"output channels, each painted with its own kernel: {spec.out_channels} kernels × "
+                if spec.transposed
+                else f"filters. Each filter makes one output channel: {spec.out_channels} "
+                "filters × "
+            )
+            + f"{spec.weights_per_filter} weights"
+            + (" + 1 bias each" if spec.bias else "")
+            + "."
         ),
         "kernelSize": (
-            f"{_title(f'Kernel {kh}×{kw}')} — each filter holds a {kh}×{kw} slice of weights per "
-            f"input channel it sees: {spec.in_per_group} × {kh}×{kw} = "
+            f"{_title(f'Kernel {kh}×{kw}')} — each "
+            f"{'output channel' if spec.transposed else 'filter'} holds a {kh}×{kw} slice of "
+            f"weights per input channel it {'is painted by' if spec.transposed else 'sees'}: "
+            f"{spec.in_per_group} × {kh}×{kw} = "
             f"{spec.weights_per_filter} weights.{formula}"
         ),
         "stride": (
-            f"{_title(f'Stride {_axis_pair(spec.stride)}')} — the window moves {sh} "
-            f"pixel{'s' if sh != 1 else ''} down per output row and {sw} "
-            f"pixel{'s' if sw != 1 else ''} right per output column; a larger stride skips "
-            f"positions and shrinks the output.{formula}"
+            f"{_title(f'Stride {_axis_pair(spec.stride)}')} — " + _stride_words(spec) + formula
         ),
         "paddingKind": _padding_text(view) + formula,
         "padding": _padding_text(view) + formula,
-        "paddingMode": (
-            f"{_title(f'Padding mode: {spec.padding_mode}')} — what the border added around the "
-            "input holds: zeros, a mirror of the edge (reflect), the edge pixel repeated "
-            "(replicate) or the opposite side (circular)."
-            + (" This layer has no padding, so it changes nothing." if not any(spec.pads) else "")
-        ),
+        "paddingMode": _padding_mode_text(spec),
         "dilation": (
             f"{_title(f'Dilation {_axis_pair(spec.dilation)}')} — neighbouring kernel taps are "
             f"{_plural(dh, 'row')} and {_plural(dw, 'column')} apart, so a {kh}×{kw} kernel covers "
-            f"{_axis_pair(spec.effective_kernel_size)} input pixels with the same "
-            f"{kh * kw} weights.{formula}"
+            f"{_axis_pair(spec.effective_kernel_size)} "
+            f"{'output pixels where it is painted' if spec.transposed else 'input pixels'} with "
+            f"the same {kh * kw} weights.{formula}"
         ),
         "groups": _groups_text(view),
+        "layerKind": _kind_text(view),
+        "flipKernel": _flip_text(spec),
+        "outputPadding": _output_padding_text(spec) + (formula if spec.transposed else ""),
         "bias": (
             f"{_title('Bias: ' + ('on' if spec.bias else 'off'))} — "
             + (
-                f"one number per filter ({spec.out_channels} in all), added once to every output "
-                "value after the channel sums."
+                f"one number per {'output channel' if spec.transposed else 'filter'} "
+                f"({spec.out_channels} in all), added once to every output value after the "
+                "channel sums."
                 if spec.bias
                 else "no bias: an output value is the sum of its products alone."
             )
@@ -146,11 +171,102 @@ CONTROL_NAMES = (
     "groups",
     "bias",
     "activation",
+    "layerKind",
+    "flipKernel",
+    "outputPadding",
 )
+
+
+def _stride_words(spec: LayerSpec) -> str:
+    sh, sw = spec.stride
+    if spec.transposed:
+        return (
+            f"each input pixel's painted patch lands {_plural(sh, 'row')} below the patch of the "
+            f"pixel above it and {_plural(sw, 'column')} right of its left neighbour's; a larger "
+            "stride spreads the patches apart and enlarges the output (upsampling)."
+        )
+    return (
+        f"the window moves {sh} pixel{'s' if sh != 1 else ''} down per output row and {sw} "
+        f"pixel{'s' if sw != 1 else ''} right per output column; a larger stride skips "
+        "positions and shrinks the output."
+    )
+
+
+def _padding_mode_text(spec: LayerSpec) -> str:
+    title = _title(f"Padding mode: {spec.padding_mode}")
+    if spec.transposed:
+        return (
+            f"{title} — greyed out: ConvTranspose2d has no padding modes. Its padding adds no "
+            "border at all; it crops the painted output."
+        )
+    return (
+        f"{title} — what the border added around the input holds: zeros, a mirror of the edge "
+        "(reflect), the edge pixel repeated (replicate) or the opposite side (circular)."
+        + (" This layer has no padding, so it changes nothing." if not any(spec.pads) else "")
+    )
+
+
+def _kind_text(view: StateView) -> str:
+    spec = view.spec
+    c, h, w = view.image.shape
+    oh, ow = view.output_size
+    size = f"{c}×{h}×{w} → {spec.out_channels}×{oh}×{ow}"
+    if spec.transposed:
+        torch_shape = "×".join(map(str, spec.torch_weight_shape))
+        how = (
+            "each input pixel scales the kernel and adds it into the output, "
+            f"{_axis_pair(spec.stride)} apart, overlaps summing up — the other way round from "
+            f"Conv2d, so a stride enlarges the output ({size}). PyTorch stores its weights as "
+            f"(in, out/groups, kH, kW) = {torch_shape}; the kernel editor keeps one row per output "
+            "channel."
+        )
+    else:
+        how = (
+            "the kernel slides over the input and each window position makes one output value "
+            f"(cross-correlation, as PyTorch computes it): {size}. ConvTranspose2d runs it the "
+            "other way round: input pixels paint scaled kernels into a larger output."
+        )
+    return f"{_title(f'Kind: {spec.kind}')} — {how}"
+
+
+def _flip_text(spec: LayerSpec) -> str:
+    kh, kw = spec.kernel_size
+    corner = (
+        f"w[…, 0, 0] is used at tap ({kh - 1}, {kw - 1}) and w[…, {kh - 1}, {kw - 1}] at (0, 0)"
+    )
+    if spec.flip_kernel:
+        what = (
+            f"textbook convolution: the layer computes with every {kh}×{kw} kernel flipped "
+            f"in both axes ({corner}); the kernel editor keeps the weights as you typed them. "
+            f"PyTorch's {spec.kind} does not flip: Copy as PyTorch hands it weight.flip(-2, -1)."
+        )
+    else:
+        what = (
+            f"the kernel is used as typed, as PyTorch's {spec.kind} does (cross-"
+            f"correlation). Tick it for textbook convolution, the kernel flipped in both axes "
+            f"({corner})."
+        )
+    return f"{_title('Flip kernel: ' + ('on' if spec.flip_kernel else 'off'))} — {what}"
+
+
+def _output_padding_text(spec: LayerSpec) -> str:
+    oph, opw = spec.output_padding
+    title = _title(f"Output padding {oph}×{opw}")
+    if not spec.transposed:
+        return f"{title} — greyed out: ConvTranspose2d only; Conv2d has none."
+    return (
+        f"<p>{title} — {_plural(oph, 'extra row')} at the bottom and "
+        f"{_plural(opw, 'extra column')} on the right of the output. A stride-s Conv2d maps "
+        "several input sizes to one output size; output padding picks which one this layer "
+        "gives back. Each must be smaller than the stride or the dilation "
+        f"({_axis_pair(spec.stride)}, {_axis_pair(spec.dilation)}).</p>"
+    )
 
 
 def _padding_text(view: StateView) -> str:
     spec = view.spec
+    if spec.transposed:
+        return _transposed_padding_text(spec)
     top, bottom, left, right = spec.pads
     kind = spec.padding if isinstance(spec.padding, str) else _axis_pair(spec.padding)
     if not any(spec.pads):
@@ -164,15 +280,31 @@ def _padding_text(view: StateView) -> str:
     return f"<p>{_title(f'Padding {kind}')} — {added}{same if spec.padding == 'same' else ''}.</p>"
 
 
+def _transposed_padding_text(spec: LayerSpec) -> str:
+    ph, pw = spec.padding  # type: ignore[misc]
+    if (ph, pw) == (0, 0):
+        cut = "nothing is cropped: the output keeps every painted pixel"
+    else:
+        cut = (
+            f"it crops {_plural(ph, 'row')} off the top and the bottom and "
+            f"{_plural(pw, 'column')} off each side of the painted output, so the output shrinks"
+        )
+    return (
+        f"<p>{_title(f'Padding {_axis_pair((ph, pw))}')} — ConvTranspose2d's padding adds no "
+        f"border: {cut} (numbers only; 'same' and 'valid' are Conv2d's).</p>"
+    )
+
+
 def _groups_text(view: StateView) -> str:
     spec = view.spec
     g, cin = spec.groups, spec.in_channels
+    noun, sees = ("output channel", "is painted by") if spec.transposed else ("filter", "sees")
     if g == 1:
-        how = f"every filter sees all {cin} input channels"
+        how = f"every {noun} {sees} all {cin} input channels"
     else:
         how = (
-            f"the {cin} input channels and {spec.out_channels} filters split into {g} groups: "
-            f"each filter sees only its group's {spec.in_per_group} channel"
+            f"the {cin} input channels and {spec.out_channels} {noun}s split into {g} groups: "
+            f"each {noun} {sees} only its group's {spec.in_per_group} channel"
             f"{'s' if spec.in_per_group != 1 else ''}"
             + (" (depthwise)" if spec.in_per_group == 1 else "")
         )
@@ -202,25 +334,77 @@ def tap_place(i: int, j: int, kh: int, kw: int) -> str:
     return "the window's " + "-".join(part for part in (vertical, horizontal) if part)
 
 
-def weight_text(view: StateView, o: int, slot: int, i: int, j: int) -> str:
-    """One weight: what it belongs to and which pixel it multiplies at the current position."""
+def weight_text(
+    view: StateView, o: int, slot: int, i: int, j: int, pixel: Pixel | None = None
+) -> str:
+    """One weight: what it belongs to and which pixel it multiplies at the current position
+    (for a transposed layer: where it paints input ``pixel``, the painting view's)."""
     spec = view.spec
+    if spec.transposed:
+        return _transposed_weight_text(view, o, slot, i, j, pixel or (0, 0))
     channel = spec.filter_input_channels(o).start + slot
     kh, kw = spec.kernel_size
     value = float(view.weight[o, slot, i, j])
     name = channel_label(channel, spec.in_channels).removeprefix("in ")
+    ui, uj = tap_in_use(spec, i, j)  # the tap it multiplies: mirrored when the layer flips
+    flipped = (
+        f" (the layer flips the kernel, textbook convolution: typed at {tap_place(i, j, kh, kw)},"
+        f" used at tap ({ui}, {uj}))"
+        if spec.flip_kernel
+        else ""
+    )
     text = (
         f"{_title(f'w[{o}, {slot}, {i}, {j}] = {number(value)}')}: filter {o}'s weight for "
         f"input channel {name} at row {i}, col {j} — multiplies the input pixel at "
-        f"{tap_place(i, j, kh, kw)}."
+        f"{tap_place(ui, uj, kh, kw)}{flipped}."
     )
     dot = view.dot_product(o, view.position)
-    row, col = int(dot.tap_rows[i, j]), int(dot.tap_cols[i, j])
-    source = "the padding" if dot.in_padding[i, j] else "the input"
+    row, col = int(dot.tap_rows[ui, uj]), int(dot.tap_cols[ui, uj])
+    source = "the padding" if dot.in_padding[ui, uj] else "the input"
     return text + (
         f"<p>At the sliding window's position out({dot.row}, {dot.col}) that is {source} at "
-        f"(row {row}, col {col}) = {number(dot.patch[slot][i, j])}, so this weight adds "
-        f"{number(dot.products[slot][i, j])} to output channel {o}.</p>"
+        f"(row {row}, col {col}) = {number(dot.patch[slot][ui, uj])}, so this weight adds "
+        f"{number(dot.products[slot][ui, uj])} to output channel {o}.</p>"
+    )
+
+
+def _transposed_weight_text(
+    view: StateView, o: int, slot: int, i: int, j: int, pixel: Pixel
+) -> str:
+    """A transposed layer's weight: nothing slides; every input pixel of its channel scales it
+    into one spot of its painted patch."""
+    spec = view.spec
+    channel = spec.filter_input_channels(o).start + slot
+    (sh, sw), (dh, dw) = spec.stride, spec.dilation
+    (ph, pw), (oh, ow) = spec.padding, view.output_size  # type: ignore[misc]
+    value = view.weight[o, slot, i, j]
+    name = channel_label(channel, spec.in_channels).removeprefix("in ")
+    ui, uj = tap_in_use(spec, i, j)
+    torch_index = f"weight[{channel}, {o % spec.out_per_group}, {i}, {j}]"
+    flipped = (
+        f" The layer flips the kernel (textbook convolution), so it is painted at tap ({ui}, {uj})."
+        if spec.flip_kernel
+        else ""
+    )
+    text = (
+        f"{_title(f'w[{o}, {slot}, {i}, {j}] = {number(float(value))}')}: output channel {o}'s "
+        f"weight for input channel {name} at row {i}, col {j} — PyTorch's {torch_index}. Every "
+        f"pixel of input channel {name} multiplies it and adds the product into output channel "
+        f"{o}, {_plural(ui * dh, 'row')} and {_plural(uj * dw, 'column')} from where that "
+        f"pixel's patch starts.{flipped}"
+    )
+    r, q = pixel
+    x = view.image[channel, r, q]
+    product = x * value  # in float32, as the painting view's scaled kernel
+    at_r, at_c = r * sh - ph + ui * dh, q * sw - pw + uj * dw
+    lands = (
+        f"adds {number(float(product))} to out({at_r}, {at_c})"
+        if 0 <= at_r < oh and 0 <= at_c < ow
+        else f"would add {number(float(product))} at ({at_r}, {at_c}), cropped off the output"
+    )
+    return text + (
+        f"<p>At the painting view's input pixel ({r}, {q}): x = {number(float(x))}, so this "
+        f"weight {lands}.</p>"
     )
 
 
@@ -236,8 +420,9 @@ def bias_text(view: StateView, o: int) -> str:
 def filter_text(view: StateView, o: int) -> str:
     spec = view.spec
     kh, kw = spec.kernel_size
+    title = f"Kernel {o}" if spec.transposed else f"Filter {o}"
     return (
-        f"{_title(f'Filter {o}')} makes output channel {o}: {_filter_sentence(view, o)} "
+        f"{_title(title)} makes output channel {o}: {_filter_sentence(view, o)} "
         f"({spec.in_per_group} slice{'s' if spec.in_per_group != 1 else ''} of {kh}×{kw}). "
         "Click to select it."
     )
@@ -254,11 +439,35 @@ def absent_text(view: StateView, o: int, c: int) -> str:
 
 def kernel_editor_text(view: StateView) -> str:
     spec = view.spec
+    if spec.transposed:
+        o_pg = spec.out_per_group
+        where = (
+            "row o, column i is PyTorch's weight[i, o]"
+            if spec.groups == 1
+            else f"row o, column i (input channel c of o's group) is PyTorch's weight[c, o mod "
+            f"{o_pg}]"
+        )
+        layout = (
+            f"the weight tensor {spec.weight_shape} in the explorer's layout (output channels, "
+            "input channels per group, kernel rows, columns): one row per output channel, one "
+            f"column per input channel it is painted by. PyTorch's ConvTranspose2d stores it "
+            f"the other way round, {spec.torch_weight_shape} (in, out/groups, kH, kW): {where}; "
+            "exports and Copy as PyTorch convert."
+        )
+    else:
+        layout = (
+            f"the weight tensor {spec.weight_shape} in PyTorch's layout (filters, input channels "
+            "per filter, kernel rows, columns): one row per filter, one column per input channel."
+        )
+    flipped = (
+        " The layer computes with every slice flipped in both axes (textbook convolution); the "
+        "editor shows them as typed."
+        if spec.flip_kernel
+        else ""
+    )
     return (
-        f"{_title('Kernel editor')} — the weight tensor {spec.weight_shape} in PyTorch's layout "
-        f"(filters, input channels per filter, kernel rows, columns): one row per filter, one "
-        f"column per input channel. {escape(spec.describe())}. Type into a cell, turn the wheel "
-        "over it, or apply a preset."
+        f"{_title('Kernel editor')} — {layout}{flipped} {escape(spec.describe())}. Type into a "
+        "cell, turn the wheel over it, or apply a preset."
     )
 
 
@@ -301,16 +510,22 @@ def input_text(view: StateView, channel: int | None, pixel: Pixel | None) -> str
         return text
     readers = [o for o in range(spec.out_channels) if channel in spec.filter_input_channels(o)]
     low, high = (float(v) for v in view.input_ranges[channel])
+    noun = "output channel" if spec.transposed else "filter"
     read = (
-        f"all {_plural(len(readers), 'filter')}"
+        f"all {_plural(len(readers), noun)}"
         if len(readers) == spec.out_channels
-        else f"filter{'s' if len(readers) != 1 else ''} {', '.join(map(str, readers))}"
+        else f"{noun}{'s' if len(readers) != 1 else ''} {', '.join(map(str, readers))}"
     )
     name = channel_label(channel, c).removeprefix("in ")
+    kh, kw = spec.kernel_size
+    how = (
+        f"Each pixel paints {read}, through their own {kh}×{kw} slice for this channel"
+        if spec.transposed
+        else f"Read by {read}, each through its own {kh}×{kw} slice for this channel"
+    )
     text = (
         f"{_title(f'Input channel {name}')}: "
-        f"{h}×{w} values from {number(low)} to {number(high)}. Read by {read}, each through "
-        f"its own {spec.kernel_size[0]}×{spec.kernel_size[1]} slice for this channel."
+        f"{h}×{w} values from {number(low)} to {number(high)}. {how}."
     )
     if pixel is not None:
         text += f"<p>At (row {pixel[0]}, col {pixel[1]}): {number(view.image[channel][pixel])}.</p>"
@@ -325,12 +540,28 @@ def output_text(view: StateView, o: int, pixel: Pixel | None) -> str:
     if values is None:
         return text + "<p>Being computed…</p>"
     after = " after ReLU" if view.activation == "relu" else ""
+    made = (
+        "Every input pixel paints a scaled kernel into it, "
+        f"{_axis_pair(spec.stride)} apart (the stride); each value sums what lands on it."
+        if spec.transposed
+        else f"One value per window position (stride {_axis_pair(spec.stride)})."
+    )
     text += (
         f"<p>{oh}×{ow} values{after}, from {number(float(values.min()))} to "
-        f"{number(float(values.max()))}. One value per window position "
-        f"(stride {_axis_pair(spec.stride)}).</p>"
+        f"{number(float(values.max()))}. {made}</p>"
     )
-    if pixel is not None and pixel[0] < oh and pixel[1] < ow:
+    if pixel is not None and pixel[0] < oh and pixel[1] < ow and spec.transposed:
+        dot = view.dot_product(o, pixel)
+        landing = int((~dot.in_padding).sum())
+        bias = f" + bias {number(dot.bias)}" if view.bias is not None else ""
+        text += (
+            f"<p>At (row {pixel[0]}, col {pixel[1]}): {number(float(values[pixel]))} = the sum "
+            f"of {_plural(landing * len(dot.input_channels), 'product')}{bias}: {landing} of "
+            f"the {dot.kernel.shape[1] * dot.kernel.shape[2]} kernel taps land here from an "
+            f"input pixel, on each of {_plural(len(dot.input_channels), 'input channel')}. The "
+            "painting view shows the pixels adding up.</p>"
+        )
+    elif pixel is not None and pixel[0] < oh and pixel[1] < ow:
         dot = view.dot_product(o, pixel)
         bias = f" + bias {number(dot.bias)}" if view.bias is not None else ""
         text += (
@@ -378,17 +609,24 @@ def dock_text(view: StateView, name: str) -> str | None:
     oh, ow = view.output_size
     texts = {
         "layerControls": (
-            f"{_title('Layer')} — nn.Conv2d's settings: {escape(spec.describe())}. "
+            f"{_title('Layer')} — nn.{spec.kind}'s settings: {escape(spec.describe())}. "
             f"Input {c}×{h}×{w} → output {spec.out_channels}×{oh}×{ow}."
         ),
         "inputView": (
             f"{_title('Input')} — {c}×{h}×{w}: {_plural(c, 'channel')} of {h}×{w} numbers, each "
-            "its own panel. A filter reads each channel it sees through its own kernel slice."
+            "its own panel. "
+            + (
+                "Each pixel paints every output channel of its group through that channel's "
+                "kernel slice for it."
+                if spec.transposed
+                else "A filter reads each channel it sees through its own kernel slice."
+            )
         ),
         "outputPanels": (
-            f"{_title('Output channels')} — {spec.out_channels}×{oh}×{ow}: one map per filter, "
-            f"each {oh}×{ow}. One filter makes one output channel however many input "
-            "channels it reads."
+            f"{_title('Output channels')} — {spec.out_channels}×{oh}×{ow}: one map per "
+            f"{'kernel' if spec.transposed else 'filter'}, each {oh}×{ow}. One "
+            f"{'kernel' if spec.transposed else 'filter'} makes one output channel however many "
+            "input channels it reads."
         ),
         "kernelEditor": kernel_editor_text(view),
         "slidingWindowView": sliding_text(view),
@@ -396,14 +634,34 @@ def dock_text(view: StateView, name: str) -> str | None:
     return texts.get(name)
 
 
-def sliding_text(view: StateView) -> str:
+def sliding_text(view: StateView, pixel: Pixel | None = None) -> str:
+    """The sliding window's dock; for a transposed layer its painting view at input ``pixel``."""
+    if view.spec.transposed:
+        return painting_text(view, pixel or (0, 0))
     o, (row, col) = view.selected_filter, view.position
     dot = view.dot_product()
+    flipped = ", flipped: textbook convolution" if view.spec.flip_kernel else ""
     return (
         f"{_title('Sliding window')} — filter {o} at output position ({row}, {col}): the "
         f"window on each of its {len(dot.input_channels)} input channel"
-        f"{'s' if len(dot.input_channels) != 1 else ''}, the products with the kernel, their "
-        f"sums, and the value {number(dot.value)} they make. Space plays, ←/→ step."
+        f"{'s' if len(dot.input_channels) != 1 else ''}, the products with the kernel (as used"
+        f"{flipped}), their sums, and the value {number(dot.value)} they make. Space plays, "
+        "←/→ step."
+    )
+
+
+def painting_text(view: StateView, pixel: Pixel) -> str:
+    """The transposed layer's painting view as a whole, at input pixel ``pixel``."""
+    spec, o = view.spec, view.selected_filter
+    _, h, w = view.image.shape
+    channels = _channels(view, spec.filter_input_channels(o))
+    return (
+        f"{_title('Painting (ConvTranspose2d)')} — nothing slides: the view steps through the "
+        f"{h * w} input pixels in raster order (now ({pixel[0]}, {pixel[1]})). Each pixel's "
+        f"values on {channels} multiply output channel {o}'s kernel slices, the scaled slices "
+        f"add up to one patch, and the patch is added into the output, "
+        f"{_axis_pair(spec.stride)} apart from its neighbours' (the stride). After the last "
+        "pixel the map is the layer's output. Space plays, ←/→ step a pixel, ↑/↓ a row."
     )
 
 
@@ -433,6 +691,11 @@ def window_part_text(view: StateView, part: str, slot: int | None = None) -> str
         "kernelGrid": (
             f"{_title(f'Kernel slice, filter {o} · {channel}')} — the {taps} weights filter {o} "
             f"uses on {channel}; the same at every position."
+            + (
+                " Textbook convolution: the typed slice flipped in both axes, as it multiplies."
+                if view.spec.flip_kernel
+                else ""
+            )
         ),
         "windowProducts": (
             f"{_title(f'Products, {channel}')} — input value × weight, tap by tap: {taps} "

@@ -98,9 +98,9 @@ def _heading(text: str, colour: str) -> str:
 
 def _rule(terms: int) -> str:
     return (
-        f'<p style="color: #555">Float32 sums of the same {terms} terms added in another order '
-        "differ by rounding of at most 2·γₙ·(Σ|w·x| + |b|) per output; within that bound two "
-        "results are the same number as far as float32 can tell.</p>"
+        f'<p style="color: #555">Float32 sums of the same terms (at most {terms} per output) '
+        "added in another order differ by rounding of at most 2·γₙ·(Σ|w·x| + |b|) per output; "
+        "within that bound two results are the same number as far as float32 can tell.</p>"
     )
 
 

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..widgets.matrix_view import unsupported_reason
 from . import _explain as explain
+from . import _explain_views as views
 
 if TYPE_CHECKING:
     from ..widgets.image_panels import PanelGrid
@@ -107,15 +109,32 @@ class WhatsThis(QObject):
             return self._kernel_cell(widget, pos)
         if isinstance(widget, QDockWidget):
             inner = widget.widget()
-            return None if inner is None else explain.dock_text(view, inner.objectName())
+            return None if inner is None else self._whole(inner.objectName())
         if isinstance(widget, QStatusBar):
             return explain.status_text(view)
-        sliding = window.sliding_window
+        sliding, matrix = window.sliding_window, window.matrix.view
+        if widget is matrix.picture.viewport():
+            cell = matrix.picture.hit(matrix.picture.mapToScene(pos))
+            return None if cell is None else views.matrix_cell_text(cell[0], matrix.describe(cell))
+        if widget in (matrix.scrollbar, matrix.span):
+            return views.matrix_columns_text(view, matrix.columns)
+        if widget is sliding.painting or sliding.painting.isAncestorOf(widget):
+            return self._painting_part(widget)
         if sliding.isAncestorOf(widget):
             text = self._sliding_part(widget)
             if text:
                 return text
         return self._named(widget, pos)
+
+    def _whole(self, name: str) -> str | None:
+        """A whole panel by its view's object name: a dock's title bar, or the view itself."""
+        view, window = self._view, self._window
+        if name == "slidingWindowView":
+            return explain.sliding_text(view, window.sliding_window.painting.pixel)
+        if name in ("matrixView", "matrixCaption"):
+            matrix = window.matrix.view
+            return views.matrix_text(view, matrix.columns, unsupported_reason(view.spec))
+        return explain.dock_text(view, name)
 
     def _named(self, widget: QWidget, pos: QPoint) -> str | None:
         """Parts known by their object name (or, for a few labels, by being that label)."""
@@ -142,7 +161,7 @@ class WhatsThis(QObject):
             return explain.kernel_scale_text(view)
         if name == "sharedScale":
             return explain.shared_scale_text(view)
-        return explain.dock_text(view, name)
+        return self._whole(name)
 
     def _sliding_part(self, widget: QWidget) -> str | None:
         sliding = self._window.sliding_window
@@ -164,6 +183,26 @@ class WhatsThis(QObject):
         slot = widget.property("slot")
         return explain.window_part_text(self._view, name, slot if isinstance(slot, int) else None)
 
+    def _painting_part(self, widget: QWidget) -> str | None:
+        """A part of the transposed layer's painting view (its transport bar included)."""
+        painting = self._window.sliding_window.painting
+        step = painting.scatter_step
+        if step is None:
+            return None
+        if widget is painting.controls.position:
+            name = "windowPosition"
+        else:
+            name = widget.objectName().removesuffix("Button")
+        text = views.painting_transport_text(self._view, painting.pixel, name)
+        if text:
+            return text
+        if name == "paintingView":
+            return explain.painting_text(self._view, painting.pixel)
+        slot = widget.property("slot")
+        return views.painting_part_text(
+            self._view, step, name, slot if isinstance(slot, int) else None
+        )
+
     def _kernel_cell(self, table: QAbstractItemView, pos: QPoint) -> str | None:
         """A kernel editor cell: the weight (or the bias) under ``pos``."""
         model = table.model()
@@ -176,12 +215,18 @@ class WhatsThis(QObject):
         index = table.indexAt(table.viewport().mapFrom(table, pos))
         if not index.isValid():
             return explain.filter_text(self._view, o)
-        return explain.weight_text(self._view, o, slot, index.row(), index.column())
+        return explain.weight_text(
+            self._view, o, slot, index.row(), index.column(), self._painting_pixel()
+        )
+
+    def _painting_pixel(self) -> tuple[int, int]:
+        """The input pixel the painting view shows (a transposed layer's weights speak of it)."""
+        return self._window.sliding_window.painting.pixel
 
     def _thumbnail(self, grid: QWidget, pos: QPoint) -> str | None:
         tap = grid.tap_at(pos)  # type: ignore[attr-defined]
         if tap is not None:
-            return explain.weight_text(self._view, *tap)
+            return explain.weight_text(self._view, *tap, pixel=self._painting_pixel())
         hit = grid.hit(pos)  # type: ignore[attr-defined]
         if hit is None:
             return explain.kernel_editor_text(self._view)

@@ -43,7 +43,6 @@ from ._transpose import conv_transpose2d, from_torch_layout, to_torch_layout
 from ._unfold import (
     Tap,
     Unfolded,
-    flips_kernel,
     tap_at,
     tap_of_row,
     typed_weight,
@@ -92,7 +91,6 @@ __all__ = [
     "conv_transpose2d",
     "dot_product_at",
     "fft_bound",
-    "flips_kernel",
     "from_torch_layout",
     "gamma",
     "kernel_in_use",

@@ -10,7 +10,9 @@ bound (Higham, Accuracy and Stability of Numerical Algorithms, §3.1) holds for 
 
 so two computed sums differ by at most 2·γ_n·Σ|aᵢ|. For a convolution output the terms are the
 products w·x of its receptive field plus the bias: Σ|aᵢ| is the layer run on |x| with |w| and
-|bias|, in float64. ReLU moves two values no further apart, so the bound holds after it too.
+|bias|, in float64 (for either kind, and with the kernel as computed with when it is flipped).
+ReLU moves two values no further apart, so the bound holds after it too. γ grows with n, so any
+upper bound on the count serves; a transposed layer's is in ``sum_terms``.
 
 An FFT convolution has a norm-wise bound instead (``fft_bound``); the engine's pick says whether
 the explorer's outputs carry it. "Check against PyTorch" and the test suite both judge with
@@ -24,7 +26,8 @@ import math
 import numpy as np
 
 from ._cost import choose_method
-from ._engine import ConvEngine
+from ._flip import kernel_in_use
+from ._kinds import make_engine
 from ._padding import padded_copy
 from ._spec import LayerSpec
 
@@ -43,15 +46,28 @@ def gamma(n_terms: int, dtype: np.dtype | type) -> float:
 
 
 def sum_terms(spec: LayerSpec) -> int:
-    """Terms of one output's sum: a filter's weights (one product each) and its bias."""
-    return spec.weights_per_filter + int(spec.bias)
+    """At most how many terms one output's sum has: products w·x and the bias.
+
+    Conv2d: a filter's weights, one product each. ConvTranspose2d: output row r receives tap a
+    only where r + pad − a·dilation is a multiple of the stride; with g = gcd(stride, dilation)
+    those taps are stride/g apart, so at most ⌈kH / (stride/g)⌉ of the kH taps land on any row
+    (likewise for columns), each bringing one product per input channel of the group. Taps that
+    land between or outside input pixels add nothing (an exact 0 in any order of summation).
+    """
+    if not spec.transposed:
+        return spec.weights_per_filter + int(spec.bias)
+    taps = 1
+    for k, s, d in zip(spec.kernel_size, spec.stride, spec.dilation, strict=True):
+        taps *= -(-k // (s // math.gcd(s, d)))
+    return spec.in_per_group * taps + int(spec.bias)
 
 
 def absolute_sums(spec: LayerSpec, x: np.ndarray, weight: np.ndarray, bias) -> np.ndarray:
-    """Σ|w|·|x| + |bias| per output value, (C_out, H_out, W_out) in float64."""
+    """Σ|w|·|x| + |bias| per output value, (C_out, H_out, W_out) in float64, for either kind
+    (``weight`` as typed, in the explorer's layout; flipped here when the layer flips it)."""
     absolute = np.abs(np.asarray(x, dtype=np.float64))
-    return ConvEngine(spec, absolute).run(
-        np.abs(np.asarray(weight, dtype=np.float64)),
+    return make_engine(spec, absolute).run(
+        np.abs(kernel_in_use(spec, np.asarray(weight, dtype=np.float64))),
         None if bias is None else np.abs(np.asarray(bias, dtype=np.float64)),
     )
 
@@ -77,8 +93,9 @@ def fft_bound(spec: LayerSpec, x: np.ndarray, weight: np.ndarray, dtype) -> np.n
 
 
 def uses_fft(spec: LayerSpec, height: int, width: int) -> bool:
-    """Whether the explorer computes this layer on an input of this size by FFT."""
-    return choose_method(spec, height, width) == "fft"
+    """Whether the explorer computes this layer on an input of this size by FFT (never a
+    transposed one: ``TransposeEngine`` multiplies and adds the taps directly)."""
+    return not spec.transposed and choose_method(spec, height, width) == "fft"
 
 
 def output_bound(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._flip import kernel_in_use, tap_in_use
 from ._padding import source_index
 from ._spec import LayerSpec
 
@@ -116,18 +117,11 @@ def tap_at(spec: LayerSpec, height: int, width: int, k: int, position: tuple[int
     return Tap(channel, i, j, row, col, source)
 
 
-def flips_kernel(spec: LayerSpec) -> bool:
-    """Whether the layer slides its kernels flipped in both axes (textbook convolution; a
-    setting only some layers have)."""
-    return bool(getattr(spec, "flip_kernel", False))
-
-
 def weight_column(spec: LayerSpec, out_channel: int, slot: int, i: int, j: int) -> int:
     """The column of W holding typed weight ``w[out_channel, slot, i, j]`` (mirrored when the
     layer flips its kernels: W holds the kernels as they are used)."""
     kh, kw = spec.kernel_size
-    if flips_kernel(spec):
-        i, j = kh - 1 - i, kw - 1 - j
+    i, j = tap_in_use(spec, i, j)
     channel = spec.filter_input_channels(out_channel)[slot]
     return (channel * kh + i) * kw + j
 
@@ -139,10 +133,7 @@ def typed_weight(spec: LayerSpec, out_channel: int, k: int) -> tuple[int, int, i
     seen = spec.filter_input_channels(out_channel)
     if channel not in seen:
         return None
-    if flips_kernel(spec):
-        kh, kw = spec.kernel_size
-        i, j = kh - 1 - i, kw - 1 - j
-    return (channel - seen.start, i, j)
+    return (channel - seen.start, *tap_in_use(spec, i, j))
 
 
 def weight_matrix(weight: np.ndarray, spec: LayerSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -156,9 +147,7 @@ def weight_matrix(weight: np.ndarray, spec: LayerSpec) -> tuple[np.ndarray, np.n
     block = spec.in_per_group * kh * kw
     full = np.zeros((spec.out_channels, spec.in_channels * kh * kw), weight.dtype)
     seen = np.zeros(full.shape, bool)
-    if flips_kernel(spec):
-        weight = weight[:, :, ::-1, ::-1]
-    rows = weight.reshape(spec.out_channels, block)
+    rows = kernel_in_use(spec, weight).reshape(spec.out_channels, block)
     for group in range(spec.groups):
         filters = slice(group * spec.out_per_group, (group + 1) * spec.out_per_group)
         columns = slice(group * block, (group + 1) * block)

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollBar, QVBoxLayout, QWid
 from ...model import (
     LayerSpec,
     Unfolded,
-    flips_kernel,
     tap_at,
     tap_of_row,
     typed_weight,
@@ -68,7 +67,7 @@ def _html(text: str) -> str:
 
 def unsupported_reason(spec: LayerSpec) -> str | None:
     """Why this layer is not drawn as W · X (None: it is)."""
-    if getattr(spec, "transposed", False):
+    if spec.transposed:
         return (
             "A transposed convolution is the transpose of this multiply (its input is scattered "
             "through Wᵀ, not gathered into windows): this view draws ordinary Conv2d layers only."
@@ -280,7 +279,7 @@ class MatrixView(QWidget):
                 f"its group's input channels (hatched), so it is {spec.groups} independent "
                 "multiplies."
             )
-        if flips_kernel(spec):
+        if spec.flip_kernel:
             sentence += (
                 " Textbook convolution: W holds each kernel flipped in both axes, as it is used."
             )
@@ -413,7 +412,7 @@ class MatrixView(QWidget):
                 )
             slot, ti, tj = typed
             value = number(view.weight[row, slot, ti, tj])
-            flipped = " (the typed kernel flipped)" if flips_kernel(spec) else ""
+            flipped = " (the typed kernel flipped)" if spec.flip_kernel else ""
             return (
                 f"W[{row}, {col}] = w[{row}, {slot}, {ti}, {tj}] = {value}: filter {row}, "
                 f"{where}{flipped}"

@@ -113,9 +113,13 @@ def _grid_colors(values: np.ndarray, limit: float) -> np.ndarray:
 
 
 class _ChannelRow:
-    """One input channel's share: its pixel value × its kernel slice = the scaled slice."""
+    """One input channel's share: its pixel value × its kernel slice = the scaled slice.
 
-    def __init__(self, parent: QWidget) -> None:
+    Its widgets carry their row as the ``slot`` property and object names, so What's This? can
+    say which channel a part belongs to.
+    """
+
+    def __init__(self, parent: QWidget, slot: int) -> None:
         self.caption = QLabel(parent)
         font = self.caption.font()
         font.setBold(True)
@@ -127,6 +131,14 @@ class _ChannelRow:
         self.scaled = NumberGrid("scaled kernel", parent)
         self.scaled.setToolTip("The pixel's value × the kernel slice, tap by tap")
         self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
+        for widget, name in (
+            (self.caption, "paintingChannel"),
+            (self.value, "paintingValue"),
+            (self.kernel, "paintingKernel"),
+            (self.scaled, "paintingScaled"),
+        ):
+            widget.setObjectName(name)
+            widget.setProperty("slot", slot)
 
     def place(self, grid: QGridLayout, row: int) -> None:
         widgets = (self.caption, self.value, self.signs[0], self.kernel, self.signs[1], self.scaled)
@@ -196,6 +208,16 @@ class PaintingView(QWidget):
         self.input_caption = QLabel(self)
         self.output_caption = QLabel(self)
         self.output_caption.setObjectName("paintingOutputCaption")
+        for widget, name in (
+            (self.more, "paintingMore"),
+            (self.before, "paintingBefore"),
+            (self.patch, "paintingAdded"),
+            (self.after, "paintingAfter"),
+            (self.input_picture, "paintingInput"),
+            (self.output_picture, "paintingOutput"),
+            (self.input_caption, "paintingInputCaption"),
+        ):
+            widget.setObjectName(name)
         for label in (self.input_caption, self.output_caption):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -358,7 +380,7 @@ class PaintingView(QWidget):
                 item.widget().deleteLater()
         self._rows = []
         for row in range(count):
-            channel_row = _ChannelRow(self.rows_box)
+            channel_row = _ChannelRow(self.rows_box, row)
             channel_row.place(self._grid, row)
             self._rows.append(channel_row)
 
