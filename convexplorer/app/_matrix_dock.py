@@ -7,16 +7,12 @@ see them side by side. View → Reset Layout puts it back there, hidden.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from ..widgets.matrix_view import MatrixView
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+from ._window_parts import DockHost
 
 SHORTCUT = "Ctrl+Shift+M"
 
@@ -24,7 +20,7 @@ SHORTCUT = "Ctrl+Shift+M"
 class MatrixDock:
     """The matrix view's dock, its View-menu toggle and its place in the default layout."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: DockHost) -> None:
         self._window = window
         self.view = MatrixView(window.document, window)
         self.view.statusMessage.connect(window.show_status)

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 from ..widgets.matrix_view import unsupported_reason
 from . import _explain as explain
 from . import _explain_views as views
+from ._window_parts import ExplainedWindow
 
 if TYPE_CHECKING:
     from ..widgets.image_panels import PanelGrid
-    from .main_window import MainWindow
 
 _HELP_EVENTS = (QEvent.Type.WhatsThis, QEvent.Type.QueryWhatsThis)
 
@@ -39,7 +39,7 @@ class WhatsThis(QObject):
 
     answered = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: ExplainedWindow) -> None:
         super().__init__(window)
         self._window = window
         self._view = window.document.view
