@@ -38,6 +38,7 @@ from ._export_actions import ExportActions
 from ._file_actions import FileActions
 from ._guide import guide_html
 from ._keys import KeyGuard
+from ._lessons_dock import LessonsDock
 
 APP_NAME = "convexplorer"
 STATUS_TIMEOUT_MS = 6000
@@ -99,6 +100,10 @@ class MainWindow(QMainWindow):
             self.document, self.output_panels, self.sliding_window, self.files.dialogs
         )
         self._build_menus()
+        self.lessons = LessonsDock(
+            self, self.document, self._settings, self.help_menu, self.view_menu
+        )
+        self.lessons.statusMessage.connect(self.show_status)
         # The sliding window's keys work window-wide (also with its dock hidden or floating).
         self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
         self._keys = KeyGuard(self, self._navigates)
@@ -182,7 +187,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.output_panels.shared_scaling_action)
 
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
         self._action(
             help_menu,
             "&What am I looking at?",
@@ -354,6 +359,7 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.lessons.leave()  # the question "save changes?" is about the learner's own work
         if not self.files.sessions.maybe_save():
             event.ignore()
             return

@@ -12,6 +12,7 @@ from ._history import (
     WeightStep,
 )
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
+from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
@@ -65,6 +66,7 @@ __all__ = [
     "dot_product_at",
     "kernel_preset",
     "load_sample",
+    "preset_applied",
     "preset_description",
     "reached_outputs",
     "resolve_preset",
