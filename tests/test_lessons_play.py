@@ -359,3 +359,18 @@ def test_the_step_text_follows_the_live_numbers(window, qtbot):
     assert "32 slices" in panel.text.text()
     type_spin(window, qtbot, "outChannels", 2)
     feedback(qtbot, panel, "Done! 2 filters × 288 weights + 2 biases = 578 parameters")
+
+
+def test_every_control_of_the_panel_is_named(window, qtbot):
+    from tests.test_accessibility import _controls
+
+    panel = open_lessons(window, qtbot)
+    for page in (0, 1):
+        if page:
+            start(window, qtbot, 3)
+            click(qtbot, panel.check_button)
+            click(qtbot, panel.check_button)  # "Show me" appears
+        controls = _controls(panel)
+        assert len(controls) >= (1 if page == 0 else 5)
+        assert [w.objectName() for w in controls if not w.accessibleName()] == []
+        assert all(w.objectName().startswith("lesson") for w in controls)
