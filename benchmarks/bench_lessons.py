@@ -95,7 +95,8 @@ def main() -> None:
             for _ in range(repeats):
                 opened.append(timed(lambda lesson=lesson: runner.start(lesson), framed, window))
                 left.append(timed(runner.leave, framed, window))
-            label = f"{number}. {lesson.title}"[:30]
+            title = lesson.title if len(lesson.title) <= 30 else lesson.title[:29] + "…"
+            label = f"{number}. {title}"
             print(f"{'open ' + label:44} {stats(opened)}")
             print(f"{'leave ' + label:44} {stats(left)}")
             if number == 1:  # its scene keeps the default scene's photo: the case the target names

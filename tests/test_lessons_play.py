@@ -374,3 +374,19 @@ def test_every_control_of_the_panel_is_named(window, qtbot):
         assert len(controls) >= (1 if page == 0 else 5)
         assert [w.objectName() for w in controls if not w.accessibleName()] == []
         assert all(w.objectName().startswith("lesson") for w in controls)
+
+
+def test_saving_over_the_learner_s_session_waits_until_the_lesson_is_left(window, qtbot):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    save = [
+        a
+        for a in window.findChildren(QAction)
+        if a.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
+    ]
+    assert len(save) == 1 and save[0].isEnabled()
+    open_lessons(window, qtbot)
+    start(window, qtbot, 1)
+    assert not save[0].isEnabled()
+    click(qtbot, panel_of(window).leave)
+    assert save[0].isEnabled()

@@ -96,4 +96,6 @@ filter finds its feature best (its largest output). Hover a weight to see the pi
 multiplies; hover an input pixel to see the outputs it feeds.</p>
 <p>The numbers are exactly PyTorch's <code>torch.nn.Conv2d</code> with the same settings
 (cross-correlation: the kernel is not flipped). <b>File → Copy as PyTorch</b> gives the code.</p>
+<p>New to this? <b>Help → Lessons</b> walks through the classic questions step by step, in this
+window, and gives your own work back untouched when you leave.</p>
 """

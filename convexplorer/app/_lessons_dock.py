@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -348,6 +348,10 @@ class LessonsDock(QObject):
         about = help_menu.actions()[-1] if help_menu.actions() else None
         help_menu.insertAction(about, self.open_action)
         view_menu.addAction(self.dock.toggleViewAction())
+        # File → Save Session would write the lesson's scene over the learner's own file.
+        save = QKeySequence(QKeySequence.StandardKey.Save)
+        self._save_actions = [a for a in window.findChildren(QAction) if a.shortcut() == save]
+        self.runner.stepChanged.connect(self._guard_saving)
 
     def open(self) -> None:
         """Help → Lessons: show the dock beside the outputs, at a readable width."""
@@ -366,6 +370,11 @@ class LessonsDock(QObject):
     def leave(self) -> None:
         """Leave a running lesson (closing the window): the learner's session comes back."""
         self.runner.leave()
+
+    def _guard_saving(self) -> None:
+        """No saving over the learner's session while a lesson's scene is on the screen."""
+        for action in self._save_actions:
+            action.setEnabled(not self.runner.active)
 
     def _views_rebuilt(self) -> None:
         """A new layer rebuilds the kernel editor: frame the step's widget anew, once idle."""
