@@ -175,7 +175,7 @@ class LessonsPanel(QWidget):
         column.addWidget(self.feedback)
         column.addWidget(self.show_me, 0, Qt.AlignmentFlag.AlignLeft)
         column.addStretch(1)
-        scroll = QScrollArea(page)
+        self._scroll = scroll = QScrollArea(page)
         scroll.setObjectName("lessonStep")
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidgetResizable(True)
@@ -271,10 +271,16 @@ class LessonsPanel(QWidget):
         self.feedback.setText(feedback.message)
         self.feedback.show()
         self._update_buttons()
+        # in a short dock the verdict (and "Show me") must not land below the fold
+        QTimer.singleShot(0, self._bring_feedback_into_view)
         if good:
             self.next.setFocus(Qt.FocusReason.OtherFocusReason)
         elif feedback.outcome is Outcome.WRONG and self.answer.isVisible():
             self.answer.selectAll()
+
+    def _bring_feedback_into_view(self) -> None:
+        last = self.show_me if self.show_me.isVisible() else self.feedback
+        self._scroll.ensureWidgetVisible(last, 0, 4)
 
     def _update_buttons(self) -> None:
         runner = self.runner
