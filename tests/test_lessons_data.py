@@ -171,6 +171,7 @@ BAD_FILES = [
     (_set(["steps", 1, "ask"], {"quantity": "groups", "hint": "h"}), "steps[1]", "not both"),
     (_drop(["steps", 0, "scene"]), "steps[0].scene", "must set up a scene"),
     (_drop(["steps", 0, "ask", "hint"]), "steps[0].ask", "lacks hint"),
+    (_drop(["steps", 1, "task", "solution"]), "steps[1].task", "lacks solution"),
     (_set(["steps", 1, "task", "equals"], 3), "steps[1].task", "either check"),
     (_set(["steps", 0, "highlight"], ""), "steps[0].highlight", "object name"),
     (_set(["steps"], []), "steps", "non-empty"),

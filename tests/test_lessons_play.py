@@ -390,3 +390,19 @@ def test_saving_over_the_learner_s_session_waits_until_the_lesson_is_left(window
     assert not save[0].isEnabled()
     click(qtbot, panel_of(window).leave)
     assert save[0].isEnabled()
+
+
+def test_a_scene_that_does_not_fit_starts_nothing(window, qtbot):
+    from convexplorer.lessons import parse_lesson
+
+    text = (
+        '{"title": "Odd", "question": "?", "steps": [{"text": "x", "scene": '
+        '{"sample": "shapes", "layer": {"out_channels": 2, "groups": 2}}}]}'
+    )
+    lesson = parse_lesson(text, "99_odd.json")
+    runner = window.lessons.runner
+    before = session(window)
+    with pytest.raises(ValueError, match="groups=2 does not divide in_channels=3"):
+        runner.start(lesson)
+    assert not runner.active and not window.document.is_aside
+    assert session(window) == before

@@ -156,10 +156,17 @@ class LessonRunner(QObject):
 
     def start(self, lesson: Lesson, step: int = 0) -> None:
         """Open ``lesson`` at ``step``; the learner's session is put aside on the first start."""
-        if not self._document.is_aside:
+        fresh = not self._document.is_aside
+        if fresh:
             self._document.put_aside()
-        self.lesson = lesson
-        self.go(step)
+        previous, self.lesson = self.lesson, lesson
+        try:
+            self.go(step)
+        except ValueError:  # a scene that does not fit: nothing happened
+            self.lesson = previous
+            if fresh:
+                self._document.come_back()
+            raise
 
     def go(self, index: int) -> None:
         """Show step ``index``: its scene is set up as one undo step named after the lesson."""

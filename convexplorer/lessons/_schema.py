@@ -71,7 +71,7 @@ class Question:
     quantity: str | None = None
     equals: float | None = None
     check: str | None = None
-    solution: Solution | None = None
+    solution: Solution | None = None  # every task has one
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,8 @@ class _Reader:
         if kind == "ask":
             table = self.table(value, where, {"quantity", "hint"}, set())
         else:
-            table = self.table(value, where, {"hint"}, {"check", "quantity", "equals", "solution"})
+            # a task has a solution: "Show me" can always do it, so no step is a dead end
+            table = self.table(value, where, {"hint", "solution"}, {"check", "quantity", "equals"})
             if ("check" in table) == ("quantity" in table) or ("quantity" in table) != (
                 "equals" in table
             ):
