@@ -3,6 +3,8 @@ returns the learner's session bit for bit — state, selection, undo history, mo
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -169,7 +171,8 @@ def test_whatever_a_lesson_does_coming_back_is_bit_exact(qtbot, edits):
         elif kind == "weight":
             document.set_weight(0, 0, 0, 0, edit[1])
         elif kind == "preset":
-            document.apply_preset(edit[1], 0)
+            with contextlib.suppress(ValueError):  # refused (sobel x on 1×1): changes nothing
+                document.apply_preset(edit[1], 0)
         elif kind == "layer":
             document.set_layer(view.spec.replace(out_channels=edit[1]))
         elif kind == "select":
