@@ -48,6 +48,7 @@ FORBIDDEN_IMPORTS = [
     ("qt/_compute.py", "import convexplorer.widgets", "The Qt adapter knows no widgets"),
     ("qt/_compute.py", "import convexplorer.io", "The Qt adapter knows no widgets"),
     ("io/_errors.py", "import convexplorer.qt", "Files in and out are pure python"),
+    ("lessons/_build.py", "import PySide6.QtCore", "Lessons are data and pure measures"),
     ("widgets/layer_controls/_controls.py", "import convexplorer.io", "widgets never import io"),
     (
         "widgets/kernel_editor/_editor.py",

@@ -105,6 +105,8 @@ multiplies; hover an input pixel to see the outputs it feeds.</p>
 {_pytorch_paragraph(spec)}
 <p><b>Tools → Check Against PyTorch</b> runs that code and compares every output. Press
 <b>Shift+F1</b> and click anything to ask what it is.</p>
+<p>New to this? <b>Help → Lessons</b> walks through the classic questions step by step, in this
+window, and gives your own work back untouched when you leave.</p>
 """
 
 

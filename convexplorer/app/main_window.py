@@ -38,6 +38,7 @@ from ._export_actions import ExportActions
 from ._file_actions import FileActions
 from ._guide import guide_html
 from ._keys import KeyGuard
+from ._lessons_dock import LessonsDock
 from ._matrix_dock import MatrixDock
 from ._pytorch_check import TITLE as CHECK_TITLE
 from ._pytorch_check import PyTorchCheckDialog
@@ -104,6 +105,10 @@ class MainWindow(QMainWindow):
         )
         self._build_menus()
         self.matrix = MatrixDock(self)  # View → Matrix view (before the layout is restored)
+        self.lessons = LessonsDock(
+            self, self.document, self._settings, self.help_menu, self.view_menu
+        )
+        self.lessons.statusMessage.connect(self.show_status)
         # The sliding window's keys work window-wide (also with its dock hidden or floating).
         self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
         self._keys = KeyGuard(self, self._navigates)
@@ -196,7 +201,7 @@ class MainWindow(QMainWindow):
         )
         self._check_dialog: PyTorchCheckDialog | None = None
 
-        help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu = bar.addMenu("&Help")
         self._action(
             help_menu,
             "&What am I looking at?",
@@ -379,6 +384,7 @@ class MainWindow(QMainWindow):
                 return
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.lessons.leave()  # the question "save changes?" is about the learner's own work
         if not self.files.sessions.maybe_save():
             event.ignore()
             return

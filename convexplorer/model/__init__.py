@@ -13,6 +13,7 @@ from ._history import (
     WeightStep,
 )
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
+from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
 from ._rounding import (
@@ -98,6 +99,7 @@ __all__ = [
     "load_sample",
     "output_bound",
     "painted_so_far",
+    "preset_applied",
     "preset_description",
     "reached_outputs",
     "resolve_preset",

@@ -18,7 +18,7 @@ from ._conv import as_float_image
 from ._dot import DotProduct, dot_product_for
 from ._events import Change, ChangeKind, Observable
 from ._outputs import ACTIVATIONS, ChannelResult, ComputeJob, LayerOutputs, ValueRange
-from ._presets import preset_bias, preset_weights
+from ._preset_layer import preset_applied
 from ._reshape import reshape_weights
 from ._scatter import ScatterStep, scatter_step, transposed_dot_product
 from ._spec import LayerSpec
@@ -352,40 +352,13 @@ class ExplorerState:
         ``in_channel`` is an absolute input channel; it must be one the filter sees. A filter or
         layer preset also sets the bias the preset defines (e.g. Kaiming's uniform draw).
         """
-        spec = self._spec
-        if in_channel is not None and out_channel is None:
-            raise ValueError("a kernel slice needs both out_channel and in_channel")
-        filters = range(spec.out_channels) if out_channel is None else [out_channel]
-        for o in filters:
-            self._check_filter(o)
-        if name == "grayscale" and spec.in_channels != 3:
-            raise ValueError(
-                f"grayscale mixes R, G and B: it needs a 3-channel input, this one has "
-                f"{spec.in_channels}"
+        if out_channel is not None:
+            self._check_filter(out_channel)
+        self.set_weights(
+            *preset_applied(
+                self._spec, self._weight, self._bias, name, out_channel, in_channel, seed
             )
-        rng = np.random.default_rng(seed)
-        kh, kw = spec.kernel_size
-        fan_in = spec.init_fan_in
-        weight = self._weight.copy()
-        bias = None if self._bias is None else self._bias.copy()
-        for o in filters:
-            seen = spec.filter_input_channels(o)
-            if in_channel is not None:
-                if in_channel not in seen:
-                    raise ValueError(
-                        f"filter {o} does not see input channel {in_channel} "
-                        f"(it sees {seen.start}–{seen.stop - 1})"
-                    )
-                slot = in_channel - seen.start
-                values = preset_weights(name, [in_channel], kh, kw, fan_in=fan_in, rng=rng)
-                weight[o, slot] = values[0]
-                continue
-            weight[o] = preset_weights(name, list(seen), kh, kw, fan_in=fan_in, rng=rng)
-            if bias is not None:
-                value = preset_bias(name, fan_in=fan_in, rng=rng)
-                if value is not None:
-                    bias[o] = value
-        self.set_weights(weight, bias)
+        )
 
     # ---- changing the input, the layer, the activation ------------------------------------------
 

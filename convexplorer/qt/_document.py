@@ -10,6 +10,7 @@ redraw only what changed, and stale outputs are computed by the scheduler (never
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -21,6 +22,7 @@ from ..model import (
     ChangeKind,
     ExplorerState,
     LayerSpec,
+    Snapshot,
     SnapshotStep,
     StateView,
     Step,
@@ -37,6 +39,16 @@ def preset_label(name: str, out_channel: int | None = None, in_channel: int | No
     else:
         where = f"filter {out_channel}" + ("" if in_channel is None else f" · in {in_channel}")
     return f"Apply {name[:1].upper() + name[1:]} to {where}"
+
+
+@dataclass(frozen=True)
+class _Aside:
+    """The session a lesson put aside: what ``come_back`` restores."""
+
+    snapshot: Snapshot
+    selected_filter: int
+    position: tuple[int, int]
+    history: UndoHistory
 
 
 class Document(QObject):
@@ -70,6 +82,7 @@ class Document(QObject):
         self._history = UndoHistory()
         self._modified = False
         self._hovered_weight: tuple[int, int, int, int] | None = None
+        self._aside: _Aside | None = None
         self._scheduler = OutputScheduler(state, self.outputsChanged.emit, self, sync_mac_limit)
         self._scheduler.busyChanged.connect(self.busyChanged)
         state.changes.connect(self._on_change)
@@ -236,6 +249,58 @@ class Document(QObject):
         )
         self._history.clear()
         self._history_moved()
+
+    def set_scene(
+        self,
+        image: np.ndarray | None,
+        spec: LayerSpec,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        activation: str,
+        label: str,
+    ) -> bool:
+        """Input (None: keep it), layer, weights and activation at once, as ONE undo step (a
+        lesson's scene). Checked before anything changes: a refusal raises ValueError and leaves
+        all as it was.
+        """
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
+
+        shown = self._state.snapshot().image if image is None else image
+
+        def apply() -> None:
+            self._state.load(shown, spec, weight, bias)
+            self._state.set_activation(activation)
+
+        return self._edit_snapshot(label, apply)
+
+    # ---- an excursion (a lesson): the session put aside, then back exactly as it was -----------
+
+    @property
+    def is_aside(self) -> bool:
+        """True while the learner's own session is put aside (a lesson runs)."""
+        return self._aside is not None
+
+    def put_aside(self) -> None:
+        """Keep the session to come back to — state, selection, undo history, modified mark —
+        and start an excursion with an empty history of its own."""
+        if self._aside is not None:
+            raise RuntimeError("the session is already put aside")
+        state = self._state
+        self._aside = _Aside(state.snapshot(), state.selected_filter, state.position, self._history)
+        self._history = UndoHistory(self._history.limit)
+        self._history_moved()
+
+    def come_back(self) -> None:
+        """End the excursion: the session put aside returns bit for bit, with its history."""
+        aside = self._aside
+        if aside is None:
+            return
+        self._aside = None
+        self._state.restore(aside.snapshot)
+        self._state.select(aside.selected_filter, aside.position)
+        self._history = aside.history
+        self._history_moved()  # the modified mark is the history's: as it was
 
     # ---- selection (not an edit: no undo, not a modification) -----------------------------------
 

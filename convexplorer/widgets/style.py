@@ -285,3 +285,13 @@ def small_font() -> QFont:
     font = QFont(QApplication.font())
     font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
     return font
+
+
+# ---- lessons ------------------------------------------------------------------------------------
+
+#: The frame round the widget a lesson step points at: a warm orange that no colour map uses.
+LESSON_HIGHLIGHT = "#ff8c00"
+LESSON_HIGHLIGHT_WIDTH = 3
+#: Feedback on an answer: right (and shown) in green, not yet in the app's error red.
+LESSON_RIGHT = "#1b7f3b"
+LESSON_WRONG = "#b00020"
