@@ -280,6 +280,14 @@ def channel_label(channel: int, channels: int) -> str:
     return f"in {channel} ({RGB_NAMES[channel]})" if channels == 3 else f"in {channel}"
 
 
+def kernel_row_label(out_channel: int, transposed: bool, short: bool = False) -> str:
+    """What a row of the kernel editor is: a Conv2d row is a filter ('filter 2', short 'f 2');
+    a ConvTranspose2d row holds what lands in one output channel ('out 2', short 'o 2')."""
+    if transposed:
+        return f"{'o' if short else 'out'} {out_channel}"
+    return f"{'f' if short else 'filter'} {out_channel}"
+
+
 def small_font() -> QFont:
     """The panels' font: a notch below the application's, so titles and axes stay out of the way."""
     font = QFont(QApplication.font())

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...model import LayerSpec, StateView
 from ...qt import Document
-from ..style import symmetric_limit
+from ..style import kernel_row_label, symmetric_limit
 
 
 @dataclass
@@ -51,8 +51,9 @@ class EditorContext:
         return changed
 
 
-def slice_name(out_channel: int, in_channel: int) -> str:
-    return f"filter {out_channel} · in {in_channel}"
+def slice_name(out_channel: int, in_channel: int, transposed: bool = False) -> str:
+    """'filter 0 · in 1' (a transposed layer's row: 'out 0 · in 1')."""
+    return f"{kernel_row_label(out_channel, transposed)} · in {in_channel}"
 
 
 def sees_text(spec: LayerSpec, out_channel: int) -> str:
@@ -62,7 +63,8 @@ def sees_text(spec: LayerSpec, out_channel: int) -> str:
         channels = f"input channel {seen.start}"
     else:
         channels = f"input channels {seen.start}–{seen.stop - 1}"
-    return f"filter {out_channel} sees {channels} (groups={spec.groups})"
+    row = kernel_row_label(out_channel, spec.transposed)
+    return f"{row} sees {channels} (groups={spec.groups})"
 
 
 def parameter_text(spec: LayerSpec) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from ..retire import retire
 from ..style import channel_label
 from ._context import EditorContext
-from ._retire import retire
 from ._slice_model import BiasModel, SliceModel
 from ._slice_view import SliceView
 from ._thumbnail import BIAS

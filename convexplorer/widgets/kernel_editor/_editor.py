@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
 
 from ...model import PRESET_NAMES, kernel_preset, preset_description
 from ...qt import Document, preset_label
+from ..retire import retire
 from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
 from ._grid import NumericGrid
 from ._legend import ScaleLegend
-from ._retire import retire
 from ._slice_model import SliceModel
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
@@ -227,7 +227,7 @@ class KernelEditor(QWidget):
         menu.setToolTipsVisible(True)
         seen = in_channel in spec.filter_input_channels(out_channel)
         titles = {
-            "slice": f"Preset for {slice_name(out_channel, in_channel)}",
+            "slice": f"Preset for {slice_name(out_channel, in_channel, spec.transposed)}",
             "filter": f"Preset for filter {out_channel}",
             "layer": "Preset for the whole layer",
         }
@@ -321,8 +321,9 @@ class KernelEditor(QWidget):
             if self._thumbnail_area is not None:  # follow the selection, clear of the labels
                 x, y, x_margin, y_margin = self._thumbnails.reveal(o, c)
                 self._thumbnail_area.ensureVisible(x, y, x_margin, y_margin)
+        transposed = self._document.view.spec.transposed
         tips = {
-            "slice": f"Apply the preset to the current slice ({slice_name(o, c)})",
+            "slice": f"Apply the preset to the current slice ({slice_name(o, c, transposed)})",
             "filter": f"Apply the preset to every slice of filter {o} (and set its bias)",
             "layer": "Apply the preset to every filter of the layer",
         }

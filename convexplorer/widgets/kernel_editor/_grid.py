@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..style import channel_label
+from ..style import channel_label, kernel_row_label
 from ._context import EditorContext, parameter_text, sees_text
 from ._slice_model import BiasModel, SliceModel
 from ._slice_view import SliceView, cell_size
@@ -41,10 +41,18 @@ class RowHeader(QWidget):
         super().__init__(parent)
         spec = context.view.spec
         self._out_channel = out_channel
+        self._transposed = spec.transposed
         self.setObjectName(f"kernelRowHeader_{out_channel}")
         kh, kw = spec.kernel_size
+        makes = (
+            f"Output channel {out_channel} of the transposed layer: each pixel of a channel it "
+            f"sees adds its value × that channel's kernel here (PyTorch: weight[i, "
+            f"{out_channel % (spec.out_channels // spec.groups)}] for each input channel i it sees)"
+            if spec.transposed
+            else f"Filter {out_channel} makes output channel {out_channel}"
+        )
         self.setToolTip(
-            f"Filter {out_channel} makes output channel {out_channel}: "
+            f"{makes}: "
             f"{spec.in_per_group} channel(s) × {kh}×{kw} weights"
             + (" + 1 bias" if spec.bias else "")
             + f" = {spec.weights_per_filter + int(spec.bias)} parameters.\n"
@@ -68,7 +76,7 @@ class RowHeader(QWidget):
         self.set_selected(False)
 
     def set_selected(self, selected: bool) -> None:
-        name = f"filter {self._out_channel}"
+        name = kernel_row_label(self._out_channel, self._transposed)
         self._name.setText(f"<b>{name}</b>" if selected else name)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

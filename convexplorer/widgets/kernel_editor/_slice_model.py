@@ -203,7 +203,7 @@ class SliceModel(NumberModel):
 
     @property
     def title(self) -> str:
-        return slice_name(self.out_channel, self.in_channel)
+        return slice_name(self.out_channel, self.in_channel, self.context.view.spec.transposed)
 
 
 class BiasModel(NumberModel):

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...model import LayerSpec
-from ..style import diverging_colors, number
+from ..style import diverging_colors, kernel_row_label, number
 from ._context import EditorContext, sees_text, slice_name
 
 _BORDER = np.array([120, 120, 120, 255], dtype=np.uint8)
@@ -81,7 +81,12 @@ class ThumbnailGrid(QWidget):
         self._tap = tap
         self._pitch = QSize(self._tile.width() + _GAP, self._tile.height() + _GAP)
         metrics = self.fontMetrics()
-        self._left = metrics.horizontalAdvance(f"f {max(spec.out_channels - 1, 10)}") + 8
+        self._left = (
+            metrics.horizontalAdvance(
+                kernel_row_label(max(spec.out_channels - 1, 10), spec.transposed, short=True)
+            )
+            + 8
+        )
         self._top = metrics.height() + 4
         self._bias_x = spec.in_channels * self._pitch.width() - _GAP + _BIAS_GAP
         columns_width = spec.in_channels * self._pitch.width()
@@ -244,7 +249,7 @@ class ThumbnailGrid(QWidget):
                 painter.drawText(
                     QRect(visible.left(), rect.top(), self._left - 6, rect.height()),
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                    f"f {o}",
+                    kernel_row_label(o, spec.transposed, short=True),
                 )
         corner = QRect(visible.topLeft(), QSize(self._left, self._top))
         painter.fillRect(corner, background)
@@ -262,15 +267,17 @@ class ThumbnailGrid(QWidget):
         if in_channel == BIAS:
             assert state.bias is not None
             value = number(state.bias[out_channel])
-            return f"bias of filter {out_channel} = {value}\nClick to edit it."
+            row = kernel_row_label(out_channel, self._spec.transposed)
+            return f"bias of {row} = {value}\nClick to edit it."
         seen = self._spec.filter_input_channels(out_channel)
         if in_channel not in seen:
             return f"No weights here: {sees_text(self._spec, out_channel)}"
         kernel = state.weight[out_channel, in_channel - seen.start]
         kh, kw = self._spec.kernel_size
         low, high = number(kernel.min()), number(kernel.max())
+        name = slice_name(out_channel, in_channel, self._spec.transposed)
         return (
-            f"{slice_name(out_channel, in_channel)} ({kh}×{kw}): {low} … {high}\n"
+            f"{name} ({kh}×{kw}): {low} … {high}\n"
             "Click to edit its numbers; right-click for presets."
         )
 

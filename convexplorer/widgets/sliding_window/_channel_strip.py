@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import DotProduct
+from ..retire import retire
 from ..style import (
     EquationNumbers,
     channel_label,
@@ -224,7 +225,7 @@ class ChannelStrip(QWidget):
         self._count = channel_count
         if self._body is not None:
             self._layout.removeWidget(self._body)
-            self._body.deleteLater()
+            retire(self._body)  # hidden now: a script with no event loop must not see old rows
         self._rows, self._chart, self._hint, self._frame = [], None, None, None
         self._content = None
         self._pinned, self._hovered = 0, None
@@ -233,6 +234,7 @@ class ChannelStrip(QWidget):
         else:
             self._body = self._build_compact()
         self._layout.addWidget(self._body)
+        self._body.show()  # at once, not when the event loop gets to the layout's queued show
         self.updateGeometry()
 
     def _scrolling(self, inner: QWidget) -> QScrollArea:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ...model import ScatterStep
 from ...qt import Document
 from ..looks import input_looks, output_looks
+from ..retire import retire
 from ..style import channel_label, diverging_colors, number, symmetric_limit
 from ._controls import TransportBar
 from ._neighbourhood import WINDOW_COLOR
@@ -377,7 +378,7 @@ class PaintingView(QWidget):
         while self._grid.count():
             item = self._grid.takeAt(0)
             if item.widget() is not None:
-                item.widget().deleteLater()
+                retire(item.widget())  # hidden at once, not at the next idle moment
         self._rows = []
         for row in range(count):
             channel_row = _ChannelRow(self.rows_box, row)
