@@ -18,6 +18,10 @@ Button = QMessageBox.StandardButton
 Shortcut = QKeySequence | QKeySequence.StandardKey | str | None
 
 
+def _nothing() -> None:
+    """No excursion to end: the default ``before_reading``."""
+
+
 class FileDialogs:
     """The window's dialogs and settings, as the file actions use them."""
 
@@ -27,6 +31,9 @@ class FileDialogs:
         self.window = window
         self.status = status
         self._settings = settings
+        #: Called before a user's file (session, input, weights) comes in. The lessons set it
+        #: to end a running lesson, so the file lands in the learner's own session.
+        self.before_reading: Callable[[], None] = _nothing
 
     def ask(self, title: str, text: str, buttons: Button, default: Button) -> Button:
         return QMessageBox.question(self.window, title, text, buttons, default)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from .. import io
@@ -53,6 +54,11 @@ class FileActions(QObject):
         menu.insertSeparator(first)
         self.weights.populate(menu, first)
         menu.insertSeparator(first)
+
+    def writing_actions(self) -> list[QAction]:
+        """The actions that write the session or its weights to a file the user names."""
+        sessions, weights = self.sessions, self.weights
+        return [sessions.save_action, sessions.save_as_action, weights.export_action]
 
     def open_path(self, path: Path) -> bool:
         """Open whatever ``path`` is — session, array or image — as drops and recent files do."""

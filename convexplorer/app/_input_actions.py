@@ -53,6 +53,7 @@ class InputActions:
 
     def open_input(self, path: Path) -> bool:
         """Use an image or array file as the input; False (and a dialog) if it is refused."""
+        self._dialogs.before_reading()  # the learner's file goes into the learner's session
         try:
             loaded = self._read(path)
             if loaded is None:

@@ -7,10 +7,11 @@ round the widget a step points at is a ``HighlightFrame``, found by the widget's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -32,6 +33,8 @@ from ..lessons import Lesson, load_lessons
 from ..qt import Document
 from ..widgets.highlight import HighlightFrame, is_alive
 from ..widgets.style import LESSON_RIGHT, LESSON_WRONG
+from ._dialogs import FileDialogs
+from ._lesson_files import LessonFileGuard
 from ._lesson_runner import Feedback, LessonRunner, Outcome
 
 DOCK_WIDTH = 340
@@ -354,10 +357,6 @@ class LessonsDock(QObject):
         about = help_menu.actions()[-1] if help_menu.actions() else None
         help_menu.insertAction(about, self.open_action)
         view_menu.addAction(self.dock.toggleViewAction())
-        # File → Save Session would write the lesson's scene over the learner's own file.
-        save = QKeySequence(QKeySequence.StandardKey.Save)
-        self._save_actions = [a for a in window.findChildren(QAction) if a.shortcut() == save]
-        self.runner.stepChanged.connect(self._guard_saving)
 
     def open(self) -> None:
         """Help → Lessons: show the dock beside the outputs, at a readable width."""
@@ -377,10 +376,9 @@ class LessonsDock(QObject):
         """Leave a running lesson (closing the window): the learner's session comes back."""
         self.runner.leave()
 
-    def _guard_saving(self) -> None:
-        """No saving over the learner's session while a lesson's scene is on the screen."""
-        for action in self._save_actions:
-            action.setEnabled(not self.runner.active)
+    def guard_files(self, dialogs: FileDialogs, writes: Sequence[QAction]) -> None:
+        """Keep the learner's files apart from the lessons (see ``LessonFileGuard``)."""
+        self.files_guard = LessonFileGuard(self.runner, dialogs, writes, self.statusMessage.emit)
 
     def _views_rebuilt(self) -> None:
         """A new layer rebuilds the kernel editor: frame the step's widget anew, once idle."""

@@ -43,8 +43,10 @@ class SessionActions:
             "Ctrl+Shift+O",
             "Open a saved session: layer, weights, input and selection",
         )
-        add(menu, before, "&Save Session", self.save, std.Save, "Save this session")
-        add(
+        self.save_action = add(
+            menu, before, "&Save Session", self.save, std.Save, "Save this session"
+        )
+        self.save_as_action = add(
             menu,
             before,
             "Save Session &As…",
@@ -54,7 +56,11 @@ class SessionActions:
         )
 
     def maybe_save(self) -> bool:
-        """Offer to save unsaved changes; False means the user cancelled."""
+        """Offer to save unsaved changes; False means the user cancelled.
+
+        Asked before the session is replaced, so a running lesson ends first: the question is
+        about the learner's own work, and what opens next replaces that, not the lesson."""
+        self._dialogs.before_reading()
         if not self._document.is_modified:
             return True
         answer = self._dialogs.ask(

@@ -30,7 +30,7 @@ class WeightActions:
             None,
             "Load weights from .npy/.npz or a PyTorch checkpoint (.pt/.pth)",
         )
-        add(
+        self.export_action = add(
             menu,
             before,
             "&Export Weights…",
@@ -60,6 +60,7 @@ class WeightActions:
 
     def import_from(self, path: Path) -> bool:
         """Import a file's conv weights as one undoable edit, offering to adopt their shape."""
+        self._dialogs.before_reading()  # the learner's file goes into the learner's session
         view = self._document.view
         try:
             imported = self._read(path)

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
             self, self.document, self._settings, self.help_menu, self.view_menu
         )
         self.lessons.statusMessage.connect(self.show_status)
+        self.lessons.guard_files(self.files.dialogs, self.files.writing_actions())
         # The sliding window's keys work window-wide (also with its dock hidden or floating).
         self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
         self._keys = KeyGuard(self, self._navigates)
