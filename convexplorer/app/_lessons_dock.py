@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
     QDockWidget,
     QFrame,
     QHBoxLayout,
@@ -34,11 +36,15 @@ from ..qt import Document
 from ..widgets.highlight import HighlightFrame, is_alive
 from ..widgets.style import LESSON_RIGHT, LESSON_WRONG
 from ._dialogs import FileDialogs
+from ._keys import NAVIGATION_KEYS
 from ._lesson_files import LessonFileGuard
 from ._lesson_runner import Feedback, LessonRunner, Outcome
 
-DOCK_WIDTH = 340
-DOCK_HEIGHT = 0.4  # of the window's height: the step's text and buttons, the outputs above it
+DOCK_WIDTH = 400
+DOCK_HEIGHT = 0.35  # of the window's height: the step's text and buttons, the outputs above it
+#: The height the longest step needs with its feedback and "Show me" (at DOCK_WIDTH), so no step
+#: scrolls at 1280×800; taken from the dock above, down to its minimum (test_lesson_frictions).
+STEP_HEIGHT = 285
 INTRO = (
     "Guided tours of the classic questions. Each step sets up the window, frames what to look "
     "at in orange and asks you something. Your own work is put aside meanwhile and comes back "
@@ -161,10 +167,14 @@ class LessonsPanel(QWidget):
         self.leave.setAccessibleName("Leave the lesson")
         self.leave.setToolTip("Back to your own work, exactly as you left it")
         self.leave.clicked.connect(self.runner.leave)
+        # "Step 2 of 3" sits between the buttons that move through the steps and Leave: one
+        # line less above the step, so a step and its feedback fit the short dock unscrolled.
+        self.step_number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.step_number.setStyleSheet("color: #555;")
         nav = QHBoxLayout()
         nav.addWidget(self.back)
         nav.addWidget(self.next)
-        nav.addStretch(1)
+        nav.addWidget(self.step_number, 1)
         nav.addWidget(self.leave)
 
         # The step scrolls in a short dock; Back, Next and Leave stay in view below it.
@@ -172,7 +182,6 @@ class LessonsPanel(QWidget):
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 4, 0)
         column.addWidget(self.title)
-        column.addWidget(self.step_number)
         column.addWidget(self.text)
         column.addLayout(answer_row)
         column.addWidget(self.feedback)
@@ -189,6 +198,26 @@ class LessonsPanel(QWidget):
         layout.addWidget(scroll, 1)
         layout.addLayout(nav)
         return page
+
+    def event(self, event: QEvent) -> bool:
+        """The panel's list keeps its arrow keys and a focused button its Space, before the
+        sliding window's window-wide shortcuts take them (a key nobody claimed travels up from
+        the focus widget through this panel): a learner picks a lesson with ↓ and presses
+        Space on Next as in any panel. The answer box is a text field: KeyGuard lets it keep
+        every key already."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            focus = QApplication.focusWidget()
+            plain = event.modifiers() in (
+                Qt.KeyboardModifier.NoModifier,
+                Qt.KeyboardModifier.KeypadModifier,
+            )
+            if plain and (
+                (focus is self.list and event.key() in NAVIGATION_KEYS)
+                or (isinstance(focus, QAbstractButton) and event.key() == Qt.Key.Key_Space)
+            ):
+                event.accept()
+                return True
+        return super().event(event)
 
     # ---- what the learner does ------------------------------------------------------------------
 
@@ -239,8 +268,12 @@ class LessonsPanel(QWidget):
     def _show_step(self) -> None:
         runner = self.runner
         if not runner.active:
+            returning = self.pages.currentIndex() == 1
             self.pages.setCurrentIndex(0)
             self._unhighlight()
+            if returning:  # back at the list, on the lesson to take next
+                self.list.setCurrentRow(self._next_row())
+                self.list.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.pages.setCurrentIndex(1)
         lesson, step = runner.lesson, runner.step
@@ -261,6 +294,15 @@ class LessonsPanel(QWidget):
         if asks:
             self.answer.setFocus(Qt.FocusReason.OtherFocusReason)
         QTimer.singleShot(0, self.highlight)  # once the views have rebuilt for the scene
+
+    def _next_row(self) -> int:
+        """The first lesson not finished after the current one (or the current one)."""
+        progress, lessons = self.runner.progress, self.runner.lessons
+        current = max(self.list.currentRow(), 0)
+        if not progress.finished(lessons[current]):
+            return current  # left half-way: still the one to take
+        later = [i for i in range(current + 1, len(lessons)) if not progress.finished(lessons[i])]
+        return later[0] if later else current
 
     def _show_text(self) -> None:
         if self.runner.active:
@@ -365,12 +407,31 @@ class LessonsDock(QObject):
             self.dock.show()
             if isinstance(window, QMainWindow) and not self.dock.isFloating():
                 window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
-                height = window.height()
-                window.resizeDocks(
-                    [self.dock], [int(height * DOCK_HEIGHT)], Qt.Orientation.Vertical
-                )
+                self._make_room(window)
         self.dock.raise_()
         self.panel.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _make_room(self, window: QMainWindow) -> None:
+        """Tall enough for a step: the docks sharing the column give way, down to their minimum."""
+        want = max(int(window.height() * DOCK_HEIGHT), STEP_HEIGHT)
+        area = window.dockWidgetArea(self.dock)
+        above = [
+            dock
+            for dock in window.findChildren(QDockWidget)
+            if dock is not self.dock
+            and dock.isVisible()
+            and not dock.isFloating()
+            and window.dockWidgetArea(dock) == area
+            and dock.geometry().right() > self.dock.geometry().left()
+            and dock.geometry().left() < self.dock.geometry().right()
+        ]
+        if len(above) != 1:  # a layout the user made: ask for the height, let Qt share it out
+            window.resizeDocks([self.dock], [want], Qt.Orientation.Vertical)
+            return
+        (other,) = above
+        column = other.height() + self.dock.height()
+        want = min(want, column - other.minimumSizeHint().height())
+        window.resizeDocks([other, self.dock], [column - want, want], Qt.Orientation.Vertical)
 
     def leave(self) -> None:
         """Leave a running lesson (closing the window): the learner's session comes back."""

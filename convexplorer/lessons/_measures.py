@@ -73,6 +73,9 @@ QUANTITIES: dict[str, Quantity] = {
     "effective_kernel_h": Quantity(
         "rows the dilated kernel spans", _spec(lambda s: s.effective_kernel_size[0])
     ),
+    "effective_kernel_w": Quantity(
+        "columns the dilated kernel spans", _spec(lambda s: s.effective_kernel_size[1])
+    ),
     "weights_per_filter": Quantity("weights in one filter", _spec(lambda s: s.weights_per_filter)),
     "weight_count": Quantity("weights in the layer (no biases)", _spec(_weight_count)),
     "dense_weight_count": Quantity(

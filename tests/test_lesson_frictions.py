@@ -1,0 +1,108 @@
+"""What a newcomer met playing the lessons with real mouse and keys at 1280×800, each fixed:
+every step with its feedback fits the Lessons dock unscrolled; the lesson list keeps its arrow
+keys and a focused button its Space (not the sliding window's shortcuts); finishing a lesson
+lands on the next one in the list; a hint names the kernel editor's rows as the editor does."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+
+from convexplorer.app import build_window
+from convexplorer.app._lesson_runner import Feedback, Outcome
+from convexplorer.app.main_window import SLIDING_MIN_HEIGHT, MainWindow
+from tests.test_lessons_play import click, open_lessons, panel_of, play_lesson, start
+from tests.test_main_window import answer
+
+
+@pytest.fixture
+def window(qtbot, tmp_path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = build_window(settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    win.settle()
+    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
+    return win
+
+
+def test_every_step_and_its_longest_feedback_fit_the_dock_unscrolled(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    runner = panel.runner
+    assert window.sliding_room() >= SLIDING_MIN_HEIGHT  # the sliding window keeps its room
+    for number, lesson in enumerate(runner.lessons, start=1):
+        start(window, qtbot, number)
+        for index, step in enumerate(lesson.steps):
+            runner.go(index)
+            question = step.question
+            if question is not None:
+                hint = f"Not yet. {runner.fill(question.hint)}"
+                right = f"Right! {runner.fill(step.explain)}" if step.explain else ""
+                runner.wrong_tries = 2  # "Show me" on offer under the feedback
+                panel._show_feedback(Feedback(Outcome.WRONG, max(hint, right, key=len)))
+            QApplication.processEvents()
+            bar = panel._scroll.verticalScrollBar()
+            assert bar.maximum() == 0, (
+                f"lesson {number} step {index + 1} scrolls by {bar.maximum()}"
+            )
+        click(qtbot, panel.leave)
+
+
+def test_view_reset_layout_with_the_lessons_open_keeps_the_sliding_window_s_room(window, qtbot):
+    open_lessons(window, qtbot)
+    window.reset_layout()
+    QApplication.processEvents()
+    assert window.sliding_room() >= SLIDING_MIN_HEIGHT
+
+
+def test_the_lesson_list_keeps_its_arrows_and_enter_starts_the_lesson(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    qtbot.waitUntil(panel.list.hasFocus)
+    position = window.document.view.position
+    qtbot.keyClick(panel.list, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.list, Qt.Key.Key_Down)
+    assert panel.list.currentRow() == 2
+    qtbot.keyClick(panel.list, Qt.Key.Key_Up)
+    assert panel.list.currentRow() == 1
+    assert window.document.view.position == position  # the sliding window did not move
+    qtbot.keyClick(panel.list, Qt.Key.Key_Return)
+    assert panel.runner.active and panel.title.text().startswith("2.")
+    qtbot.waitUntil(panel.answer.hasFocus)  # the question's answer box, ready for typing
+
+
+def test_space_on_a_focused_lesson_button_presses_it_and_does_not_play(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 1)
+    qtbot.keyClicks(panel.answer, "3")
+    qtbot.keyClick(panel.answer, Qt.Key.Key_Return)
+    qtbot.waitUntil(panel.next.hasFocus)
+    qtbot.keyClick(panel.next, Qt.Key.Key_Space)
+    assert panel.runner.index == 1
+    assert not window.sliding_window.stepper.playing
+
+
+def test_finishing_a_lesson_lands_on_the_next_one(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    play_lesson(window, qtbot, 1)
+    assert not panel.runner.active and panel.pages.currentIndex() == 0
+    assert panel.list.currentRow() == 1  # lesson 2, ready for Enter
+    assert panel.list.hasFocus() or QApplication.focusWidget() is panel.list
+    start(window, qtbot, 3)
+    click(qtbot, panel.leave)  # left half-way: lesson 3 is still the one to take
+    assert panel.list.currentRow() == 2
+
+
+def test_a_hint_names_the_kernel_editor_s_row_as_the_editor_shows_it(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 1)
+    header = window.findChild(QWidget, "kernelRowHeader_0")
+    shown = header.findChildren(QLabel)[0].text().replace("<b>", "").replace("</b>", "")
+    assert shown == "filter 0"
+    qtbot.keyClicks(panel.answer, "1")
+    qtbot.keyClick(panel.answer, Qt.Key.Key_Return)
+    assert f"'{shown}'" in panel.feedback.text()
+    assert panel_of(window) is panel
