@@ -5,9 +5,10 @@ lands on the next one in the list; a hint names the kernel editor's rows as the 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QSpinBox, QWidget
 
 from convexplorer.app import build_window
 from convexplorer.app._lesson_runner import Feedback, Outcome
@@ -106,3 +107,44 @@ def test_a_hint_names_the_kernel_editor_s_row_as_the_editor_shows_it(window, qtb
     qtbot.keyClick(panel.answer, Qt.Key.Key_Return)
     assert f"'{shown}'" in panel.feedback.text()
     assert panel_of(window) is panel
+
+
+def test_what_lesson_4_says_of_the_new_filter_is_what_the_editor_shows(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 4)
+    qtbot.keyClicks(panel.answer, "3")
+    qtbot.keyClick(panel.answer, Qt.Key.Key_Return)
+    click(qtbot, panel.next)
+    spin = window.findChild(QSpinBox, "outChannels")
+    spin.stepUp()  # the up arrow
+    qtbot.waitUntil(lambda: panel.runner.solved)
+    new_filter = window.document.view.weight[3]
+    assert np.abs(new_filter).max() > 0  # PyTorch's default initialisation, not zeros
+    assert "random weights" in panel.feedback.text() and "zeros" not in panel.feedback.text()
+
+
+def test_a_click_on_the_step_s_text_leaves_the_focus_in_the_answer_box(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 1)
+    qtbot.waitUntil(panel.answer.hasFocus)
+    viewport = panel._scroll.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=QPoint(40, viewport.height() - 4))
+    qtbot.mouseClick(panel.text, Qt.MouseButton.LeftButton, pos=QPoint(20, 6))
+    assert QApplication.focusWidget() is panel.answer
+    qtbot.keyClicks(QApplication.focusWidget(), "3")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert panel.runner.solved and not window.sliding_window.stepper.playing
+
+
+def test_back_on_a_task_already_done_says_so_and_next_stays_open(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 4)
+    qtbot.keyClicks(panel.answer, "3")
+    qtbot.keyClick(panel.answer, Qt.Key.Key_Return)
+    click(qtbot, panel.next)
+    window.findChild(QSpinBox, "outChannels").stepUp()
+    qtbot.waitUntil(lambda: panel.runner.solved)
+    click(qtbot, panel.next)
+    click(qtbot, panel.back)  # out channels is still 4: the task is done
+    assert panel.runner.index == 1 and panel.runner.solved
+    assert panel.next.isEnabled() and panel.feedback.text().startswith("Done!")

@@ -187,6 +187,8 @@ class LessonRunner(QObject):
         self.progress.record(self.lesson, index + 1)
         self.progressChanged.emit()
         self.stepChanged.emit()
+        if arrays is None and step.question is not None and step.question.kind == "task":
+            self._judge_task()  # back on a task already done (and no scene undoes it): say so
 
     def next(self) -> None:
         """The next step, or at the last one: the lesson is finished and left."""

@@ -128,6 +128,9 @@ class LessonsPanel(QWidget):
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A click on the step's text (to select it) or beside it must not take the focus from
+        # the answer box: typing would go nowhere and Space would play the sliding window.
+        self.text.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         self.answer = QLineEdit(page)
@@ -193,6 +196,7 @@ class LessonsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll, 1)
