@@ -148,3 +148,24 @@ def test_back_on_a_task_already_done_says_so_and_next_stays_open(window, qtbot):
     click(qtbot, panel.back)  # out channels is still 4: the task is done
     assert panel.runner.index == 1 and panel.runner.solved
     assert panel.next.isEnabled() and panel.feedback.text().startswith("Done!")
+
+
+def test_a_task_s_text_still_reads_true_once_the_task_is_done(window, qtbot):
+    """Live numbers in a task's text must not describe the state the task changes ("now it is
+    88×88" read "now it is 96×96" once done)."""
+    panel = open_lessons(window, qtbot)
+    runner = panel.runner
+    tasks = 0
+    for number, lesson in enumerate(runner.lessons, start=1):
+        start(window, qtbot, number)
+        for index, step in enumerate(lesson.steps):
+            runner.go(index)  # in order: a step without a scene builds on the one before
+            if step.question is None or step.question.kind != "task":
+                continue
+            before = panel.text.text()
+            runner.show_me()
+            qtbot.waitUntil(lambda: runner.solved)
+            assert panel.text.text() == before, f"lesson {number} step {index + 1}"
+            tasks += 1
+        click(qtbot, panel.leave)
+    assert tasks >= 5
