@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMenu, QMessageBox
 
 from convexplorer import io
 from convexplorer.app import build_window
@@ -162,6 +162,9 @@ def test_writing_actions_wait_until_the_lesson_is_left_and_say_why(window, qtbot
     in_a_lesson(window, qtbot)
     assert not any(a.isEnabled() for a in writes)
     assert all(a.toolTip() == WHY_NOT_NOW and a.statusTip().startswith(WHY_NOT_NOW) for a in writes)
+    menus = {m for a in writes for m in a.associatedObjects() if isinstance(m, QMenu)}
+    assert menus and all(m.toolTipsVisible() for m in menus)  # disabled entries say why
     click(qtbot, panel_of(window).leave)
     assert all(a.isEnabled() for a in writes)
     assert [(a.statusTip(), a.toolTip()) for a in writes] == tips
+    assert not any(m.toolTipsVisible() for m in menus)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from ._dialogs import FileDialogs
 from ._lesson_runner import LessonRunner
@@ -52,3 +53,7 @@ class LessonFileGuard(QObject):
             action.setEnabled(not active)
             action.setStatusTip(f"{WHY_NOT_NOW} ({status_tip})" if active else status_tip)
             action.setToolTip(WHY_NOT_NOW if active else tool_tip)
+            # A menu shows no status tip for a disabled entry: its tooltip says why instead.
+            for menu in action.associatedObjects():
+                if isinstance(menu, QMenu):
+                    menu.setToolTipsVisible(active)
