@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableView
 
 from convexplorer.model import ExplorerState, LayerSpec
@@ -15,14 +20,25 @@ from convexplorer.widgets.sliding_window import SlidingWindowView
 from convexplorer.widgets.style import (
     DIVERGING,
     DIVERGING_LUT,
+    HINT_TEXT,
+    HOVER_FILL,
+    NEGATIVE_COLOR,
+    PADDING_BACKGROUND,
+    PADDING_FILL,
+    POSITIVE_COLOR,
+    SELECTED_BAND,
     SEQUENTIAL,
     SEQUENTIAL_LUT,
     TINTS,
+    WINDOW_COLOR,
     channel_label,
     dark_ink,
     diverging_colors,
     exact_text,
+    lut_of,
     number,
+    rgb_array,
+    text_css,
 )
 
 SPECIAL = [0.299, -0.0, 0.0, 1e-5, -1e-5, 123456.0, -0.0625, 0.587, 99999.4, 2.0, -1.0, 3.4e38]
@@ -182,3 +198,110 @@ def test_rgb_inputs_are_tinted_per_channel_and_others_grey_or_diverging():
     assert input_looks(rgb[:1])[0].colormap is SEQUENTIAL
     signed = input_looks(rgb - 0.5)
     assert all(look.colormap is DIVERGING and look.levels[0] < 0 for look in signed)
+
+
+# ---- one place for colours ----------------------------------------------------------------------
+
+PACKAGE = Path(__file__).resolve().parent.parent / "convexplorer"
+#: Modules allowed a colour literal, each with its reason.
+COLOUR_LITERALS_ALLOWED = {
+    "widgets/style.py": "the one place for colours",
+    # Owned by another engineer this session; its two literals (a caption's "#666" and the
+    # window colour via _neighbourhood) are style.HINT_TEXT / style.WINDOW_COLOR once merged.
+    "widgets/sliding_window/_painting.py": "being changed on another branch",
+}
+_HEX = re.compile(r"(?<![\w&])#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})\b")
+_CSS_NAMED = re.compile(r"\b(?:color|background)\s*:\s*[a-z]", re.IGNORECASE)
+_COLOUR_CALLS = {"QColor", "mkColor", "mkPen", "mkBrush"}
+
+
+def colour_literals(tree: ast.AST) -> list[str]:
+    """What in one module's syntax tree writes a colour out instead of naming style's."""
+    named = {name.lower() for name in QColor.colorNames()}
+    found = []
+    for node in ast.walk(tree):
+        where = f"line {getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _HEX.search(node.value) or _CSS_NAMED.search(node.value):
+                found.append(f"{where}: {node.value!r}")
+            elif node.value.lower() in named:
+                found.append(f"{where}: the colour name {node.value!r}")
+        elif isinstance(node, ast.Attribute) and node.attr == "GlobalColor":
+            found.append(f"{where}: Qt.GlobalColor")
+        elif isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            literal = [a for a in node.args if isinstance(a, ast.Constant)]
+            if name in _COLOUR_CALLS and literal:
+                found.append(f"{where}: {name}({', '.join(repr(a.value) for a in literal)})")
+            elif name == "array" and node.args and isinstance(node.args[0], ast.List | ast.Tuple):
+                items = node.args[0].elts
+                if 3 <= len(items) <= 4 and all(
+                    isinstance(e, ast.Constant) and type(e.value) is int and 0 <= e.value <= 255
+                    for e in items
+                ):
+                    found.append(f"{where}: an RGB array")
+    return found
+
+
+def test_colours_are_written_only_in_style():
+    """Every view names its colours from style.py, so a mark means one thing everywhere."""
+    offenders = {}
+    for path in sorted([*PACKAGE.glob("widgets/**/*.py"), *PACKAGE.glob("app/**/*.py")]):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name not in COLOUR_LITERALS_ALLOWED:
+            found = colour_literals(ast.parse(path.read_text(encoding="utf-8")))
+            if found:
+                offenders[name] = found
+    assert not offenders, offenders
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "QColor(0, 200, 255)",
+        'QColor("black")',
+        'pen = QPen(QColor("#c62828"), 3)',
+        'label.setStyleSheet("color: #666;")',
+        "html = f\"<span style='color:#555'>{x}</span>\"",
+        "brush = Qt.GlobalColor.red",
+        "rgb = np.array([240, 225, 190], dtype=np.uint8)",
+        'markers = [("black", 3.0)]',
+        'css = "QLineEdit { color: black; }"',
+    ],
+)
+def test_the_colour_scan_finds_a_written_colour(source):
+    assert colour_literals(ast.parse(source))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "QColor(LESSON_HIGHLIGHT)",
+        "QPen(WINDOW_COLOR, 2)",
+        'label.setStyleSheet(f"color: {HINT_TEXT};")',
+        "layout.setContentsMargins(4, 4, 4, 4)",
+        "np.array([1, 2, 3, 4, 5])",
+        'text = "filter #2 of 3"',
+    ],
+)
+def test_the_colour_scan_lets_named_colours_and_other_numbers_be(source):
+    assert colour_literals(ast.parse(source)) == []
+
+
+def test_marks_keep_their_colours():
+    """The values views drew before they named them here: pixels unchanged."""
+    assert WINDOW_COLOR.getRgb() == (0, 200, 255, 255)
+    assert HOVER_FILL.getRgb() == (255, 40, 200, 90)
+    assert PADDING_FILL.getRgb() == (230, 140, 0, 60)
+    assert SELECTED_BAND.getRgb() == (255, 193, 7, 110)
+    assert (POSITIVE_COLOR.getRgb(), NEGATIVE_COLOR.getRgb()) == (
+        (214, 96, 77, 255),
+        (67, 147, 195, 255),
+    )
+    np.testing.assert_array_equal(rgb_array(PADDING_BACKGROUND), [240, 225, 190])
+    assert text_css(HINT_TEXT) == "color: #666;"
+
+
+def test_a_colour_bar_draws_the_shared_table():
+    for colormap, lut in [(DIVERGING, DIVERGING_LUT), (SEQUENTIAL, SEQUENTIAL_LUT)]:
+        assert lut_of(colormap) is lut

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from ..lessons import Lesson, load_lessons
 from ..qt import Document
 from ..widgets.highlight import HighlightFrame, is_alive
-from ..widgets.style import LESSON_RIGHT, LESSON_WRONG
+from ..widgets.style import LESSON_RIGHT, LESSON_WRONG, NOTE_TEXT, text_css
 from ._dialogs import FileDialogs
 from ._keys import NAVIGATION_KEYS
 from ._lesson_files import LessonFileGuard
@@ -173,7 +173,7 @@ class LessonsPanel(QWidget):
         # "Step 2 of 3" sits between the buttons that move through the steps and Leave: one
         # line less above the step, so a step and its feedback fit the short dock unscrolled.
         self.step_number.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.step_number.setStyleSheet("color: #555;")
+        self.step_number.setStyleSheet(text_css(NOTE_TEXT))
         nav = QHBoxLayout()
         nav.addWidget(self.back)
         nav.addWidget(self.next)
@@ -316,7 +316,7 @@ class LessonsPanel(QWidget):
     def _show_feedback(self, feedback: Feedback) -> None:
         good = feedback.outcome in (Outcome.RIGHT, Outcome.SHOWN)
         colour = LESSON_RIGHT if good else LESSON_WRONG
-        self.feedback.setStyleSheet(f"color: {colour};")
+        self.feedback.setStyleSheet(text_css(colour))
         self.feedback.setText(feedback.message)
         self.feedback.show()
         self._update_buttons()

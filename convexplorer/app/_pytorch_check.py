@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from .. import io
 from ..model import sum_terms
 from ..qt import Document
-from ..widgets.style import number
+from ..widgets.style import ERROR_TEXT, GOOD_TEXT, MISMATCH_COLOR, NOTE_TEXT, number
 from ._background import BackgroundReader
 
 TITLE = "Check Against PyTorch"
@@ -47,7 +47,6 @@ _COLUMNS = (
     ("Bound there", "How far float32 rounding may move that value: 2·γₙ·(Σ|w·x| + |b|)"),
     ("Verdict", "bit-identical, identical to float32 rounding, or differs"),
 )
-_GOOD, _BAD = "#1b7f3b", "#b00020"
 
 
 def _where(row_col: tuple[int, int]) -> str:
@@ -58,7 +57,7 @@ def verdict_html(check: io.TorchCheck, terms: int) -> str:
     """The verdict as a heading and a sentence with the numbers that decided it."""
     verdict, version = check.verdict, check.torch_version
     if verdict == io.FAILED:
-        return _heading("✗ Could not compare", _BAD) + f"<p>{escape(check.failure)}.</p>"
+        return _heading("✗ Could not compare", ERROR_TEXT) + f"<p>{escape(check.failure)}.</p>"
     worst = check.worst
     assert worst is not None
     channels = len(check.channels)
@@ -67,7 +66,7 @@ def verdict_html(check: io.TorchCheck, terms: int) -> str:
             f"PyTorch {version} computes exactly the same bits as the explorer for all "
             f"{channels} output channel{'s' if channels != 1 else ''}."
         )
-        return _heading("✓ Bit-identical", _GOOD) + f"<p>{body}</p>"
+        return _heading("✓ Bit-identical", GOOD_TEXT) + f"<p>{body}</p>"
     if verdict == io.ROUNDING:
         share = worst.max_abs / worst.bound if worst.bound > 0 else 0.0
         body = (
@@ -76,7 +75,8 @@ def verdict_html(check: io.TorchCheck, terms: int) -> str:
             f"{_where(worst.worst)}), is {share:.1%} of what rounding allows there "
             f"({number(worst.bound)})."
         )
-        return _heading("✓ Identical to float32 rounding", _GOOD) + f"<p>{body}</p>" + _rule(terms)
+        heading = _heading("✓ Identical to float32 rounding", GOOD_TEXT)
+        return heading + f"<p>{body}</p>" + _rule(terms)
     differing = [c.channel for c in check.channels if c.verdict == io.DIFFERS]
     others = (
         f" {len(differing)} of {channels} channels differ: {', '.join(map(str, differing))}."
@@ -89,7 +89,7 @@ def verdict_html(check: io.TorchCheck, terms: int) -> str:
         f"{number(worst.theirs)}, a difference of {number(abs(worst.ours - worst.theirs))} — more "
         f"than float32 rounding allows there ({number(worst.bound)}).{others}"
     )
-    return _heading("✗ Differs", _BAD) + f"<p>{body}</p>" + _rule(terms)
+    return _heading("✗ Differs", ERROR_TEXT) + f"<p>{body}</p>" + _rule(terms)
 
 
 def _heading(text: str, colour: str) -> str:
@@ -98,7 +98,8 @@ def _heading(text: str, colour: str) -> str:
 
 def _rule(terms: int) -> str:
     return (
-        f'<p style="color: #555">Float32 sums of the same terms (at most {terms} per output) '
+        f'<p style="color: {NOTE_TEXT}">Float32 sums of the same terms '
+        f"(at most {terms} per output) "
         "added in another order differ by rounding of at most 2·γₙ·(Σ|w·x| + |b|) per output; "
         "within that bound two results are the same number as far as float32 can tell.</p>"
     )
@@ -107,7 +108,7 @@ def _rule(terms: int) -> str:
 def install_html() -> str:
     """What to do without torch (nothing was changed)."""
     return (
-        _heading("PyTorch is not installed", "#555")
+        _heading("PyTorch is not installed", NOTE_TEXT)
         + "<p>The check runs this layer in PyTorch, which is optional for convexplorer. "
         "Install its CPU build with</p>"
         f"<pre>{escape(io.TORCH_INSTALL)}</pre>"
@@ -241,7 +242,7 @@ class PyTorchCheckDialog(QDialog):
             self._show_install()
             return
         if error is not None:
-            self._say(_heading("✗ The check failed", _BAD) + f"<p>{escape(str(error))}</p>")
+            self._say(_heading("✗ The check failed", ERROR_TEXT) + f"<p>{escape(str(error))}</p>")
             return
         self._check = check
         self._show_result()
@@ -267,7 +268,7 @@ class PyTorchCheckDialog(QDialog):
         html = verdict_html(check, sum_terms(self._document.view.spec))
         if self._version != self._checked_version:
             html += (
-                f'<p style="color: {_BAD}">The layer has changed since this check: '
+                f'<p style="color: {ERROR_TEXT}">The layer has changed since this check: '
                 "Check Again to compare it as it is now.</p>"
             )
         shape = "×".join(map(str, self._input_shape))
@@ -277,7 +278,7 @@ class PyTorchCheckDialog(QDialog):
         ]
         notes += [f"PyTorch warned: {warning}" for warning in check.warnings]
         if notes:
-            html += f'<p style="color: #555">{escape(" ".join(notes))}</p>'
+            html += f'<p style="color: {NOTE_TEXT}">{escape(" ".join(notes))}</p>'
         self._say(html)
         self.snippet.setPlainText(check.snippet)
         self.tabs.show()
@@ -295,7 +296,7 @@ class PyTorchCheckDialog(QDialog):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == len(cells) - 1 and channel.verdict == io.DIFFERS:
-                    item.setForeground(Qt.GlobalColor.red)
+                    item.setForeground(MISMATCH_COLOR)
                 self.table.setItem(row, column, item)
         if check.failure:
             self.tabs.setCurrentWidget(self.snippet)

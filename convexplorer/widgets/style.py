@@ -42,13 +42,88 @@ SEQUENTIAL, SEQUENTIAL_LUT = _colormap(np.array([[0, 0, 0], [255, 255, 255]], dt
 _TINTED = [_colormap(np.array([[0, 0, 0], 255 * np.eye(3)[c]], dtype=np.ubyte)) for c in range(3)]
 TINTS = tuple(colormap for colormap, _ in _TINTED)
 TINT_LUTS = tuple(lut for _, lut in _TINTED)
+_LUTS = {
+    id(m): lut for m, lut in [(DIVERGING, DIVERGING_LUT), (SEQUENTIAL, SEQUENTIAL_LUT), *_TINTED]
+}
 
-#: Marks drawn over the pictures (the sliding window defines the same three for its own items).
+
+def lut_of(colormap: pg.ColorMap) -> np.ndarray:
+    """The shared (LUT_SIZE, 3) table of one of the maps above (a colour bar draws it as is)."""
+    return _LUTS[id(colormap)]
+
+
+# ---- colours of marks, lines and texts: the only colour literals in the app ---------------------
+#
+# Every view takes its colours from here (tests/test_style.py scans the widgets and the app for
+# literals), so a mark means one thing everywhere: cyan is the sliding window, magenta the hover,
+# amber the padding or the selection, whatever view draws it.
+
+
+def with_alpha(color: QColor, alpha: int) -> QColor:
+    """``color`` seen through (alpha 0–255): a fill that lets the picture under it show."""
+    tinted = QColor(color)
+    tinted.setAlpha(alpha)
+    return tinted
+
+
+def rgb_array(color: QColor) -> np.ndarray:
+    """(3,) uint8 RGB of ``color``, for painting it into a numpy image."""
+    return np.array(color.getRgb()[:3], dtype=np.uint8)
+
+
+def rgba_array(color: QColor) -> np.ndarray:
+    """(4,) uint8 RGBA of ``color``, for painting it into a numpy RGBA image."""
+    return np.array(color.getRgb(), dtype=np.uint8)
+
+
+def text_css(color: str) -> str:
+    """A label's style sheet that writes its text in ``color``."""
+    return f"color: {color};"
+
+
+#: Marks drawn over the pictures.
 WINDOW_COLOR = QColor(0, 200, 255)  # cyan: the current sliding-window position
+WINDOW_FILL = with_alpha(WINDOW_COLOR, 90)  # the window's taps, filled
 HOVER_COLOR = QColor(255, 40, 200)  # magenta: what the hovered weight or pixel touches
+HOVER_FILL = with_alpha(HOVER_COLOR, 90)  # the outputs a hovered pixel feeds, filled
 PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
-SELECTED_BAND = QColor(255, 193, 7, 110)  # translucent amber: the selected filter's row
+PADDING_FILL = with_alpha(PADDING_COLOR, 60)  # the padding band round the input
+PADDING_BACKGROUND = QColor(240, 225, 190)  # padding the window is not reading
+SELECTED_COLOR = QColor(255, 193, 7)  # amber: the selected filter (not on any colour map)
+SELECTED_BAND = with_alpha(SELECTED_COLOR, 110)  # translucent: the selected filter's row
+SELECTED_ROW_BAND = with_alpha(SELECTED_COLOR, 70)  # lighter, behind the editor's number cells
 ABSENT_COLOR = QColor(232, 232, 232)  # where a filter has no weight (groups), hatched over
+ABSENT_HATCH = QColor(0, 0, 0, 60)  # the hatching over an absent weight (matrix view)
+ABSENT_SLICE_HATCH = QColor(0, 0, 0, 45)  # the kernel editor's absent slice, lighter
+ABSENT_TILE = QColor(128, 128, 128, 38)  # an absent slice's thumbnail tile
+NOT_YET_COLOR = QColor(215, 215, 215)  # a term not added to the sum yet (channel by channel)
+BLANK_COLOR = QColor(236, 236, 236)  # an output the sliding window has not reached yet
+#: The sum chart's bars: the diverging map's own blue and red, a notch in from its ends.
+POSITIVE_COLOR = QColor(*_DIVERGING_STOPS[3].tolist())
+NEGATIVE_COLOR = QColor(*_DIVERGING_STOPS[1].tolist())
+
+#: Neutral ink and lines.
+INK_DARK = QColor(0, 0, 0)  # text on light cells; the dark outline under a coloured mark
+INK_LIGHT = QColor(255, 255, 255)  # text on dark cells; the light inner line of a focus mark
+INK = (INK_LIGHT, INK_DARK)  # indexed by ``dark_ink``
+GRID_GREY = QColor(150, 150, 150)  # lines between number cells, a map's frame
+FRAME_GREY = QColor(128, 128, 128)  # an image panel's frame, a colour bar's outline
+AXIS_GREY = QColor(120, 120, 120)  # the sum chart's axis, a thumbnail tile's border
+LABEL_GREY = QColor(110, 110, 110)  # the matrix view's quieter labels
+GROUP_LINE = QColor(60, 60, 60)  # the matrix view's lines between groups
+ROW_START_LINE = QColor(40, 40, 40)  # the matrix view's dotted "next output row" lines
+SEPARATOR = QColor(255, 255, 255, 170)  # the matrix view's lines between channel bands
+
+#: Text colours (style sheets and rich text).
+HINT_TEXT = "#666"  # captions and hints that stay out of the way
+NOTE_TEXT = "#555"  # secondary sentences in panels and dialogs
+ERROR_TEXT = "#b00020"  # a refusal or a mismatch, said in words
+GOOD_TEXT = "#1b7f3b"  # a check that passed, an answer that is right
+MISMATCH_COLOR = QColor(255, 0, 0)  # a table cell that disagrees (Check Against PyTorch)
+REFUSED_BORDER = "#c62828"  # a cell that refused what was typed
+REFUSED_EDITOR_CSS = (
+    f"QLineEdit {{ border: 2px solid {REFUSED_BORDER}; background: #ffebee; color: black; }}"
+)
 
 
 # ---- colours ------------------------------------------------------------------------------------
@@ -301,5 +376,5 @@ def small_font() -> QFont:
 LESSON_HIGHLIGHT = "#ff8c00"
 LESSON_HIGHLIGHT_WIDTH = 3
 #: Feedback on an answer: right (and shown) in green, not yet in the app's error red.
-LESSON_RIGHT = "#1b7f3b"
-LESSON_WRONG = "#b00020"
+LESSON_RIGHT = GOOD_TEXT
+LESSON_WRONG = ERROR_TEXT

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ..looks import Levels
-from ..style import number, small_font
+from ..style import FRAME_GREY, lut_of, number, small_font
 from ._geometry import BAR_WIDTH, MIN_BAR_HEIGHT
 
 LABEL_GAP = 3  # between the gradient and its labels (px)
@@ -28,9 +28,9 @@ def _gradient(colormap: pg.ColorMap) -> QImage:
     """The colour map as a 1-pixel-wide image, built once per map (there are only a few)."""
     image = _gradients.get(id(colormap))
     if image is None:
-        lut = np.ascontiguousarray(colormap.getLookupTable(nPts=256, alpha=False)[::-1, :3])
-        rgb = np.ascontiguousarray(lut.astype(np.uint8).reshape(256, 1, 3))
-        image = QImage(rgb.data, 1, 256, 3, QImage.Format.Format_RGB888).copy()
+        lut = lut_of(colormap)
+        rgb = np.ascontiguousarray(lut[::-1].reshape(len(lut), 1, 3))
+        image = QImage(rgb.data, 1, len(lut), 3, QImage.Format.Format_RGB888).copy()
         _gradients[id(colormap)] = image
     return image
 
@@ -99,7 +99,7 @@ class ColourBar(QGraphicsItem):
         bar = QRectF(0, 0, BAR_WIDTH, height)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         painter.drawImage(bar, _gradient(self._colormap))
-        pen = QPen(QColor(128, 128, 128), 1)
+        pen = QPen(FRAME_GREY, 1)
         pen.setCosmetic(True)
         painter.setPen(pen)
         painter.drawRect(bar)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsSimpleTe
 
 from ...model import PREVIEW_SIDE
 from ..looks import Levels, Look
-from ..style import small_font
+from ..style import FRAME_GREY, INK_DARK, INK_LIGHT, small_font
 from ._colour_bar import ColourBar
 from ._geometry import BAR_GAP, BAR_SPACE, MIN_BAR_HEIGHT, TITLE_HEIGHT, place_image
 
@@ -58,9 +58,9 @@ class ImagePanel(pg.GraphicsWidget):
         self._frame = QGraphicsRectItem(self)
         self._markers = [QGraphicsRectItem(self._canvas) for _ in range(2)]
         for marker, (color, width) in zip(
-            self._markers, [("black", 3.0), ("white", 1.0)], strict=True
+            self._markers, [(INK_DARK, 3.0), (INK_LIGHT, 1.0)], strict=True
         ):
-            pen = QPen(QColor(color), width)
+            pen = QPen(color, width)
             pen.setCosmetic(True)
             marker.setPen(pen)
             marker.setVisible(False)
@@ -246,7 +246,7 @@ class ImagePanel(pg.GraphicsWidget):
             tint.setAlpha(40)
             self._background.setBrush(tint)
         else:
-            pen = QPen(QColor(128, 128, 128), 1)
+            pen = QPen(FRAME_GREY, 1)
         pen.setCosmetic(True)
         self._frame.setPen(pen)
         self._background.setVisible(self._selected)

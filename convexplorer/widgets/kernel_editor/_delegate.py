@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QDoubleValidator, QFont, QKeyEvent, QPainter, QPen
+from PySide6.QtGui import QDoubleValidator, QFont, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QLineEdit,
     QStyle,
@@ -27,11 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..style import exact_text
+from ..style import INK_DARK, INK_LIGHT, REFUSED_EDITOR_CSS, exact_text
 from ._numbers import FLOAT32_MAX, parse_value
 
 _Index = QModelIndex | QPersistentModelIndex
-_REFUSED_STYLE = "QLineEdit { border: 2px solid #c62828; background: #ffebee; color: black; }"
 
 
 def _reason(text: str, what: str) -> str:
@@ -87,7 +86,7 @@ class _NumberEdit(QLineEdit):
 
     def refuse(self, message: str) -> None:
         """Turn red for a moment; the view shows ``message`` beside the cell."""
-        self.setStyleSheet(_REFUSED_STYLE)
+        self.setStyleSheet(REFUSED_EDITOR_CSS)
         self._calm.start()
         self.refused.emit(message)
 
@@ -151,8 +150,8 @@ class NumberDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         if option.state & QStyle.StateFlag.State_HasFocus:
-            painter.setPen(QPen(QColor("black"), 2))
+            painter.setPen(QPen(INK_DARK, 2))
             painter.drawRect(rect.adjusted(1, 1, -1, -1))
-            painter.setPen(QPen(QColor("white"), 1))
+            painter.setPen(QPen(INK_LIGHT, 1))
             painter.drawRect(rect.adjusted(2, 2, -3, -3))
         painter.restore()

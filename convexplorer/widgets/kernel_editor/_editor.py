@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from ...model import PRESET_NAMES, kernel_preset, preset_description
 from ...qt import Document, preset_label
 from ..retire import retire
+from ..style import ERROR_TEXT, HINT_TEXT, text_css
 from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
 from ._grid import NumericGrid
@@ -334,7 +335,7 @@ class KernelEditor(QWidget):
         """A refusal: in red where the guidance line is, and on the status bar."""
         self._refusal = message
         self._hint.setText(message)
-        self._hint.setStyleSheet("color: #b00020;")
+        self._hint.setStyleSheet(text_css(ERROR_TEXT))
         self.statusMessage.emit(message)
 
     def _clear_refusal(self) -> None:
@@ -400,7 +401,7 @@ class KernelEditor(QWidget):
         self._hint.setToolTip(
             f"{TRANSPOSED_LAYOUT}\n\n{EDITING_TIPS}" if transposed else EDITING_TIPS
         )
-        self._hint.setStyleSheet("color: #666;")
+        self._hint.setStyleSheet(text_css(HINT_TEXT))
 
     # ---- view -> model --------------------------------------------------------------------------
 

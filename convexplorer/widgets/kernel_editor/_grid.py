@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -18,12 +18,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..style import channel_label, kernel_row_label
+from ..style import (
+    ABSENT_SLICE_HATCH,
+    GRID_GREY,
+    HINT_TEXT,
+    SELECTED_ROW_BAND,
+    channel_label,
+    kernel_row_label,
+    text_css,
+)
 from ._context import EditorContext, parameter_text, sees_text
 from ._slice_model import BiasModel, SliceModel
 from ._slice_view import SliceView, cell_size
-
-_ROW_BAND = QColor(255, 193, 7, 70)  # amber: reads on any palette and is not on the colour map
 
 
 class RowHeader(QWidget):
@@ -61,7 +67,7 @@ class RowHeader(QWidget):
         )
         self._name = QLabel(self)
         params = QLabel(parameter_text(spec), self)
-        params.setStyleSheet("color: #666;")
+        params.setStyleSheet(text_css(HINT_TEXT))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
@@ -94,8 +100,8 @@ class AbsentSlice(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QBrush(QColor(0, 0, 0, 45), Qt.BrushStyle.BDiagPattern))
-        painter.setPen(QPen(QColor(150, 150, 150), 1, Qt.PenStyle.DashLine))
+        painter.fillRect(self.rect(), QBrush(ABSENT_SLICE_HATCH, Qt.BrushStyle.BDiagPattern))
+        painter.setPen(QPen(GRID_GREY, 1, Qt.PenStyle.DashLine))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
 
 
@@ -192,5 +198,5 @@ class NumericGrid(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_ROW_BAND)
+        painter.setBrush(SELECTED_ROW_BAND)
         painter.drawRoundedRect(band.adjusted(-3, 3, 3, 3), 4, 4)

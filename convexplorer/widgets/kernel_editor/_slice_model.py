@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from ..style import dark_ink, diverging_colors, exact_text, number
+from ..style import INK_DARK, INK_LIGHT, dark_ink, diverging_colors, exact_text, number
 from ._clipboard import block_to_text, text_to_block
 from ._context import EditorContext, slice_name
 
@@ -40,7 +40,7 @@ class _Cells:
     def of(cls, values: np.ndarray, limit: float) -> _Cells:
         """Texts, the diverging map's colours and the ink on them, for a block at once."""
         rgb = diverging_colors(values, limit)
-        ink = {True: QBrush(QColor("black")), False: QBrush(QColor("white"))}
+        ink = {True: QBrush(INK_DARK), False: QBrush(INK_LIGHT)}
         return cls(
             values=values,
             text=[[number(v) for v in line] for line in values.tolist()],

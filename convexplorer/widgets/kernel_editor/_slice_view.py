@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..style import REFUSED_BORDER
 from ._delegate import NumberDelegate
 from ._slice_model import NumberModel, SliceModel
 
@@ -149,7 +150,7 @@ class SliceView(QTableView):
         super().paintEvent(event)
         if self._flash is not None and self._flash.isValid():
             painter = QPainter(self.viewport())
-            painter.setPen(QPen(QColor("#c62828"), 3))
+            painter.setPen(QPen(QColor(REFUSED_BORDER), 3))
             painter.drawRect(self.visualRect(QModelIndex(self._flash)).adjusted(1, 1, -2, -2))
 
     # ---- clipboard ------------------------------------------------------------------------------

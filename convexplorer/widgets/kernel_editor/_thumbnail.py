@@ -13,7 +13,6 @@ from collections.abc import Iterable
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor,
     QHelpEvent,
     QImage,
     QKeyEvent,
@@ -25,14 +24,22 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...model import LayerSpec
-from ..style import diverging_colors, kernel_row_label, number
+from ..style import (
+    ABSENT_TILE,
+    AXIS_GREY,
+    INK_DARK,
+    SELECTED_BAND,
+    diverging_colors,
+    kernel_row_label,
+    number,
+    rgba_array,
+)
 from ._context import EditorContext, sees_text, slice_name
 
-_BORDER = np.array([120, 120, 120, 255], dtype=np.uint8)
-_ABSENT = np.array([128, 128, 128, 38], dtype=np.uint8)
+_BORDER = rgba_array(AXIS_GREY)
+_ABSENT = rgba_array(ABSENT_TILE)
 _BORDER32 = _BORDER.view(np.uint32)[0]  # the same colours as 32-bit pixels
 _ABSENT32 = _ABSENT.view(np.uint32)[0]
-_BAND = QColor(255, 193, 7, 110)
 _GAP = 3
 _BIAS_GAP = 10
 BIAS = -1  # the "input channel" of a filter's bias tile
@@ -214,9 +221,9 @@ class ThumbnailGrid(QWidget):
         painter = QPainter(self)
         spec, pitch = self._spec, self._pitch
         band = QRect(0, self.tile_rect(self._current[0], 0).top() - 2, self.width(), pitch.height())
-        painter.fillRect(band.adjusted(0, 0, 0, 1), _BAND)
+        painter.fillRect(band.adjusted(0, 0, 0, 1), SELECTED_BAND)
         painter.drawImage(self._left, self._top, self._image)
-        painter.setPen(QPen(QColor("black"), 2))
+        painter.setPen(QPen(INK_DARK, 2))
         painter.drawRect(self.tile_rect(*self._current).adjusted(-1, -1, 1, 1))
 
         visible = self.visibleRegion().boundingRect()
@@ -227,7 +234,9 @@ class ThumbnailGrid(QWidget):
         painter.fillRect(
             QRect(visible.left(), visible.top(), self._left, visible.height()), background
         )
-        painter.fillRect(QRect(visible.left(), band.top(), self._left, band.height() + 1), _BAND)
+        painter.fillRect(
+            QRect(visible.left(), band.top(), self._left, band.height() + 1), SELECTED_BAND
+        )
         painter.setPen(self.palette().text().color())
         metrics = self.fontMetrics()
         every = 1

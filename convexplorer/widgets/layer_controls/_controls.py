@@ -33,6 +33,7 @@ from ...model import (
     StateView,
 )
 from ...qt import Document
+from ..style import ERROR_TEXT, text_css
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
@@ -153,7 +154,7 @@ class LayerControls(QWidget):
         self.error = QLabel(self)
         self.error.setObjectName("layerError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(text_css(ERROR_TEXT))
         self.error.hide()
         self.revert = QPushButton("Revert", self)
         self.revert.setToolTip("Show the layer the model holds again")

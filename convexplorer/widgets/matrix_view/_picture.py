@@ -23,12 +23,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..style import HOVER_COLOR, PADDING_COLOR, SELECTED_BAND, WINDOW_COLOR
+from ..style import (
+    ABSENT_HATCH,
+    GROUP_LINE,
+    HOVER_COLOR,
+    INK_DARK,
+    LABEL_GREY,
+    PADDING_COLOR,
+    ROW_START_LINE,
+    SELECTED_COLOR,
+    SEPARATOR,
+    WINDOW_COLOR,
+)
 from ._layout import Layout, layout
 
 Cell = tuple[str, int, int]  # (matrix, row, column)
-_ROW_COLOR = QColor(SELECTED_BAND.red(), SELECTED_BAND.green(), SELECTED_BAND.blue())
-_LABEL_GREY = QColor(110, 110, 110)
 _OUTSIDE = 2.5  # px between a marked cell and its outline, so the outline hides no colour
 
 
@@ -76,28 +85,28 @@ class MatrixPicture(pg.GraphicsView):
             self.addItem(image)
         self._absent = QGraphicsPathItem()  # W's cells a filter has no weight for: hatched
         self._absent.setPen(QPen(Qt.PenStyle.NoPen))
-        self._absent.setBrush(QBrush(QColor(0, 0, 0, 60), Qt.BrushStyle.BDiagPattern))
+        self._absent.setBrush(QBrush(ABSENT_HATCH, Qt.BrushStyle.BDiagPattern))
         self._padding = QGraphicsPathItem()  # X's cells read from the padding: hatched amber
         self._padding.setPen(QPen(Qt.PenStyle.NoPen))
         self._padding.setBrush(QBrush(PADDING_COLOR, Qt.BrushStyle.BDiagPattern))
         self._separators = QGraphicsPathItem()  # channel bands (thin) and groups (thick)
-        self._separators.setPen(_pen(QColor(255, 255, 255, 170), 1))
+        self._separators.setPen(_pen(SEPARATOR, 1))
         self._group_lines = QGraphicsPathItem()
-        self._group_lines.setPen(_pen(QColor(60, 60, 60), 1.5, Qt.PenStyle.DashLine))
+        self._group_lines.setPen(_pen(GROUP_LINE, 1.5, Qt.PenStyle.DashLine))
         self._group_rows = QGraphicsRectItem()  # X's rows the selected filter reads (groups)
-        self._group_rows.setPen(_pen(_ROW_COLOR, 2, Qt.PenStyle.DashLine))
+        self._group_rows.setPen(_pen(SELECTED_COLOR, 2, Qt.PenStyle.DashLine))
         self._row_shadow = QGraphicsRectItem()
-        self._row_shadow.setPen(_pen(QColor(0, 0, 0), 4))
+        self._row_shadow.setPen(_pen(INK_DARK, 4))
         self._row = QGraphicsRectItem()  # the selected filter: W's row, Y's row and its bias
-        self._row.setPen(_pen(_ROW_COLOR, 2))
+        self._row.setPen(_pen(SELECTED_COLOR, 2))
         self._column_shadow = QGraphicsRectItem()
-        self._column_shadow.setPen(_pen(QColor(0, 0, 0), 4))
+        self._column_shadow.setPen(_pen(INK_DARK, 4))
         self._column = QGraphicsRectItem()  # the current position: X's column and Y's column
         self._column.setPen(_pen(WINDOW_COLOR, 2))
         self._product = QGraphicsRectItem()  # where they meet: the output being computed
-        self._product.setPen(_pen(QColor(0, 0, 0), 2.5))
+        self._product.setPen(_pen(INK_DARK, 2.5))
         self._row_starts = QGraphicsPathItem()  # where X's columns move on to the next output row
-        self._row_starts.setPen(_pen(QColor(40, 40, 40), 1, Qt.PenStyle.DotLine))
+        self._row_starts.setPen(_pen(ROW_START_LINE, 1, Qt.PenStyle.DotLine))
         self._hover_w = QGraphicsRectItem()  # a hovered weight and the row of X it multiplies
         self._hover_x = QGraphicsRectItem()
         self._hover_cell = QGraphicsRectItem()  # the cell under the mouse
@@ -220,7 +229,7 @@ class MatrixPicture(pg.GraphicsView):
         font = QFont(self.font())
         font.setBold(bold)
         item.setFont(font)
-        item.setBrush(_LABEL_GREY if grey else self.palette().text().color())
+        item.setBrush(LABEL_GREY if grey else self.palette().text().color())
         self.addItem(item)
         return item
 

@@ -31,11 +31,13 @@ from ..looks import input_looks
 from ..style import (
     ABSENT_COLOR,
     MINUS,
+    NOTE_TEXT,
     PADDING_COLOR,
     channel_label,
     diverging_colors,
     grouped,
     number,
+    rgb_array,
     symmetric_limit,
 )
 from ._picture import Cell, MatrixPicture, Shape
@@ -44,8 +46,8 @@ from ._picture import Cell, MatrixPicture, Shape
 HALF_WINDOW = 32
 #: Rows of X (C_in·kH·kW) beyond which the matrices are not drawn (too thin to point at).
 MAX_ROWS = 4096
-_ABSENT_RGB = np.array(ABSENT_COLOR.getRgb()[:3], np.uint8)
-_PADDING_RGB = np.array(PADDING_COLOR.getRgb()[:3], np.float32)
+_ABSENT_RGB = rgb_array(ABSENT_COLOR)
+_PADDING_RGB = rgb_array(PADDING_COLOR).astype(np.float32)
 _PADDING_TINT = 0.45  # how much amber a padded cell of X takes on
 
 
@@ -287,7 +289,7 @@ class MatrixView(QWidget):
             sentence += f" Y is the output before the {view.activation}."
         self.header.setText(
             f"<b>Y = W · X + b</b> &nbsp; {_html(_shapes_text(spec, out_h * out_w))} &nbsp;— "
-            f"<span style='color:#555'>{sentence}</span>"
+            f"<span style='color:{NOTE_TEXT}'>{sentence}</span>"
         )
 
     def _draw_w(self) -> None:

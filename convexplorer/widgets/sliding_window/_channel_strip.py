@@ -28,12 +28,14 @@ from PySide6.QtWidgets import (
 from ...model import DotProduct
 from ..retire import retire
 from ..style import (
+    HINT_TEXT,
     EquationNumbers,
     channel_label,
     diverging_colors,
     exact_text,
     product_numbers,
     symmetric_limit,
+    text_css,
 )
 from ._equation import sum_numbers
 from ._labels import SteadyLabel
@@ -173,7 +175,7 @@ class _Title(QLabel):
 
     def __init__(self, text: str, parent: QWidget) -> None:
         super().__init__(text, parent)
-        self.setStyleSheet("color: #666;")
+        self.setStyleSheet(text_css(HINT_TEXT))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def paintEvent(self, event: QEvent) -> None:
@@ -270,7 +272,7 @@ class ChannelStrip(QWidget):
         self._chart.clicked.connect(self.pin_slot)
         column.addWidget(self._chart, 3)
         self._hint = QLabel(body)
-        self._hint.setStyleSheet("color: #666;")
+        self._hint.setStyleSheet(text_css(HINT_TEXT))
         self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         column.addWidget(self._hint)
         detail = QWidget(body)

@@ -14,13 +14,13 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from ...model import DotProduct, reached_outputs, tap_in_use, taps_reading
 from ...qt import Document
-from ..style import number
-from ._neighbourhood import HOVER_COLOR, Neighbourhood
+from ..style import HOVER_COLOR, HOVER_FILL, number
+from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid
 from ._overview import Overview
 
@@ -62,9 +62,7 @@ class HoverLinks(QObject):
         pen = QPen(HOVER_COLOR, 2)
         pen.setCosmetic(True)
         self._reached.setPen(pen)
-        self._reached.setBrush(
-            QColor(HOVER_COLOR.red(), HOVER_COLOR.green(), HOVER_COLOR.blue(), 90)
-        )
+        self._reached.setBrush(HOVER_FILL)
         self._reached.setZValue(10)
         output_map.centralWidget.addItem(self._reached)
         document.weightHovered.connect(self.refresh)

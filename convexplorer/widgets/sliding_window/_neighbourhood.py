@@ -14,14 +14,20 @@ from PySide6.QtGui import QColor, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
 
 from ...model import DotProduct
+from ..style import (
+    HOVER_COLOR,
+    INK_DARK,
+    PADDING_BACKGROUND,
+    PADDING_COLOR,
+    WINDOW_COLOR,
+    rgb_array,
+)
 from ._hover_report import HoverReport
-from ._number_grid import PADDING_COLOR, grey_rgb
+from ._number_grid import grey_rgb
 
-WINDOW_COLOR = QColor(0, 200, 255)
-HOVER_COLOR = QColor(255, 40, 200)  # what the hovered weight or pixel touches
 CONTEXT = 4  # pixels of input shown on each side of the window, when there is room
 _SCREEN_PIXELS = 8  # at least this many screen pixels per image pixel, so pixels read as pixels
-_PAD_BACKGROUND = np.array([240, 225, 190], dtype=np.uint8)  # padding the window is not reading
+_PAD_BACKGROUND = rgb_array(PADDING_BACKGROUND)
 
 
 def _crop_range(
@@ -79,7 +85,7 @@ class Neighbourhood(pg.GraphicsView):
         self._taps = QGraphicsPathItem()
         self._taps.setPen(_pen(WINDOW_COLOR, 1))
         self._window_shadow = QGraphicsRectItem()
-        self._window_shadow.setPen(_pen(QColor(0, 0, 0), 4))
+        self._window_shadow.setPen(_pen(INK_DARK, 4))
         self._window = QGraphicsRectItem()
         self._window.setPen(_pen(WINDOW_COLOR, 2))
         self._hovered = QGraphicsPathItem()

@@ -10,15 +10,24 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPen
+from PySide6.QtGui import QFontMetrics, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from ..style import SEQUENTIAL_LUT, WIDEST_NUMBERS, dark_ink, exact_text, map_colors, number
+from ..style import (
+    GRID_GREY,
+    INK,
+    PADDING_COLOR,
+    SEQUENTIAL_LUT,
+    WIDEST_NUMBERS,
+    dark_ink,
+    exact_text,
+    map_colors,
+    number,
+)
 from ._hover_report import HoverReport
 
 _MIN_CELL = 10
 _MIN_TEXT_SCALE = 0.7  # smaller than this and the numbers are left to the tooltips
-PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
 
 
 def grey_rgb(values: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -173,7 +182,6 @@ class NumberGrid(QWidget):
         painter.drawImage(QRectF(x0, y0, cols * cell_w, rows * cell_h), self._image)
         scales = self._text_scales()
         if scales is not None:
-            ink = (QColor(Qt.GlobalColor.white), QColor(Qt.GlobalColor.black))
             centre = Qt.AlignmentFlag.AlignCenter
             font, size, current = self.font(), self.font().pointSizeF(), 1.0
             for i, row in enumerate(self._formatted()):
@@ -185,11 +193,11 @@ class NumberGrid(QWidget):
                         font.setPointSizeF(size * scale)
                         painter.setFont(font)
                         current = scale
-                    painter.setPen(ink[int(self._dark_ink[i, j])])
+                    painter.setPen(INK[int(self._dark_ink[i, j])])
                     painter.drawText(
                         QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h), centre, text
                     )
-        painter.setPen(QPen(QColor(150, 150, 150), 1))
+        painter.setPen(QPen(GRID_GREY, 1))
         for i in range(rows + 1):
             y = y0 + i * cell_h
             painter.drawLine(QPointF(x0, y), QPointF(x0 + cols * cell_w, y))

@@ -13,11 +13,9 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 
 from ..looks import ValueRange, output_looks
-from ..style import number
-from ._neighbourhood import WINDOW_COLOR
+from ..style import BLANK_COLOR, GRID_GREY, INK_DARK, WINDOW_COLOR, number
 from ._pace import Position, Track
 
-_BLANK = QColor(236, 236, 236)
 _SMALL_MAP = 40  # outputs wider or taller than this get a ring around the current pixel
 
 
@@ -63,13 +61,13 @@ class OutputMap(pg.GraphicsView):
         self._covers = [QGraphicsRectItem(), QGraphicsRectItem()]
         for cover in self._covers:
             cover.setPen(QPen(Qt.PenStyle.NoPen))
-            cover.setBrush(QBrush(_BLANK))
+            cover.setBrush(QBrush(BLANK_COLOR))
             self._box.addItem(cover)
         self._frame = QGraphicsRectItem()
-        self._frame.setPen(_pen(QColor(150, 150, 150), 1))
+        self._frame.setPen(_pen(GRID_GREY, 1))
         self._box.addItem(self._frame)
         self._current_shadow = QGraphicsRectItem()
-        self._current_shadow.setPen(_pen(QColor(0, 0, 0), 4))
+        self._current_shadow.setPen(_pen(INK_DARK, 4))
         self._current = QGraphicsRectItem()
         self._current.setPen(_pen(WINDOW_COLOR, 2))
         # A fixed-size square on screen, so one output pixel of a large map stays findable.

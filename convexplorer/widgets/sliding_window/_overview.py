@@ -25,18 +25,26 @@ from PySide6.QtWidgets import (
 
 from ...model import DotProduct
 from ..looks import input_looks
-from ..style import SEQUENTIAL, channel_label
+from ..style import (
+    HINT_TEXT,
+    HOVER_COLOR,
+    INK_DARK,
+    PADDING_COLOR,
+    PADDING_FILL,
+    SEQUENTIAL,
+    WINDOW_COLOR,
+    WINDOW_FILL,
+    channel_label,
+    text_css,
+)
 from ._channel_strip import Frame
 from ._hover_report import HoverReport
 from ._labels import SteadyLabel
-from ._neighbourhood import HOVER_COLOR, WINDOW_COLOR
-from ._number_grid import PADDING_COLOR
 
 _PADDING = 0.02  # the view boxes' margin around their content (the output map's too)
 _GAP = 12  # px between the input and the output map
 _MIN_COLUMN = 130  # px: room for the captions under a small map
 _SMALL_IMAGE = 40  # images wider or taller than this get a ring around the window
-_TINT = QColor(PADDING_COLOR.red(), PADDING_COLOR.green(), PADDING_COLOR.blue(), 60)
 
 
 def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -88,7 +96,7 @@ class InputOverview(pg.GraphicsView):
         # The padding: a tinted, hatched frame the image sits in.
         self._padding = QGraphicsRectItem()
         self._padding.setPen(QPen(Qt.PenStyle.NoPen))
-        self._padding.setBrush(_TINT)
+        self._padding.setBrush(PADDING_FILL)
         self._hatch = QGraphicsRectItem()
         self._hatch.setPen(_pen(PADDING_COLOR, 1))
         self._hatch.setBrush(QBrush(PADDING_COLOR, Qt.BrushStyle.BDiagPattern))
@@ -100,9 +108,9 @@ class InputOverview(pg.GraphicsView):
         # The taps, relative to the window's top-left tap: built per layer, moved per frame.
         self._taps = QGraphicsPathItem()
         self._taps.setPen(_pen(WINDOW_COLOR, 1))
-        self._taps.setBrush(QColor(0, 200, 255, 90))
+        self._taps.setBrush(WINDOW_FILL)
         self._window_shadow = QGraphicsRectItem()
-        self._window_shadow.setPen(_pen(QColor(0, 0, 0), 4))
+        self._window_shadow.setPen(_pen(INK_DARK, 4))
         self._window = QGraphicsRectItem()
         self._window.setPen(_pen(WINDOW_COLOR, 2))
         # A fixed-size square on screen, so a small window on a large image stays findable.
@@ -240,7 +248,7 @@ class Overview(QWidget):
         self.input_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         # what the pixel or weight under the mouse touches
         self.input_caption = SteadyLabel("", self, tooltip_is_text=True)
-        self.input_caption.setStyleSheet("color: #666;")
+        self.input_caption.setStyleSheet(text_css(HINT_TEXT))
         self.input_view.setToolTip(
             "The whole input: the cyan frame is the receptive field of the current output, its "
             "cells the pixels the taps read; hatched amber is the padding. Hover a pixel to see "

@@ -11,16 +11,20 @@ from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QFontMetricsF, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
-from ..style import number, small_font
+from ..style import (
+    AXIS_GREY,
+    INK_DARK,
+    NEGATIVE_COLOR,
+    NOT_YET_COLOR,
+    POSITIVE_COLOR,
+    number,
+    small_font,
+)
 from ._hover_report import HoverReport
 
-POSITIVE = QColor(214, 96, 77)
-NEGATIVE = QColor(67, 147, 195)
-NOT_YET = QColor(215, 215, 215)  # channel-by-channel mode: not added to the sum yet
-_AXIS = QColor(120, 120, 120)
 _GAP = 0.2  # of a bar's slot left empty on each side
 
 
@@ -106,14 +110,14 @@ class SumChart(QWidget):
         plot = self._plot_rect()
         count = len(self._sums)
         zero = self._y(0.0, plot)
-        axis = QPen(_AXIS, 1)
+        axis = QPen(AXIS_GREY, 1)
         painter.setPen(axis)
         painter.drawLine(QPointF(plot.left(), zero), QPointF(plot.right(), zero))
         painter.drawLine(plot.topLeft(), plot.bottomLeft())
         slot_w = plot.width() / max(1, count)
         for slot, value in enumerate(self._sums.tolist()):
             added = self._added[slot] if slot < len(self._added) else True
-            color = (POSITIVE if value >= 0 else NEGATIVE) if added else NOT_YET
+            color = (POSITIVE_COLOR if value >= 0 else NEGATIVE_COLOR) if added else NOT_YET_COLOR
             top, bottom = sorted((self._y(value, plot), zero))
             bar = QRectF(
                 plot.left() + (slot + _GAP) * slot_w,
@@ -123,7 +127,7 @@ class SumChart(QWidget):
             )
             painter.fillRect(bar, color)
             if slot == self._detail:
-                painter.setPen(QPen(QColor(0, 0, 0), 2))
+                painter.setPen(QPen(INK_DARK, 2))
                 painter.drawRect(bar)
         painter.setPen(self.palette().color(self.foregroundRole()))
         half = self._metrics.height() / 2
