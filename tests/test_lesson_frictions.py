@@ -8,12 +8,30 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QSpinBox,
+    QStyle,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from convexplorer.app import build_window
 from convexplorer.app._lesson_runner import Feedback, Outcome
+from convexplorer.app._lessons_dock import is_typing
 from convexplorer.app.main_window import SLIDING_MIN_HEIGHT, MainWindow
-from tests.test_lessons_play import click, open_lessons, panel_of, play_lesson, start
+from tests.test_lessons_play import (
+    click,
+    open_lessons,
+    panel_of,
+    play_lesson,
+    start,
+    type_kernel,
+)
 from tests.test_main_window import answer
 
 
@@ -169,3 +187,89 @@ def test_a_task_s_text_still_reads_true_once_the_task_is_done(window, qtbot):
             tasks += 1
         click(qtbot, panel.leave)
     assert tasks >= 5
+
+
+# ---- polish: where the list opens, Enter after a task, marks in line -----------------------------
+
+
+def finish(window: MainWindow, *numbers: int) -> None:
+    runner = window.lessons.runner
+    for number in numbers:
+        lesson = runner.lessons[number - 1]
+        runner.progress.record(lesson, len(lesson.steps) + 1)
+
+
+def test_lessons_open_on_the_first_unfinished_lesson(window, qtbot):
+    finish(window, 1, 2, 4)
+    panel = open_lessons(window, qtbot)
+    assert panel.list.currentRow() == 2  # lesson 3: the first not finished
+    qtbot.waitUntil(panel.list.hasFocus)
+    qtbot.keyClick(panel.list, Qt.Key.Key_Return)
+    assert panel.runner.active and panel.title.text().startswith("3.")
+
+
+def test_a_new_window_selects_the_first_unfinished_lesson_and_all_finished_the_last(
+    window, qtbot, tmp_path
+):
+    finish(window, 1)
+    later = build_window(
+        settings=QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(later)
+    assert later.lessons.panel.list.currentRow() == 1
+    finish(window, *range(1, len(window.lessons.runner.lessons) + 1))
+    panel = open_lessons(window, qtbot)
+    assert panel.list.currentRow() == panel.list.count() - 1
+
+
+def test_when_a_kernel_editor_task_is_done_enter_moves_on(window, qtbot):
+    """The learner types the last weight and presses Enter: the task is done, Next takes the
+    focus once the cell editor has closed, and the next Enter moves to the next step."""
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 3)
+    type_kernel(window, qtbot, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    qtbot.waitUntil(lambda: panel.feedback.text().startswith("Done!"))
+    qtbot.waitUntil(panel.next.hasFocus)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert panel.runner.index == 1
+
+
+def test_a_done_task_does_not_take_the_focus_from_a_cell_being_typed_in(window, qtbot):
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 3)
+    view = window.kernel_editor.findChild(QTableView, "kernelSlice_0_0")
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    view.setCurrentIndex(view.model().index(2, 2))
+    qtbot.keyClicks(QApplication.focusWidget(), "0.5")  # a cell editor opens with the text
+    typing = QApplication.focusWidget()
+    assert isinstance(typing, QLineEdit) and typing.isModified()
+    panel.runner.solved = True  # the task became done meanwhile (outputs arriving, say)
+    panel.runner.feedback.emit(Feedback(Outcome.RIGHT, "Done!"))
+    qtbot.waitUntil(panel.feedback.isVisible)
+    QApplication.processEvents()
+    assert QApplication.focusWidget() is typing and not panel.next.hasFocus()
+    assert is_typing(typing) and not is_typing(view) and not is_typing(None)
+
+
+def test_the_lesson_marks_sit_in_one_column(window, qtbot):
+    """ "…" is wider than "✓" and a space: the titles still start at one x, and the row texts
+    keep their marks (for screen readers and the progress tests)."""
+    finish(window, 1)
+    panel = open_lessons(window, qtbot)
+    start(window, qtbot, 3)
+    click(qtbot, panel.leave)
+    rows = panel.list
+    assert [rows.item(r).text()[:1] for r in range(3)] == ["✓", " ", "…"]
+    delegate, style = rows.itemDelegate(), rows.style()
+    lefts, icons = set(), set()
+    for row in range(rows.count()):
+        option = QStyleOptionViewItem()
+        option.initFrom(rows)
+        option.rect = rows.visualItemRect(rows.item(row))
+        delegate.initStyleOption(option, rows.model().index(row, 0))
+        assert option.text.startswith(f"{row + 1}. ")
+        element = QStyle.SubElement
+        lefts.add(style.subElementRect(element.SE_ItemViewItemText, option, rows).left())
+        icons.add(style.subElementRect(element.SE_ItemViewItemDecoration, option, rows).width())
+    assert len(lefts) == 1 and len(icons) == 1, (lefts, icons)

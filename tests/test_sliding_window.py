@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QLabel
 
 from convexplorer.model import DotProduct, ExplorerState, LayerSpec, StateView
 from convexplorer.qt import Document
@@ -374,3 +375,22 @@ def test_the_view_exposes_the_dot_product_it_shows_and_an_edit_draws_one_frame(
     assert len(frames) == 1  # the edit's frame; the arriving map only updates the value shown
     expected = number_text(float(state.output(state.selected_filter)[2, 3]))
     assert view.output_text().endswith(expected)
+
+
+@pytest.mark.parametrize("kernel", [1, 2, 3, 31])
+@pytest.mark.parametrize("channels", [1, 3, 8])  # one row, three rows, the bar chart + one row
+@pytest.mark.parametrize("flip", [False, True])
+def test_every_column_title_is_shown_whole(qtbot, kernel, channels, flip):
+    """A 1×1 kernel's one-cell grids no longer cut "products" to "produ…" (nor "kernel, flipped");
+    the titles stay whole up to the largest kernels, in a view as wide as the window's."""
+    image = rgb(40, 40, channels)
+    spec = LayerSpec(channels, 1, kernel_size=kernel, flip_kernel=flip)
+    _, _, view = make_view(qtbot, image, spec, width=1280)
+    titles = [
+        t for t in view.findChildren(QLabel) if type(t).__name__ == "_Title" and t.isVisible()
+    ]
+    words = {t.text() for t in titles}
+    assert {"products", "channel sum", "kernel, flipped" if flip else "kernel"} <= words
+    for title in titles:
+        width = QFontMetrics(title.font()).horizontalAdvance(title.text())
+        assert title.width() >= width, (title.text(), title.width(), width)

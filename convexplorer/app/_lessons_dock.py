@@ -14,7 +14,9 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractSpinBox,
     QApplication,
+    QComboBox,
     QDockWidget,
     QFrame,
     QHBoxLayout,
@@ -38,6 +40,7 @@ from ..widgets.style import LESSON_RIGHT, LESSON_WRONG, NOTE_TEXT, text_css
 from ._dialogs import FileDialogs
 from ._keys import NAVIGATION_KEYS
 from ._lesson_files import LessonFileGuard
+from ._lesson_marks import FINISHED, NOT_STARTED, STARTED, MarkColumn
 from ._lesson_runner import Feedback, LessonRunner, Outcome
 
 DOCK_WIDTH = 400
@@ -50,6 +53,13 @@ INTRO = (
     "at in orange and asks you something. Your own work is put aside meanwhile and comes back "
     "exactly as it was when you leave."
 )
+
+
+def is_typing(widget: QWidget | None) -> bool:
+    """Whether ``widget`` holds text the learner typed and has not committed yet."""
+    if isinstance(widget, QAbstractSpinBox | QComboBox):
+        widget = widget.findChild(QLineEdit)
+    return isinstance(widget, QLineEdit) and widget.isModified()
 
 
 def step_html(text: str, asks: bool) -> str:
@@ -96,6 +106,7 @@ class LessonsPanel(QWidget):
         self.list.setObjectName("lessonList")
         self.list.setAccessibleName("Lessons")
         self.list.setWordWrap(True)
+        self.list.setItemDelegate(MarkColumn(self.list))
         rows = self.list.fontMetrics().height() + 4
         self.list.setMinimumHeight(rows * min(len(self.runner.lessons), 7) + 8)
         self.list.itemActivated.connect(lambda _item: self.start_selected())
@@ -257,17 +268,20 @@ class LessonsPanel(QWidget):
         for number, lesson in enumerate(self.runner.lessons, start=1):
             reached = self.runner.progress.reached(lesson)
             if self.runner.progress.finished(lesson):
-                mark, state = "✓", "finished"
+                mark, state = FINISHED, "finished"
             elif reached:
-                mark, state = "…", f"step {reached} of {len(lesson.steps)} reached"
+                mark, state = STARTED, f"step {reached} of {len(lesson.steps)} reached"
             else:
-                mark, state = "  ", "not started"
+                mark, state = NOT_STARTED, "not started"
             item = QListWidgetItem(f"{mark} {number}. {lesson.title}")
             item.setData(Qt.ItemDataRole.UserRole, lesson)
             item.setToolTip(f"{lesson.question}\n({state})")
             item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, state)
             self.list.addItem(item)
-        self.list.setCurrentRow(max(current, 0))
+        if current < 0:
+            self.select_first_unfinished()
+        else:
+            self.list.setCurrentRow(current)
 
     def _show_step(self) -> None:
         runner = self.runner
@@ -299,6 +313,12 @@ class LessonsPanel(QWidget):
             self.answer.setFocus(Qt.FocusReason.OtherFocusReason)
         QTimer.singleShot(0, self.highlight)  # once the views have rebuilt for the scene
 
+    def select_first_unfinished(self) -> None:
+        """Select the lesson to take: the first not finished (the last one when all are)."""
+        lessons, progress = self.runner.lessons, self.runner.progress
+        unfinished = [i for i, lesson in enumerate(lessons) if not progress.finished(lesson)]
+        self.list.setCurrentRow(unfinished[0] if unfinished else len(lessons) - 1)
+
     def _next_row(self) -> int:
         """The first lesson not finished after the current one (or the current one)."""
         progress, lessons = self.runner.progress, self.runner.lessons
@@ -322,10 +342,22 @@ class LessonsPanel(QWidget):
         self._update_buttons()
         # in a short dock the verdict (and "Show me") must not land below the fold
         QTimer.singleShot(0, self._bring_feedback_into_view)
-        if good:
-            self.next.setFocus(Qt.FocusReason.OtherFocusReason)
+        if good:  # after the edit that did it has closed (a cell editor hands focus back)
+            QTimer.singleShot(0, self._offer_next)
         elif feedback.outcome is Outcome.WRONG and self.answer.isVisible():
             self.answer.selectAll()
+
+    def _offer_next(self) -> None:
+        """The step is done: Next takes the focus, so Enter (or Space) moves on — unless the
+        learner is typing somewhere (an open cell editor, a spin box with uncommitted text)."""
+        if (
+            self.runner.active
+            and self.runner.can_go_on
+            and self.next.isVisible()
+            and QApplication.activeModalWidget() is None
+            and not is_typing(QApplication.focusWidget())
+        ):
+            self.next.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _bring_feedback_into_view(self) -> None:
         last = self.show_me if self.show_me.isVisible() else self.feedback
@@ -412,6 +444,8 @@ class LessonsDock(QObject):
             if isinstance(window, QMainWindow) and not self.dock.isFloating():
                 window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
                 self._make_room(window)
+            if not self.runner.active:
+                self.panel.select_first_unfinished()
         self.dock.raise_()
         self.panel.list.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -106,6 +106,7 @@ NEGATIVE_COLOR = QColor(*_DIVERGING_STOPS[1].tolist())
 INK_DARK = QColor(0, 0, 0)  # text on light cells; the dark outline under a coloured mark
 INK_LIGHT = QColor(255, 255, 255)  # text on dark cells; the light inner line of a focus mark
 INK = (INK_LIGHT, INK_DARK)  # indexed by ``dark_ink``
+TRANSPARENT = QColor(0, 0, 0, 0)  # the background of a drawn icon
 GRID_GREY = QColor(150, 150, 150)  # lines between number cells, a map's frame
 FRAME_GREY = QColor(128, 128, 128)  # an image panel's frame, a colour bar's outline
 AXIS_GREY = QColor(120, 120, 120)  # the sum chart's axis, a thumbnail tile's border

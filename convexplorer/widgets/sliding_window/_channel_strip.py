@@ -171,12 +171,22 @@ def _tap_note(dot: DotProduct, mode: str) -> Callable[[int, int], str]:
 
 
 class _Title(QLabel):
-    """A column title that gives way (elided) before the numbers do: it sets no minimum width."""
+    """A column title, whole: its column is at least as wide as its word, so a 1×1 kernel's
+    one-cell grids still read "products" (the rows scroll sideways if the window is narrower).
+    Elided only as a last guard."""
 
     def __init__(self, text: str, parent: QWidget) -> None:
         super().__init__(text, parent)
         self.setStyleSheet(text_css(HINT_TEXT))
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self.text()) + 4, super().sizeHint().height()
+        )
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint()
 
     def paintEvent(self, event: QEvent) -> None:
         painter = QPainter(self)
