@@ -35,9 +35,12 @@ from convexplorer.widgets.style import (
     dark_ink,
     diverging_colors,
     exact_text,
+    layer_shapes,
     lut_of,
     number,
+    plural,
     rgb_array,
+    shape_text,
     text_css,
 )
 
@@ -305,3 +308,25 @@ def test_marks_keep_their_colours():
 def test_a_colour_bar_draws_the_shared_table():
     for colormap, lut in [(DIVERGING, DIVERGING_LUT), (SEQUENTIAL, SEQUENTIAL_LUT)]:
         assert lut_of(colormap) is lut
+
+
+# ---- labels -------------------------------------------------------------------------------------
+
+
+def test_counts_agree_with_their_nouns_and_shapes_read_as_written():
+    assert [plural(n, "channel") for n in (0, 1, 2)] == ["0 channels", "1 channel", "2 channels"]
+    assert plural(2, "matrix", "matrices") == "2 matrices"
+    assert shape_text(3, 256, 256) == "3×256×256"
+    assert layer_shapes((3, 256, 256), 2, (254, 254)) == "3×256×256 → 2×254×254"
+
+
+def test_no_view_spells_a_plural_itself():
+    """``{n} thing{'s' if n != 1 else ''}`` is style.plural's job (one rule, written once)."""
+    spelled = re.compile(r"""\{\s*['"]s['"]\s+if\s""")
+    offenders = [
+        path.relative_to(PACKAGE).as_posix()
+        for path in [*PACKAGE.glob("widgets/**/*.py"), *PACKAGE.glob("app/**/*.py")]
+        if path.relative_to(PACKAGE).as_posix() not in COLOUR_LITERALS_ALLOWED
+        and spelled.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

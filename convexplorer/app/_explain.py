@@ -10,17 +10,20 @@ from __future__ import annotations
 from html import escape
 
 from ..model import LayerSpec, StateView, tap_in_use
-from ..widgets.style import channel_label, equation_numbers, number
+from ..widgets.style import (
+    channel_label,
+    equation_numbers,
+    layer_shapes,
+    number,
+    plural,
+    shape_text,
+)
 
 Pixel = tuple[int, int]
 
 
 def _title(text: str) -> str:
     return f"<b>{escape(text)}</b>"
-
-
-def _plural(n: int, noun: str, plural: str | None = None) -> str:
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _channels(view: StateView, channels: range) -> str:
@@ -34,7 +37,7 @@ def _channels(view: StateView, channels: range) -> str:
 
 
 def _parameters(spec: LayerSpec) -> str:
-    weights = _plural(spec.weights_per_filter, "weight")
+    weights = plural(spec.weights_per_filter, "weight")
     return f"{weights} + 1 bias" if spec.bias else f"{weights}, no bias"
 
 
@@ -127,7 +130,7 @@ def control_text(view: StateView, name: str) -> str | None:
         "paddingMode": _padding_mode_text(spec),
         "dilation": (
             f"{_title(f'Dilation {_axis_pair(spec.dilation)}')} — neighbouring kernel taps are "
-            f"{_plural(dh, 'row')} and {_plural(dw, 'column')} apart, so a {kh}×{kw} kernel covers "
+            f"{plural(dh, 'row')} and {plural(dw, 'column')} apart, so a {kh}×{kw} kernel covers "
             f"{_axis_pair(spec.effective_kernel_size)} "
             f"{'output pixels where it is painted' if spec.transposed else 'input pixels'} with "
             f"the same {kh * kw} weights.{formula}"
@@ -181,13 +184,13 @@ def _stride_words(spec: LayerSpec) -> str:
     sh, sw = spec.stride
     if spec.transposed:
         return (
-            f"each input pixel's painted patch lands {_plural(sh, 'row')} below the patch of the "
-            f"pixel above it and {_plural(sw, 'column')} right of its left neighbour's; a larger "
+            f"each input pixel's painted patch lands {plural(sh, 'row')} below the patch of the "
+            f"pixel above it and {plural(sw, 'column')} right of its left neighbour's; a larger "
             "stride spreads the patches apart and enlarges the output (upsampling)."
         )
     return (
-        f"the window moves {sh} pixel{'s' if sh != 1 else ''} down per output row and {sw} "
-        f"pixel{'s' if sw != 1 else ''} right per output column; a larger stride skips "
+        f"the window moves {plural(sh, 'pixel')} down per output row and "
+        f"{plural(sw, 'pixel')} right per output column; a larger stride skips "
         "positions and shrinks the output."
     )
 
@@ -208,11 +211,9 @@ def _padding_mode_text(spec: LayerSpec) -> str:
 
 def _kind_text(view: StateView) -> str:
     spec = view.spec
-    c, h, w = view.image.shape
-    oh, ow = view.output_size
-    size = f"{c}×{h}×{w} → {spec.out_channels}×{oh}×{ow}"
+    size = layer_shapes(view.image.shape, spec.out_channels, view.output_size)
     if spec.transposed:
-        torch_shape = "×".join(map(str, spec.torch_weight_shape))
+        torch_shape = shape_text(*spec.torch_weight_shape)
         how = (
             "each input pixel scales the kernel and adds it into the output, "
             f"{_axis_pair(spec.stride)} apart, overlaps summing up — the other way round from "
@@ -255,8 +256,8 @@ def _output_padding_text(spec: LayerSpec) -> str:
     if not spec.transposed:
         return f"{title} — greyed out: ConvTranspose2d only; Conv2d has none."
     return (
-        f"<p>{title} — {_plural(oph, 'extra row')} at the bottom and "
-        f"{_plural(opw, 'extra column')} on the right of the output. A stride-s Conv2d maps "
+        f"<p>{title} — {plural(oph, 'extra row')} at the bottom and "
+        f"{plural(opw, 'extra column')} on the right of the output. A stride-s Conv2d maps "
         "several input sizes to one output size; output padding picks which one this layer "
         "gives back. Each must be smaller than the stride or the dilation "
         f"({_axis_pair(spec.stride)}, {_axis_pair(spec.dilation)}).</p>"
@@ -273,8 +274,8 @@ def _padding_text(view: StateView) -> str:
         added = "no border: the window stays inside the input, so the output is smaller"
     else:
         added = (
-            f"a border of {top} row{'s' if top != 1 else ''} on top, {bottom} below, {left} "
-            f"column{'s' if left != 1 else ''} left and {right} right ({spec.padding_mode})"
+            f"a border of {plural(top, 'row')} on top, {bottom} below, "
+            f"{plural(left, 'column')} left and {right} right ({spec.padding_mode})"
         )
     same = " ('same' keeps the input's size; an odd extra goes bottom/right)"
     return f"<p>{_title(f'Padding {kind}')} — {added}{same if spec.padding == 'same' else ''}.</p>"
@@ -286,8 +287,8 @@ def _transposed_padding_text(spec: LayerSpec) -> str:
         cut = "nothing is cropped: the output keeps every painted pixel"
     else:
         cut = (
-            f"it crops {_plural(ph, 'row')} off the top and the bottom and "
-            f"{_plural(pw, 'column')} off each side of the painted output, so the output shrinks"
+            f"it crops {plural(ph, 'row')} off the top and the bottom and "
+            f"{plural(pw, 'column')} off each side of the painted output, so the output shrinks"
         )
     return (
         f"<p>{_title(f'Padding {_axis_pair((ph, pw))}')} — ConvTranspose2d's padding adds no "
@@ -304,8 +305,7 @@ def _groups_text(view: StateView) -> str:
     else:
         how = (
             f"the {cin} input channels and {spec.out_channels} {noun}s split into {g} groups: "
-            f"each {noun} {sees} only its group's {spec.in_per_group} channel"
-            f"{'s' if spec.in_per_group != 1 else ''}"
+            f"each {noun} {sees} only its group's {plural(spec.in_per_group, 'channel')}"
             + (" (depthwise)" if spec.in_per_group == 1 else "")
         )
     full = spec.out_channels * cin * spec.kernel_size[0] * spec.kernel_size[1]
@@ -390,7 +390,7 @@ def _transposed_weight_text(
         f"{_title(f'w[{o}, {slot}, {i}, {j}] = {number(float(value))}')}: output channel {o}'s "
         f"weight for input channel {name} at row {i}, col {j} — PyTorch's {torch_index}. Every "
         f"pixel of input channel {name} multiplies it and adds the product into output channel "
-        f"{o}, {_plural(ui * dh, 'row')} and {_plural(uj * dw, 'column')} from where that "
+        f"{o}, {plural(ui * dh, 'row')} and {plural(uj * dw, 'column')} from where that "
         f"pixel's patch starts.{flipped}"
     )
     r, q = pixel
@@ -423,7 +423,7 @@ def filter_text(view: StateView, o: int) -> str:
     title = f"Kernel {o}" if spec.transposed else f"Filter {o}"
     return (
         f"{_title(title)} makes output channel {o}: {_filter_sentence(view, o)} "
-        f"({spec.in_per_group} slice{'s' if spec.in_per_group != 1 else ''} of {kh}×{kw}). "
+        f"({plural(spec.in_per_group, 'slice')} of {kh}×{kw}). "
         "Click to select it."
     )
 
@@ -476,7 +476,7 @@ def preset_text(view: StateView) -> str:
     return (
         f"{_title('Presets')} — classic kernels (edges, blur, sharpen, diagonals, luma) to put "
         f"into a slice, the selected filter ({o}) or the whole layer of "
-        f"{_plural(view.spec.out_channels, 'filter')}; each is one undoable step."
+        f"{plural(view.spec.out_channels, 'filter')}; each is one undoable step."
     )
 
 
@@ -512,9 +512,9 @@ def input_text(view: StateView, channel: int | None, pixel: Pixel | None) -> str
     low, high = (float(v) for v in view.input_ranges[channel])
     noun = "output channel" if spec.transposed else "filter"
     read = (
-        f"all {_plural(len(readers), noun)}"
+        f"all {plural(len(readers), noun)}"
         if len(readers) == spec.out_channels
-        else f"{noun}{'s' if len(readers) != 1 else ''} {', '.join(map(str, readers))}"
+        else f"{noun if len(readers) == 1 else noun + 's'} {', '.join(map(str, readers))}"
     )
     name = channel_label(channel, c).removeprefix("in ")
     kh, kw = spec.kernel_size
@@ -556,9 +556,9 @@ def output_text(view: StateView, o: int, pixel: Pixel | None) -> str:
         bias = f" + bias {number(dot.bias)}" if view.bias is not None else ""
         text += (
             f"<p>At (row {pixel[0]}, col {pixel[1]}): {number(float(values[pixel]))} = the sum "
-            f"of {_plural(landing * len(dot.input_channels), 'product')}{bias}: {landing} of "
+            f"of {plural(landing * len(dot.input_channels), 'product')}{bias}: {landing} of "
             f"the {dot.kernel.shape[1] * dot.kernel.shape[2]} kernel taps land here from an "
-            f"input pixel, on each of {_plural(len(dot.input_channels), 'input channel')}. The "
+            f"input pixel, on each of {plural(len(dot.input_channels), 'input channel')}. The "
             "painting view shows the pixels adding up.</p>"
         )
     elif pixel is not None and pixel[0] < oh and pixel[1] < ow:
@@ -566,9 +566,8 @@ def output_text(view: StateView, o: int, pixel: Pixel | None) -> str:
         bias = f" + bias {number(dot.bias)}" if view.bias is not None else ""
         text += (
             f"<p>At (row {pixel[0]}, col {pixel[1]}): {number(float(values[pixel]))} = the sum "
-            f"of {len(dot.input_channels)} channel sum"
-            f"{'s' if len(dot.input_channels) != 1 else ''}{bias}. Click to watch it computed "
-            "in the sliding window.</p>"
+            f"of {plural(len(dot.input_channels), 'channel sum')}{bias}. Click to watch it "
+            "computed in the sliding window.</p>"
         )
     return text
 
@@ -594,7 +593,7 @@ def input_scale_text(view: StateView) -> str:
 def shared_scale_text(view: StateView) -> str:
     return (
         f"{_title('Shared scale')} — on: one colour scale for all "
-        f"{_plural(view.spec.out_channels, 'output')}, to compare how strongly the filters "
+        f"{plural(view.spec.out_channels, 'output')}, to compare how strongly the filters "
         "respond; off: each map on its own scale, to see its detail."
     )
 
@@ -610,10 +609,10 @@ def dock_text(view: StateView, name: str) -> str | None:
     texts = {
         "layerControls": (
             f"{_title('Layer')} — nn.{spec.kind}'s settings: {escape(spec.describe())}. "
-            f"Input {c}×{h}×{w} → output {spec.out_channels}×{oh}×{ow}."
+            f"Input {shape_text(c, h, w)} → output {shape_text(spec.out_channels, oh, ow)}."
         ),
         "inputView": (
-            f"{_title('Input')} — {c}×{h}×{w}: {_plural(c, 'channel')} of {h}×{w} numbers, each "
+            f"{_title('Input')} — {c}×{h}×{w}: {plural(c, 'channel')} of {h}×{w} numbers, each "
             "its own panel. "
             + (
                 "Each pixel paints every output channel of its group through that channel's "
@@ -643,8 +642,8 @@ def sliding_text(view: StateView, pixel: Pixel | None = None) -> str:
     flipped = ", flipped: textbook convolution" if view.spec.flip_kernel else ""
     return (
         f"{_title('Sliding window')} — filter {o} at output position ({row}, {col}): the "
-        f"window on each of its {len(dot.input_channels)} input channel"
-        f"{'s' if len(dot.input_channels) != 1 else ''}, the products with the kernel (as used"
+        f"window on each of its {plural(len(dot.input_channels), 'input channel')}, the products "
+        f"with the kernel (as used"
         f"{flipped}), their sums, and the value {number(dot.value)} they make. Space plays, "
         "←/→ step."
     )
@@ -791,10 +790,9 @@ def transport_text(view: StateView, name: str) -> str | None:
 
 
 def status_text(view: StateView) -> str:
-    c, h, w = view.image.shape
-    oh, ow = view.output_size
+    shapes = layer_shapes(view.image.shape, view.spec.out_channels, view.output_size)
     return (
         f"{_title('Status bar')} — messages about what you hover or do on the left; on the "
-        f"right the layer in one line: {c}×{h}×{w} → {view.spec.out_channels}×{oh}×{ow}, "
+        f"right the layer in one line: {shapes}, "
         f"{view.spec.parameter_count} parameters. 'computing…' shows while outputs are computed."
     )

@@ -9,8 +9,8 @@ description it writes itself, so the words match what is on the screen.
 from __future__ import annotations
 
 from ..model import ScatterStep, StateView
-from ..widgets.style import channel_label, number
-from ._explain import _axis_pair, _plural, _title, painting_text
+from ..widgets.style import channel_label, number, plural
+from ._explain import _axis_pair, _title, painting_text
 
 Pixel = tuple[int, int]
 
@@ -43,7 +43,7 @@ def painting_part_text(
     texts = {
         "paintingHeader": painting_text(view, (r, q)),
         "paintingChannel": (
-            f"{_title(label)} — one of the {_plural(len(step.input_channels), 'input channel')} "
+            f"{_title(label)} — one of the {plural(len(step.input_channels), 'input channel')} "
             f"output channel {o} is painted by: its row shows pixel ({r}, {q})'s value × its "
             "kernel slice = the scaled slice."
         ),
@@ -66,7 +66,7 @@ def painting_part_text(
         ),
         "paintingAdded": (
             f"{_title(f'Added by pixel ({r}, {q})')} — the scaled slices summed over "
-            f"{_plural(len(step.input_channels), 'input channel')}: a {kh}×{kw} patch added into "
+            f"{plural(len(step.input_channels), 'input channel')}: a {kh}×{kw} patch added into "
             f"output channel {o} from ({int(step.out_rows[0])}, {int(step.out_cols[0])}) on, taps "
             f"{_axis_pair(spec.dilation)} apart; {landed} of its {kh * kw} cells land on the "
             "output" + (" (the rest are cropped off)." if landed < kh * kw else ".")

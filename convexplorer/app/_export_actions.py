@@ -35,6 +35,7 @@ from ..qt import Document
 from ..widgets.looks import output_looks
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
+from ..widgets.style import plural
 from ._dialogs import FileDialogs
 
 #: Called before each frame with (frames done, frames in all); returning False cancels the export.
@@ -279,7 +280,7 @@ class AnimationDialog(QDialog):
             self.summary.setText("The last position must not come before the first")
             return
         self.summary.setText(
-            f"{frames} frame{'s' if frames != 1 else ''}: from {stepper.position_of(first)} "
+            f"{plural(frames, 'frame')}: from {stepper.position_of(first)} "
             f"to {stepper.position_of(last)}"
         )
 

@@ -9,14 +9,10 @@ from __future__ import annotations
 from html import escape
 
 from ..model import LayerSpec, StateView
+from ..widgets.style import plural
 
 #: The sliding window's button that jumps to the largest output (its label on the screen).
 STRONGEST_LABEL = "Strongest"
-
-
-def _count(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 filter', '3 filters', '1 bias', '2 biases'."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _filter_sentence(spec: LayerSpec) -> str:
@@ -31,7 +27,7 @@ def _filter_sentence(spec: LayerSpec) -> str:
         seen = f"one of the {c} input channels (groups={g}, depthwise: each filter its own channel)"
     else:
         seen = f"{k} of the {c} input channels (groups={g}: each filter sees its group only)"
-    weights = _count(spec.weights_per_filter, "weight") + (" plus one bias" if spec.bias else "")
+    weights = plural(spec.weights_per_filter, "weight") + (" plus one bias" if spec.bias else "")
     if k == 1:
         return f"A filter is one {kh}×{kw} kernel on {seen}: {weights}."
     return (
@@ -80,9 +76,10 @@ def guide_html(state: StateView) -> str:
     spec = state.spec
     c, h, w = state.image.shape
     oh, ow = state.output_size
-    filters = _count(spec.out_channels, "filter")
-    outputs = _count(spec.out_channels, "output channel")
+    filters = plural(spec.out_channels, "filter")
+    outputs = plural(spec.out_channels, "output channel")
     each = "each " if spec.out_channels != 1 else ""
+    makes = "makes" if spec.out_channels == 1 else "make"
     return f"""
 <h3>What am I looking at?</h3>
 <p><b>The layer:</b> {escape(spec.describe())}.</p>
@@ -90,7 +87,7 @@ def guide_html(state: StateView) -> str:
 input channel. {_filter_sentence(spec)} Type into a cell, turn the mouse wheel over a number to
 nudge it, or right-click for presets.</p>
 {_sum_paragraph(spec, c)}
-<p><b>Outputs</b> — {filters} make{"s" if spec.out_channels == 1 else ""} {outputs}, {each}{oh}×{ow}
+<p><b>Outputs</b> — {filters} {makes} {outputs}, {each}{oh}×{ow}
 (the input is {h}×{w}; padding, stride and dilation set the size). Blue is negative, red
 positive, white zero. Click a panel to select its filter.</p>
 <p><b>Sliding window</b> — steps the selected filter across the input and spells out each

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from .. import io
 from ..model import SAMPLE_NAMES, load_sample, sample_description
 from ..qt import Document
+from ..widgets.style import plural
 from ._dialogs import Button, FileDialogs
 from ._image_files import image_name_filter, read_image
 from ._recent import RecentFiles
@@ -102,7 +103,7 @@ class InputActions:
         c, h, w = array.shape
         answer = self._dialogs.ask(
             "Large input",
-            f"{path.name} is {h}×{w} with {c} channel{'s' if c != 1 else ''}; editing stays "
+            f"{path.name} is {h}×{w} with {plural(c, 'channel')}; editing stays "
             f"responsive up to about {io.DOWNSCALE_LONG_SIDE} px a side.\n\n"
             f"Downscale it to {size[0]}×{size[1]}? (No keeps the full size.)",
             Button.Yes | Button.No,

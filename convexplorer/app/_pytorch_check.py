@@ -31,7 +31,15 @@ from PySide6.QtWidgets import (
 from .. import io
 from ..model import sum_terms
 from ..qt import Document
-from ..widgets.style import ERROR_TEXT, GOOD_TEXT, MISMATCH_COLOR, NOTE_TEXT, number
+from ..widgets.style import (
+    ERROR_TEXT,
+    GOOD_TEXT,
+    MISMATCH_COLOR,
+    NOTE_TEXT,
+    number,
+    plural,
+    shape_text,
+)
 from ._background import BackgroundReader
 
 TITLE = "Check Against PyTorch"
@@ -64,7 +72,7 @@ def verdict_html(check: io.TorchCheck, terms: int) -> str:
     if verdict == io.BIT_IDENTICAL:
         body = (
             f"PyTorch {version} computes exactly the same bits as the explorer for all "
-            f"{channels} output channel{'s' if channels != 1 else ''}."
+            f"{plural(channels, 'output channel')}."
         )
         return _heading("✓ Bit-identical", GOOD_TEXT) + f"<p>{body}</p>"
     if verdict == io.ROUNDING:
@@ -271,7 +279,7 @@ class PyTorchCheckDialog(QDialog):
                 f'<p style="color: {ERROR_TEXT}">The layer has changed since this check: '
                 "Check Again to compare it as it is now.</p>"
             )
-        shape = "×".join(map(str, self._input_shape))
+        shape = shape_text(*self._input_shape)
         printed = f"; it printed {check.printed}" if check.printed else ""
         notes = [
             f"It ran the Copy as PyTorch script with x = the explorer's input ({shape}){printed}."

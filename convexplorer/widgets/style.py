@@ -364,6 +364,21 @@ def kernel_row_label(out_channel: int, transposed: bool, short: bool = False) ->
     return f"{'f' if short else 'filter'} {out_channel}"
 
 
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """A count and its noun, agreeing: ``1 channel``, ``3 channels``, ``2 matrices``."""
+    return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def shape_text(*sizes: int) -> str:
+    """An array's shape as a person writes it: ``3×256×256``."""
+    return "×".join(map(str, sizes))
+
+
+def layer_shapes(input_shape: Sequence[int], out_channels: int, output_size: Sequence[int]) -> str:
+    """What a layer makes of its input, in one line: ``3×256×256 → 2×254×254``."""
+    return f"{shape_text(*input_shape)} → {shape_text(out_channels, *output_size)}"
+
+
 def small_font() -> QFont:
     """The panels' font: a notch below the application's, so titles and axes stay out of the way."""
     font = QFont(QApplication.font())

@@ -33,7 +33,7 @@ from ...model import (
     StateView,
 )
 from ...qt import Document
-from ..style import ERROR_TEXT, text_css
+from ..style import ERROR_TEXT, layer_shapes, text_css
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
@@ -43,9 +43,8 @@ LAYER_KINDS = ("Conv2d", "ConvTranspose2d")
 
 def layer_summary(view: StateView) -> str:
     """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'."""
-    c, h, w = view.image.shape
-    oh, ow = view.output_size
-    return f"{c}×{h}×{w} → {view.spec.out_channels}×{oh}×{ow} · {view.spec.describe()}"
+    shapes = layer_shapes(view.image.shape, view.spec.out_channels, view.output_size)
+    return f"{shapes} · {view.spec.describe()}"
 
 
 class SummaryLabel(QLabel):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..style import plural
 from ._pace import DEFAULT_SPEED, SPEEDS, pass_seconds, speed_text
 
 
@@ -111,7 +112,7 @@ class TransportBar(QToolBar):
     def describe_speeds(self, count: int) -> None:
         """Tooltips that say what each speed means for a map of ``count`` positions."""
         for item, speed in enumerate(SPEEDS):
-            tip = f"{speed} {self._unit}{'s' if speed > 1 else ''} per second"
+            tip = f"{plural(speed, self._unit)} per second"
             if count:
                 tip += f": a full pass over this map's {count} {self._unit.split()[-1]}s takes "
                 tip += _duration(pass_seconds(speed, count))

@@ -15,7 +15,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from ..style import EquationNumbers, equation_numbers, exact_text
+from ..style import EquationNumbers, equation_numbers, exact_text, plural
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,13 @@ class Equation:
         return list(dict.fromkeys(lines))
 
     def _summary(self, count: int) -> str:
-        return f"Σ over {count} input channel{'s' if count != 1 else ''}"
+        return f"Σ over {plural(count, 'input channel')}"
 
     def _tail(self) -> str:
         if self.stage is not None:
             left = len(self.sums) - self.stage - 1
             if left:
-                return f" + … ({left} channel{'s' if left != 1 else ''} to go)"
+                return f" + … ({plural(left, 'channel')} to go)"
             return " + bias …" if self.bias is not None else " = …"
         numbers = self.numbers
         tail = "" if self.bias is None else f" + bias {numbers.terms[-1]}"

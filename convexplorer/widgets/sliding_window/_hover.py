@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from ...model import DotProduct, reached_outputs, tap_in_use, taps_reading
 from ...qt import Document
-from ..style import HOVER_COLOR, HOVER_FILL, number
+from ..style import HOVER_COLOR, HOVER_FILL, number, plural
 from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid
 from ._overview import Overview
@@ -155,5 +155,5 @@ class HoverLinks(QObject):
             meets = f"meets kernel tap {taps} at out({dot.row}, {dot.col})"
         else:
             meets = f"is outside the window of out({dot.row}, {dot.col})"
-        feeds = f"feeds {count} output{'s' if count != 1 else ''} of filter {dot.out_channel}"
+        feeds = f"feeds {plural(count, 'output')} of filter {dot.out_channel}"
         return pixels, reached, f"pixel ({row}, {col}) {meets}; {feeds}"
