@@ -153,8 +153,13 @@ def test_edits_and_another_filter_redraw_the_frame(sliding):
     document, view = sliding
     painting = view.painting
     painting.go_to(3)
-    document.set_weight(0, 1, 1, 1, 2.5)
+    document.set_weight(0, 1, 1, 1, 2.5)  # the frame follows once the edited output is ready
+    document.wait_until_idle()
     assert painting.scatter_step.kernel[1, 1, 1] == np.float32(2.5)
+    np.testing.assert_array_equal(
+        painting.scatter_step.painted,
+        document.view.scatter_step(painting.pixel).painted,
+    )
     document.select(out_channel=1)
     assert painting.scatter_step.out_channel == 1
     flipped = document.view.spec.replace(flip_kernel=True)

@@ -10,13 +10,9 @@ model's (``StateView.scatter_step``); after the last pixel the map is the layer'
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QPainterPath, QPen
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsPathItem,
-    QGraphicsRectItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,11 +28,10 @@ from ..looks import input_looks, output_looks
 from ..retire import retire
 from ..style import channel_label, diverging_colors, number, symmetric_limit
 from ._controls import TransportBar
-from ._neighbourhood import WINDOW_COLOR
 from ._number_grid import NumberGrid
 from ._pace import tick_interval_ms
+from ._picture import PaintedPicture, Picture
 
-_SMALL_MAP = 40  # maps wider or taller than this get a ring around the outlined cells
 ROWS_LIMIT = 4  # more input channels than this: the first ones shown, the patch sums them all
 _OFF_OUTPUT = np.array([236, 236, 236], dtype=np.uint8)  # a tap cropped off by the padding
 
@@ -44,63 +39,6 @@ FLIPPED_NOTE = (
     "Textbook convolution: the kernel shown is the one you typed flipped in both axes "
     "(PyTorch's ConvTranspose2d would use it unflipped)"
 )
-
-
-class _Picture(pg.GraphicsView):
-    """A whole map with some cells outlined: the input and its pixel, the output and the taps."""
-
-    def __init__(self, tooltip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=None)
-        self.setFrameShape(pg.GraphicsView.Shape.NoFrame)
-        self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
-        self._box.setDefaultPadding(0.02)
-        self.setCentralItem(self._box)
-        self._image = pg.ImageItem(axisOrder="row-major")
-        self._box.addItem(self._image)
-        self._outline = QGraphicsPathItem()
-        pen = QPen(WINDOW_COLOR, 2)
-        pen.setCosmetic(True)
-        self._outline.setPen(pen)
-        self._outline.setZValue(5)
-        self._box.addItem(self._outline)
-        # A fixed-size ring on screen around the outline, so a pixel of a large map stays findable.
-        self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
-        self._ring.setPen(pen)
-        self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self._ring.setZValue(5)
-        self._box.addItem(self._ring)
-        self._size = (0, 0)
-        self.setToolTip(tooltip)
-
-    def sizeHint(self) -> QSize:
-        return QSize(220, 220)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(80, 80)
-
-    def show_values(self, values: np.ndarray, colormap: pg.ColorMap, levels: tuple) -> None:
-        self._image.setColorMap(colormap)
-        self._image.setImage(values, autoLevels=False, levels=levels)
-        height, width = values.shape
-        self._image.setRect(QRectF(0, 0, width, height))
-        if (height, width) != self._size:
-            self._size = (height, width)
-            self._box.setRange(rect=QRectF(0, 0, width, height))
-
-    def outline(self, cells: list[tuple[int, int]]) -> None:
-        path = QPainterPath()
-        for row, col in cells:
-            path.addRect(QRectF(col, row, 1, 1))
-        self._outline.setPath(path)
-        self._ring.setVisible(bool(cells) and max(self._size) > _SMALL_MAP)
-        self._ring.setPos(path.boundingRect().center())
-
-    def outlined_cells(self) -> list[tuple[int, int]]:
-        """The outlined cells (for tests)."""
-        return [
-            (round(p.boundingRect().top()), round(p.boundingRect().left()))
-            for p in self._outline.path().toSubpathPolygons()
-        ]
 
 
 def _grid_texts(values: np.ndarray) -> list[list[str]]:
@@ -172,6 +110,7 @@ class PaintingView(QWidget):
         self._step: ScatterStep | None = None
         self._rows: list[_ChannelRow] = []
         self._input_shown: tuple[int, int] | None = None
+        self._range_of: tuple[np.ndarray, tuple[float, float]] | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self.actions_by_name = self._make_actions()
@@ -200,8 +139,8 @@ class PaintingView(QWidget):
         self.patch.setToolTip("The scaled kernel slices summed over the input channels")
         self.after = NumberGrid("output after", self)
         self.after.setToolTip("The output under the taps once this pixel is added")
-        self.input_picture = _Picture("The input; the outlined pixel is the one painting", self)
-        self.output_picture = _Picture(
+        self.input_picture = Picture("The input; the outlined pixel is the one painting", self)
+        self.output_picture = PaintedPicture(
             "The output so far: every pixel up to this one painted (plus the bias); the "
             "outlined cells are the ones this pixel adds to",
             self,
@@ -386,7 +325,10 @@ class PaintingView(QWidget):
             self._rows.append(channel_row)
 
     def _weights_changed(self, channels: list[int]) -> None:
-        if self._document.view.selected_filter in channels:
+        view = self._document.view
+        # while the edited output is computed elsewhere, its frame waits for it (outputsChanged)
+        # rather than painting the whole channel here a second time
+        if view.selected_filter in channels and view.is_ready(view.selected_filter):
             self._show()
 
     def _selection_changed(self, out_channel: int, _row: int, _col: int) -> None:
@@ -442,11 +384,10 @@ class PaintingView(QWidget):
         self.input_caption.setText(f"input {channel_label(channel, view.image.shape[0])}")
         # on the finished output's scale (steady while painting), diverging: partial sums go
         # negative even when a ReLU later clips them
-        final = view.output_range(step.out_channel)
-        low, high = final or (float(step.painted.min()), float(step.painted.max()))
+        low, high = view.output_range(step.out_channel) or self._final_range(step.so_far.final)
         peak = max(-low, high) or 1.0
         out_look = output_looks({0: (-peak, peak)}, "none", shared=False)[0]
-        self.output_picture.show_values(step.painted, out_look.colormap, out_look.levels)
+        self.output_picture.show_painted(step.so_far, out_look.colormap, out_look.levels)
         cells = [
             (int(step.out_rows[a]), int(step.out_cols[b])) for a, b in np.argwhere(step.inside)
         ]
@@ -456,6 +397,12 @@ class PaintingView(QWidget):
         self.output_caption.setText(
             f"out {step.out_channel}{relu}: {painted} / {self.count} pixels painted"
         )
+
+    def _final_range(self, final: np.ndarray) -> tuple[float, float]:
+        """The finished output's range while the state's is being computed (once per output)."""
+        if self._range_of is None or self._range_of[0] is not final:
+            self._range_of = (final, (float(final.min()), float(final.max())))
+        return self._range_of[1]
 
     def _header_text(self, step: ScatterStep) -> str:
         spec = self._document.view.spec
