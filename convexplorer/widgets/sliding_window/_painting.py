@@ -9,6 +9,8 @@ model's (``StateView.scatter_step``); after the last pixel the map is the layer'
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -28,8 +30,10 @@ from ..looks import input_looks, output_looks
 from ..retire import retire
 from ..style import channel_label, diverging_colors, number, symmetric_limit
 from ._controls import TransportBar
+from ._neighbourhood import HOVER_COLOR
 from ._number_grid import NumberGrid
 from ._pace import tick_interval_ms
+from ._painting_hover import PaintingHover
 from ._picture import PaintedPicture, Picture
 
 ROWS_LIMIT = 4  # more input channels than this: the first ones shown, the patch sums them all
@@ -145,6 +149,13 @@ class PaintingView(QWidget):
             "outlined cells are the ones this pixel adds to",
             self,
         )
+        self.hover_line = QLabel(self)
+        self.hover_line.setWordWrap(True)
+        self.hover_line.setStyleSheet("color: #666;")
+        self.hover_line.setToolTip(
+            "What the mouse points at: hover the input, the output, a kernel or scaled weight, "
+            "or a cell of the output grids"
+        )
         self.input_caption = QLabel(self)
         self.output_caption = QLabel(self)
         self.output_caption.setObjectName("paintingOutputCaption")
@@ -156,12 +167,24 @@ class PaintingView(QWidget):
             (self.input_picture, "paintingInput"),
             (self.output_picture, "paintingOutput"),
             (self.input_caption, "paintingInputCaption"),
+            (self.hover_line, "paintingHover"),
         ):
             widget.setObjectName(name)
         for label in (self.input_caption, self.output_caption):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._lay_out()
+        self.hover = PaintingHover(
+            document,
+            (self.input_picture, self.output_picture),
+            self.hover_line,
+            lambda: self._step,
+            lambda: self._index,
+            self._mark_taps,
+        )
+        self.hover.statusMessage.connect(self.statusMessage)
+        for grid in (self.before, self.patch, self.after):
+            grid.cellHovered.connect(self.hover.hover_patch)
         self.controls.speed.currentIndexChanged.connect(self._speed_changed)
         self.controls.scrubber.valueChanged.connect(self.go_to)
         document.layerChanged.connect(self.reset)
@@ -189,6 +212,7 @@ class PaintingView(QWidget):
         left.addWidget(self.rows_box)
         left.addWidget(self.more)
         left.addLayout(sums)
+        left.addWidget(self.hover_line)
         left.addStretch(1)
         pictures = QGridLayout()
         pictures.addWidget(self.input_picture, 0, 0)
@@ -322,6 +346,8 @@ class PaintingView(QWidget):
         for row in range(count):
             channel_row = _ChannelRow(self.rows_box, row)
             channel_row.place(self._grid, row)
+            for grid in (channel_row.kernel, channel_row.scaled):
+                grid.cellHovered.connect(partial(self.hover.hover_tap, row))
             self._rows.append(channel_row)
 
     def _weights_changed(self, channels: list[int]) -> None:
@@ -372,6 +398,13 @@ class PaintingView(QWidget):
         self.header.setText(self._header_text(step))
         with QSignalBlocker(self.controls.scrubber):
             self.controls.show_position(self._index, self.count, *self.pixel)
+        self.hover.refresh()  # what the mouse points at, for this frame
+
+    def _mark_taps(self, taps: np.ndarray | None) -> None:
+        """Outline these kernel taps in every channel's kernel and scaled grid (None: none)."""
+        for row in self._rows:
+            for grid in (row.kernel, row.scaled):
+                grid.set_marked(taps, HOVER_COLOR)
 
     def _show_pictures(self, step: ScatterStep) -> None:
         view = self._document.view
