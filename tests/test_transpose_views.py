@@ -179,11 +179,12 @@ def test_deep_inputs_show_a_few_rows_and_say_the_rest_are_summed(qtbot):
     assert "2 more input channels" in view.painting.more.text()
 
 
-def test_animation_export_says_it_covers_conv_layers(sliding, qtbot):
+def test_the_paintings_export_button_asks_for_the_export_and_stops_playing(sliding, qtbot):
     _, view = sliding
-    with qtbot.waitSignal(view.statusMessage) as message:
-        view.export_animation()
-    assert "ConvTranspose2d" in message.args[0]
+    view.painting.toggle()
+    with qtbot.waitSignal(view.exportRequested):
+        view.painting.actions_by_name["export"].trigger()
+    assert not view.painting.playing
 
 
 # ---- the whole window ----------------------------------------------------------------------------

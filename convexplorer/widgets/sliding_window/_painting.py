@@ -105,6 +105,7 @@ class PaintingView(QWidget):
     """
 
     statusMessage = Signal(str)
+    exportRequested = Signal()
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,7 +121,9 @@ class PaintingView(QWidget):
         self.actions_by_name = self._make_actions()
         a = self.actions_by_name
         self.controls = TransportBar(
-            [a["first"], a["back"], a["play"], a["forward"], a["last"], None], self, "input pixel"
+            [a["first"], a["back"], a["play"], a["forward"], a["last"], None, a["export"]],
+            self,
+            "input pixel",
         )
         self.controls.scrubber.setAccessibleName("Input pixel")
         self.controls.scrubber.setToolTip(
@@ -249,13 +252,27 @@ class PaintingView(QWidget):
             action.setToolTip(f"{text} ({key}; ↑/↓: a row of input pixels)")
             action.triggered.connect(slot)
             actions[name] = action
+        export = QAction("Export…", self)
+        export.setObjectName("paintExport")
+        export.setToolTip("Save the painting over a range of input pixels as a GIF or PNG frames")
+        export.triggered.connect(self._export)
+        actions["export"] = export
         return actions
+
+    def _export(self) -> None:
+        self.pause()
+        self.exportRequested.emit()
 
     @property
     def count(self) -> int:
         """How many input pixels there are to step through."""
         _, height, width = self._document.view.image.shape
         return height * width
+
+    @property
+    def index(self) -> int:
+        """The painting pixel's number in raster order."""
+        return self._index
 
     @property
     def pixel(self) -> tuple[int, int]:
