@@ -13,30 +13,29 @@ from convexplorer.model._painting import Painter
 @st.composite
 def layers(draw):
     groups = draw(st.sampled_from([1, 2]))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    # PyTorch's rule: output padding below the stride or the dilation
+    extra = tuple(
+        draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
+    )
     spec = LayerSpec(
         in_channels=groups * draw(st.integers(1, 3)),
         out_channels=groups * draw(st.integers(1, 2)),
         kernel_size=(draw(st.integers(1, 4)), draw(st.integers(1, 4))),
-        stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+        stride=stride,
         padding=(draw(st.integers(0, 2)), draw(st.integers(0, 2))),
-        dilation=(draw(st.integers(1, 2)), draw(st.integers(1, 2))),
+        dilation=dilation,
+        output_padding=extra,
         groups=groups,
         bias=draw(st.booleans()),
         transposed=True,
         flip_kernel=draw(st.booleans()),
     )
     height, width = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-    oh, ow = (
-        (height - 1) * spec.stride[0]
-        - 2 * spec.padding[0]
-        + spec.dilation[0] * (spec.kernel_size[0] - 1)
-        + 1,
-        (width - 1) * spec.stride[1]
-        - 2 * spec.padding[1]
-        + spec.dilation[1] * (spec.kernel_size[1] - 1)
-        + 1,
-    )
-    if oh < 1 or ow < 1:
+    try:
+        spec.output_size(height, width)
+    except ValueError:  # the padding crops everything: none then
         spec = spec.replace(padding=0)
     seed = draw(st.integers(0, 2**16))
     return spec, height, width, seed
