@@ -55,6 +55,14 @@ class PaintedSoFar:
         return out
 
 
+def _channel_numbers(
+    spec: LayerSpec, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out_channel: int
+) -> tuple[np.ndarray, np.floating | None]:
+    """The channel's kernels as computed with (flipped for textbook convolution) and its bias."""
+    kernels = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
+    return kernels, None if bias is None else x.dtype.type(bias[out_channel])
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
@@ -76,8 +84,7 @@ class Painter:
         final: np.ndarray | None = None,
     ) -> None:
         self._spec, self._x, self._out_channel = spec, x, out_channel
-        self._kernels = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
-        self._bias = None if bias is None else x.dtype.type(bias[out_channel])
+        self._kernels, self._bias = _channel_numbers(spec, x, weight, bias, out_channel)
         engine = TransposeEngine(spec, x)
         _, height, width = x.shape
         kh, kw = spec.kernel_size
@@ -100,11 +107,8 @@ class Painter:
         """Whether this painter is for these settings (same input object, same numbers)."""
         if spec != self._spec or x is not self._x or out_channel != self._out_channel:
             return False
-        kernels = kernel_in_use(spec, np.asarray(weight[out_channel], dtype=x.dtype))
-        same_bias = (bias is None) == (self._bias is None) and (
-            bias is None or x.dtype.type(bias[out_channel]) == self._bias
-        )
-        return same_bias and np.array_equal(kernels, self._kernels)
+        kernels, bias_value = _channel_numbers(spec, x, weight, bias, out_channel)
+        return bias_value == self._bias and np.array_equal(kernels, self._kernels)
 
     def painted(self, count: int) -> PaintedSoFar:
         """The channel after the first ``count`` input pixels (the rest read as zero)."""

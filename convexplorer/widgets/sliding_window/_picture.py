@@ -44,6 +44,17 @@ def _path_cells(path: QPainterPath) -> list[Cell]:
     ]
 
 
+def cell_under(box: pg.ViewBox, scene_pos: QPointF, size: tuple[int, int]) -> Cell | None:
+    """The (row, col) of a size[0] × size[1] map drawn at (0, 0) in ``box`` under a scene
+    position, if any (the output map shares it)."""
+    if not box.sceneBoundingRect().contains(scene_pos):
+        return None
+    point = box.mapSceneToView(scene_pos)
+    row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+    height, width = size
+    return (row, col) if 0 <= row < height and 0 <= col < width else None
+
+
 class Picture(pg.GraphicsView):
     """A whole map with some cells outlined: the input and its pixel, the output and the taps."""
 
@@ -119,12 +130,7 @@ class Picture(pg.GraphicsView):
 
     def cell_at(self, scene_pos: QPointF) -> Cell | None:
         """The map cell under a scene position, if any."""
-        if not self._box.sceneBoundingRect().contains(scene_pos):
-            return None
-        point = self._box.mapSceneToView(scene_pos)
-        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
-        height, width = self._size
-        return (row, col) if 0 <= row < height and 0 <= col < width else None
+        return cell_under(self._box, scene_pos, self._size)
 
     def view_to_widget(self, row: float, col: float) -> QPointF:
         """Where map point (row, col) is in the widget (tests move the mouse there)."""
