@@ -18,21 +18,19 @@ Run:
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import time
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QApplication
+from timing import bare_set_image_ms, close, frames_and_app, median_ms, open_view, states
 
 from convexplorer.model import ExplorerState, LayerSpec
-from convexplorer.qt import Document
 from convexplorer.widgets.matrix_view import MatrixView
 
 FRAMES = 300
@@ -49,51 +47,11 @@ def _cases() -> list[tuple[str, ExplorerState]]:
         ),
         ("RGB 3×512×512 → 16, 3×3", rng.random((3, 512, 512), dtype=np.float32), LayerSpec(3, 16)),
     ]
-    states = []
-    for name, image, spec in cases:
-        state = ExplorerState(image, spec)
-        state.apply_preset("kaiming", seed=1)
-        states.append((name, state))
-    return states
-
-
-def _median_ms(run: Callable[[int], None], count: int) -> float:
-    times = []
-    for k in range(count):
-        start = time.perf_counter()
-        run(k)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
-
-
-def _bare(app: QApplication, shape: tuple[int, int], width: int, height: int, count: int) -> float:
-    """setImage of new RGB colours (X's size) and a repaint, in a bare pyqtgraph view."""
-    view = pg.GraphicsView(background=None)
-    picture = pg.ImageItem(axisOrder="row-major")
-    view.addItem(picture)
-    picture.setRect(QRectF(0, 0, width, height))
-    view.resize(width, height)
-    view.show()
-    app.processEvents()
-    rng = np.random.default_rng(2)
-    colours = [rng.integers(0, 256, (*shape, 3), dtype=np.uint8) for _ in range(8)]
-
-    def frame(k: int) -> None:
-        picture.setImage(colours[k % len(colours)], autoLevels=False, levels=(0, 255))
-        view.viewport().repaint()
-
-    result = _median_ms(frame, count)
-    view.close()
-    return result
+    return states(cases)
 
 
 def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, float]:
-    document = Document(state)
-    view = MatrixView(document)
-    view.resize(*SIZE)
-    view.show()
-    document.wait_until_idle()
-    app.processEvents()
+    document, view = open_view(app, state, MatrixView, SIZE)
     height, width = document.view.output_size
     row = height // 2
     playback = [(row, c % width) for c in range(frames)]
@@ -109,24 +67,19 @@ def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, 
         return frame
 
     figures = {
-        "step": _median_ms(select(playback), frames),
-        "jump": _median_ms(select(jumps), frames),
+        "step": median_ms(select(playback), frames),
+        "jump": median_ms(select(jumps), frames),
     }
     assert view.unfolded is not None
-    figures["bare"] = _bare(
+    figures["bare"] = bare_set_image_ms(
         app, view.unfolded.values.shape, view.picture.width(), view.picture.height(), frames
     )
-    view.close()
-    view.deleteLater()
-    app.processEvents()
+    close(view, app)
     return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer frames")
-    frames = 20 if parser.parse_args().quick else FRAMES
-    app = QApplication.instance() or QApplication([])
+    frames, app = frames_and_app(__doc__, FRAMES)
     names = ["step", "jump", "bare"]
     print(f"{'layer (median ms)':34}" + "".join(f"{n:>9}" for n in names) + "   jump/bare")
     for name, state in _cases():

@@ -19,21 +19,20 @@ Run:
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsRectItem
+from timing import close, frames_and_app, median_ms, open_view, states
 
 from convexplorer.model import ExplorerState, LayerSpec, load_sample
-from convexplorer.qt import Document
 from convexplorer.widgets.sliding_window import SlidingWindowView
 
 FRAMES = 200
@@ -57,21 +56,7 @@ def _cases() -> list[tuple[str, ExplorerState]]:
             LayerSpec(3, 1, 3, 2, 2, dilation=2),
         ),
     ]
-    states = []
-    for name, image, spec in cases:
-        state = ExplorerState(image, spec)
-        state.apply_preset("kaiming", seed=1)
-        states.append((name, state))
-    return states
-
-
-def _median_ms(run: Callable[[int], None], count: int) -> float:
-    times = []
-    for k in range(count):
-        start = time.perf_counter()
-        run(k)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+    return states(cases)
 
 
 def _bare(app: QApplication, image: np.ndarray, width: int, height: int, count: int) -> float:
@@ -94,18 +79,13 @@ def _bare(app: QApplication, image: np.ndarray, width: int, height: int, count: 
         rect.setRect(QRectF(k % image.shape[1], 5, 3, 3))
         view.viewport().repaint()
 
-    result = _median_ms(frame, count)
+    result = median_ms(frame, count)
     view.close()
     return result
 
 
 def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, float]:
-    document = Document(state)
-    view = SlidingWindowView(document)
-    view.resize(*SIZE)
-    view.show()
-    document.wait_until_idle()
-    app.processEvents()
+    document, view = open_view(app, state, SlidingWindowView, SIZE)
     height, width = document.view.output_size
     rng = np.random.default_rng(1)
     rows, cols = rng.integers(0, height, frames), rng.integers(0, width, frames)
@@ -116,7 +96,7 @@ def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, 
         document.select(position=positions[k])
         app.processEvents()
 
-    figures = {"view": _median_ms(select, len(positions))}
+    figures = {"view": median_ms(select, len(positions))}
 
     overview, output_map = view.overview, view.output_map
     frames_shown = [
@@ -130,7 +110,7 @@ def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, 
         overview.input_view.viewport().repaint()
         output_map.viewport().repaint()
 
-    figures["overview"] = _median_ms(overview_frame, len(frames_shown))
+    figures["overview"] = median_ms(overview_frame, len(frames_shown))
     drawn = overview.input_view
     image = document.view.image
     picture = np.moveaxis(image[:3], 0, -1) if len(image) == 3 else image[0]
@@ -143,7 +123,7 @@ def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, 
         document.hover_weight(0, 0, *taps[k % len(taps)])
         app.processEvents()
 
-    figures["hover weight"] = _median_ms(hover_weight, frames)
+    figures["hover weight"] = median_ms(hover_weight, frames)
     document.hover_weight(None)
     ih, iw = image.shape[1:]
 
@@ -151,18 +131,13 @@ def _measure(app: QApplication, state: ExplorerState, frames: int) -> dict[str, 
         view.hover.hover_pixel((int(rng.integers(0, ih)), int(rng.integers(0, iw))))
         app.processEvents()
 
-    figures["hover pixel"] = _median_ms(hover_pixel, frames)
-    view.close()
-    view.deleteLater()
-    app.processEvents()
+    figures["hover pixel"] = median_ms(hover_pixel, frames)
+    close(view, app)
     return figures
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer frames")
-    frames = 20 if parser.parse_args().quick else FRAMES
-    app = QApplication.instance() or QApplication([])
+    frames, app = frames_and_app(__doc__, FRAMES)
     names = ["view", "overview", "bare", "hover weight", "hover pixel"]
     print(f"{'case (median ms)':40}" + "".join(f"{n:>13}" for n in names))
     for name, state in _cases():

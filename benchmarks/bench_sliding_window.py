@@ -10,18 +10,20 @@ which is when Qt repaints what changed. Run:
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from PySide6.QtWidgets import QApplication
+from timing import close, frames_and_app, open_view, states
 
 from convexplorer.model import ExplorerState, LayerSpec, load_sample
-from convexplorer.qt import Document
 from convexplorer.widgets.sliding_window import SlidingWindowView
 
 FRAMES = 200
@@ -42,21 +44,11 @@ def _cases() -> list[tuple[str, ExplorerState]]:
         ),
         ("RGB 3×512×512, 3×3, dilation 2, stride 2", rgb512, LayerSpec(3, 1, 3, 2, 2, dilation=2)),
     ]
-    states = []
-    for name, image, spec in cases:
-        state = ExplorerState(image, spec)
-        state.apply_preset("kaiming", seed=1)
-        states.append((name, state))
-    return states
+    return states(cases)
 
 
 def _measure(app: QApplication, state: ExplorerState, frames: int) -> list[float]:
-    document = Document(state)
-    view = SlidingWindowView(document)
-    view.resize(1000, 450)
-    view.show()
-    document.wait_until_idle()
-    app.processEvents()
+    document, view = open_view(app, state, SlidingWindowView, (1000, 450))
     height, width = document.view.output_size
     rng = np.random.default_rng(1)
     positions = list(
@@ -70,17 +62,12 @@ def _measure(app: QApplication, state: ExplorerState, frames: int) -> list[float
         document.select(position=(int(row), int(col)))
         app.processEvents()
         times.append(time.perf_counter() - start)
-    view.close()
-    view.deleteLater()
-    app.processEvents()
+    close(view, app)
     return times
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer frames")
-    frames = 20 if parser.parse_args().quick else FRAMES
-    app = QApplication.instance() or QApplication([])
+    frames, app = frames_and_app(__doc__, FRAMES)
     print(f"{'case':48} {'median':>8} {'p90':>8} {'max':>8}  (ms per frame, {2 * frames} frames)")
     for name, state in _cases():
         times = sorted(t * 1000 for t in _measure(app, state, frames))

@@ -223,3 +223,41 @@ def test_the_views_export_button_opens_the_apps_dialog(scene, qtbot, monkeypatch
     monkeypatch.setattr(AnimationDialog, "exec", lambda self: opened.append(self) or 0)
     scene.sliding.actions_by_name["export"].trigger()
     assert len(opened) == 1 and not scene.sliding.stepper.playing
+
+
+# ---- the painting view (ConvTranspose2d) --------------------------------------------------------
+
+
+def test_a_transposed_layer_exports_the_painting_pixel_by_pixel(qtbot, tmp_path):
+    image = np.random.default_rng(0).random((2, 4, 5), dtype=np.float32)
+    spec = LayerSpec(2, 1, 3, stride=2, padding=1, transposed=True)
+    scene = Exporting(qtbot, tmp_path, image, spec)
+    view = scene.sliding
+    view.painting.go_to(6)  # input pixel (1, 1)
+    track = view.frame_track()
+    assert (track.count, track.width, track.current, track.noun) == (20, 5, 6, "input pixel")
+    dialog = AnimationDialog(view, scene.document, str(tmp_path))
+    qtbot.addWidget(dialog)
+    assert (dialog.first.value(), dialog.last.value()) == (5, 9)  # the pixel's input row
+    assert dialog.summary.text() == "5 frames: from (1, 0) to (1, 4)"
+    dialog.last.setValue(7)
+    assert dialog.export_to(tmp_path / "paint.gif") == 3
+    size = view.full_size()
+    assert gif_frames((tmp_path / "paint.gif").read_bytes())[0] == (
+        0,
+        0,
+        size.width(),
+        size.height(),
+    )
+    assert QImageReader(str(tmp_path / "paint.gif")).imageCount() == 3
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    dialog.format.setCurrentText(AnimationDialog.PNG)
+    assert dialog.export_to(folder) == 3
+    files = sorted(folder.glob("frame_*.png"))
+    assert [f.name for f in files] == [f"frame_{i:04d}.png" for i in range(3)]
+    frames = [pixels(f) for f in files]
+    assert all(QImage(str(f)).size() == size for f in files)
+    assert not np.array_equal(frames[0], frames[1])  # each frame paints one more pixel
+    np.testing.assert_array_equal(frames[1], rgb_pixels(view.render_frame((1, 1), size)))
+    assert view.painting.index == 6 and view.painting.pixel == (1, 1)  # the view did not move

@@ -153,8 +153,13 @@ def test_edits_and_another_filter_redraw_the_frame(sliding):
     document, view = sliding
     painting = view.painting
     painting.go_to(3)
-    document.set_weight(0, 1, 1, 1, 2.5)
+    document.set_weight(0, 1, 1, 1, 2.5)  # the frame follows once the edited output is ready
+    document.wait_until_idle()
     assert painting.scatter_step.kernel[1, 1, 1] == np.float32(2.5)
+    np.testing.assert_array_equal(
+        painting.scatter_step.painted,
+        document.view.scatter_step(painting.pixel).painted,
+    )
     document.select(out_channel=1)
     assert painting.scatter_step.out_channel == 1
     flipped = document.view.spec.replace(flip_kernel=True)
@@ -174,11 +179,12 @@ def test_deep_inputs_show_a_few_rows_and_say_the_rest_are_summed(qtbot):
     assert "2 more input channels" in view.painting.more.text()
 
 
-def test_animation_export_says_it_covers_conv_layers(sliding, qtbot):
+def test_the_paintings_export_button_asks_for_the_export_and_stops_playing(sliding, qtbot):
     _, view = sliding
-    with qtbot.waitSignal(view.statusMessage) as message:
-        view.export_animation()
-    assert "ConvTranspose2d" in message.args[0]
+    view.painting.toggle()
+    with qtbot.waitSignal(view.exportRequested):
+        view.painting.actions_by_name["export"].trigger()
+    assert not view.painting.playing
 
 
 # ---- the whole window ----------------------------------------------------------------------------

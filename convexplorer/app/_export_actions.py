@@ -147,7 +147,7 @@ class ExportActions(QObject):
 
     def export_animation_dialog(self) -> None:
         """Ask for a range and a file, then write the animation with a cancellable progress bar."""
-        self._sliding.stepper.pause()
+        self._sliding.pause()
         dialog = AnimationDialog(self._sliding, self._document, self._dialogs.last_folder())
         dialog.exported.connect(self._dialogs.status)
         dialog.exec()
@@ -226,12 +226,13 @@ class AnimationDialog(QDialog):
 
     def __init__(self, view: SlidingWindowView, document: Document, folder: str = "") -> None:
         super().__init__(view)
-        self.setWindowTitle("Export the sliding window")
         self._view, self._document, self._folder = view, document, folder
-        stepper = view.stepper
-        count = stepper.count
-        row, _ = document.view.position
-        width = document.view.output_size[1]
+        self._track = track = view.frame_track()  # output positions, or input pixels painting
+        count, width = track.count, track.width
+        row = track.current // width
+        noun = track.noun
+        painting = noun != "position"
+        self.setWindowTitle("Export the painting" if painting else "Export the sliding window")
 
         self.format = QComboBox(self)
         self.format.addItems([self.GIF, self.PNG])
@@ -241,11 +242,11 @@ class AnimationDialog(QDialog):
         for box, start in ((self.first, row * width), (self.last, row * width + width - 1)):
             box.setRange(0, count - 1)
             box.setValue(start)
-            box.setToolTip("Output position number in raster order (columns fastest)")
+            box.setToolTip(f"{noun.capitalize()} number in raster order (columns fastest)")
         self.fps = QSpinBox(self)
         self.fps.setRange(1, 50)
         self.fps.setSuffix(" fps")
-        self.fps.setValue(stepper.fps)
+        self.fps.setValue(view.stepper.fps)
         self.fps.setToolTip("How many frames the GIF plays per second")
         self.summary = QLabel(self)
         buttons = QDialogButtonBox(
@@ -256,8 +257,8 @@ class AnimationDialog(QDialog):
 
         form = QFormLayout(self)
         form.addRow("Format", self.format)
-        form.addRow("First position", self.first)
-        form.addRow("Last position", self.last)
+        form.addRow(f"First {noun}", self.first)
+        form.addRow(f"Last {noun}", self.last)
         form.addRow("Frame rate", self.fps)
         form.addRow(self.summary)
         form.addRow(buttons)
@@ -267,28 +268,29 @@ class AnimationDialog(QDialog):
         self._summarise()
 
     def positions(self) -> list[tuple[int, int]]:
-        """The chosen range as (row, col) positions in raster order."""
-        stepper = self._view.stepper
-        return [stepper.position_of(i) for i in range(self.first.value(), self.last.value() + 1)]
+        """The chosen range as (row, col) positions (or input pixels) in raster order."""
+        track = self._track
+        return [track.position_of(i) for i in range(self.first.value(), self.last.value() + 1)]
 
     def _summarise(self) -> None:
-        stepper = self._view.stepper
+        track = self._track
         first, last = self.first.value(), self.last.value()
         frames = last - first + 1
         self.fps.setEnabled(self.format.currentText() == self.GIF)
         if frames < 1:
-            self.summary.setText("The last position must not come before the first")
+            self.summary.setText(f"The last {track.noun} must not come before the first")
             return
         self.summary.setText(
-            f"{plural(frames, 'frame')}: from {stepper.position_of(first)} "
-            f"to {stepper.position_of(last)}"
+            f"{plural(frames, 'frame')}: from {track.position_of(first)} "
+            f"to {track.position_of(last)}"
         )
 
     def accept(self) -> None:
         if self.last.value() < self.first.value():
             return
         if self.format.currentText() == self.GIF:
-            start = str(Path(self._folder) / "sliding_window.gif")
+            name = "painting.gif" if self._track.noun != "position" else "sliding_window.gif"
+            start = str(Path(self._folder) / name)
             path, _ = QFileDialog.getSaveFileName(self, "Save GIF", start, "GIF images (*.gif)")
         else:
             path = QFileDialog.getExistingDirectory(self, "Folder for the PNG frames", self._folder)

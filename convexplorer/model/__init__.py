@@ -13,6 +13,7 @@ from ._history import (
     WeightStep,
 )
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
+from ._painting import PaintedSoFar
 from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
@@ -77,6 +78,7 @@ __all__ = [
     "LayerOutputs",
     "LayerSpec",
     "OutputsNotReady",
+    "PaintedSoFar",
     "ScatterStep",
     "Snapshot",
     "SnapshotStep",

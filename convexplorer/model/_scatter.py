@@ -11,11 +11,13 @@ computed with (``kernel_in_use``), and the output after the last pixel is the en
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from ._dot import DotProduct
 from ._flip import kernel_in_use
+from ._painting import PaintedSoFar, Painter
 from ._spec import LayerSpec
 from ._transpose import TransposeEngine
 
@@ -91,8 +93,13 @@ class ScatterStep:
     #: (kH, kW) the output under the taps before and after this pixel (NaN off the output).
     before: np.ndarray
     after: np.ndarray
-    #: (H_out, W_out) the output channel after every pixel up to this one (and the bias).
-    painted: np.ndarray
+    #: the output channel after every pixel up to this one (and the bias), in parts.
+    so_far: PaintedSoFar
+
+    @cached_property
+    def painted(self) -> np.ndarray:
+        """(H_out, W_out) the output channel after every pixel up to this one (and the bias)."""
+        return self.so_far.array()
 
 
 def scatter_step(
@@ -103,8 +110,12 @@ def scatter_step(
     out_channel: int,
     row: int,
     col: int,
+    painter: Painter | None = None,
 ) -> ScatterStep:
-    """The frame of the transposed sliding view for input pixel (row, col) of ``x``."""
+    """The frame of the transposed sliding view for input pixel (row, col) of ``x``.
+
+    ``painter`` (for these settings) is kept by a caller stepping through many frames, so each
+    frame costs the rows it changes."""
     _, height, width = x.shape
     if not (0 <= row < height and 0 <= col < width):
         raise ValueError(f"pixel ({row}, {col}) is outside the {height}×{width} input")
@@ -120,8 +131,8 @@ def scatter_step(
     out_cols = col * sw - pw + dw * np.arange(kw)
     inside = ((out_rows >= 0) & (out_rows < oh))[:, None] & ((out_cols >= 0) & (out_cols < ow))
     count = row * width + col
-    before_map = painted_so_far(spec, x, weight, bias, out_channel, count)
-    painted = painted_so_far(spec, x, weight, bias, out_channel, count + 1)
+    painter = painter or Painter(spec, x, weight, bias, out_channel)
+    before, painted = painter.painted(count), painter.painted(count + 1)
     return ScatterStep(
         out_channel=out_channel,
         row=row,
@@ -134,17 +145,17 @@ def scatter_step(
         out_rows=out_rows,
         out_cols=out_cols,
         inside=inside,
-        before=_under_taps(before_map, out_rows, out_cols, inside),
+        before=_under_taps(before, out_rows, out_cols, inside),
         after=_under_taps(painted, out_rows, out_cols, inside),
-        painted=painted,
+        so_far=painted,
     )
 
 
 def _under_taps(
-    values: np.ndarray, rows: np.ndarray, cols: np.ndarray, inside: np.ndarray
+    values: PaintedSoFar, rows: np.ndarray, cols: np.ndarray, inside: np.ndarray
 ) -> np.ndarray:
-    oh, ow = values.shape
-    picked = values[np.clip(rows, 0, oh - 1)][:, np.clip(cols, 0, ow - 1)]
+    oh, ow = values.final.shape
+    picked = values.at(np.clip(rows, 0, oh - 1), np.clip(cols, 0, ow - 1))
     return np.where(inside, picked, np.nan)
 
 
@@ -157,7 +168,9 @@ def painted_so_far(
     count: int,
 ) -> np.ndarray:
     """Output channel ``out_channel`` from the first ``count`` input pixels in raster order
-    (the rest read as zero) plus the bias: at ``count`` = H·W, the layer's output bit for bit."""
+    (the rest read as zero) plus the bias: at ``count`` = H·W, the layer's output bit for bit.
+
+    The whole layer run on a masked input: the reference ``Painter`` is checked against."""
     _, height, width = x.shape
     channels = spec.filter_input_channels(out_channel)
     first = x[channels.start : channels.stop].reshape(len(channels), -1)

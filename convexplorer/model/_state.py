@@ -18,6 +18,7 @@ from ._conv import as_float_image
 from ._dot import DotProduct, dot_product_for
 from ._events import Change, ChangeKind, Observable
 from ._outputs import ACTIVATIONS, ChannelResult, ComputeJob, LayerOutputs, ValueRange
+from ._painting import Painter
 from ._preset_layer import preset_applied
 from ._reshape import reshape_weights
 from ._scatter import ScatterStep, scatter_step, transposed_dot_product
@@ -113,6 +114,7 @@ class ExplorerState:
         self._activation = activation
         self._selected_filter = 0
         self._position = (0, 0)
+        self._painter: Painter | None = None  # the painting view's frames, kept while current
         self._adopt_outputs(LayerOutputs(spec, image, activation))
 
     # ---- reading ------------------------------------------------------------------------------
@@ -227,7 +229,13 @@ class ExplorerState:
         o = self._selected_filter if out_channel is None else out_channel
         self._check_filter(o)
         row, col = pixel
-        return scatter_step(self._spec, self._image, self._weight, self._bias, o, row, col)
+        spec, image, weight, bias = self._spec, self._image, self._weight, self._bias
+        painter = self._painter
+        if painter is None or not painter.matches(spec, image, weight, bias, o):
+            # the finished output, when ready, is the engine's: the painter need not paint it
+            painter = Painter(spec, image, weight, bias, o, self._outputs.raw(o))
+            self._painter = painter
+        return scatter_step(spec, image, weight, bias, o, row, col, painter)
 
     # ---- computing outputs ---------------------------------------------------------------------
 
@@ -466,6 +474,7 @@ class ExplorerState:
     def _adopt_outputs(self, outputs: LayerOutputs) -> None:
         """New outputs, all stale; clamp the selection into the new output."""
         self._outputs = outputs
+        self._painter = None
         oh, ow = self._outputs.output_size
         self._selected_filter = min(self._selected_filter, self._spec.out_channels - 1)
         self._position = (min(self._position[0], oh - 1), min(self._position[1], ow - 1))

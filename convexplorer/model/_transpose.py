@@ -100,13 +100,27 @@ class TransposeEngine:
                 out[slot] += self.dtype.type(bias[o])
         return out
 
+    def tap_shares(self, kernels: np.ndarray, out_channel: int) -> np.ndarray:
+        """Every tap's share of every pixel, (kH·kW, H·W), for output channel ``out_channel``
+        with its kernels (C_in/groups, kH, kW): the product ``run`` paints from, bit for bit."""
+        x = self._x[out_channel // self.spec.out_per_group]
+        return self._shares(np.asarray(kernels, dtype=self.dtype), x)
+
+    def _shares(self, kernels: np.ndarray, x: np.ndarray) -> np.ndarray:
+        kh, kw = self.spec.kernel_size
+        # one product, always of this shape, so its bits never depend on the caller
+        return np.ascontiguousarray(kernels.reshape(len(x), kh * kw).T) @ x
+
     def _channel(self, kernels: np.ndarray, x: np.ndarray) -> np.ndarray:
         """One output channel before the bias: kernels (C_in/groups, kH, kW) painted by x
         (C_in/groups, H·W)."""
+        return self.paint(self._shares(kernels, x))
+
+    def paint(self, scaled: np.ndarray) -> np.ndarray:
+        """One output channel before the bias from its tap shares (``tap_shares``)."""
         spec, h, w = self.spec, self._h, self._w
         (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
-        # every tap's share of every pixel, (kH·kW, H·W): one product, always of this shape
-        scaled = np.ascontiguousarray(kernels.reshape(len(x), kh * kw).T) @ x
+        scaled = scaled.reshape(kh * kw, h * w)
         full = np.zeros(self._full, dtype=self.dtype)
         for a in range(kh):
             rows = slice(a * dh, a * dh + (h - 1) * sh + 1, sh)

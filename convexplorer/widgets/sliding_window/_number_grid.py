@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QHelpEvent, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ..style import (
@@ -56,6 +56,7 @@ class NumberGrid(QWidget):
         self._texts: list[list[str]] | None = None
         self._widths: np.ndarray | None = None  # each text's width in the grid's font
         self._outlined = np.zeros((0, 0), dtype=bool)
+        self._marked: tuple[np.ndarray, QColor] | None = None  # cells a hover touches
         self._dimmed = False
         self._note: Callable[[int, int], str] | None = None
         font = self.font()
@@ -103,6 +104,22 @@ class NumberGrid(QWidget):
         if shape_changed:
             self.updateGeometry()
         self.update()
+
+    def set_marked(self, cells: np.ndarray | None, color: QColor) -> None:
+        """Outline ``cells`` ((kH, kW) bool; None: none) in ``color``: what a hover touches,
+        drawn apart from the padding's outline."""
+        same = (cells is None) == (self._marked is None) and (
+            cells is None or np.array_equal(cells, self._marked[0])  # type: ignore[index]
+        )
+        if not same:
+            self._marked = None if cells is None else (cells.copy(), color)
+            self.update()
+
+    def marked_cells(self) -> list[tuple[int, int]]:
+        """The cells outlined by ``set_marked`` (for tests)."""
+        if self._marked is None:
+            return []
+        return [(int(i), int(j)) for i, j in np.argwhere(self._marked[0])]
 
     def set_dimmed(self, dimmed: bool) -> None:
         """Fade the grid (a channel not yet added in the channel-by-channel mode)."""
@@ -214,6 +231,11 @@ class NumberGrid(QWidget):
             for i, j in zip(*np.nonzero(self._outlined), strict=True):
                 cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
                 painter.drawRect(cell.adjusted(inset, inset, -inset, -inset))
+        if self._marked is not None and self._marked[0].shape == (rows, cols):
+            painter.setPen(QPen(self._marked[1], 2.5))
+            for i, j in np.argwhere(self._marked[0]).tolist():
+                cell = QRectF(x0 + j * cell_w, y0 + i * cell_h, cell_w, cell_h)
+                painter.drawRect(cell.adjusted(1.5, 1.5, -1.5, -1.5))
         painter.end()
 
     def mouseMoveEvent(self, event) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 from ..looks import ValueRange, output_looks
 from ..style import BLANK_COLOR, GRID_GREY, INK_DARK, WINDOW_COLOR, number
 from ._pace import Position, Track
+from ._picture import cell_under
 
 _SMALL_MAP = 40  # outputs wider or taller than this get a ring around the current pixel
 
@@ -173,12 +174,7 @@ class OutputMap(pg.GraphicsView):
             self.regionDragged.emit(region.top, region.left, bottom, right)
 
     def _pixel_at(self, scene_pos: QPointF) -> Position | None:
-        if not self._box.sceneBoundingRect().contains(scene_pos):
-            return None
-        point = self._box.mapSceneToView(scene_pos)
-        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
-        height, width = self._size
-        return (row, col) if 0 <= row < height and 0 <= col < width else None
+        return cell_under(self._box, scene_pos, self._size)
 
     def _clicked(self, event) -> None:  # pyqtgraph's MouseClickEvent
         pixel = self._pixel_at(event.scenePos())

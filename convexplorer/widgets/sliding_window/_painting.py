@@ -9,14 +9,12 @@ model's (``StateView.scatter_step``); after the last pixel the map is the layer'
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QPainterPath, QPen
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsPathItem,
-    QGraphicsRectItem,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -30,77 +28,31 @@ from ...model import ScatterStep
 from ...qt import Document
 from ..looks import input_looks, output_looks
 from ..retire import retire
-from ..style import channel_label, diverging_colors, number, symmetric_limit
+from ..style import (
+    BLANK_COLOR,
+    HINT_TEXT,
+    HOVER_COLOR,
+    channel_label,
+    diverging_colors,
+    number,
+    plural,
+    rgb_array,
+    symmetric_limit,
+    text_css,
+)
 from ._controls import TransportBar
-from ._neighbourhood import WINDOW_COLOR
 from ._number_grid import NumberGrid
 from ._pace import tick_interval_ms
+from ._painting_hover import PaintingHover
+from ._picture import PaintedPicture, Picture
 
-_SMALL_MAP = 40  # maps wider or taller than this get a ring around the outlined cells
 ROWS_LIMIT = 4  # more input channels than this: the first ones shown, the patch sums them all
-_OFF_OUTPUT = np.array([236, 236, 236], dtype=np.uint8)  # a tap cropped off by the padding
+_OFF_OUTPUT = rgb_array(BLANK_COLOR)  # a tap cropped off by the padding
 
 FLIPPED_NOTE = (
     "Textbook convolution: the kernel shown is the one you typed flipped in both axes "
     "(PyTorch's ConvTranspose2d would use it unflipped)"
 )
-
-
-class _Picture(pg.GraphicsView):
-    """A whole map with some cells outlined: the input and its pixel, the output and the taps."""
-
-    def __init__(self, tooltip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background=None)
-        self.setFrameShape(pg.GraphicsView.Shape.NoFrame)
-        self._box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
-        self._box.setDefaultPadding(0.02)
-        self.setCentralItem(self._box)
-        self._image = pg.ImageItem(axisOrder="row-major")
-        self._box.addItem(self._image)
-        self._outline = QGraphicsPathItem()
-        pen = QPen(WINDOW_COLOR, 2)
-        pen.setCosmetic(True)
-        self._outline.setPen(pen)
-        self._outline.setZValue(5)
-        self._box.addItem(self._outline)
-        # A fixed-size ring on screen around the outline, so a pixel of a large map stays findable.
-        self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
-        self._ring.setPen(pen)
-        self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self._ring.setZValue(5)
-        self._box.addItem(self._ring)
-        self._size = (0, 0)
-        self.setToolTip(tooltip)
-
-    def sizeHint(self) -> QSize:
-        return QSize(220, 220)
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(80, 80)
-
-    def show_values(self, values: np.ndarray, colormap: pg.ColorMap, levels: tuple) -> None:
-        self._image.setColorMap(colormap)
-        self._image.setImage(values, autoLevels=False, levels=levels)
-        height, width = values.shape
-        self._image.setRect(QRectF(0, 0, width, height))
-        if (height, width) != self._size:
-            self._size = (height, width)
-            self._box.setRange(rect=QRectF(0, 0, width, height))
-
-    def outline(self, cells: list[tuple[int, int]]) -> None:
-        path = QPainterPath()
-        for row, col in cells:
-            path.addRect(QRectF(col, row, 1, 1))
-        self._outline.setPath(path)
-        self._ring.setVisible(bool(cells) and max(self._size) > _SMALL_MAP)
-        self._ring.setPos(path.boundingRect().center())
-
-    def outlined_cells(self) -> list[tuple[int, int]]:
-        """The outlined cells (for tests)."""
-        return [
-            (round(p.boundingRect().top()), round(p.boundingRect().left()))
-            for p in self._outline.path().toSubpathPolygons()
-        ]
 
 
 def _grid_texts(values: np.ndarray) -> list[list[str]]:
@@ -163,6 +115,7 @@ class PaintingView(QWidget):
     """
 
     statusMessage = Signal(str)
+    exportRequested = Signal()
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,12 +125,15 @@ class PaintingView(QWidget):
         self._step: ScatterStep | None = None
         self._rows: list[_ChannelRow] = []
         self._input_shown: tuple[int, int] | None = None
+        self._range_of: tuple[np.ndarray, tuple[float, float]] | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self.actions_by_name = self._make_actions()
         a = self.actions_by_name
         self.controls = TransportBar(
-            [a["first"], a["back"], a["play"], a["forward"], a["last"], None], self, "input pixel"
+            [a["first"], a["back"], a["play"], a["forward"], a["last"], None, a["export"]],
+            self,
+            "input pixel",
         )
         self.controls.scrubber.setAccessibleName("Input pixel")
         self.controls.scrubber.setToolTip(
@@ -193,18 +149,25 @@ class PaintingView(QWidget):
         self._grid.setContentsMargins(2, 0, 2, 0)
         self._grid.setColumnStretch(6, 1)  # the numbers keep their size; spare width goes right
         self.more = QLabel(self)
-        self.more.setStyleSheet("color: #666;")
+        self.more.setStyleSheet(text_css(HINT_TEXT))
         self.before = NumberGrid("output before", self)
         self.before.setToolTip("The output under the taps before this pixel (off: cropped)")
         self.patch = NumberGrid("added", self)
         self.patch.setToolTip("The scaled kernel slices summed over the input channels")
         self.after = NumberGrid("output after", self)
         self.after.setToolTip("The output under the taps once this pixel is added")
-        self.input_picture = _Picture("The input; the outlined pixel is the one painting", self)
-        self.output_picture = _Picture(
+        self.input_picture = Picture("The input; the outlined pixel is the one painting", self)
+        self.output_picture = PaintedPicture(
             "The output so far: every pixel up to this one painted (plus the bias); the "
             "outlined cells are the ones this pixel adds to",
             self,
+        )
+        self.hover_line = QLabel(self)
+        self.hover_line.setWordWrap(True)
+        self.hover_line.setStyleSheet(text_css(HINT_TEXT))
+        self.hover_line.setToolTip(
+            "What the mouse points at: hover the input, the output, a kernel or scaled weight, "
+            "or a cell of the output grids"
         )
         self.input_caption = QLabel(self)
         self.output_caption = QLabel(self)
@@ -217,12 +180,24 @@ class PaintingView(QWidget):
             (self.input_picture, "paintingInput"),
             (self.output_picture, "paintingOutput"),
             (self.input_caption, "paintingInputCaption"),
+            (self.hover_line, "paintingHover"),
         ):
             widget.setObjectName(name)
         for label in (self.input_caption, self.output_caption):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._lay_out()
+        self.hover = PaintingHover(
+            document,
+            (self.input_picture, self.output_picture),
+            self.hover_line,
+            lambda: self._step,
+            lambda: self._index,
+            self._mark_taps,
+        )
+        self.hover.statusMessage.connect(self.statusMessage)
+        for grid in (self.before, self.patch, self.after):
+            grid.cellHovered.connect(self.hover.hover_patch)
         self.controls.speed.currentIndexChanged.connect(self._speed_changed)
         self.controls.scrubber.valueChanged.connect(self.go_to)
         document.layerChanged.connect(self.reset)
@@ -250,6 +225,7 @@ class PaintingView(QWidget):
         left.addWidget(self.rows_box)
         left.addWidget(self.more)
         left.addLayout(sums)
+        left.addWidget(self.hover_line)
         left.addStretch(1)
         pictures = QGridLayout()
         pictures.addWidget(self.input_picture, 0, 0)
@@ -286,13 +262,27 @@ class PaintingView(QWidget):
             action.setToolTip(f"{text} ({key}; ↑/↓: a row of input pixels)")
             action.triggered.connect(slot)
             actions[name] = action
+        export = QAction("Export…", self)
+        export.setObjectName("paintExport")
+        export.setToolTip("Save the painting over a range of input pixels as a GIF or PNG frames")
+        export.triggered.connect(self._export)
+        actions["export"] = export
         return actions
+
+    def _export(self) -> None:
+        self.pause()
+        self.exportRequested.emit()
 
     @property
     def count(self) -> int:
         """How many input pixels there are to step through."""
         _, height, width = self._document.view.image.shape
         return height * width
+
+    @property
+    def index(self) -> int:
+        """The painting pixel's number in raster order."""
+        return self._index
 
     @property
     def pixel(self) -> tuple[int, int]:
@@ -383,10 +373,15 @@ class PaintingView(QWidget):
         for row in range(count):
             channel_row = _ChannelRow(self.rows_box, row)
             channel_row.place(self._grid, row)
+            for grid in (channel_row.kernel, channel_row.scaled):
+                grid.cellHovered.connect(partial(self.hover.hover_tap, row))
             self._rows.append(channel_row)
 
     def _weights_changed(self, channels: list[int]) -> None:
-        if self._document.view.selected_filter in channels:
+        view = self._document.view
+        # while the edited output is computed elsewhere, its frame waits for it (outputsChanged)
+        # rather than painting the whole channel here a second time
+        if view.selected_filter in channels and view.is_ready(view.selected_filter):
             self._show()
 
     def _selection_changed(self, out_channel: int, _row: int, _col: int) -> None:
@@ -412,8 +407,7 @@ class PaintingView(QWidget):
             row.show(step, slot, limit, channels)
         hidden = spec.in_per_group - len(self._rows)
         self.more.setText(
-            f"… and {hidden} more input channel{'s' if hidden != 1 else ''}: the patch added "
-            "sums all of them"
+            f"… and {plural(hidden, 'more input channel')}: the patch added sums all of them"
             if hidden > 0
             else ""
         )
@@ -430,6 +424,13 @@ class PaintingView(QWidget):
         self.header.setText(self._header_text(step))
         with QSignalBlocker(self.controls.scrubber):
             self.controls.show_position(self._index, self.count, *self.pixel)
+        self.hover.refresh()  # what the mouse points at, for this frame
+
+    def _mark_taps(self, taps: np.ndarray | None) -> None:
+        """Outline these kernel taps in every channel's kernel and scaled grid (None: none)."""
+        for row in self._rows:
+            for grid in (row.kernel, row.scaled):
+                grid.set_marked(taps, HOVER_COLOR)
 
     def _show_pictures(self, step: ScatterStep) -> None:
         view = self._document.view
@@ -442,11 +443,10 @@ class PaintingView(QWidget):
         self.input_caption.setText(f"input {channel_label(channel, view.image.shape[0])}")
         # on the finished output's scale (steady while painting), diverging: partial sums go
         # negative even when a ReLU later clips them
-        final = view.output_range(step.out_channel)
-        low, high = final or (float(step.painted.min()), float(step.painted.max()))
+        low, high = view.output_range(step.out_channel) or self._final_range(step.so_far.final)
         peak = max(-low, high) or 1.0
         out_look = output_looks({0: (-peak, peak)}, "none", shared=False)[0]
-        self.output_picture.show_values(step.painted, out_look.colormap, out_look.levels)
+        self.output_picture.show_painted(step.so_far, out_look.colormap, out_look.levels)
         cells = [
             (int(step.out_rows[a]), int(step.out_cols[b])) for a, b in np.argwhere(step.inside)
         ]
@@ -456,6 +456,12 @@ class PaintingView(QWidget):
         self.output_caption.setText(
             f"out {step.out_channel}{relu}: {painted} / {self.count} pixels painted"
         )
+
+    def _final_range(self, final: np.ndarray) -> tuple[float, float]:
+        """The finished output's range while the state's is being computed (once per output)."""
+        if self._range_of is None or self._range_of[0] is not final:
+            self._range_of = (final, (float(final.min()), float(final.max())))
+        return self._range_of[1]
 
     def _header_text(self, step: ScatterStep) -> str:
         spec = self._document.view.spec

@@ -28,6 +28,7 @@ from ..style import number
 from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
 from ._equation import Equation, EquationLabel
+from ._frames import FrameTrack
 from ._hover import HoverLinks
 from ._labels import SteadyLabel
 from ._output_map import OutputMap
@@ -110,6 +111,7 @@ class SlidingWindowView(QWidget):
         # A transposed layer is shown the other way round: input pixels painting the output.
         self.painting = PaintingView(document, self)
         self.painting.statusMessage.connect(self.statusMessage)
+        self.painting.exportRequested.connect(self.export_animation)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.conv_page)
         self.pages.addWidget(self.painting)
@@ -271,14 +273,22 @@ class SlidingWindowView(QWidget):
         )
 
     def export_animation(self) -> None:
-        """Stop playing and ask the app for the export dialog (Conv2d layers' frames only)."""
-        self.stepper.pause()
-        if self.painting_shown:
-            self.statusMessage.emit(
-                "Animation export draws Conv2d windows; this layer is a ConvTranspose2d"
-            )
-            return
+        """Stop playing and ask the app for the export dialog."""
+        self.pause()
         self.exportRequested.emit()
+
+    def pause(self) -> None:
+        """Stop playing, whichever page is on show."""
+        self.stepper.pause()
+        self.painting.pause()
+
+    def frame_track(self) -> FrameTrack:
+        """The positions an export can draw: output positions, or the painting's input pixels."""
+        if self.painting_shown:
+            width = self._document.view.image.shape[2]
+            return FrameTrack(self.painting.count, width, self.painting.index, "input pixel")
+        width = self._document.view.output_size[1]
+        return FrameTrack(self.stepper.count, width, self.stepper.index(), "position")
 
     # ---- frames for exports ---------------------------------------------------------------------
 
@@ -289,7 +299,8 @@ class SlidingWindowView(QWidget):
     def render_frames(
         self, positions: Iterable[tuple[int, int]], size: QSize
     ) -> Generator[QImage, None, None]:
-        """Each complete frame at ``positions``, drawn at ``size`` whatever the dock's size.
+        """Each complete frame at ``positions``, drawn at ``size`` whatever the dock's size:
+        output positions, or for a transposed layer the input pixels painting (``frame_track``).
 
         A hidden twin of this view draws them, so neither this view nor the shared selection
         moves; the twin goes when the iteration ends (or is closed).
@@ -301,7 +312,11 @@ class SlidingWindowView(QWidget):
         twin.show()
         try:
             for position in positions:
-                twin._show_frame(position)
+                if twin.painting_shown:
+                    row, col = position
+                    twin.painting.go_to(row * self._document.view.image.shape[2] + col)
+                else:
+                    twin._show_frame(position)
                 yield twin.grab().toImage()
         finally:
             twin.close()
