@@ -9,6 +9,10 @@ times, as medians and 95th percentiles:
 * **first edit after a layer change** (the engine builds what it keeps for edits);
 * **layer change → every map painted**: out-channels 16 → 32, until every panel's map and colour
   bar is drawn;
+* **wheel at 60 Hz → painted**: a notch of the mouse wheel over a weight of the selected filter
+  every 16.7 ms for two seconds (the editor's cell under the pointer, as a user rolls it): for each
+  notch, the time until the selected filter's output panel has painted it, and how many notches
+  reached the screen in a frame of their own;
 
 and for each the worst event-loop gap a 10 ms heartbeat sees (``bench_stalls.longest_gap``).
 Anchors measured in the same run: torch's one-filter conv (when torch is installed) and a bare
@@ -36,8 +40,9 @@ import numpy as np
 import pyqtgraph as pg
 from bench_model import blas_description
 from bench_stalls import longest_gap, open_window
-from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEventLoop, QPoint, QPointF, QRect, Qt, QTimer
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 
 from convexplorer.app import application
 from convexplorer.model import LayerSpec
@@ -152,9 +157,76 @@ def bench_layer(label, c_in, side, filters, k, repeats, folder):
     bigger = spec.replace(out_channels=2 * filters)
     gaps.append(longest_gap(window, lambda: document.set_layer(bigger)) / 1000)
     results[f"out-channels {filters} → {2 * filters} painted"] = (changes, gaps)
+    document.set_layer(spec)
+    settle(window)
+    latencies, alone = wheel_at_60hz(window)
+    gaps = [longest_gap(window, lambda: wheel_at_60hz(window)) / 1000]
+    results[f"wheel at 60 Hz → painted ({alone:.0%} alone)"] = (latencies, gaps)
     window.files.dialogs.ask = lambda *question: QMessageBox.StandardButton.Discard
     window.close()
     return results, image, spec
+
+
+WHEEL_HZ = 60
+WHEEL_SECONDS = 2.0
+
+
+def wheel_at_60hz(window) -> tuple[list[float], float]:
+    """Notches of the wheel over the selected filter's weight at 60 Hz: per notch, seconds until
+    the selected output panel painted it; and the share of notches painted in a frame of their own
+    (the rest were painted together with the next one: the window fell behind)."""
+    document = window.document
+    o = document.view.selected_filter
+    view = window.kernel_editor.findChild(QTableView, "kernelDetailSlice")
+    if view is None:  # a small layer: the grid of every slice
+        view = window.kernel_editor.findChild(QTableView, f"kernelSlice_{o}_0")
+    centre = view.visualRect(view.model().index(1, 1)).center()
+    panel = window.output_panels.panels[o]
+    waiting: list[float] = []
+    latencies: list[float] = []
+    frames: list[int] = []
+    paint = panel.image.paint
+
+    def painted(*args) -> None:
+        paint(*args)
+        now = time.perf_counter()
+        if waiting:
+            frames.append(len(waiting))
+            latencies.extend(now - t for t in waiting)
+            waiting.clear()
+
+    panel.image.paint = painted
+    loop = QEventLoop()
+    ticks = [0]
+
+    def notch() -> None:
+        if ticks[0] >= WHEEL_HZ * WHEEL_SECONDS:
+            timer.stop()
+            QTimer.singleShot(100, loop.quit)
+            return
+        ticks[0] += 1
+        waiting.append(time.perf_counter())
+        event = QWheelEvent(
+            QPointF(centre),
+            QPointF(view.viewport().mapToGlobal(centre)),
+            QPoint(0, 0),
+            QPoint(0, 120 if ticks[0] % 20 < 10 else -120),  # up and down: values stay sensible
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
+        )
+        QApplication.sendEvent(view.viewport(), event)
+
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(round(1000 / WHEEL_HZ))
+    timer.timeout.connect(notch)
+    timer.start()
+    loop.exec()
+    del panel.image.paint
+    alone = sum(1 for n in frames if n == 1) / max(1, sum(frames))
+    return latencies, alone
 
 
 def anchors(image: np.ndarray, spec: LayerSpec, repeats: int) -> dict[str, list[float]]:
@@ -206,14 +278,14 @@ def main() -> None:
     blas_env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL"))}
     print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
     print(f"main window 1280×800, offscreen; {repeats} repeats; times in ms")
-    print(f"{'layer':22} {'what':34} {'median':>7} {'p95':>7} {'worst gap':>9}")
+    print(f"{'layer':22} {'what':40} {'median':>7} {'p95':>7} {'worst gap':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for layer in LAYERS:
             results, image, spec = bench_layer(*layer, repeats, Path(folder))
             for what, (times, gaps) in results.items():
-                print(f"{layer[0]:22} {what:34} {stats(times)} {max(gaps) * 1000:9.1f}")
+                print(f"{layer[0]:22} {what:40} {stats(times)} {max(gaps) * 1000:9.1f}")
             for what, times in anchors(image, spec, repeats).items():
-                print(f"{layer[0]:22} {'anchor: ' + what:34} {stats(times)}")
+                print(f"{layer[0]:22} {'anchor: ' + what:40} {stats(times)}")
 
 
 if __name__ == "__main__":
