@@ -411,7 +411,15 @@ class ExplorerState:
         Everything is checked and built before anything is assigned: a refusal (or running out
         of memory while building) leaves the state as it was.
         """
-        image = self._checked_image(image)
+        if image is not self._image:  # the input held was checked when it came in
+            image = self._checked_image(image)
+        self._load_checked_image(image, spec, weight, bias)
+
+    def _load_checked_image(
+        self, image: np.ndarray, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
+    ) -> None:
+        """``load`` for an input already checked (the one held, or a snapshot's: scanning a
+        large input for NaN again would stall an undo for nothing)."""
         self._check_fit(spec, image)
         weight, bias = self._checked_weights(spec, weight, bias)
         outputs = LayerOutputs(spec, image, self._activation)
@@ -462,7 +470,7 @@ class ExplorerState:
         if snapshot.image is self._image and snapshot.spec == self._spec:
             self.set_weights(snapshot.weight, snapshot.bias)
         else:
-            self.load(snapshot.image, snapshot.spec, snapshot.weight, snapshot.bias)
+            self._load_checked_image(snapshot.image, snapshot.spec, snapshot.weight, snapshot.bias)
         self.set_activation(snapshot.activation)
 
     # ---- internals ------------------------------------------------------------------------------
