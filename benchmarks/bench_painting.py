@@ -6,8 +6,8 @@ For each layer, in milliseconds over many frames (median and 95th percentile):
   the event loop paints it — what a student waits for at each step;
 * ``jump``: the same to a random pixel (the band being painted moves anywhere);
 * ``first``: a weight edit of the filter shown until its frame is painted again (the output is
-  recomputed by the app's scheduler — on a worker when large — and the painter rebuilt: one
-  product of the kernel with the input, once per edit);
+  recomputed by the app's scheduler — on a worker when large — then the frame's band from the
+  product blocks of the few input rows it reaches);
 * ``old model``: what each frame cost the model before frames were painted by band (two
   ``painted_so_far`` runs: the layer's channel on a masked input, twice), for comparison;
 * ``bare``: the anchor, measured in the same run: ``setImage`` of new colours of the output's size

@@ -6,7 +6,12 @@ activation change while every output is stale, a layer change, opening a saved s
 heartbeat, performs the action from inside the event loop, waits until every output is computed
 and painted, and reports the longest gap between heartbeats (ideal: 10 ms). Target: ≤ 50 ms.
 
-Run: ``python benchmarks/bench_stalls.py`` (``--quick``: 2 repeats and the smallest layer).
+A transposed layer (``PAINTING``) is measured with the sliding dock's painting view on screen:
+a weight edit of the filter it shows and of another, selecting another filter, a step and a jump
+of the painting pixel, and a layer change.
+
+Run: ``python benchmarks/bench_stalls.py`` (``--quick``: 2 repeats and the smallest layer;
+``--painting``: the transposed layer only).
 """
 
 from __future__ import annotations
@@ -39,6 +44,10 @@ LAYERS = [  # (label, C_in, side, filters, kernel)
     ("3×1024² → 16 × 5×5", 3, 1024, 16, 5),
     ("3×1024² → 64 × 7×7", 3, 1024, 64, 7),  # issue 10's largest: any edit or layer change
 ]
+
+
+#: (label, C_in, side, filters, kernel, stride): a ConvTranspose2d upsampling ×2 (padding 1)
+PAINTING = ("3×1024² → 16 T 4×4 s2", 3, 1024, 16, 4, 2)
 
 
 def longest_gap(window, action: Callable[[], None]) -> float:
@@ -130,13 +139,60 @@ def run_layer(label: str, c_in: int, side: int, filters: int, k: int, repeats: i
     return results
 
 
+def run_painting(
+    label: str, c_in: int, side: int, filters: int, k: int, stride: int, repeats: int, folder: Path
+):
+    """The transposed layer's actions, with the painting view showing a pixel mid-image."""
+    rng = np.random.default_rng(0)
+    window = open_window(c_in, side, filters, k, folder)
+    document = window.document
+    spec = LayerSpec(c_in, filters, kernel_size=k, stride=stride, padding=1, transposed=True)
+    document.set_layer(spec)
+    document.wait_until_idle()
+    painting = window.sliding_window.painting
+    painting.go_to(side * side // 2 + side // 3)
+    application().processEvents()
+    shown = {"filter": 0}
+
+    def edit(other: bool) -> None:
+        o = (shown["filter"] + 1) % filters if other else shown["filter"]
+        document.set_weight(o, 0, 1, 1, float(rng.uniform(-1, 1)))
+
+    def select() -> None:
+        shown["filter"] = (shown["filter"] + 1) % filters
+        document.select(out_channel=shown["filter"])
+
+    def layer_change() -> None:
+        now = document.view.spec
+        more = now.out_channels == filters
+        document.set_layer(now.replace(out_channels=filters + 1 if more else filters))
+
+    actions = {
+        "edit shown filter": lambda: edit(False),
+        "edit another filter": lambda: edit(True),
+        "select filter": select,
+        "painting step": lambda: painting.step(1),
+        "painting jump": lambda: painting.go_to(int(rng.integers(painting.count))),
+        "layer change": layer_change,
+    }
+    results = {}
+    for name, action in actions.items():
+        longest_gap(window, action)  # warm-up: first-time caches and allocations
+        gaps = [longest_gap(window, action) for _ in range(repeats)]
+        results[name] = (statistics.median(gaps), max(gaps))
+    window.files.dialogs.ask = lambda *question: QMessageBox.StandardButton.Discard
+    window.close()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 repeats, smallest layer only")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--painting", action="store_true", help="the transposed layer only")
     args = parser.parse_args()
     application()
-    layers = LAYERS[:1] if args.quick else LAYERS
+    layers = [] if args.painting else LAYERS[:1] if args.quick else LAYERS
     repeats = 2 if args.quick else args.repeats
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores")
     print(f"longest event-loop gap (heartbeat every {HEARTBEAT_MS} ms), median / max of {repeats}")
@@ -146,6 +202,10 @@ def main() -> None:
             for name, (median, worst) in run_layer(*layer, repeats, Path(folder)).items():
                 flag = "" if worst <= 50 else "  > 50 ms"
                 print(f"{layer[0]:24} {name:20} {median:10.1f} {worst:8.1f}{flag}")
+        if args.painting or not args.quick:
+            for name, (median, worst) in run_painting(*PAINTING, repeats, Path(folder)).items():
+                flag = "" if worst <= 50 else "  > 50 ms"
+                print(f"{PAINTING[0]:24} {name:20} {median:10.1f} {worst:8.1f}{flag}")
 
 
 if __name__ == "__main__":

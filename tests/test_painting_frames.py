@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import ExplorerState, LayerSpec, painted_so_far, scatter_step
+from convexplorer.model import ExplorerState, LayerSpec, _transpose, painted_so_far, scatter_step
 from convexplorer.model._painting import Painter
+from convexplorer.model._transpose import TransposeEngine
 
 
 @st.composite
@@ -54,6 +57,54 @@ def test_every_count_paints_the_bits_of_the_whole_layer_run(layer):
     for count in rng.permutation(height * width + 1).tolist():  # any order: jumps and steps
         expected = painted_so_far(spec, x, weight, bias, o, count)
         np.testing.assert_array_equal(painter.painted(count).array(), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(layers(), st.integers(1, 13))
+def test_frames_read_from_product_blocks_of_a_few_rows_keep_the_bits(layer, block_pixels):
+    # blocks of one or two rows (or of part of a row's width: still a whole row): a band
+    # reads from several blocks, kept and dropped as the frames jump about
+    spec, height, width, seed = layer
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((spec.in_channels, height, width)).astype(np.float32)
+    weight = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    bias = rng.standard_normal(spec.out_channels).astype(np.float32) if spec.bias else None
+    with mock.patch.object(_transpose, "BLOCK_PIXELS", block_pixels):
+        painter = Painter(spec, x, weight, bias, 0)
+        for count in rng.permutation(height * width + 1).tolist():
+            expected = painted_so_far(spec, x, weight, bias, 0, count)
+            np.testing.assert_array_equal(painter.painted(count).array(), expected)
+
+
+def test_a_frame_computes_the_blocks_of_its_band_alone_and_the_next_frame_reuses_them():
+    spec = LayerSpec(2, 3, 4, stride=2, padding=1, transposed=True)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 300, 7)).astype(np.float32)
+    weight = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    final = TransposeEngine(spec, x).run(weight, None, [1])[0]
+    blocks: list[int] = []
+    real = TransposeEngine.tap_shares
+
+    def counted(engine, kernels, out_channel, block):
+        blocks.append(block)
+        return real(engine, kernels, out_channel, block)
+
+    with (
+        mock.patch.object(_transpose, "BLOCK_PIXELS", 7),  # a block per input row
+        mock.patch.object(TransposeEngine, "tap_shares", counted),
+    ):
+        painter = Painter(spec, x, weight, None, 1, final)
+        assert blocks == []  # the finished rows are the given output's: nothing computed
+        middle = painter.painted(150 * 7 + 3)
+        # output rows 299..302 are reached by input rows 149..151; 151 is not painted yet
+        assert sorted(blocks) == [149, 150]
+        np.testing.assert_array_equal(
+            middle.array(), painted_so_far(spec, x, weight, None, 1, 150 * 7 + 3)
+        )
+        painter.painted(150 * 7 + 4)  # the next step: the same band, nothing new
+        assert sorted(blocks) == [149, 150]
+        painter.painted(151 * 7)  # the next row: one block more
+        assert sorted(blocks) == [149, 150, 151]
 
 
 def test_the_states_frames_reuse_its_outputs_and_end_on_them():

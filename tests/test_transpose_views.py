@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from convexplorer.app._guide import guide_html
 from convexplorer.app._scene import default_state
 from convexplorer.app.main_window import MainWindow
-from convexplorer.model import ExplorerState, LayerSpec, reached_outputs
+from convexplorer.model import ExplorerState, LayerSpec, painted_so_far, reached_outputs
 from convexplorer.qt import Document
 from convexplorer.widgets.kernel_editor import KernelEditor
 from convexplorer.widgets.layer_controls import LayerControls
@@ -163,7 +163,8 @@ def test_edits_and_another_filter_redraw_the_frame(sliding):
     document.select(out_channel=1)
     assert painting.scatter_step.out_channel == 1
     flipped = document.view.spec.replace(flip_kernel=True)
-    document.set_layer(flipped)
+    document.set_layer(flipped)  # the new layer's frame too follows once its output is ready
+    document.wait_until_idle()
     assert "flipped in both axes" in painting.header.text()
     np.testing.assert_array_equal(
         painting.scatter_step.kernel, np.array(document.view.weight)[1, :, ::-1, ::-1]
@@ -234,3 +235,37 @@ def test_the_windows_weight_export_writes_pytorchs_layout(qtbot, tmp_path):
     np.testing.assert_array_equal(stored[2, 1], document.view.weight[1, 2])  # weight[i, o]
     assert window.files.weights.import_from(tmp_path / "w.npy")
     assert document.view.spec.transposed and document.view.weight.shape == (4, 3, 3, 3)
+
+
+def test_the_painting_view_waits_for_outputs_computed_on_the_worker(qtbot, monkeypatch):
+    # a frame of a stale output would paint the whole channel on the window's thread: the view
+    # keeps its last frame until the worker's output arrives, then paints from it
+    spec = LayerSpec(3, 2, **UPSAMPLING)
+    image = np.random.default_rng(0).random((3, 6, 7), dtype=np.float32)
+    state = ExplorerState(image, spec)
+    state.apply_preset("kaiming", seed=2)
+    document = Document(state, sync_mac_limit=0)  # everything on the worker
+    document.wait_until_idle()
+    view = SlidingWindowView(document)
+    qtbot.addWidget(view)
+    painting = view.painting
+    asked: list[tuple[int, int]] = []
+    real = state.scatter_step
+
+    def scatter_step(pixel, out_channel=None):
+        asked.append(pixel)
+        return real(pixel, out_channel)
+
+    monkeypatch.setattr(state, "scatter_step", scatter_step)
+    document.set_weight(0, 0, 1, 1, 1.5)  # the selected filter's output goes stale …
+    painting.go_to(9)  # … and a step, a layer change and a selection wait for it
+    document.set_layer(spec.replace(flip_kernel=True))
+    document.select(out_channel=1)
+    assert asked == []
+    document.wait_until_idle()
+    step = painting.scatter_step
+    assert asked and step.out_channel == 1 and (step.row, step.col) == painting.pixel == (1, 2)
+    np.testing.assert_array_equal(
+        step.painted,
+        painted_so_far(document.view.spec, image, document.view.weight, document.view.bias, 1, 10),
+    )

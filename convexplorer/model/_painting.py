@@ -3,10 +3,11 @@
 After the first ``count`` input pixels in raster order (count = r0·W + c0), an output row that only
 input rows above r0 reach is finished (the layer's output), a row that only rows below r0 reach
 holds the bias alone, and only the band of rows that input row r0 paints is part-way. ``Painter``
-keeps the engine's one product (every tap's share of every pixel) and recomputes that band alone,
-adding the taps in the engine's order with the shares of unpainted pixels as zeros: the same
-operations on the same numbers as ``painted_so_far``, so the bits match, for a few rows of work.
-It keeps kH·kW floats per input pixel (64 MB at 1024² with a 4×4 kernel) while it is current.
+recomputes that band alone from the tap shares of the few input rows that reach it — the engine's
+own product blocks (``TransposeEngine.tap_shares``), recomputed and kept while consecutive frames
+reuse them — adding the taps in the engine's order with the shares of unpainted pixels as zeros:
+the same operations on the same numbers as ``painted_so_far``, so the bits match, for a band's work
+whatever the image size.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class Painter:
     """Paints output channel ``out_channel`` of a transposed layer after any number of pixels.
 
     ``final`` is the channel's finished output when the caller already has it (the state's
-    outputs: the engine's bits); otherwise it is painted here from the kept product.
+    outputs: the engine's bits); otherwise the engine runs the channel here, a whole layer's
+    work for one channel.
     """
 
     def __init__(
@@ -85,16 +87,13 @@ class Painter:
     ) -> None:
         self._spec, self._x, self._out_channel = spec, x, out_channel
         self._kernels, self._bias = _channel_numbers(spec, x, weight, bias, out_channel)
-        engine = TransposeEngine(spec, x)
-        _, height, width = x.shape
-        kh, kw = spec.kernel_size
-        self._shares = engine.tap_shares(self._kernels, out_channel).reshape(kh * kw, height, width)
+        self._engine = TransposeEngine(spec, x)
         if final is None:
-            final = engine.paint(self._shares)
-            if self._bias is not None:
-                final += self._bias
+            used = kernel_in_use(spec, np.asarray(weight, dtype=x.dtype))
+            final = self._engine.run(used, bias, [out_channel])[0]
         self.final = final
         self._rest = x.dtype.type(0) if self._bias is None else self._bias
+        self._blocks: dict[int, np.ndarray] = {}  # product blocks the last frame read
 
     def matches(
         self,
@@ -110,6 +109,31 @@ class Painter:
         kernels, bias_value = _channel_numbers(spec, x, weight, bias, out_channel)
         return bias_value == self._bias and np.array_equal(kernels, self._kernels)
 
+    def _shares(self, first: int, stop: int, r0: int, c0: int) -> np.ndarray:
+        """Tap shares of input rows ``first`` … ``stop − 1``, (kH·kW, rows, W), zero from pixel
+        (r0, c0) on (not painted yet); the blocks read are kept for the next frame, no others."""
+        _, height, width = self._x.shape
+        kh, kw = self._spec.kernel_size
+        shares = np.zeros((kh * kw, stop - first, width), dtype=self.final.dtype)
+        painted_stop = max(first, min(stop, r0 + 1, height))  # rows from here on: unpainted
+        per_block = self._engine.block_rows
+        kept: dict[int, np.ndarray] = {}
+        for block in range(first // per_block, -(-painted_stop // per_block)):
+            if block not in self._blocks:
+                self._blocks[block] = self._engine.tap_shares(
+                    self._kernels, self._out_channel, block
+                ).reshape(kh * kw, -1, width)
+            kept[block] = self._blocks[block]
+            lo = max(first, block * per_block)
+            hi = min(painted_stop, (block + 1) * per_block)
+            shares[:, lo - first : hi - first] = kept[block][
+                :, lo - block * per_block : hi - block * per_block
+            ]
+        self._blocks = kept
+        if first <= r0 < stop:
+            shares[:, r0 - first, c0:] = 0
+        return shares
+
     def painted(self, count: int) -> PaintedSoFar:
         """The channel after the first ``count`` input pixels (the rest read as zero)."""
         spec = self._spec
@@ -121,24 +145,27 @@ class Painter:
         top = min(max(r0 * sh - ph, 0), oh)
         stop = min(max(r0 * sh - ph + (kh - 1) * dh + 1, 0), oh)
         band = np.zeros((stop - top, ow), dtype=self.final.dtype)
+        # input rows reaching the band through each kernel row a (none where r_lo > r_hi)
+        reach = []
         for a in range(kh):
             off_r = a * dh - ph
-            r_lo = max(0, _ceil_div(top - off_r, sh))
-            r_hi = min(height - 1, (stop - 1 - off_r) // sh)
+            reach.append(
+                (max(0, _ceil_div(top - off_r, sh)), min(height - 1, (stop - 1 - off_r) // sh))
+            )
+        first = min((lo for lo, hi in reach if lo <= hi), default=0)
+        last = max((hi for lo, hi in reach if lo <= hi), default=-1)
+        shares = self._shares(first, last + 1, r0, c0)
+        for a, (r_lo, r_hi) in enumerate(reach):
             if r_lo > r_hi:
                 continue
+            off_r = a * dh - ph
             for b in range(kw):
                 off_c = b * dw - pw
                 c_lo = max(0, _ceil_div(-off_c, sw))
                 c_hi = min(width - 1, (ow - 1 - off_c) // sw)
                 if c_lo > c_hi:
                     continue
-                part = self._shares[a * kw + b, r_lo : r_hi + 1, c_lo : c_hi + 1]
-                if r_hi >= r0:  # pixels from (r0, c0) on are not painted yet: zeros
-                    part = part.copy()
-                    part[max(r0 + 1 - r_lo, 0) :] = 0
-                    if r0 >= r_lo:
-                        part[r0 - r_lo, max(c0 - c_lo, 0) :] = 0
+                part = shares[a * kw + b, r_lo - first : r_hi + 1 - first, c_lo : c_hi + 1]
                 y = r_lo * sh + off_r - top
                 x = c_lo * sw + off_c
                 band[y : y + (r_hi - r_lo) * sh + 1 : sh, x : x + (c_hi - c_lo) * sw + 1 : sw] += (

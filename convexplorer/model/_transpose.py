@@ -9,7 +9,9 @@ converts to and from PyTorch's (C_in, C_out/groups, kH, kW) with ``to_torch_layo
 
 ``TransposeEngine`` computes every output channel on its own, in the same operations whatever
 the run (one product of the channel's kernel taps with its group's inputs, then the taps added in
-a fixed order, then the bias), so a channel's bits never depend on which run computed it.
+a fixed order, then the bias), so a channel's bits never depend on which run computed it. The
+product runs in blocks of whole input rows (``block_rows``), each alone, so a caller that needs a
+few rows' shares (the painting view's band) recomputes just their blocks, with the same bits.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import numpy as np
 
 from ._conv import as_float_image
 from ._spec import LayerSpec
+
+#: about this many input pixels per product block: small enough to recompute per frame
+BLOCK_PIXELS = 1 << 14
 
 
 def to_torch_layout(spec: LayerSpec, weight: np.ndarray) -> np.ndarray:
@@ -100,16 +105,37 @@ class TransposeEngine:
                 out[slot] += self.dtype.type(bias[o])
         return out
 
-    def tap_shares(self, kernels: np.ndarray, out_channel: int) -> np.ndarray:
-        """Every tap's share of every pixel, (kH·kW, H·W), for output channel ``out_channel``
-        with its kernels (C_in/groups, kH, kW): the product ``run`` paints from, bit for bit."""
+    @property
+    def block_rows(self) -> int:
+        """Input rows per product block (the last block may hold fewer)."""
+        return max(1, BLOCK_PIXELS // self._w)
+
+    def tap_shares(self, kernels: np.ndarray, out_channel: int, block: int) -> np.ndarray:
+        """Every tap's share of the pixels of product block ``block`` (input rows from
+        ``block · block_rows`` on), (kH·kW, rows·W), for output channel ``out_channel`` with its
+        kernels (C_in/groups, kH, kW): the numbers ``run`` paints from, bit for bit."""
         x = self._x[out_channel // self.spec.out_per_group]
-        return self._shares(np.asarray(kernels, dtype=self.dtype), x)
+        return self._block(
+            self._taps_first(np.asarray(kernels, dtype=self.dtype), len(x)), x, block
+        )
+
+    def _taps_first(self, kernels: np.ndarray, channels: int) -> np.ndarray:
+        kh, kw = self.spec.kernel_size
+        return np.ascontiguousarray(kernels.reshape(channels, kh * kw).T)
+
+    def _block(self, taps: np.ndarray, x: np.ndarray, block: int) -> np.ndarray:
+        # one product per block, of the same operands whoever asks, so the bits never depend on
+        # the caller
+        size = self.block_rows * self._w
+        return taps @ np.ascontiguousarray(x[:, block * size : (block + 1) * size])
 
     def _shares(self, kernels: np.ndarray, x: np.ndarray) -> np.ndarray:
-        kh, kw = self.spec.kernel_size
-        # one product, always of this shape, so its bits never depend on the caller
-        return np.ascontiguousarray(kernels.reshape(len(x), kh * kw).T) @ x
+        taps = self._taps_first(kernels, len(x))
+        size = self.block_rows * self._w
+        shares = np.empty((len(taps), x.shape[1]), dtype=self.dtype)
+        for block in range(-(-x.shape[1] // size)):
+            shares[:, block * size : (block + 1) * size] = self._block(taps, x, block)
+        return shares
 
     def _channel(self, kernels: np.ndarray, x: np.ndarray) -> np.ndarray:
         """One output channel before the bias: kernels (C_in/groups, kH, kW) painted by x
@@ -117,7 +143,7 @@ class TransposeEngine:
         return self.paint(self._shares(kernels, x))
 
     def paint(self, scaled: np.ndarray) -> np.ndarray:
-        """One output channel before the bias from its tap shares (``tap_shares``)."""
+        """One output channel before the bias from its tap shares, (kH·kW, H·W)."""
         spec, h, w = self.spec, self._h, self._w
         (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
         scaled = scaled.reshape(kh * kw, h * w)

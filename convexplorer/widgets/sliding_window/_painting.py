@@ -360,6 +360,7 @@ class PaintingView(QWidget):
             return
         self._build_rows(min(view.spec.in_per_group, ROWS_LIMIT))
         self._index = min(self._index, self.count - 1)
+        self._step = None  # the old layer's frame: nothing to hover until the new one is shown
         self._show()
 
     def _build_rows(self, count: int) -> None:
@@ -378,10 +379,7 @@ class PaintingView(QWidget):
             self._rows.append(channel_row)
 
     def _weights_changed(self, channels: list[int]) -> None:
-        view = self._document.view
-        # while the edited output is computed elsewhere, its frame waits for it (outputsChanged)
-        # rather than painting the whole channel here a second time
-        if view.selected_filter in channels and view.is_ready(view.selected_filter):
+        if self._document.view.selected_filter in channels:
             self._show()
 
     def _selection_changed(self, out_channel: int, _row: int, _col: int) -> None:
@@ -398,6 +396,10 @@ class PaintingView(QWidget):
     def _show(self) -> None:
         view = self._document.view
         if not view.spec.transposed:
+            return
+        if not view.is_ready(view.selected_filter):
+            # while the output is computed elsewhere, the frame waits for it (outputsChanged)
+            # rather than painting the whole channel here, on the window's thread, a second time
             return
         step = view.scatter_step(self.pixel)
         self._step = step
