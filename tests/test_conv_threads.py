@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,27 @@ def test_runs_after_shutdown_use_the_calling_thread_alone():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True None"
+
+
+def test_product_shapes_follow_the_openblas_kernel():
+    """AVX2 kernels (no small-matrix path) get blocks of 8 filters on 1 MiB tiles; AVX-512
+    kernels, or a BLAS that is not OpenBLAS, blocks of 4 on 512 KiB."""
+    from convexplorer.model._blas import blas_kernel
+
+    if not blas_kernel():
+        pytest.skip("numpy's BLAS is not OpenBLAS")
+    script = (
+        "from convexplorer.model import _blas, _im2col\n"
+        "print(_blas.blas_kernel(), _im2col.FILTER_BLOCK, _im2col.TILE_BYTES)\n"
+    )
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["Haswell", "8", str(2**20)]
