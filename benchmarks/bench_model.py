@@ -142,15 +142,19 @@ def torch_conv(
     torch.set_num_threads(os.cpu_count() or 1)
     spec = case.spec
     xt, wt, bt = torch.from_numpy(x)[None], torch.from_numpy(w), torch.from_numpy(b)
-    if filters != slice(None):
-        wt, bt = wt[filters].contiguous(), bt[filters].contiguous()
+    groups = spec.groups
+    if filters != slice(None):  # the filters' own group of input channels, as one group
+        g = filters.start // spec.out_per_group
+        cg = spec.in_per_group
+        xt = xt[:, g * cg : (g + 1) * cg].contiguous()
+        wt, bt, groups = wt[filters].contiguous(), bt[filters].contiguous(), 1
     top, bottom, left, right = spec.pads
     mode = {"zeros": "constant"}.get(spec.padding_mode, spec.padding_mode)
 
     def run():
         with torch.no_grad():
             inp = F.pad(xt, (left, right, top, bottom), mode=mode) if any(spec.pads) else xt
-            return F.conv2d(inp, wt, bt, spec.stride, 0, spec.dilation, spec.groups)
+            return F.conv2d(inp, wt, bt, spec.stride, 0, spec.dilation, groups)
 
     if filters == slice(None) and case.shape[1] <= 512:
         ours = ConvEngine(spec, x).run(w, b)

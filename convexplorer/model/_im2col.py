@@ -28,9 +28,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import _parallel
 from ._blas import has_small_matrix_kernel
 from ._padding import pad_into, padded_copy, padded_size
-from ._parallel import HELPERS, share
+from ._parallel import share
 from ._spec import LayerSpec
 
 #: Largest window matrix the engine keeps for edits, in bytes; above it, an edit re-copies windows.
@@ -48,6 +49,11 @@ FILTER_BLOCK, TILE_BYTES = (4, 2**19) if has_small_matrix_kernel() else (8, 2**2
 #: Window values (C_in/g·kH·kW × H_out·W_out) from which a run shares its tiles with the helper
 #: threads: below it, handing tiles over costs more than the second core saves.
 PARALLEL_VALUES = 2**18
+
+#: Helper threads a run shares its tiles with: only where OpenBLAS computes each product on the
+#: calling thread (its small-matrix path). The AVX2 kernels split these products over their own
+#: threads: two callers at once then fight over them (a 3×512² edit measured 3 → 10 ms).
+HELPERS = _parallel.HELPERS if has_small_matrix_kernel() else 0
 
 #: Pieces of consecutive tiles per thread when a run is shared: a thread whose core is busy
 #: elsewhere then holds up the others by a small piece only.
