@@ -67,6 +67,7 @@ def test_the_interpreter_exits_cleanly_after_shared_runs():
         "from convexplorer.model import LayerSpec, _im2col, _parallel\n"
         "from convexplorer.model._conv import ConvEngine\n"
         "_im2col.PARALLEL_VALUES = 0\n"
+        "_im2col.HELPERS = _parallel.HELPERS  # whatever the BLAS kernel\n"
         "x = np.random.default_rng(0).random((3, 300, 300), dtype=np.float32)\n"
         "spec = LayerSpec(3, 8, 3, padding=1)\n"
         "w = np.ones(spec.weight_shape, np.float32)\n"
@@ -104,16 +105,16 @@ def test_runs_after_shutdown_use_the_calling_thread_alone():
     assert done.stdout.strip() == "True None"
 
 
-def test_product_shapes_follow_the_openblas_kernel():
-    """AVX2 kernels (no small-matrix path) get blocks of 8 filters on 1 MiB tiles; AVX-512
-    kernels, or a BLAS that is not OpenBLAS, blocks of 4 on 512 KiB."""
+def test_the_openblas_kernel_is_read_from_the_library():
+    """What ``OPENBLAS_CORETYPE`` forces is what the library reports, and only kernels with the
+    small-matrix path share tiles with helper threads."""
     from convexplorer.model._blas import blas_kernel
 
     if not blas_kernel():
         pytest.skip("numpy's BLAS is not OpenBLAS")
     script = (
         "from convexplorer.model import _blas, _im2col\n"
-        "print(_blas.blas_kernel(), _im2col.FILTER_BLOCK, _im2col.TILE_BYTES)\n"
+        "print(_blas.blas_kernel(), _blas.has_small_matrix_kernel(), _im2col.HELPERS)\n"
     )
     env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}
     done = subprocess.run(
@@ -125,4 +126,4 @@ def test_product_shapes_follow_the_openblas_kernel():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["Haswell", "8", str(2**20)]
+    assert done.stdout.split() == ["Haswell", "False", "0"]

@@ -3,8 +3,9 @@
 OpenBLAS picks its kernels for the CPU at load time (``OPENBLAS_CORETYPE`` overrides it). On
 AVX-512 CPUs (SkylakeX and later) small single-precision products (M·N·K ≤ 10⁶) take a
 small-matrix kernel that needs no packing and no threads; the AVX2 kernels (Haswell, Zen) have
-none, so there the same products are packed and split over threads on every call, and fewer,
-larger products are faster (benchmarks/README.md). Asking the library costs well under a
+none, so there the same products are packed and split over OpenBLAS's threads on every call:
+the engine then shares no tiles with its own helper threads, and prices its methods with
+coefficients fitted on those kernels (benchmarks/README.md). Asking the library costs well under a
 millisecond; when numpy's BLAS is not OpenBLAS the answer is "".
 """
 

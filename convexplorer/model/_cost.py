@@ -32,7 +32,7 @@ COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
 
 #: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell``: the AVX2
 #: kernels (AMD and older Intel CPUs) have no small-matrix path, so the im2col products cost more
-#: there relative to the transforms, and they use other product shapes (``_im2col``).
+#: there relative to the transforms, and runs share no tiles with helper threads (``_im2col``).
 AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
     ("windows", "full"): (0.0525, 1.55e-06, 2.95e-07, 4.63e-08, 0.0126),
     ("windows", "edit"): (0.0398, 1.25e-06, 2.38e-07, 5.48e-08, 0),

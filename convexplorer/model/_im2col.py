@@ -37,14 +37,17 @@ from ._spec import LayerSpec
 #: Largest window matrix the engine keeps for edits, in bytes; above it, an edit re-copies windows.
 WINDOW_MATRIX_BUDGET = 64 * 2**20
 
-#: Filters per matrix product, and bytes of windows copied per tile by "windows", per OpenBLAS
-#: kernel (``_blas``). Every run multiplies a group's filters in the same blocks, so a filter's
-#: bits are the same whichever run computed it; an edit pays for its whole block. On AVX-512
-#: kernels a 4-filter block on 512 KiB of windows (4 · 2**17 = 524 288 multiply-adds) stays within
-#: OpenBLAS's small-matrix path and in L2: full runs as fast as one product per group. AVX2
-#: kernels pack and thread every product: 8 filters on 1 MiB tiles measured 20-35 % faster there
-#: (benchmarks/README.md). Fixed for the life of the process.
-FILTER_BLOCK, TILE_BYTES = (4, 2**19) if has_small_matrix_kernel() else (8, 2**20)
+#: Bytes of windows copied per tile by "windows": they stay in L2 while BLAS reads them, and a
+#: block's product (FILTER_BLOCK · TILE_BYTES/4 = 524 288 multiply-adds in float32, whatever the
+#: kernel) stays under the 10⁶ up to which OpenBLAS's AVX-512 kernels use their small-matrix
+#: path, which needs no packing and measured fastest here (benchmarks/README.md).
+TILE_BYTES = 2**19
+
+#: Filters per matrix product. Every run multiplies a group's filters in the same blocks, so a
+#: filter's bits are the same whichever run computed it; an edit pays for its whole block. 4 kept
+#: full runs as fast as one product per group. Blocks of 8 on 1 MiB tiles measured 20-35 %
+#: faster on the AVX2 kernels at 512², but 4-7× slower at 1024² and 2048² (benchmarks/README.md).
+FILTER_BLOCK = 4
 
 #: Window values (C_in/g·kH·kW × H_out·W_out) from which a run shares its tiles with the helper
 #: threads: below it, handing tiles over costs more than the second core saves.
