@@ -5,12 +5,15 @@ Run from the repository root:
     python benchmarks/bench_model.py            # 15 repeats per figure
     python benchmarks/bench_model.py --quick    # 3 repeats, a smoke test
     python benchmarks/bench_model.py --methods  # also time every other method the engine has
+    python benchmarks/bench_model.py --large    # also 3×1024², 3×2048² inputs (16 × 3×3, 64 × 7×7)
+    OPENBLAS_CORETYPE=Haswell python benchmarks/bench_model.py   # the AVX2 kernels AMD CPUs get
 
 Times are medians in milliseconds. "full" is what a new input costs (a new ConvEngine, then every
 filter); "edit" is what ExplorerState does after ``set_weight``: the cached engine recomputes one
-filter (with windows/shifts, its whole block of 4 filters: the product shape a full run uses, so
+filter (with windows/shifts, its whole block of filters: the product shape a full run uses, so
 the bits are the same). "torch" is ``torch.nn.functional.conv2d`` on the same layer (float32,
-no_grad, one thread per core), timed in the same run after ours. "cache" is the most memory the
+no_grad, one thread per core), timed in the same run after ours; "torch1" the same with only the
+edited filter (``weight[o:o+1]``), what an edit is compared with. "cache" is the most memory the
 engine keeps for edits (window matrix or input spectrum). "faults" are minor page faults per full
 run, ours / torch's: fresh memory costs a fault per 4 KiB page, about a microsecond each on the
 reference VM.
@@ -35,7 +38,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from convexplorer.model import LayerSpec
+from convexplorer.model._blas import blas_kernel
 from convexplorer.model._conv import METHODS, ConvEngine
+from convexplorer.model._im2col import FILTER_BLOCK, TILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,14 @@ CASES = [
     Case("32×128×128 → 32 × 3×3", (32, 128, 128), LayerSpec(32, 32, 3, padding=1)),
     Case("3×256×256 → 4 × 11×11", (3, 256, 256), LayerSpec(3, 4, 11, padding=5)),
     Case("depthwise 32×128×128 3×3", (32, 128, 128), LayerSpec(32, 32, 3, padding=1, groups=32)),
+]
+
+#: --large: inputs above the window matrix budget, where an edit re-copies windows
+LARGE = [
+    Case("3×1024×1024 → 16 × 3×3", (3, 1024, 1024), LayerSpec(3, 16, 3, padding=1)),
+    Case("3×2048×2048 → 16 × 3×3", (3, 2048, 2048), LayerSpec(3, 16, 3, padding=1)),
+    Case("3×1024×1024 → 64 × 7×7", (3, 1024, 1024), LayerSpec(3, 64, 7, padding=3)),
+    Case("3×2048×2048 → 64 × 7×7", (3, 2048, 2048), LayerSpec(3, 64, 7, padding=3)),
 ]
 
 
@@ -96,23 +109,31 @@ def keep_freed_memory() -> bool:
     )
 
 
-def blas_description() -> str:
-    """Which BLAS numpy uses and, if threadpoolctl is installed, which kernel it picked."""
+def cpu_model() -> str:
+    """The CPU's model name (Linux), else what platform knows."""
     try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{config['name']} {config['version']} (install threadpoolctl to see the kernel)"
-    return "; ".join(
-        f"{p['internal_api']} {p['version']}, kernel {p.get('architecture')}, "
-        f"{p['num_threads']} threads"
-        for p in threadpool_info()
-        if p["user_api"] == "blas"
-    )
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
-def torch_conv(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> Callable | None:
-    """A callable running torch's conv2d on this layer (checked against ours), or None."""
+def blas_description() -> str:
+    """Which BLAS numpy uses and which OpenBLAS kernel it runs (what the engine shapes its
+    products for: ``convexplorer.model._blas``)."""
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    kernel = blas_kernel() or "unknown"
+    return f"{config['name']} {config['version']}, kernel {kernel}"
+
+
+def torch_conv(
+    case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray, filters: slice = slice(None)
+) -> Callable | None:
+    """A callable running torch's conv2d on this layer, or its ``filters`` only (the full layer
+    is checked against ours first), or None without torch."""
     try:
         import torch
         import torch.nn.functional as F
@@ -121,16 +142,23 @@ def torch_conv(case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> Calla
     torch.set_num_threads(os.cpu_count() or 1)
     spec = case.spec
     xt, wt, bt = torch.from_numpy(x)[None], torch.from_numpy(w), torch.from_numpy(b)
+    groups = spec.groups
+    if filters != slice(None):  # the filters' own group of input channels, as one group
+        g = filters.start // spec.out_per_group
+        cg = spec.in_per_group
+        xt = xt[:, g * cg : (g + 1) * cg].contiguous()
+        wt, bt, groups = wt[filters].contiguous(), bt[filters].contiguous(), 1
     top, bottom, left, right = spec.pads
     mode = {"zeros": "constant"}.get(spec.padding_mode, spec.padding_mode)
 
     def run():
         with torch.no_grad():
             inp = F.pad(xt, (left, right, top, bottom), mode=mode) if any(spec.pads) else xt
-            return F.conv2d(inp, wt, bt, spec.stride, 0, spec.dilation, spec.groups)
+            return F.conv2d(inp, wt, bt, spec.stride, 0, spec.dilation, groups)
 
-    ours = ConvEngine(spec, x).run(w, b)
-    np.testing.assert_allclose(ours, run()[0].numpy(), rtol=1e-3, atol=1e-3)
+    if filters == slice(None) and case.shape[1] <= 512:
+        ours = ConvEngine(spec, x).run(w, b)
+        np.testing.assert_allclose(ours, run()[0].numpy(), rtol=1e-3, atol=1e-3)
     return run
 
 
@@ -146,6 +174,7 @@ def time_engine(case: Case, method: str | None, repeats: int) -> dict:
     spec, (x, w, b) = case.spec, inputs(case)
     engine = ConvEngine(spec, x, method)
     engine.run(w, b)
+    engine.prepare_edits()  # what the app's worker does once the outputs are in
     edited, o = w.copy(), spec.out_channels // 2
 
     def full():
@@ -158,7 +187,7 @@ def time_engine(case: Case, method: str | None, repeats: int) -> dict:
     return dict(
         method=engine.method,
         full=median_ms(full, repeats),
-        edit=median_ms(edit, repeats),
+        edit=median_ms(edit, 2 * repeats),
         cache=engine.cache_bytes,
         faults=faults_per_call(full),
     )
@@ -169,6 +198,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3 repeats: a smoke test")
     parser.add_argument("--repeats", type=int, default=15, help="timings per figure (default 15)")
     parser.add_argument("--methods", action="store_true", help="also time every other method")
+    parser.add_argument("--large", action="store_true", help="also 1024² and 2048² inputs")
     parser.add_argument(
         "--default-malloc",
         action="store_true",
@@ -178,32 +208,46 @@ def main() -> None:
     repeats = 3 if args.quick else args.repeats
 
     # ours first, under the allocator's defaults (what the app gets) ...
+    cases = CASES + LARGE if args.large else CASES
+
+    def times(case: Case) -> int:
+        """Repeats for this layer: a fifth (at least 3) for the large ones, which take seconds."""
+        return repeats if case not in LARGE else max(3, repeats // 5)
+
     rows = []
-    for case in CASES:
+    for case in cases:
         x = inputs(case)[0]
         chosen = ConvEngine(case.spec, x)
         others = [m for m in METHODS if m != chosen.method]
         for method in [None, *others] if args.methods else [None]:
-            rows.append((case, method, time_engine(case, method, repeats)))
+            rows.append((case, method, time_engine(case, method, times(case))))
     # ... then torch, at its best: mallopt cannot be undone, so it comes last
     kept = not args.default_malloc and keep_freed_memory()
-    torch_ms, torch_faults = {}, {}
-    for case in CASES:
+    torch_ms, torch_one, torch_faults = {}, {}, {}
+    for case in cases:
         run = torch_conv(case, *inputs(case))
         if run is not None:
-            torch_ms[case.name] = median_ms(run, repeats)
+            o = case.spec.out_channels // 2
+            torch_ms[case.name] = median_ms(run, times(case))
             torch_faults[case.name] = faults_per_call(run)
+            one = torch_conv(case, *inputs(case), filters=slice(o, o + 1))
+            torch_one[case.name] = median_ms(one, 2 * times(case))
 
     blas_env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL"))}
-    print(f"numpy {np.__version__}, python {platform.python_version()}, {os.cpu_count()} cores")
-    print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
     print(
-        f"median of {repeats} runs in milliseconds, float32; ratios are ours / torch's full time; "
+        f"{cpu_model()}, {os.cpu_count()} cores; numpy {np.__version__}, python "
+        f"{platform.python_version()}"
+    )
+    print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
+    print(f"engine: blocks of {FILTER_BLOCK} filters, {TILE_BYTES >> 10} KiB tiles")
+    print(
+        f"median of {repeats} runs in milliseconds, float32; full/t is ours / torch's full "
+        f"layer, edit/t1 our edit / torch's one-filter conv; "
         f"torch timed with freed memory {'kept (mallopt)' if kept else 'returned to the OS'}\n"
     )
     header = (
-        f"{'layer':<27}{'method':>15}{'full':>8}{'edit':>8}{'torch':>8}"
-        f"{'full/t':>8}{'edit/t':>8}{'cache MB':>9}{'faults':>11}"
+        f"{'layer':<27}{'method':>9}{'full':>9}{'edit':>8}{'torch':>9}{'torch1':>8}"
+        f"{'full/t':>8}{'edit/t1':>8}{'cache MB':>9}{'faults':>11}"
     )
     print(header)
     print("-" * len(header))
@@ -211,12 +255,13 @@ def main() -> None:
         label = case.name if method is None else "  (alternative)"
         t = torch_ms.get(case.name)
         if t is None:
-            ratios, faults = f"{'—':>8}{'—':>8}{'—':>8}", f"{r['faults']:.0f}/—"
+            ratios, faults = f"{'—':>9}{'—':>8}{'—':>8}{'—':>8}", f"{r['faults']:.0f}/—"
         else:
-            ratios = f"{t:8.2f}{r['full'] / t:8.2f}{r['edit'] / t:8.2f}"
+            t1 = torch_one[case.name]
+            ratios = f"{t:9.2f}{t1:8.2f}{r['full'] / t:8.2f}{r['edit'] / t1:8.2f}"
             faults = f"{r['faults']:.0f}/{torch_faults[case.name]:.0f}"
         print(
-            f"{label:<27}{r['method']:>15}{r['full']:8.2f}{r['edit']:8.3f}{ratios}"
+            f"{label:<27}{r['method']:>9}{r['full']:9.2f}{r['edit']:8.3f}{ratios}"
             f"{r['cache'] / 2**20:9.1f}{faults:>11}"
         )
 

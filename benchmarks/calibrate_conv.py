@@ -29,8 +29,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from convexplorer.model import LayerSpec
+from convexplorer.model._blas import blas_kernel
 from convexplorer.model._conv import METHODS, ConvEngine
-from convexplorer.model._cost import EDITS_PER_FULL, candidates, cost_features, edit_filters
+from convexplorer.model._cost import (
+    EDITS_PER_FULL,
+    candidates,
+    coefficients_for_kernel,
+    cost_features,
+    edit_filters,
+)
 
 KERNELS = (1, 3, 5, 7, 9, 11, 15)
 SIZES = (32, 64, 128, 256, 512)
@@ -121,7 +128,9 @@ def fit(a: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def report(rows: list[dict], models: dict) -> None:
-    """How much slower than the measured best the model's picks are, per job and combined."""
+    """How much slower than the measured best the model's picks are, per job and combined, and
+    every layer whose pick is at least 1.3× slower than the best (full run + EDITS_PER_FULL
+    edits, what the pick minimises)."""
     regret: dict[str, list[float]] = {"full": [], "edit": [], "combined": []}
     for r in rows:
         methods = candidates(spec_of(r))
@@ -133,6 +142,15 @@ def report(rows: list[dict], models: dict) -> None:
         pick = min(estimate, key=estimate.__getitem__)
         combined = {m: r["full"][m] + EDITS_PER_FULL * r["edit"][m] for m in methods}
         regret["combined"].append(combined[pick] / min(combined.values()))
+        best = min(combined, key=combined.__getitem__)
+        if combined[pick] >= 1.3 * combined[best]:
+            layer = (
+                f"{r['ci']}→{r['co']} g={r['g']} {r['k']}×{r['k']} on {r['H']}², stride {r['s']}"
+            )
+            print(
+                f"mis-pick: {layer}: {pick} {combined[pick]:.2f} ms, "
+                f"{best} {combined[best]:.2f} ms ({combined[pick] / combined[best]:.2f}×)"
+            )
         for job in ("full", "edit"):
             regret[job].append(r[job][pick] / min(r[job][m] for m in methods))
     for job, values in regret.items():
@@ -150,6 +168,11 @@ def main() -> None:
     parser.add_argument("--load", type=Path, nargs="+", help="refit timings saved earlier")
     parser.add_argument("--quick", action="store_true", help="a small grid (about 3 minutes)")
     parser.add_argument("--part", help="i/n: time only the i-th of n interleaved parts")
+    parser.add_argument(
+        "--current",
+        action="store_true",
+        help="also report the picks of the coefficients _cost.py uses for this BLAS kernel",
+    )
     args = parser.parse_args()
     if args.load:
         rows = [json.loads(line) for path in args.load for line in path.read_text().splitlines()]
@@ -180,6 +203,9 @@ def main() -> None:
         )
     print("}")
     report(rows, models)
+    if args.current:
+        print(f"\nthe coefficients in _cost.py for this kernel ({blas_kernel() or 'unknown'}):")
+        report(rows, {key: np.array(c) for key, c in coefficients_for_kernel().items()})
 
 
 if __name__ == "__main__":

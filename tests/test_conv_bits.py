@@ -66,15 +66,24 @@ def _assert_same_bits(subset: list[int], got: np.ndarray, full: np.ndarray) -> N
 
 
 @settings(max_examples=200, deadline=None)
-@given(layers(), st.sampled_from([None, *METHODS]), st.sampled_from([None, 64, 1000]), st.data())
-def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_bytes, data):
+@given(
+    layers(),
+    st.sampled_from([None, *METHODS]),
+    st.sampled_from([None, 64, 1000]),
+    st.booleans(),
+    st.data(),
+)
+def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_bytes, shared, data):
     """Full run, then subsets in any order (the first builds the kept window matrix), then the
     full run again (now from that matrix); and a fresh engine whose first run is a subset.
-    Small tiles put several tiles, and partial tiles, in these small layers."""
+    Small tiles put several tiles, and partial tiles, in these small layers; ``shared`` makes
+    every run share its tiles with the helper threads, whatever its size."""
     spec, x, weight, bias = case
-    saved = _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES
+    saved = _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES, _im2col.PARALLEL_VALUES
     if tile_bytes is not None:
         _im2col.TILE_BYTES = _im2col.SHIFTS_TILE_BYTES = tile_bytes
+    if shared:
+        _im2col.PARALLEL_VALUES = 0
     try:
         engine = ConvEngine(spec, x, method)
         full = engine.run(weight, bias)
@@ -86,7 +95,7 @@ def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_byt
         _assert_same_bits(subsets[0], fresh.run(weight, bias, subsets[0]), full)
         assert np.array_equal(fresh.run(weight, bias), full)
     finally:
-        _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES = saved
+        _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES, _im2col.PARALLEL_VALUES = saved
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import LayerSpec, _im2col
+from convexplorer.model import LayerSpec, _cost, _im2col
 from convexplorer.model._conv import METHODS, WINDOW_MATRIX_BUDGET, ConvEngine
 from convexplorer.model._cost import choose_method, estimate_ms
 from convexplorer.model._fft import fast_length
@@ -234,3 +234,21 @@ def test_pad_into_pads_as_pad_image(data):
     out = np.zeros((c, h + top + bottom, w + left + right))
     pad_into(out, x, pads, mode)
     np.testing.assert_array_equal(out, pad_image(x, pads, mode))
+
+
+@pytest.mark.parametrize("small_matrix_kernel", [True, False])
+def test_the_cost_model_follows_the_blas_kernel(monkeypatch, small_matrix_kernel):
+    """AVX-512 and AVX2 OpenBLAS kernels each have their fitted coefficients; the benchmark
+    layers get the same methods on both."""
+    monkeypatch.setattr(_cost, "has_small_matrix_kernel", lambda: small_matrix_kernel)
+    want = _cost.COST_COEFFICIENTS if small_matrix_kernel else _cost.AVX2_COST_COEFFICIENTS
+    assert _cost.coefficients_for_kernel() is want
+    choose_method.cache_clear()
+    try:
+        assert choose_method(LayerSpec(3, 16, 3, padding=1), 512, 512) == "windows"
+        assert choose_method(LayerSpec(32, 32, 3, padding=1), 128, 128) == "windows"
+        assert choose_method(LayerSpec(32, 32, 3, padding=1, groups=32), 128, 128) == "shifts"
+        assert choose_method(LayerSpec(3, 4, 11, padding=5), 256, 256) == "fft"
+        assert choose_method(LayerSpec(16, 32, 9, padding=4, groups=8), 128, 128) == "fft"
+    finally:
+        choose_method.cache_clear()

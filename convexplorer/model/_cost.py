@@ -11,22 +11,42 @@ from __future__ import annotations
 import functools
 import math
 
+from ._blas import has_small_matrix_kernel
 from ._fft import transform_shape
 from ._im2col import FILTER_BLOCK, keeps_matrix
 from ._spec import LayerSpec
 
 #: Milliseconds per unit of each cost feature (see ``cost_features``), per method and job,
-#: fitted by benchmarks/calibrate_conv.py to timings of this engine (421 layers, an edit computing
-#: its filter's whole block) on a 2-core AVX-512 Xeon with numpy's OpenBLAS. Only the ranking of
-#: the estimates matters, so other machines rank alike.
+#: fitted by benchmarks/calibrate_conv.py to timings of this engine (197 layers: a third of the
+#: grid and the --quick grid, an edit computing its filter's whole block) on a 2-core AVX-512 Xeon
+#: with numpy's OpenBLAS, SkylakeX kernel. Only the ranking of the estimates matters, so other
+#: AVX-512 machines rank alike.
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0416, 1.05e-06, 2.13e-07, 3.49e-08, 0.00466),
-    ("windows", "edit"): (0.0179, 1.09e-06, 1.61e-07, 6.1e-08, 0.00597),
-    ("shifts", "full"): (0.0307, 1.57e-06, 1.38e-07, 3.03e-08, 0.00311),
-    ("shifts", "edit"): (0.0121, 9.35e-07, 1.51e-07, 3.46e-08, 0.0121),
-    ("fft", "full"): (0.11, 6.79e-07, 2.62e-07, 8.15e-08, 2.57e-06),
-    ("fft", "edit"): (0.0456, 0, 2.03e-07, 1.42e-07, 2.39e-06),
+    ("windows", "full"): (0.0558, 1.84e-06, 2.47e-07, 3.07e-08, 0.0136),
+    ("windows", "edit"): (0.037, 1.45e-06, 1.27e-07, 7.01e-08, 0.00422),
+    ("shifts", "full"): (0.0346, 1.95e-06, 1.42e-07, 3e-08, 0.00245),
+    ("shifts", "edit"): (0.0142, 1.04e-06, 1.61e-07, 3.47e-08, 0.0142),
+    ("fft", "full"): (0.12, 8.36e-07, 2.34e-07, 7.22e-08, 2.67e-06),
+    ("fft", "edit"): (0.0497, 0, 2.26e-07, 1.58e-07, 2.61e-06),
 }
+
+#: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell``: the AVX2
+#: kernels (AMD and older Intel CPUs) have no small-matrix path, so the im2col products cost more
+#: there relative to the transforms, and runs share no tiles with helper threads (``_im2col``).
+AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
+    ("windows", "full"): (0.0525, 1.55e-06, 2.95e-07, 4.63e-08, 0.0126),
+    ("windows", "edit"): (0.0398, 1.25e-06, 2.38e-07, 5.48e-08, 0),
+    ("shifts", "full"): (0.0359, 1.53e-06, 1.55e-07, 4.64e-08, 0.00296),
+    ("shifts", "edit"): (0.0141, 9.56e-07, 1.61e-07, 5.93e-08, 0.0141),
+    ("fft", "full"): (0.113, 7.57e-07, 2.59e-07, 1.27e-07, 2.46e-06),
+    ("fft", "edit"): (0.0464, 0, 2.18e-07, 2.19e-07, 2.42e-06),
+}
+
+
+def coefficients_for_kernel() -> dict[tuple[str, str], tuple[float, ...]]:
+    """The coefficients for the OpenBLAS kernel numpy runs on (``_blas``)."""
+    return COST_COEFFICIENTS if has_small_matrix_kernel() else AVX2_COST_COEFFICIENTS
+
 
 #: Weight edits expected per full run when weighing the two: the method picked minimises
 #: full + EDITS_PER_FULL × one edit.
@@ -78,7 +98,7 @@ def estimate_ms(
     method: str, spec: LayerSpec, height: int, width: int, filters: int | None = None
 ) -> float:
     """Estimated run time of ``method`` on this layer (see ``cost_features``)."""
-    coefficients = COST_COEFFICIENTS[method, "full" if filters is None else "edit"]
+    coefficients = coefficients_for_kernel()[method, "full" if filters is None else "edit"]
     features = cost_features(method, spec, height, width, filters)
     return sum(c * f for c, f in zip(coefficients, features, strict=True))
 

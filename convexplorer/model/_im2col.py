@@ -28,7 +28,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import _parallel
+from ._blas import has_small_matrix_kernel
 from ._padding import pad_into, padded_copy, padded_size
+from ._parallel import share
 from ._spec import LayerSpec
 
 #: Largest window matrix the engine keeps for edits, in bytes; above it, an edit re-copies windows.
@@ -40,14 +43,27 @@ WINDOW_MATRIX_BUDGET = 64 * 2**20
 #: path, which needs no packing and measured fastest here (benchmarks/README.md).
 TILE_BYTES = 2**19
 
-#: Bytes of shifted rows copied per tile by "shifts" (mostly depthwise: one or two filters).
-SHIFTS_TILE_BYTES = 2**20
-
 #: Filters per matrix product. Every run multiplies a group's filters in the same blocks, so a
 #: filter's bits are the same whichever run computed it; an edit pays for its whole block. 4 kept
-#: full runs as fast as one product per group, at the cost of edits 2–2.5× slower than a
-#: matrix-vector product (benchmarks/README.md).
+#: full runs as fast as one product per group. Blocks of 8 on 1 MiB tiles measured 20-35 %
+#: faster on the AVX2 kernels at 512², but 4-7× slower at 1024² and 2048² (benchmarks/README.md).
 FILTER_BLOCK = 4
+
+#: Window values (C_in/g·kH·kW × H_out·W_out) from which a run shares its tiles with the helper
+#: threads: below it, handing tiles over costs more than the second core saves.
+PARALLEL_VALUES = 2**18
+
+#: Helper threads a run shares its tiles with: only where OpenBLAS computes each product on the
+#: calling thread (its small-matrix path). The AVX2 kernels split these products over their own
+#: threads: two callers at once then fight over them (a 3×512² edit measured 3 → 10 ms).
+HELPERS = _parallel.HELPERS if has_small_matrix_kernel() else 0
+
+#: Pieces of consecutive tiles per thread when a run is shared: a thread whose core is busy
+#: elsewhere then holds up the others by a small piece only.
+PIECES_PER_THREAD = 4
+
+#: Bytes of shifted rows copied per tile by "shifts" (mostly depthwise: one or two filters).
+SHIFTS_TILE_BYTES = 2**20
 
 #: (group, first, stop): rows first..stop-1 of the weights are one product's filters, of that group.
 Blocks = Sequence[tuple[int, int, int]]
@@ -144,6 +160,16 @@ class Windows(Im2col):
         self._matrix: np.ndarray | None = None
         self.keeps_matrix = keeps_matrix(spec, x.shape[1], x.shape[2], x.dtype.itemsize)
         self._tiles = self._plan_tiles()
+        self._widest = max(p.stop - p.start for _, _, p in self._tiles)
+        # the leading tiles of the widest width, side by side: stacked into one product call
+        self._stacked = next(
+            (
+                t
+                for t, (_, _, p) in enumerate(self._tiles)
+                if p != slice(t * self._widest, (t + 1) * self._widest)
+            ),
+            len(self._tiles),
+        )
 
     def _windows(self, padded: np.ndarray) -> np.ndarray:
         """[c, i, j, r, q] = padded[c, r·sh + i·dh, q·sw + j·dw]: tap (i, j) of pixel (r, q)."""
@@ -187,8 +213,8 @@ class Windows(Im2col):
             return
         spec, cg = self._spec, self._spec.in_per_group
         windows = self._windows(padded_copy(self._x, spec.pads, spec.padding_mode))
-        widest = max(p.stop - p.start for _, _, p in self._tiles)
-        matrix = np.empty((spec.groups, len(self._tiles), self._rows, widest), dtype=self._dtype)
+        shape = (spec.groups, len(self._tiles), self._rows, self._widest)
+        matrix = np.empty(shape, dtype=self._dtype)
         for g in range(spec.groups):
             for t, (r, c, p) in enumerate(self._tiles):
                 target = matrix[g, t, :, : p.stop - p.start]
@@ -201,46 +227,98 @@ class Windows(Im2col):
     ) -> None:
         """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW) plus ``bias``
         (n,), one matrix product per block and tile, from the kept window matrix or copying
-        windows; the bias is added to each product while it is in cache."""
+        windows. Large runs share their tiles with the helper threads (``_parallel``), a few
+        consecutive tiles at a time: every tile is the same product call whoever computes it."""
         flat = dest.reshape(dest.shape[0], -1)
         w = weight.reshape(weight.shape[0], self._rows)
-        b = None if bias is None else bias[:, None]
-        widest = max(p.stop - p.start for _, _, p in self._tiles)
+        parts = PIECES_PER_THREAD * (HELPERS + 1)
+        if self._rows * flat.shape[1] < PARALLEL_VALUES:
+            parts = 1
+        pieces = _pieces(len(self._tiles), parts)
         matrix = self._matrix
-        if matrix is not None:
-            for g, products in _by_group(blocks):
-                group = slice(products[0].start, products[-1].stop)
-                for t, (_, _, pixels) in enumerate(self._tiles):
-                    block = matrix[g, t, :, : pixels.stop - pixels.start]
-                    for rows in products:
-                        np.matmul(w[rows], block, out=flat[rows, pixels])
-                    if b is not None:
-                        flat[group, pixels] += b[group]
-            return
-        columns = self._scratch.get("columns", (self._rows, widest), self._dtype)
-        padded = self._buffer(self._spec.in_per_group)
-        windows = self._windows(padded)
-        shape = windows.shape[:3]
-        # per tile: where its windows go, which windows, the product's input, output columns
-        plan = [
-            (
-                columns[:, : p.stop - p.start].reshape(*shape, r.stop - r.start, c.stop - c.start),
-                windows[..., r, c],
-                columns[:, : p.stop - p.start],
-                p,
-            )
-            for r, c, p in self._tiles
-        ]
-        pad_group = self._padder(padded)
+        if matrix is None:
+            padded = self._buffer(self._spec.in_per_group)
+            windows = self._windows(padded)
+            pad_group = self._padder(padded)
         for g, products in _by_group(blocks):
-            pad_group(g)
             group = slice(products[0].start, products[-1].stop)
-            for target, source, block, where in plan:
-                np.copyto(target, source)
-                for rows in products:
-                    np.matmul(w[rows], block, out=flat[rows, where])
+            if matrix is None:
+                pad_group(g)
+                work = self._streamer(windows, w, bias, flat, products, group)
+            else:
+                work = self._reader(matrix[g], w, bias, flat, products, group)
+            share(len(pieces), lambda k, work=work: work(*pieces[k]), HELPERS)
+
+    def _streamer(
+        self,
+        windows: np.ndarray,
+        w: np.ndarray,
+        bias: np.ndarray | None,
+        flat: np.ndarray,
+        products: list[slice],
+        group: slice,
+    ) -> Callable[[int, int], None]:
+        """A function computing tiles lo..hi-1 of one group by copying their windows, tile by
+        tile, into the calling thread's columns buffer (each thread has its own, laid out alike
+        and like the kept matrix): the products then see operands of the same strides."""
+        tiles, rows, dtype, shape = self._tiles, self._rows, self._dtype, windows.shape[:3]
+        b = None if bias is None else bias[group, None]
+
+        def compute(lo: int, hi: int) -> None:
+            buffer = self._scratch.get("columns", (rows, self._widest), dtype)
+            for r, c, pixels in tiles[lo:hi]:
+                columns = buffer[:, : pixels.stop - pixels.start]
+                np.copyto(
+                    columns.reshape(*shape, r.stop - r.start, c.stop - c.start), windows[..., r, c]
+                )
+                for these in products:
+                    np.matmul(w[these], columns, out=flat[these, pixels])
                 if b is not None:
-                    flat[group, where] += b[group]
+                    flat[group, pixels] += b
+
+        return compute
+
+    def _reader(
+        self,
+        kept: np.ndarray,
+        w: np.ndarray,
+        bias: np.ndarray | None,
+        flat: np.ndarray,
+        products: list[slice],
+        group: slice,
+    ) -> Callable[[int, int], None]:
+        """A function computing tiles lo..hi-1 of one group from its kept window matrix. Tiles
+        of the same width, side by side, go to BLAS as one stacked product (numpy calls it once
+        per tile, with the same shape and strides as a single tile): one call per block."""
+        tiles, width, stacked = self._tiles, self._widest, self._stacked
+        b = None if bias is None else bias[group, None]
+
+        def compute(lo: int, hi: int) -> None:
+            start = tiles[lo][2].start
+            if lo < stacked:
+                top = min(hi, stacked)
+                for these in products:
+                    out = flat[these, lo * width : top * width]
+                    out = out.reshape(-1, top - lo, width).transpose(1, 0, 2)
+                    np.matmul(w[these], kept[lo:top], out=out)
+                lo = top
+            for t in range(lo, hi):
+                pixels = tiles[t][2]
+                for these in products:
+                    np.matmul(
+                        w[these], kept[t, :, : pixels.stop - pixels.start], out=flat[these, pixels]
+                    )
+            if b is not None:
+                flat[group, start : tiles[hi - 1][2].stop] += b
+
+        return compute
+
+
+def _pieces(count: int, parts: int) -> list[tuple[int, int]]:
+    """Tiles 0..count-1 in up to ``parts`` consecutive runs of about equal length."""
+    parts = max(1, min(parts, count))
+    bounds = [round(k * count / parts) for k in range(parts + 1)]
+    return [(bounds[k], bounds[k + 1]) for k in range(parts)]
 
 
 class Shifts(Im2col):
