@@ -127,3 +127,19 @@ def test_the_openblas_kernel_is_read_from_the_library():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["Haswell", "False", "0"]
+
+
+def test_a_run_on_a_background_thread_keeps_to_its_own_core():
+    """The app's worker must leave the other core to the UI thread: no piece runs elsewhere."""
+    import threading
+
+    threads: set[str] = set()
+
+    def work(i: int) -> None:
+        threads.add(threading.current_thread().name)
+        np.dot(np.ones(20_000), np.ones(20_000))
+
+    worker = threading.Thread(target=_parallel.share, args=(32, work, 3), name="worker")
+    worker.start()
+    worker.join()
+    assert threads == {"worker"}

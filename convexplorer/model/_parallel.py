@@ -52,8 +52,15 @@ atexit.register(shutdown)
 
 def share(count: int, work: Callable[[int], None], helpers: int = HELPERS) -> None:
     """Call ``work(i)`` for every i in range(count), on this thread and up to ``helpers``
-    helpers, each taking the next i as it becomes free; return when all are done. The first
-    exception raised by any piece is raised here once every started piece has finished."""
+    helpers, each taking the next i as it becomes free; return when all are done.
+
+    Only the main thread shares: a run on a background thread (the app's worker) keeps to its
+    own core, or on two cores it would starve the UI thread it runs beside (the longest
+    event-loop gap of a 64×256² layer change went from 52 to 66 ms when the worker shared).
+    The first exception raised by any piece is raised here once every started piece has
+    finished."""
+    if threading.current_thread() is not threading.main_thread():
+        helpers = 0  # a background run leaves the other cores to the thread it runs beside
     helpers = min(helpers, count - 1)
     pool = _helpers() if helpers > 0 else None
     pieces = iter(range(count))  # next() on a range iterator is atomic under the GIL
