@@ -5,7 +5,7 @@ weight edit cannot change are not redrawn, and numbers changing every frame neve
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from convexplorer.model import ExplorerState, LayerSpec
@@ -27,26 +27,30 @@ def sliding_view(qtbot, channels: int = 3) -> tuple[Document, SlidingWindowView]
     return document, view
 
 
-class _PaintLog(QObject):
-    """Records, in order, the paints of one widget (an event filter) and the document's news."""
+class _Probe(QWidget):
+    """A view like any other: it asks for a repaint when the weights or the layer change, and
+    logs, in order, its paints and the document's news."""
 
-    def __init__(self, widget: QWidget, document: Document) -> None:
+    def __init__(self, qtbot, document: Document) -> None:
         super().__init__()
+        qtbot.addWidget(self)
         self.events: list[str] = []
-        widget.installEventFilter(self)
+        self.resize(40, 40)
+        self.show()
+        qtbot.waitExposed(self)
+        document.weightsChanged.connect(lambda _: self.update())
+        document.layerChanged.connect(self.update)
         document.outputsChanged.connect(lambda _: self.events.append("outputs"))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.events.append("paint")
-        return False
+    def paintEvent(self, event: QEvent) -> None:
+        self.events.append("paint")
 
 
 def test_a_cheap_edit_is_computed_before_the_window_repaints(qtbot):
     """Views that follow the weights ask for a repaint at once; the outputs must arrive before
     that repaint, or the window is painted twice per edit (once more for the new map)."""
-    document, view = sliding_view(qtbot)
-    log = _PaintLog(view.equation, document)
+    document, _ = sliding_view(qtbot)
+    log = _Probe(qtbot, document)
     for value in (0.5, -0.25, 0.125):
         log.events.clear()
         document.set_weight(document.view.selected_filter, 0, 1, 1, value)
@@ -87,3 +91,25 @@ def test_size_hints_do_not_follow_the_numbers_of_each_frame(qtbot):
             if a != b
         ]  # fmt: skip
         assert changed == []
+
+
+def test_a_job_for_the_worker_starts_after_the_repaint_it_would_slow(qtbot, monkeypatch):
+    """On two cores a worker started before the window repaints a layer change competes with
+    that repaint; it starts once the window has painted."""
+    from convexplorer.qt import _compute
+
+    document, _ = sliding_view(qtbot)
+    log = _Probe(qtbot, document)
+    started = _compute.QThreadPool.start
+
+    def logged_start(pool, runnable, *args) -> None:
+        log.events.append("worker")
+        started(pool, runnable, *args)
+
+    monkeypatch.setattr(_compute.QThreadPool, "start", logged_start)
+    monkeypatch.setattr(document._scheduler, "_sync_mac_limit", 0)  # every job on the worker
+    log.events.clear()
+    document.set_layer(document.view.spec.replace(out_channels=5))
+    qtbot.waitUntil(lambda: "worker" in log.events and "paint" in log.events)
+    assert log.events.index("paint") < log.events.index("worker"), log.events
+    document.wait_until_idle()

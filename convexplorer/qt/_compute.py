@@ -5,7 +5,10 @@ one job runs at a time, and results that went stale meanwhile are dropped by the
 
 The flush is a queued call: it runs when the event loop comes round, ahead of the repaint the
 edit asked for, so a cheap edit's outputs are painted with it in one pass (a zero timer came
-after that repaint: the window was painted once for the weights and again for the outputs).
+after that repaint: the window was painted once for the weights and again for the outputs). A
+job for the worker is the other way round: it starts after that repaint (``AFTER_REPAINT_MS``),
+which would otherwise share the machine with it (a 64×256² layer change: its longest event-loop
+gap 30–40 ms with the worker started after the repaint, 52–59 ms before it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from ..model import ComputeJob, ExplorerState
 
 #: Multiply-adds a job may cost before it moves off the UI thread (about 5 ms of numpy here).
 SYNC_MAC_LIMIT = 20_000_000
+#: What "after the repaint" waits: Qt delivers a window's repaint (QWindow.requestUpdate) in
+#: step with the display or, without vsync, after at most 5 ms (QT_QPA_UPDATE_IDLE_TIME); a zero
+#: timer fires before it.
+AFTER_REPAINT_MS = 8
 
 
 class _JobSignals(QObject):
@@ -69,9 +76,9 @@ class OutputScheduler(QObject):
         self._busy = False
         self._flush_queued = False
         self._flushRequested.connect(self._queued_flush, Qt.ConnectionType.QueuedConnection)
-        self._later = QTimer(self)  # the warm-up: no one waits for it
+        self._later = QTimer(self)  # worker jobs and the warm-up: after the repaint
         self._later.setSingleShot(True)
-        self._later.setInterval(0)
+        self._later.setInterval(AFTER_REPAINT_MS)
         self._later.timeout.connect(self.flush)
 
     def schedule(self) -> None:
@@ -83,11 +90,12 @@ class OutputScheduler(QObject):
     @Slot()
     def _queued_flush(self) -> None:
         self._flush_queued = False
-        self.flush()
+        self.flush(start_worker=False)
 
     @Slot()
-    def flush(self) -> None:
-        """Compute what is stale: now if it is cheap, else on the worker (one job at a time).
+    def flush(self, start_worker: bool = True) -> None:
+        """Compute what is stale: now if it is cheap, else on the worker (one job at a time;
+        ``start_worker`` False: not before the window has repainted).
 
         Once every output is current, what the first edit would build (the window matrix) is
         built the same way, so that edit is as quick as the next.
@@ -101,6 +109,9 @@ class OutputScheduler(QObject):
             self._publish(self._state.accept(job, job.run()))
             if not job.prepare_edits:
                 self._later.start()  # come back for the warm-up
+            return
+        if not start_worker:
+            self._later.start()
             return
         self._running = True
         if not job.prepare_edits:  # "busy" means outputs are on their way
@@ -128,10 +139,7 @@ class OutputScheduler(QObject):
     def _job_finished(self, job: ComputeJob, result: object) -> None:
         self._running = False
         self._publish(self._state.accept(job, result))  # type: ignore[arg-type]
-        if self._state.stale_channels:
-            self.flush()  # what went stale meanwhile
-        else:
-            self._later.start()  # the warm-up
+        self._later.start()  # what went stale meanwhile, else the warm-up: after the repaint
         if not self._state.stale_channels:
             self._set_busy(False)
 
