@@ -113,3 +113,8 @@ def test_a_job_for_the_worker_starts_after_the_repaint_it_would_slow(qtbot, monk
     qtbot.waitUntil(lambda: "worker" in log.events and "paint" in log.events)
     assert log.events.index("paint") < log.events.index("worker"), log.events
     document.wait_until_idle()
+    log.events.clear()
+    document.set_weight(0, 0, 0, 0, 0.5)  # an edit's repaint is small: its job starts at once
+    qtbot.waitUntil(lambda: "worker" in log.events and "paint" in log.events)
+    assert log.events.index("worker") < log.events.index("paint"), log.events
+    document.wait_until_idle()

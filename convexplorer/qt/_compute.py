@@ -6,9 +6,10 @@ one job runs at a time, and results that went stale meanwhile are dropped by the
 The flush is a queued call: it runs when the event loop comes round, ahead of the repaint the
 edit asked for, so a cheap edit's outputs are painted with it in one pass (a zero timer came
 after that repaint: the window was painted once for the weights and again for the outputs). A
-job for the worker is the other way round: it starts after that repaint (``AFTER_REPAINT_MS``),
-which would otherwise share the machine with it (a 64×256² layer change: its longest event-loop
-gap 30–40 ms with the worker started after the repaint, 52–59 ms before it).
+job for the worker after a new layer or input is the other way round: it starts after the
+views' repaint (``AFTER_REPAINT_MS``), which would otherwise share the machine with it (a 64×256²
+layer change: its longest event-loop gap 30–40 ms with the worker started after the repaint,
+52–59 ms before it).
 """
 
 from __future__ import annotations
@@ -75,14 +76,20 @@ class OutputScheduler(QObject):
         self._running = False
         self._busy = False
         self._flush_queued = False
+        self._rebuilding = False  # views rebuild for a new layer or input: a large repaint
         self._flushRequested.connect(self._queued_flush, Qt.ConnectionType.QueuedConnection)
         self._later = QTimer(self)  # worker jobs and the warm-up: after the repaint
         self._later.setSingleShot(True)
         self._later.setInterval(AFTER_REPAINT_MS)
         self._later.timeout.connect(self.flush)
 
-    def schedule(self) -> None:
-        """Compute what is stale once the event loop comes round (edits in a burst share it)."""
+    def schedule(self, rebuilding: bool = False) -> None:
+        """Compute what is stale once the event loop comes round (edits in a burst share it).
+
+        ``rebuilding``: the views rebuild (a new layer or input), so a job for the worker waits
+        for their repaint; an edit's job starts at once (its repaint is small).
+        """
+        self._rebuilding = self._rebuilding or rebuilding
         if not self._flush_queued:
             self._flush_queued = True
             self._flushRequested.emit()
@@ -90,7 +97,8 @@ class OutputScheduler(QObject):
     @Slot()
     def _queued_flush(self) -> None:
         self._flush_queued = False
-        self.flush(start_worker=False)
+        rebuilding, self._rebuilding = self._rebuilding, False
+        self.flush(start_worker=not rebuilding)
 
     @Slot()
     def flush(self, start_worker: bool = True) -> None:

@@ -384,7 +384,7 @@ class Document(QObject):
         if kind is not ChangeKind.SELECTION:
             # Before the views hear of it: the flush is then queued ahead of the repaints they
             # ask for, so a cheap edit is computed and painted in one pass.
-            self._scheduler.schedule()
+            self._scheduler.schedule(rebuilding=kind in (ChangeKind.INPUT, ChangeKind.LAYER))
         if kind in (ChangeKind.INPUT, ChangeKind.LAYER):
             self.hover_weight(None)  # its indices may not exist in the new shapes
         if kind is ChangeKind.INPUT:
