@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ARCHIVE_DAMAGE, FileFormatError, TorchUnavailable
+from ._errors import FileFormatError, TorchUnavailable, archive_errors
 from ._limits import (
     MAX_CHECKPOINT_BYTES,
     MAX_CHECKPOINT_DEPTH,
@@ -92,7 +92,7 @@ def _load(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def _check_container(path: str | os.PathLike[str]) -> None:
     """Bound the file's size and, for torch's ZIP format, its members, before torch reads it."""
-    try:
+    with archive_errors(path):
         size = os.stat(path).st_size
         if size > MAX_CHECKPOINT_BYTES:
             raise FileFormatError(
@@ -104,12 +104,6 @@ def _check_container(path: str | os.PathLike[str]) -> None:
             return  # torch's legacy format: a pickle followed by the storages' bytes
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except FileFormatError:
-        raise
-    except OSError as exc:
-        raise FileFormatError.unreadable(path, exc) from None
-    except ARCHIVE_DAMAGE as exc:
-        raise FileFormatError(path, f"is a damaged ZIP archive ({exc})") from None
     if len(infos) > MAX_ZIP_MEMBERS:
         raise FileFormatError(
             path, f"holds {len(infos)} members, more than the {MAX_ZIP_MEMBERS} this explorer reads"

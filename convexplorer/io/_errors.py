@@ -7,6 +7,8 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TORCH_HINT = "Importing PyTorch checkpoints needs torch: pip install torch"
@@ -45,6 +47,28 @@ class FileFormatError(ValueError):
     def unreadable(cls, path: str | os.PathLike[str], error: OSError) -> FileFormatError:
         """The system would not let us read the file (missing, a folder, no permission)."""
         return cls(path, f"cannot be read ({(error.strerror or str(error)).lower()})")
+
+
+@contextmanager
+def archive_errors(
+    path: str | os.PathLike[str],
+    damage: str = "is a damaged ZIP archive",
+    also: tuple[type[Exception], ...] = (),
+) -> Iterator[None]:
+    """Turn what reading a ZIP archive can raise into a FileFormatError naming ``path``.
+
+    One place, so every archive reader (weights, checkpoints) tells the user the same thing; a
+    FileFormatError raised inside passes unchanged (it is a ValueError, one of ARCHIVE_DAMAGE).
+    ``also`` adds errors that mean damage for one reader (a missing member's KeyError).
+    """
+    try:
+        yield
+    except FileFormatError:
+        raise
+    except OSError as exc:
+        raise FileFormatError.unreadable(path, exc) from None
+    except (*ARCHIVE_DAMAGE, *also) as exc:
+        raise FileFormatError(path, f"{damage} ({exc})") from None
 
 
 class TorchUnavailable(RuntimeError):

@@ -22,7 +22,7 @@ import numpy as np
 from convexplorer.model import LayerSpec, from_torch_layout, to_torch_layout
 
 from ._atomic import atomic_write_bytes
-from ._errors import ARCHIVE_DAMAGE, FileFormatError
+from ._errors import FileFormatError, archive_errors
 from ._limits import MAX_CHANNELS, MAX_MEMBER_BYTES, MAX_ZIP_MEMBERS, weight_problem
 from ._npy import NPY_MAGIC, NpyHeader, npy_bytes, read_header, read_npy
 
@@ -177,7 +177,7 @@ def _bias_fits(bias: tuple[int, ...] | None, weight: tuple[int, ...]) -> bool:
 
 def _kind(path: str | os.PathLike[str]) -> str:
     """'npy', 'npz' or 'torch', by content rather than by name; anything else is refused."""
-    try:
+    with archive_errors(path):
         with open(path, "rb") as f:
             start = f.read(len(NPY_MAGIC))
         if not start:
@@ -199,12 +199,6 @@ def _kind(path: str | os.PathLike[str]) -> str:
                 return "torch"  # torch.save's zip format
         elif start.startswith(_PICKLE_PROTOCOL_2_PLUS):
             return "torch"  # torch.save's legacy format
-    except FileFormatError:
-        raise
-    except OSError as exc:
-        raise FileFormatError.unreadable(path, exc) from None
-    except ARCHIVE_DAMAGE as exc:
-        raise FileFormatError(path, f"is a damaged ZIP archive ({exc})") from None
     raise FileFormatError(
         path, "is not a NumPy array (.npy), NumPy archive (.npz) or PyTorch checkpoint (.pt)"
     )
@@ -255,40 +249,31 @@ def _read_npy_file(
 
 
 def _npz_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            shapes = {}
-            for info in archive.infolist():
-                with archive.open(info) as stream:
-                    shapes[info.filename[:-4]] = read_header(stream).shape  # type: ignore[arg-type]
-            return shapes
-    except OSError as exc:
-        raise FileFormatError.unreadable(path, exc) from None
-    except ARCHIVE_DAMAGE as exc:
-        raise FileFormatError(path, f"has a damaged array ({exc})") from None
+    with archive_errors(path, "has a damaged array"), zipfile.ZipFile(path) as archive:
+        shapes = {}
+        for info in archive.infolist():
+            with archive.open(info) as stream:
+                shapes[info.filename[:-4]] = read_header(stream).shape  # type: ignore[arg-type]
+        return shapes
 
 
 def _npz_arrays(path: str | os.PathLike[str], keys: list[str]) -> dict[str, np.ndarray]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            arrays = {}
-            for key in keys:
-                info = archive.getinfo(key + ".npy")
-                if info.file_size > MAX_MEMBER_BYTES:
-                    raise FileFormatError(
-                        path,
-                        f"has an array {key!r} of {info.file_size} bytes, more than the "
-                        f"{MAX_MEMBER_BYTES} this explorer reads",
-                    )
-                with archive.open(info) as stream:
-                    arrays[key] = read_npy(stream, info.file_size)  # type: ignore[arg-type]
-            return arrays
-    except FileFormatError:
-        raise
-    except OSError as exc:
-        raise FileFormatError.unreadable(path, exc) from None
-    except (*ARCHIVE_DAMAGE, KeyError) as exc:
-        raise FileFormatError(path, f"has a damaged array ({exc})") from None
+    with (
+        archive_errors(path, "has a damaged array", also=(KeyError,)),
+        zipfile.ZipFile(path) as archive,
+    ):
+        arrays = {}
+        for key in keys:
+            info = archive.getinfo(key + ".npy")
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise FileFormatError(
+                    path,
+                    f"has an array {key!r} of {info.file_size} bytes, more than the "
+                    f"{MAX_MEMBER_BYTES} this explorer reads",
+                )
+            with archive.open(info) as stream:
+                arrays[key] = read_npy(stream, info.file_size)  # type: ignore[arg-type]
+        return arrays
 
 
 # ---- fitting the layer -------------------------------------------------------------------------
