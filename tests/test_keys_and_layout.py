@@ -167,6 +167,24 @@ def test_the_default_layout_gives_the_sliding_window_room_for_three_channel_rows
     assert three_rows_shown_whole(window)
 
 
+def kernel_scroll_bars(window: MainWindow) -> list[bool]:
+    """Whether each shown grid of the editor shows its horizontal scrollbar (a grid replaced on a
+    layer change is hidden, then deleted)."""
+    areas = [a for a in window.kernel_editor.findChildren(QScrollArea) if a.isVisible()]
+    return [a.horizontalScrollBar().isVisible() for a in areas]
+
+
+def test_the_default_layers_kernel_slices_fit_without_a_horizontal_scrollbar(window):
+    assert not window.kernel_editor.uses_thumbnails
+    assert kernel_scroll_bars(window) == [False]
+
+
+def test_a_kernel_grid_wider_than_the_editor_still_scrolls_sideways(qtbot, window):
+    assert window.document.set_layer(window.document.view.spec.replace(kernel_size=(3, 4)))
+    assert not window.kernel_editor.uses_thumbnails  # 3 inputs × 4 columns: still numbers
+    qtbot.waitUntil(lambda: kernel_scroll_bars(window) == [True])
+
+
 def test_reset_layout_restores_the_docks_and_forgets_the_remembered_one(qtbot, window, settings):
     settings.setValue("window/state", window.saveState())
     window.docks["sliding"].hide()

@@ -57,6 +57,7 @@ TRANSPOSED_LAYOUT = (
 )
 PRESET_PLACEHOLDER = "choose a preset…"
 _DETAIL_SHARE = 0.5  # the detail pane gets its full width, up to this share of the editor
+_SIDE = 4  # the toolbar's and hint's side margins; the grid keeps as much for its band
 
 
 def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
@@ -119,7 +120,7 @@ class KernelEditor(QWidget):
         self._preset.currentIndexChanged.connect(self._preset_picked)  # matching blocks it
         self._apply_buttons: dict[str, QToolButton] = {}
         toolbar = QHBoxLayout()
-        toolbar.setContentsMargins(0, 0, 0, 0)
+        toolbar.setContentsMargins(_SIDE, 0, _SIDE, 0)
         toolbar.setSpacing(4)
         toolbar.addWidget(QLabel("Preset", self))
         toolbar.addWidget(self._preset)
@@ -140,11 +141,14 @@ class KernelEditor(QWidget):
         self._hint.setAccessibleName("Kernel editor hint")
         self._hint.setToolTip(EDITING_TIPS)
         hint_row = QHBoxLayout()
-        hint_row.setContentsMargins(0, 0, 0, 0)
+        hint_row.setContentsMargins(_SIDE, 0, _SIDE, 0)
         hint_row.addWidget(self._hint, 1)
         hint_row.addWidget(self._legend, 0, Qt.AlignmentFlag.AlignTop)
         self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(4, 4, 4, 4)
+        # No side margins here: the body's own (the grid's room for its band) would double them
+        # and make the scroll area a few pixels too narrow for slices that fit (issue: a
+        # horizontal scrollbar under the default layer's three 3×3 slices at 1280×800).
+        self._layout.setContentsMargins(0, 4, 0, 4)
         self._layout.setSpacing(3)
         self._layout.addLayout(toolbar)
         self._layout.addLayout(hint_row)
