@@ -58,6 +58,23 @@ def test_the_form_switches_the_kind_in_one_undo_step(controls, qtbot):
     assert document.view.spec.padding == "same"
 
 
+def test_the_form_shows_the_padding_mode_or_the_output_padding_row_by_kind(controls):
+    widget, _ = controls
+    form = widget.layout().itemAt(0).layout()
+    label = form.labelForField(widget.output_padding)
+    assert label.text() == "Output pad"  # not a bare "out" squeezed beside the padding mode
+    height = form.sizeHint().height()
+    assert widget.padding_mode.isVisible() and not widget.output_padding.isVisible()
+    assert not label.isVisible()
+    widget.kind.setCurrentText("ConvTranspose2d")
+    assert widget.output_padding.isVisible() and label.isVisible()
+    assert not widget.padding_mode.isVisible()
+    # one row swapped for another (a spin box's height for a combo box's), none added
+    assert abs(form.sizeHint().height() - height) <= 2
+    widget.kind.setCurrentText("Conv2d")
+    assert widget.padding_mode.isVisible() and not widget.output_padding.isVisible()
+
+
 def test_an_impossible_output_padding_shows_the_models_message(controls):
     widget, document = controls
     widget.kind.setCurrentText("ConvTranspose2d")

@@ -58,7 +58,7 @@ def test_the_new_controls_give_their_numbers(window):
     flip = plain(ask(window, controls.flip_kernel, QPoint(3, 3)))
     assert "Flip kernel: off" in flip and "w[…, 0, 0] is used at tap (2, 2)" in flip
     padding = plain(ask(window, controls.output_padding, QPoint(3, 3)))
-    assert "greyed out: ConvTranspose2d only" in padding
+    assert "hidden: ConvTranspose2d only" in padding
     use_layer(window, transposed=True, stride=(2, 3), output_padding=(1, 2), flip_kernel=True)
     kind = plain(ask(window, controls.kind, QPoint(3, 3)))
     assert "Kind: ConvTranspose2d" in kind and "(in, out/groups, kH, kW) = 3×2×3×3" in kind

@@ -199,7 +199,7 @@ def _padding_mode_text(spec: LayerSpec) -> str:
     title = _title(f"Padding mode: {spec.padding_mode}")
     if spec.transposed:
         return (
-            f"{title} — greyed out: ConvTranspose2d has no padding modes. Its padding adds no "
+            f"{title} — hidden: ConvTranspose2d has no padding modes. Its padding adds no "
             "border at all; it crops the painted output."
         )
     return (
@@ -254,7 +254,7 @@ def _output_padding_text(spec: LayerSpec) -> str:
     oph, opw = spec.output_padding
     title = _title(f"Output padding {oph}×{opw}")
     if not spec.transposed:
-        return f"{title} — greyed out: ConvTranspose2d only; Conv2d has none."
+        return f"{title} — hidden: ConvTranspose2d only; Conv2d has none."
     return (
         f"<p>{title} — {plural(oph, 'extra row')} at the bottom and "
         f"{plural(opw, 'extra column')} on the right of the output. A stride-s Conv2d maps "

@@ -176,12 +176,12 @@ class LayerControls(QWidget):
         form.addRow("Kernel", self.kernel_size)
         form.addRow("Stride", self.stride)
         form.addRow("Padding", padding_row)
-        mode_row = QHBoxLayout()
-        mode_row.setSpacing(4)
-        mode_row.addWidget(self.padding_mode)
-        mode_row.addWidget(QLabel("out", self))
-        mode_row.addWidget(self.output_padding)
-        form.addRow("Pad mode", mode_row)
+        # Each kind uses one of these two rows (ConvTranspose2d has no padding modes, Conv2d no
+        # output padding): only it shows, so the form keeps its height and the sliding window
+        # its room below.
+        form.addRow("Pad mode", self.padding_mode)
+        form.addRow("Output pad", self.output_padding)
+        self._form = form
         form.addRow("Dilation", self.dilation)
         form.addRow("Groups", self.groups)
         switches = QHBoxLayout()  # one row: the form must not grow taller than the dock's room
@@ -303,10 +303,13 @@ class LayerControls(QWidget):
         return (top, left)
 
     def _enable_for_kind(self, transposed: bool) -> None:
-        """Grey out what the kind has no use for, saying why in the tooltips."""
+        """Grey out what the kind has no use for, saying why in the tooltips; of the padding mode
+        and the output padding (one row each), show only the kind's own."""
         self.output_padding.setEnabled(transposed)
         self.padding_kind.setEnabled(not transposed)
         self.padding_mode.setEnabled(not transposed)
+        self._form.setRowVisible(self.padding_mode, not transposed)
+        self._form.setRowVisible(self.output_padding, transposed)
 
     def _propose(self) -> None:
         try:
