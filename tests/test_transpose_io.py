@@ -22,6 +22,7 @@ from convexplorer.io import (
 )
 from convexplorer.model import ExplorerState, LayerSpec, to_torch_layout
 from tests.io_support import apply_session, fingerprint, make_state
+from tests.tolerance import assert_layer_close
 
 TRANSPOSED = {"transposed": True, "stride": 2, "padding": 1, "output_padding": 1}
 
@@ -119,7 +120,7 @@ def test_the_pytorch_snippet_builds_conv_transpose2d_with_the_explorers_outputs(
     exec(compile(text, "<snippet>", "exec"), namespace)
     with torch.no_grad():
         got = namespace["layer"](torch.from_numpy(np.array(state.image))[None])[0].numpy()
-    np.testing.assert_allclose(got, outputs, rtol=1e-5, atol=1e-5 * np.abs(outputs).max())
+    assert_layer_close(state.spec, state.image, state.weight, state.bias, got, outputs)
 
 
 def test_a_pytorch_checkpoint_of_a_conv_transpose2d_imports_as_it_computes(tmp_path):
@@ -137,4 +138,4 @@ def test_a_pytorch_checkpoint_of_a_conv_transpose2d_imports_as_it_computes(tmp_p
     state.load(image, plan.spec, plan.weight, plan.bias)
     with torch.no_grad():
         expected = module(torch.from_numpy(image)[None])[0].numpy()
-    np.testing.assert_allclose(state.compute(), expected, rtol=1e-5, atol=1e-5)
+    assert_layer_close(state.spec, image, state.weight, state.bias, state.compute(), expected)

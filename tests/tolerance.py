@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import LayerSpec, fft_bound, gamma, output_bound, unit_roundoff
+from convexplorer.model import (
+    LayerSpec,
+    absolute_sums,
+    fft_bound,
+    gamma,
+    output_bound,
+    sum_terms,
+    unit_roundoff,
+)
 
 from .reference import reference_conv2d
 
@@ -60,6 +68,15 @@ def assert_sums_close(actual, expected, abs_terms_sum, n_terms: int, dtype=None)
     dtype = _coarser(actual, expected) if dtype is None else np.dtype(dtype)
     bound = 2 * gamma(max(1, n_terms), dtype) * np.asarray(abs_terms_sum, dtype=np.float64)
     assert_within(actual, expected, bound, f"sums of {n_terms} terms ({dtype})")
+
+
+def assert_layer_close(spec: LayerSpec, x, weight, bias, actual, expected) -> None:
+    """A layer's float32 outputs (either kind; ``weight`` in the explorer's layout, as typed)
+    against another computation of them (torch's), within the rounding of their sums: the
+    magnitudes Σ|w·x| + |b| and the term count come from the model's one rounding rule. A ReLU on
+    both sides keeps them as close."""
+    terms = sum_terms(spec)
+    assert_sums_close(actual, expected, absolute_sums(spec, x, weight, bias), terms, np.float32)
 
 
 def layer_spec(x: np.ndarray, weight: np.ndarray, bias, **conv_kwargs) -> LayerSpec:
