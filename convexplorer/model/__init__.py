@@ -40,6 +40,7 @@ from ._spec import (
     LayerSpec,
     check_input_size,
 )
+from ._stack import MAX_LAYERS, LayerSetup, NetworkSnapshot, check_chain, layer_name
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
 from ._transpose import conv_transpose2d, from_torch_layout, to_torch_layout
 from ._unfold import (
@@ -60,6 +61,7 @@ __all__ = [
     "MAX_DILATION",
     "MAX_INPUT_VALUES",
     "MAX_KERNEL",
+    "MAX_LAYERS",
     "MAX_MAGNITUDE",
     "MAX_PADDING",
     "MAX_SIDE",
@@ -76,7 +78,9 @@ __all__ = [
     "DotProduct",
     "ExplorerState",
     "LayerOutputs",
+    "LayerSetup",
     "LayerSpec",
+    "NetworkSnapshot",
     "OutputsNotReady",
     "PaintedSoFar",
     "ScatterStep",
@@ -89,6 +93,7 @@ __all__ = [
     "Unfolded",
     "WeightStep",
     "absolute_sums",
+    "check_chain",
     "check_input_size",
     "conv2d",
     "conv_transpose2d",
@@ -98,6 +103,7 @@ __all__ = [
     "gamma",
     "kernel_in_use",
     "kernel_preset",
+    "layer_name",
     "load_sample",
     "output_bound",
     "painted_so_far",

@@ -1,0 +1,77 @@
+"""A stack of layers as files, scenes and undo describe it, and the rule that makes it chain.
+
+Layer k's input is layer k−1's output, so a stack is valid when every layer's in_channels is the
+channel count the layer before makes and every layer can run on the size it receives.
+``check_chain`` is that rule, with the message a user reads when an edit would break it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._spec import LayerSpec
+
+#: The most layers a stack may hold (a file cannot declare more).
+MAX_LAYERS = 16
+
+Shape = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class LayerSetup:
+    """One layer of a stack: settings, weights in the explorer's layout, bias, activation."""
+
+    spec: LayerSpec
+    weight: np.ndarray
+    bias: np.ndarray | None
+    activation: str = "none"
+
+
+@dataclass(frozen=True)
+class NetworkSnapshot:
+    """An input and the stack it runs through: what a session holds and undo restores."""
+
+    image: np.ndarray
+    layers: tuple[LayerSetup, ...]
+    selected_layer: int = 0
+
+
+def layer_name(index: int) -> str:
+    """How the app names layer ``index`` (0-based) to the user: 'layer 1' is the first."""
+    return f"layer {index + 1}"
+
+
+def check_chain(input_shape: Shape, specs: Sequence[LayerSpec]) -> list[Shape]:
+    """Every layer's output shape, in order; ValueError in words if the stack does not chain.
+
+    ``input_shape`` is the input's (C, H, W).
+    """
+    if not specs:
+        raise ValueError("a stack needs at least one layer")
+    if len(specs) > MAX_LAYERS:
+        raise ValueError(f"a stack of {len(specs)} layers is too deep: at most {MAX_LAYERS}")
+    shapes: list[Shape] = []
+    channels, height, width = input_shape
+    for index, spec in enumerate(specs):
+        if spec.in_channels != channels:
+            if index == 0:
+                raise ValueError(
+                    f"layer 1 expects {spec.in_channels} channels, the input has {channels}"
+                )
+            raise ValueError(
+                f"{layer_name(index)} expects {spec.in_channels} channels, "
+                f"{layer_name(index - 1)} makes {channels} — change its in-channels or insert a "
+                "layer"
+            )
+        try:
+            height, width = spec.output_size(height, width)
+        except ValueError as error:
+            raise ValueError(
+                f"{layer_name(index)} cannot run on the {height}×{width} maps it receives: {error}"
+            ) from None
+        channels = spec.out_channels
+        shapes.append((channels, height, width))
+    return shapes
