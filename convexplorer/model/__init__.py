@@ -12,7 +12,8 @@ from ._history import (
     UndoHistory,
     WeightStep,
 )
-from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
+from ._network import LayerJob, Network
+from ._outputs import PREVIEW_SIDE, ChannelResult, ComputeJob, LayerOutputs
 from ._painting import PaintedSoFar
 from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
@@ -41,6 +42,7 @@ from ._spec import (
     check_input_size,
 )
 from ._stack import MAX_LAYERS, LayerSetup, NetworkSnapshot, check_chain, layer_name
+from ._stack_steps import LayerStep, StackStep
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
 from ._transpose import conv_transpose2d, from_torch_layout, to_torch_layout
 from ._unfold import (
@@ -53,7 +55,7 @@ from ._unfold import (
     weight_column,
     weight_matrix,
 )
-from ._view import StateView
+from ._view import NetworkView, StateView
 
 __all__ = [
     "ACTIVATIONS",
@@ -74,18 +76,24 @@ __all__ = [
     "ActivationStep",
     "Change",
     "ChangeKind",
+    "ChannelResult",
     "ComputeJob",
     "DotProduct",
     "ExplorerState",
+    "LayerJob",
     "LayerOutputs",
     "LayerSetup",
     "LayerSpec",
+    "LayerStep",
+    "Network",
     "NetworkSnapshot",
+    "NetworkView",
     "OutputsNotReady",
     "PaintedSoFar",
     "ScatterStep",
     "Snapshot",
     "SnapshotStep",
+    "StackStep",
     "StateView",
     "Step",
     "Tap",

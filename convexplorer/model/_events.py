@@ -15,14 +15,18 @@ class ChangeKind(Enum):
     WEIGHTS = auto()  # weights or biases of some filters (``channels``)
     ACTIVATION = auto()  # none / ReLU
     SELECTION = auto()  # the selected filter or the sliding-window position
+    STACK = auto()  # layers added, removed, reordered or replaced (a stack of layers)
+    LAYER_SELECTED = auto()  # another layer of the stack is the selected one
 
 
 @dataclass(frozen=True)
 class Change:
-    """One change; ``channels`` names the output channels it touches (None: all of them)."""
+    """One change; ``channels`` names the output channels it touches (None: all of them),
+    ``layer`` the layer of a stack it happened in (None: a lone layer, or the whole stack)."""
 
     kind: ChangeKind
     channels: tuple[int, ...] | None = None
+    layer: int | None = None
 
 
 Listener = Callable[[Change], None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -22,18 +22,27 @@ if TYPE_CHECKING:
 UNDO_MEMORY_LIMIT = 64 * 2**20
 
 #: Bookkeeping bytes counted per step besides its arrays (the label, the Python objects).
-_STEP_OVERHEAD = 200
+STEP_OVERHEAD = 200
 
 
 class Step(Protocol):
-    """One undoable change; ``nbytes`` is what keeping it costs."""
+    """One undoable change; ``nbytes`` is what keeping it costs. ``target`` is what the step
+    changes: a layer (``ExplorerState``) or a stack of them (``Network``)."""
 
     @property
     def nbytes(self) -> int: ...
 
-    def undo(self, state: ExplorerState) -> None: ...
+    def undo(self, target: Any) -> None: ...
 
-    def redo(self, state: ExplorerState) -> None: ...
+    def redo(self, target: Any) -> None: ...
+
+
+def _merged(first: Step, later: Step) -> Step | None:
+    """``first`` then ``later`` as one step, when they merge (weight steps); else None."""
+    if isinstance(first, WeightStep):
+        return first.merged(later) if isinstance(later, WeightStep) else None
+    merge = getattr(first, "merged", None)
+    return None if merge is None else merge(later)
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class WeightStep:
             self.bias_before,
             self.bias_after,
         )
-        return _STEP_OVERHEAD + sum(a.nbytes for a in arrays)
+        return STEP_OVERHEAD + sum(a.nbytes for a in arrays)
 
     def undo(self, state: ExplorerState) -> None:
         state.patch(self.weight_index, self.weight_before, self.bias_index, self.bias_before)
@@ -135,7 +144,7 @@ class ActivationStep:
 
     @property
     def nbytes(self) -> int:
-        return _STEP_OVERHEAD
+        return STEP_OVERHEAD
 
     def undo(self, state: ExplorerState) -> None:
         state.set_activation(self.before)
@@ -153,7 +162,7 @@ class SnapshotStep:
 
     @property
     def nbytes(self) -> int:
-        total = _STEP_OVERHEAD
+        total = STEP_OVERHEAD
         for snap in (self.before, self.after):
             total += snap.weight.nbytes + (0 if snap.bias is None else snap.bias.nbytes)
         if self.before.image is not self.after.image:  # an image both sides share counts once
@@ -233,15 +242,15 @@ class UndoHistory:
         if self._clean is not None and self._clean > self._index:
             self._clean = None
         top = self._entries[-1] if self._entries else None
-        if (
-            merge_key is not None
+        merged = (
+            _merged(top.step, step)
+            if merge_key is not None
             and top is not None
             and top.merge_key == merge_key
             and self._clean != self._index
-            and isinstance(top.step, WeightStep)
-            and isinstance(step, WeightStep)
-        ):
-            merged = top.step.merged(step)
+            else None
+        )
+        if merged is not None and top is not None:
             self._nbytes += merged.nbytes - top.step.nbytes
             self._entries[-1] = _Entry(label, merged, merge_key)
         else:
@@ -250,14 +259,15 @@ class UndoHistory:
             self._index += 1
         self._trim()
 
-    def undo(self, state: ExplorerState) -> None:
+    def undo(self, target: Any) -> None:
+        """Undo the last step on ``target`` (the layer or stack the steps were recorded on)."""
         if self.can_undo:
-            self._entries[self._index - 1].step.undo(state)
+            self._entries[self._index - 1].step.undo(target)
             self._index -= 1
 
-    def redo(self, state: ExplorerState) -> None:
+    def redo(self, target: Any) -> None:
         if self.can_redo:
-            self._entries[self._index].step.redo(state)
+            self._entries[self._index].step.redo(target)
             self._index += 1
 
     def set_clean(self) -> None:

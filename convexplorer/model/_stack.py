@@ -44,6 +44,10 @@ def layer_name(index: int) -> str:
     return f"layer {index + 1}"
 
 
+def _channels(count: int) -> str:
+    return f"{count} input channel{'s' if count != 1 else ''}"
+
+
 def check_chain(input_shape: Shape, specs: Sequence[LayerSpec]) -> list[Shape]:
     """Every layer's output shape, in order; ValueError in words if the stack does not chain.
 
@@ -57,14 +61,12 @@ def check_chain(input_shape: Shape, specs: Sequence[LayerSpec]) -> list[Shape]:
     channels, height, width = input_shape
     for index, spec in enumerate(specs):
         if spec.in_channels != channels:
+            expects = f"{layer_name(index)} expects {_channels(spec.in_channels)}"
             if index == 0:
-                raise ValueError(
-                    f"layer 1 expects {spec.in_channels} channels, the input has {channels}"
-                )
+                raise ValueError(f"{expects}, the input has {channels}")
             raise ValueError(
-                f"{layer_name(index)} expects {spec.in_channels} channels, "
-                f"{layer_name(index - 1)} makes {channels} — change its in-channels or insert a "
-                "layer"
+                f"{expects}, {layer_name(index - 1)} makes {channels} — change its in-channels or "
+                "insert a layer"
             )
         try:
             height, width = spec.output_size(height, width)

@@ -9,6 +9,7 @@ ready values or None. Whoever owns the state decides where to compute: a GUI thr
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,27 @@ def _finite(values: np.ndarray, what: str) -> np.ndarray:
     if values.size and np.abs(values).max() > MAX_MAGNITUDE:
         raise ValueError(f"{what} must lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
     return values
+
+
+#: Input versions are unique across states, so a view that switches from one layer of a stack to
+#: another never mistakes a new input for the one it showed.
+_INPUT_VERSIONS = itertools.count(1)
+
+
+def checked_image(image: np.ndarray) -> np.ndarray:
+    """``image`` as the state holds an input — (C, H, W) float32, finite, within the bounds —
+    or ValueError saying what is wrong."""
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[None]
+    image = as_float_image(image)
+    if min(image.shape) < 1:
+        raise ValueError(f"the input is empty (shape {image.shape})")
+    if not np.isfinite(image).all():
+        raise ValueError("input values must be finite numbers (no NaN or infinity)")
+    if image.size and np.abs(image).max() > MAX_MAGNITUDE:
+        raise ValueError(f"input values must lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}")
+    return np.ascontiguousarray(image, dtype=DTYPE)
 
 
 def _channel_ranges(image: np.ndarray) -> np.ndarray:
@@ -102,12 +124,12 @@ class ExplorerState:
             weight = np.zeros(spec.weight_shape, dtype=DTYPE)
         if bias is None and spec.bias:
             bias = np.zeros(spec.out_channels, dtype=DTYPE)
-        weight, bias = self._checked_weights(spec, weight, bias)
-        self._check_activation(activation)
+        weight, bias = self.checked_weights(spec, weight, bias)
+        self.check_activation(activation)
         self.changes = Observable()
         self._image = image
         self._input_ranges = _channel_ranges(image)
-        self._input_version = 0
+        self._input_version = next(_INPUT_VERSIONS)
         self._spec = spec
         self._weight = weight
         self._bias = bias
@@ -305,7 +327,7 @@ class ExplorerState:
         """Replace every weight (and the bias, when the layer has one and ``bias`` is given)."""
         if bias is None and self._bias is not None:
             bias = self._bias
-        weight, bias = self._checked_weights(self._spec, weight, bias)
+        weight, bias = self.checked_weights(self._spec, weight, bias)
         changed = tuple(
             o
             for o in range(self._spec.out_channels)
@@ -382,10 +404,30 @@ class ExplorerState:
         ranges = _channel_ranges(image)
         layer_changed = spec != self._spec
         self._image, self._input_ranges = image, ranges
-        self._input_version += 1
+        self._input_version = next(_INPUT_VERSIONS)
         self._spec, self._weight, self._bias = spec, weight, bias
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER if layer_changed else ChangeKind.INPUT))
+
+    def feed(self, image: np.ndarray) -> None:
+        """The output of the layer before, in a stack: a new input of the channel count the
+        layer expects, finite (the stack checked), beyond the bound a typed input keeps (deep
+        stacks grow). Weights and settings stay."""
+        if image.shape[0] != self._spec.in_channels or image.ndim != 3:
+            raise ValueError(
+                f"the layer expects {self._spec.in_channels} input channels, got {image.shape}"
+            )
+        image = np.ascontiguousarray(image, dtype=DTYPE)
+        self._check_fit(self._spec, image)
+        outputs = LayerOutputs(self._spec, image, self._activation)
+        self._image, self._input_ranges = image, _channel_ranges(image)
+        self._input_version = next(_INPUT_VERSIONS)
+        self._adopt_outputs(outputs)
+        self.changes.emit(Change(ChangeKind.INPUT))
+
+    def holds_image(self, image: np.ndarray) -> bool:
+        """Whether ``image`` is the very array this state holds as its input."""
+        return image is self._image
 
     def set_spec(self, spec: LayerSpec) -> None:
         """New layer settings; weights that still fit are kept. Refused if the input cannot run."""
@@ -415,25 +457,29 @@ class ExplorerState:
             image = self._checked_image(image)
         self._load_checked_image(image, spec, weight, bias)
 
+    def load_layer(self, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None) -> None:
+        """New settings and weights on the input held (its version and ranges stay)."""
+        self._load_checked_image(self._image, spec, weight, bias)
+
     def _load_checked_image(
         self, image: np.ndarray, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
     ) -> None:
         """``load`` for an input already checked (the one held, or a snapshot's: scanning a
         large input for NaN again would stall an undo for nothing)."""
         self._check_fit(spec, image)
-        weight, bias = self._checked_weights(spec, weight, bias)
+        weight, bias = self.checked_weights(spec, weight, bias)
         outputs = LayerOutputs(spec, image, self._activation)
         new_input = image is not self._image
         ranges = _channel_ranges(image) if new_input else self._input_ranges
         if new_input:
             self._image, self._input_ranges = image, ranges
-            self._input_version += 1
+            self._input_version = next(_INPUT_VERSIONS)
         self._spec, self._weight, self._bias = spec, weight, bias
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER))
 
     def set_activation(self, activation: str) -> None:
-        self._check_activation(activation)
+        self.check_activation(activation)
         if activation == self._activation:
             return
         self._activation = activation
@@ -495,19 +541,7 @@ class ExplorerState:
 
     @staticmethod
     def _checked_image(image: np.ndarray) -> np.ndarray:
-        image = np.asarray(image)
-        if image.ndim == 2:
-            image = image[None]
-        image = as_float_image(image)
-        if min(image.shape) < 1:
-            raise ValueError(f"the input is empty (shape {image.shape})")
-        if not np.isfinite(image).all():
-            raise ValueError("input values must be finite numbers (no NaN or infinity)")
-        if image.size and np.abs(image).max() > MAX_MAGNITUDE:
-            raise ValueError(
-                f"input values must lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
-            )
-        return np.ascontiguousarray(image, dtype=DTYPE)
+        return checked_image(image)
 
     @staticmethod
     def _check_fit(spec: LayerSpec, image: np.ndarray) -> None:
@@ -519,7 +553,7 @@ class ExplorerState:
         spec.check_image(image.shape[1], image.shape[2])
 
     @staticmethod
-    def _checked_weights(
+    def checked_weights(
         spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
         weight = _finite(weight, "weights")
@@ -537,7 +571,7 @@ class ExplorerState:
         return weight.astype(DTYPE), bias
 
     @staticmethod
-    def _check_activation(activation: str) -> None:
+    def check_activation(activation: str) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"

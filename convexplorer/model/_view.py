@@ -2,10 +2,13 @@
 
 Views hold a ``StateView``, never the state: it has no setters, its arrays are read-only, and its
 outputs are whatever is ready (None while a channel waits), so a view can neither skip the undo
-history nor make the UI thread compute.
+history nor make the UI thread compute. Over a stack of layers it reads the selected layer, so
+every view of one layer shows whichever layer the user selected.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,14 +17,23 @@ from ._scatter import ScatterStep
 from ._spec import LayerSpec
 from ._state import ExplorerState
 
+if TYPE_CHECKING:
+    from ._network import Network
+
 
 class StateView:
-    """Reads of one ``ExplorerState``; see the state's docstrings for what each value means."""
+    """Reads of one ``ExplorerState`` (or a stack's selected layer); see the state's docstrings
+    for what each value means."""
 
-    __slots__ = ("__state",)
+    __slots__ = ("__source",)
 
-    def __init__(self, state: ExplorerState) -> None:
-        self.__state = state
+    def __init__(self, source: ExplorerState | Network) -> None:
+        self.__source = source
+
+    @property
+    def __state(self) -> ExplorerState:
+        source = self.__source
+        return source if isinstance(source, ExplorerState) else source.current
 
     @property
     def image(self) -> np.ndarray:
@@ -92,3 +104,38 @@ class StateView:
 
     def scatter_step(self, pixel: tuple[int, int], out_channel: int | None = None) -> ScatterStep:
         return self.__state.scatter_step(pixel, out_channel)
+
+
+class NetworkView:
+    """Reads of a stack of layers: what the network strip and the receptive field may know."""
+
+    __slots__ = ("__network",)
+
+    def __init__(self, network: Network) -> None:
+        self.__network = network
+
+    def __len__(self) -> int:
+        return len(self.__network)
+
+    @property
+    def selected(self) -> int:
+        return self.__network.selected
+
+    def layer(self, index: int) -> StateView:
+        """Layer ``index`` read-only (a fresh view: layers are replaced when the stack changes)."""
+        return StateView(self.__network.layers[index])
+
+    @property
+    def specs(self) -> tuple[LayerSpec, ...]:
+        return tuple(layer.spec for layer in self.__network.layers)
+
+    def is_waiting(self, index: int) -> bool:
+        """True while layer ``index`` still shows what it made of its previous input."""
+        return self.__network.is_waiting(index)
+
+    def problem(self, index: int) -> str:
+        return self.__network.problem(index)
+
+    @property
+    def is_current(self) -> bool:
+        return self.__network.is_current

@@ -1,5 +1,9 @@
 """Where stale outputs are computed: at once when cheap, on a worker thread when not.
 
+A stack is computed front to back: each job is one layer's, and a finished layer's outputs feed
+the next (the network does that when asked for its next job), so an edit in layer 1 recomputes the
+touched filter of layer 1, then what follows.
+
 Bursts of edits are coalesced into one job (the flush waits for the event loop to come round),
 one job runs at a time, and results that went stale meanwhile are dropped by the state.
 
@@ -15,6 +19,7 @@ layer change: its longest event-loop gap 30–40 ms with the worker started afte
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -27,7 +32,22 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from ..model import ComputeJob, ExplorerState
+from ..model import ChannelResult, LayerJob
+
+
+class Computable(Protocol):
+    """What the scheduler keeps current: a stack of layers (``model.Network``)."""
+
+    def next_job(self) -> LayerJob | None: ...
+
+    def warm_up_job(self) -> LayerJob | None: ...
+
+    def accept(
+        self, job: LayerJob, result: dict[int, ChannelResult]
+    ) -> tuple[int, tuple[int, ...]]: ...
+
+    def has_work(self) -> bool: ...
+
 
 #: Multiply-adds a job may cost before it moves off the UI thread (about 5 ms of numpy here).
 SYNC_MAC_LIMIT = 20_000_000
@@ -42,9 +62,9 @@ class _JobSignals(QObject):
 
 
 class _JobRunner(QRunnable):
-    """Runs one ``ComputeJob`` on the thread pool; numpy releases the GIL while it works."""
+    """Runs one ``LayerJob`` on the thread pool; numpy releases the GIL while it works."""
 
-    def __init__(self, job: ComputeJob, signals: _JobSignals) -> None:
+    def __init__(self, job: LayerJob, signals: _JobSignals) -> None:
         super().__init__()
         self._job, self._signals = job, signals
 
@@ -53,20 +73,21 @@ class _JobRunner(QRunnable):
 
 
 class OutputScheduler(QObject):
-    """Keeps one state's outputs current; ``published`` lists the channels that became ready."""
+    """Keeps a stack's outputs current; ``published(layer, channels)`` names what became ready."""
 
     busyChanged = Signal(bool)
     _flushRequested = Signal()  # queued to ``flush``
+    _nextLayerRequested = Signal()  # queued to ``flush`` without starting the worker
 
     def __init__(
         self,
-        state: ExplorerState,
-        published: Callable[[list[int]], None],
+        source: Computable,
+        published: Callable[[int, list[int]], None],
         parent: QObject | None = None,
         sync_mac_limit: int = SYNC_MAC_LIMIT,
     ) -> None:
         super().__init__(parent)
-        self._state = state
+        self._source = source
         self._sync_mac_limit = sync_mac_limit
         self._published = published
         self._pool = QThreadPool(self)
@@ -78,6 +99,9 @@ class OutputScheduler(QObject):
         self._flush_queued = False
         self._rebuilding = False  # views rebuild for a new layer or input: a large repaint
         self._flushRequested.connect(self._queued_flush, Qt.ConnectionType.QueuedConnection)
+        self._nextLayerRequested.connect(
+            lambda: self.flush(start_worker=False), Qt.ConnectionType.QueuedConnection
+        )
         self._later = QTimer(self)  # worker jobs and the warm-up: after the repaint
         self._later.setSingleShot(True)
         self._later.setInterval(AFTER_REPAINT_MS)
@@ -103,26 +127,33 @@ class OutputScheduler(QObject):
     @Slot()
     def flush(self, start_worker: bool = True) -> None:
         """Compute what is stale: now if it is cheap, else on the worker (one job at a time;
-        ``start_worker`` False: not before the window has repainted).
+        ``start_worker`` False: not before the window has repainted). One layer per call: the
+        next layer's job follows through the event loop.
 
         Once every output is current, what the first edit would build (the window matrix) is
-        built the same way, so that edit is as quick as the next.
+        built the same way, after the repaint, so that edit is as quick as the next.
         """
         if self._running:
             return  # _job_finished calls again
-        job = self._state.pending_job() or self._state.warm_up_job()
-        if job is None:
-            return
+        job = self._source.next_job()
+        warm_up = job is None
+        if warm_up:
+            if not start_worker:
+                self._later.start()  # the warm-up waits for the repaint
+                return
+            job = self._source.warm_up_job()
+            if job is None:
+                return
         if job.cost <= self._sync_mac_limit:
-            self._publish(self._state.accept(job, job.run()))
-            if not job.prepare_edits:
-                self._later.start()  # come back for the warm-up
+            self._publish(self._source.accept(job, job.run()))
+            if not warm_up:
+                self._nextLayerRequested.emit()  # the next layer, or the warm-up
             return
         if not start_worker:
             self._later.start()
             return
         self._running = True
-        if not job.prepare_edits:  # "busy" means outputs are on their way
+        if not warm_up:  # "busy" means outputs are on their way
             self._set_busy(True)
         self._pool.start(_JobRunner(job, self._job_signals))
 
@@ -139,18 +170,21 @@ class OutputScheduler(QObject):
             if self._running:
                 QCoreApplication.processEvents()
                 continue
-            if not self._state.stale_channels and self._state.warm_up_job() is None:
+            if not self._source.has_work() and self._source.warm_up_job() is None:
                 return
             self.flush()
 
     @Slot(object, object)
-    def _job_finished(self, job: ComputeJob, result: object) -> None:
+    def _job_finished(self, job: LayerJob, result: object) -> None:
         self._running = False
-        self._publish(self._state.accept(job, result))  # type: ignore[arg-type]
-        self._later.start()  # what went stale meanwhile, else the warm-up: after the repaint
-        if not self._state.stale_channels:
+        self._publish(self._source.accept(job, result))  # type: ignore[arg-type]
+        # what went stale meanwhile or the next layer; a worker job or the warm-up after the
+        # repaint of what just came
+        self._nextLayerRequested.emit()
+        if not self._source.has_work():
             self._set_busy(False)
 
-    def _publish(self, channels: tuple[int, ...]) -> None:
+    def _publish(self, ready: tuple[int, tuple[int, ...]]) -> None:
+        layer, channels = ready
         if channels:
-            self._published(list(channels))
+            self._published(layer, list(channels))

@@ -1,10 +1,13 @@
 """The document: the one door to the explorer state, with undo, the unsaved mark and signals.
 
-Views and the app hold a ``Document`` and read through its ``view`` (a read-only ``StateView``).
+The state is a stack of layers (``Network``; a lone layer is a stack of one). Views and the app
+hold a ``Document`` and read through its ``view`` (a read-only ``StateView`` of the selected
+layer, so every view of one layer follows the selection) and ``stack`` (the whole stack, read-only).
 Every change is a command here, and each command does the same four things in one place: check
 (the state refuses bad values and changes nothing), apply, record its undo step with a label, and
 mark the document modified. The state's changes come back as signals precise enough for a view to
-redraw only what changed, and stale outputs are computed by the scheduler (never by a read).
+redraw only what changed, and stale outputs are computed by the scheduler, layer after layer
+(never by a read).
 """
 
 from __future__ import annotations
@@ -16,18 +19,22 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from ..model import (
-    ACTIVATIONS,
     ActivationStep,
     Change,
     ChangeKind,
     ExplorerState,
+    LayerSetup,
     LayerSpec,
-    Snapshot,
-    SnapshotStep,
+    LayerStep,
+    Network,
+    NetworkSnapshot,
+    NetworkView,
+    StackStep,
     StateView,
     Step,
     UndoHistory,
     WeightStep,
+    layer_name,
 )
 from ._compute import SYNC_MAC_LIMIT, OutputScheduler
 
@@ -45,17 +52,21 @@ def preset_label(name: str, out_channel: int | None = None, in_channel: int | No
 class _Aside:
     """The session a lesson put aside: what ``come_back`` restores."""
 
-    snapshot: Snapshot
-    selected_filter: int
-    position: tuple[int, int]
+    snapshot: NetworkSnapshot
+    selections: tuple[tuple[int, tuple[int, int]], ...]  # each layer's filter and position
     history: UndoHistory
 
 
 class Document(QObject):
-    """One explorer state behind commands; signals say what changed.
+    """A stack of layers behind commands; signals say what changed.
 
-    ``weightsChanged``/``outputsChanged`` list output channels; ``layerChanged`` means shapes may
-    differ and views rebuild; ``outputsChanged`` lists only channels whose values are ready.
+    The signals views of one layer hear are about the selected layer: ``weightsChanged`` /
+    ``outputsChanged`` list its output channels (``outputsChanged`` only channels whose values
+    are ready); ``layerChanged`` means shapes may differ and views rebuild — also when another
+    layer is selected. The stack's own signals: ``stackChanged`` (layers added, removed, moved or
+    replaced), ``layerSelected``, ``layerTouched`` (a layer's input, settings, weights or
+    activation changed: it and every later layer are on their way) and ``layerOutputsChanged``
+    (a layer's channels became ready).
     """
 
     inputChanged = Signal()
@@ -68,25 +79,37 @@ class Document(QObject):
     historyChanged = Signal()  # undo/redo availability or labels
     modifiedChanged = Signal(bool)
     weightHovered = Signal(object)  # (filter, slot, i, j) under the mouse, or None
+    stackChanged = Signal()
+    layerSelected = Signal(int)
+    layerTouched = Signal(int)
+    layerOutputsChanged = Signal(int, list)
 
     def __init__(
         self,
-        state: ExplorerState,
+        state: ExplorerState | Network,
         parent: QObject | None = None,
         sync_mac_limit: int = SYNC_MAC_LIMIT,
     ) -> None:
-        """``sync_mac_limit``: the most multiply-adds a job may cost and still run at once."""
+        """``state``: one layer or a stack; ``sync_mac_limit``: the most multiply-adds a job
+        may cost and still run at once."""
         super().__init__(parent)
-        self._state = state
-        self.view = StateView(state)
+        network = state if isinstance(state, Network) else Network([state])
+        self._network = network
+        self.view = StateView(network)
+        self.stack = NetworkView(network)
         self._history = UndoHistory()
         self._modified = False
         self._hovered_weight: tuple[int, int, int, int] | None = None
         self._aside: _Aside | None = None
-        self._scheduler = OutputScheduler(state, self.outputsChanged.emit, self, sync_mac_limit)
+        self._scheduler = OutputScheduler(network, self._published, self, sync_mac_limit)
         self._scheduler.busyChanged.connect(self.busyChanged)
-        state.changes.connect(self._on_change)
+        network.changes.connect(self._on_change)
         self._scheduler.schedule()
+
+    @property
+    def _state(self) -> ExplorerState:
+        """The selected layer: what the commands of one layer change."""
+        return self._network.current
 
     # ---- history ------------------------------------------------------------------------------
 
@@ -122,11 +145,11 @@ class Document(QObject):
         return self._modified
 
     def undo(self) -> None:
-        self._history.undo(self._state)
+        self._history.undo(self._network)
         self._history_moved()
 
     def redo(self) -> None:
-        self._history.redo(self._state)
+        self._history.redo(self._network)
         self._history_moved()
 
     def mark_saved(self) -> None:
@@ -202,27 +225,70 @@ class Document(QObject):
     # ---- layer, input, activation -------------------------------------------------------------
 
     def set_layer(self, spec: LayerSpec, label: str = "Change layer") -> bool:
-        """New layer settings; weights that still fit are kept."""
-        return self._edit_snapshot(label, lambda: self._state.set_spec(spec))
+        """New settings for the selected layer; weights that still fit are kept, and a new
+        channel count carries on to the layers after it (refused in words if it cannot)."""
+        index = self._network.selected
+        return self._edit_stack(
+            self._stage_label(label), lambda: self._network.set_spec(index, spec)
+        )
 
     def set_activation(self, activation: str) -> bool:
         before = self._state.activation
         self._state.set_activation(activation)
         if activation == before:
             return False
-        self._record(f"Activation {activation}", ActivationStep(before, activation))
+        self._record(
+            self._stage_label(f"Activation {activation}"),
+            LayerStep(self._network.selected, ActivationStep(before, activation)),
+        )
         return True
 
     def open_input(self, image: np.ndarray, label: str) -> bool:
-        """A new input; a different channel count adapts the layer's in_channels."""
-        return self._edit_snapshot(label, lambda: self._state.set_image(image))
+        """A new input for the stack; a different channel count adapts layer 1's in_channels."""
+        return self._edit_stack(label, lambda: self._network.set_input(image))
 
     def replace_layer(
         self, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None, label: str
     ) -> bool:
-        """New layer settings with their own weights (importing weights of another shape)."""
-        image = self._state.image
-        return self._edit_snapshot(label, lambda: self._state.load(image, spec, weight, bias))
+        """New settings with their own weights for the selected layer (importing weights of
+        another shape); the layers after it take its channel count."""
+        index = self._network.selected
+        setup = LayerSetup(spec, weight, bias, self._state.activation)
+        return self._edit_stack(
+            self._stage_label(label), lambda: self._network.replace_layer(index, setup)
+        )
+
+    # ---- the stack ------------------------------------------------------------------------------
+
+    def select_layer(self, index: int) -> None:
+        """Make layer ``index`` the one every view of one layer shows (not an edit)."""
+        self._network.select_layer(index)
+
+    def insert_layer(self, index: int, setup: LayerSetup, label: str | None = None) -> bool:
+        """A new layer at position ``index`` (0: first), selected."""
+        label = label or f"Insert {setup.spec.kind} as {layer_name(index)}"
+        return self._edit_stack(label, lambda: self._network.insert_layer(index, setup))
+
+    def remove_layer(self, index: int) -> bool:
+        label = f"Remove {layer_name(index)}"
+        return self._edit_stack(label, lambda: self._network.remove_layer(index))
+
+    def move_layer(self, index: int, to: int) -> bool:
+        label = f"Move {layer_name(index)} to position {to + 1}"
+        return self._edit_stack(label, lambda: self._network.move_layer(index, to))
+
+    def duplicate_layer(self, index: int) -> bool:
+        label = f"Duplicate {layer_name(index)}"
+        return self._edit_stack(label, lambda: self._network.duplicate_layer(index))
+
+    def load_network(self, snapshot: NetworkSnapshot, label: str) -> bool:
+        """Input and stack at once, as one undo step (a built-in scene, your own model's
+        layers). Checked before anything changes."""
+        return self._edit_stack(label, lambda: self._network.restore(snapshot))
+
+    def network_snapshot(self) -> NetworkSnapshot:
+        """The stack as it is (weights copied): what a session or a snippet writes."""
+        return self._network.snapshot()
 
     def load_session(
         self,
@@ -238,15 +304,21 @@ class Document(QObject):
 
         Checked before anything changes: a refusal raises ValueError and leaves all as it was.
         """
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
-        self._state.load(image, spec, weight, bias)
-        self._state.set_activation(activation)
-        oh, ow = self._state.output_size
-        self._state.select(
-            min(max(selected_filter, 0), spec.out_channels - 1),
-            (min(max(position[0], 0), oh - 1), min(max(position[1], 0), ow - 1)),
-        )
+        snapshot = NetworkSnapshot(image, (LayerSetup(spec, weight, bias, activation),))
+        self.load_network_session(snapshot, ((selected_filter, position),))
+
+    def load_network_session(
+        self,
+        snapshot: NetworkSnapshot,
+        selections: Sequence[tuple[int, tuple[int, int]]] = (),
+    ) -> None:
+        """Replace everything with a saved stack (``selections``: each layer's filter and
+        position): a fresh history, nothing unsaved. Checked before anything changes: a refusal
+        raises ValueError and leaves all as it was."""
+        self._network.restore(snapshot)
+        for index, (selected_filter, position) in enumerate(selections):
+            if index < len(self._network):
+                _select_clamped(self._network.layers[index], selected_filter, position)
         self._history.clear()
         self._history_moved()
 
@@ -260,19 +332,12 @@ class Document(QObject):
         label: str,
     ) -> bool:
         """Input (None: keep it), layer, weights and activation at once, as ONE undo step (a
-        lesson's scene). Checked before anything changes: a refusal raises ValueError and leaves
-        all as it was.
+        lesson's scene: a stack of this one layer). Checked before anything changes: a refusal
+        raises ValueError and leaves all as it was.
         """
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}")
-
-        shown = self._state.snapshot().image if image is None else image
-
-        def apply() -> None:
-            self._state.load(shown, spec, weight, bias)
-            self._state.set_activation(activation)
-
-        return self._edit_snapshot(label, apply)
+        shown = self._network.snapshot().image if image is None else image
+        scene = NetworkSnapshot(shown, (LayerSetup(spec, weight, bias, activation),))
+        return self.load_network(scene, label)
 
     # ---- an excursion (a lesson): the session put aside, then back exactly as it was -----------
 
@@ -286,8 +351,10 @@ class Document(QObject):
         and start an excursion with an empty history of its own."""
         if self._aside is not None:
             raise RuntimeError("the session is already put aside")
-        state = self._state
-        self._aside = _Aside(state.snapshot(), state.selected_filter, state.position, self._history)
+        selections = tuple(
+            (layer.selected_filter, layer.position) for layer in self._network.layers
+        )
+        self._aside = _Aside(self._network.snapshot(), selections, self._history)
         self._history = UndoHistory(self._history.limit)
         self._history_moved()
 
@@ -297,8 +364,11 @@ class Document(QObject):
         if aside is None:
             return
         self._aside = None
-        self._state.restore(aside.snapshot)
-        self._state.select(aside.selected_filter, aside.position)
+        self._network.restore(aside.snapshot)
+        for layer, (selected_filter, position) in zip(
+            self._network.layers, aside.selections, strict=True
+        ):
+            layer.select(selected_filter, position)
         self._history = aside.history
         self._history_moved()  # the modified mark is the history's: as it was
 
@@ -355,18 +425,24 @@ class Document(QObject):
         )
         if step is None:
             return False
-        self._record(label, step, merge_key)
+        self._record(self._stage_label(label), LayerStep(self._network.selected, step), merge_key)
         return True
 
-    def _edit_snapshot(self, label: str, action: Callable[[], None]) -> bool:
-        """Run a change of the input or the layer's shape; record both sides."""
-        before = self._state.snapshot()
+    def _edit_stack(self, label: str, action: Callable[[], None]) -> bool:
+        """Run a change of the input, a layer's shape or the stack; record both sides."""
+        before = self._network.snapshot()
         action()
-        after = self._state.snapshot()
-        if before.same_as(after):
+        after = self._network.snapshot()
+        if _same_stack(before, after):
             return False
-        self._record(label, SnapshotStep(before, after))
+        self._record(label, StackStep(before, after))
         return True
+
+    def _stage_label(self, label: str) -> str:
+        """An undo step's name says which layer it changed, once there is more than one."""
+        if len(self._network) == 1:
+            return label
+        return f"{label} ({layer_name(self._network.selected)})"
 
     def _record(self, label: str, step: Step, merge_key: str | None = None) -> None:
         self._history.push(label, step, merge_key)
@@ -379,12 +455,26 @@ class Document(QObject):
             self._modified = modified
             self.modifiedChanged.emit(modified)
 
+    def _published(self, layer: int, channels: list[int]) -> None:
+        self.layerOutputsChanged.emit(layer, channels)
+        if layer == self._network.selected:
+            self.outputsChanged.emit(channels)
+
     def _on_change(self, change: Change) -> None:
         kind, state = change.kind, self._state
         if kind is not ChangeKind.SELECTION:
             # Before the views hear of it: the flush is then queued ahead of the repaints they
             # ask for, so a cheap edit is computed and painted in one pass.
-            self._scheduler.schedule(rebuilding=kind in (ChangeKind.INPUT, ChangeKind.LAYER))
+            self._scheduler.schedule(
+                rebuilding=kind not in (ChangeKind.WEIGHTS, ChangeKind.ACTIVATION)
+            )
+        if kind in (ChangeKind.STACK, ChangeKind.LAYER_SELECTED):
+            self._current_layer_changed(structure=kind is ChangeKind.STACK)
+            return
+        if change.layer is not None and kind is not ChangeKind.SELECTION:
+            self.layerTouched.emit(change.layer)
+        if change.layer is not None and change.layer != self._network.selected:
+            return  # another layer: the stack's signals said it
         if kind in (ChangeKind.INPUT, ChangeKind.LAYER):
             self.hover_weight(None)  # its indices may not exist in the new shapes
         if kind is ChangeKind.INPUT:
@@ -402,3 +492,44 @@ class Document(QObject):
         elif kind is ChangeKind.SELECTION:
             row, col = state.position
             self.selectionChanged.emit(state.selected_filter, row, col)
+
+    def _current_layer_changed(self, structure: bool) -> None:
+        """Another layer is selected (or the stack was rebuilt): views of one layer rebuild on
+        it and show what it has ready."""
+        if structure:
+            self.stackChanged.emit()
+        self.hover_weight(None)
+        state = self._state
+        self.layerSelected.emit(self._network.selected)
+        self.layerChanged.emit()
+        row, col = state.position
+        self.selectionChanged.emit(state.selected_filter, row, col)
+        ready = [o for o in range(state.spec.out_channels) if state.is_ready(o)]
+        if ready:
+            self.outputsChanged.emit(ready)
+
+
+def _select_clamped(layer: ExplorerState, selected_filter: int, position: tuple[int, int]) -> None:
+    oh, ow = layer.output_size
+    layer.select(
+        min(max(selected_filter, 0), layer.spec.out_channels - 1),
+        (min(max(position[0], 0), oh - 1), min(max(position[1], 0), ow - 1)),
+    )
+
+
+def _same_stack(before: NetworkSnapshot, after: NetworkSnapshot) -> bool:
+    """Whether restoring ``before`` would change nothing (inputs compared by identity)."""
+    return (
+        before.image is after.image
+        and len(before.layers) == len(after.layers)
+        and all(
+            a.spec == b.spec
+            and a.activation == b.activation
+            and np.array_equal(a.weight, b.weight)
+            and (
+                (a.bias is None and b.bias is None)
+                or (a.bias is not None and b.bias is not None and np.array_equal(a.bias, b.bias))
+            )
+            for a, b in zip(before.layers, after.layers, strict=True)
+        )
+    )
