@@ -628,6 +628,15 @@ def dock_text(view: StateView, name: str) -> str | None:
             "input channels it reads."
         ),
         "kernelEditor": kernel_editor_text(view),
+        "networkStrip": (
+            f"{_title('Network')} — the stack of layers, left to right: the input, then what "
+            "each layer makes of what the layer before made, its maps small, with its output "
+            "shape and parameter count. Click a layer to work on it: the kernel editor, the "
+            "layer form, the sliding window and the output panels follow. The selected layer "
+            f"is an nn.{spec.kind} reading {plural(spec.in_channels, 'channel')} and making "
+            f"{spec.out_channels}. Right-click a layer (or the Layers menu) to add, duplicate, "
+            "move or remove one; each is one undo step."
+        ),
         "slidingWindowView": sliding_text(view),
     }
     return texts.get(name)

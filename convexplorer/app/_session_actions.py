@@ -30,7 +30,9 @@ class SessionActions:
         self._dialogs, self._document, self._recent = dialogs, document, recent
         self.reader = BackgroundReader(dialogs.window)
         self.path: Path | None = None
-        document.modifiedChanged.connect(self._update_title)
+        for signal in (document.modifiedChanged, document.stackChanged, document.layerSelected):
+            signal.connect(self._update_title)
+        document.layerChanged.connect(self._update_title)  # the selected layer's channels
         self._update_title()
 
     def populate(self, menu: QMenu, before: QAction | None) -> None:
@@ -173,5 +175,13 @@ class SessionActions:
         if not (shiboken6.isValid(window) and shiboken6.isValid(self._document)):
             return
         name = self.path.name if self.path else "untitled"
-        window.setWindowTitle(f"{name}[*] — convexplorer")
+        stack = self._document.stack
+        where = ""
+        if len(stack) > 1:  # which layer of the stack the views show, and what it does
+            spec = stack.layer(stack.selected).spec
+            where = (
+                f" — layer {stack.selected + 1} of {len(stack)}: "
+                f"{spec.in_channels} → {spec.out_channels} channels"
+            )
+        window.setWindowTitle(f"{name}[*]{where} — convexplorer")
         window.setWindowModified(self._document.is_modified)

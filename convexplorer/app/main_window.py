@@ -32,6 +32,7 @@ from ..qt import Document
 from ..widgets.input_view import InputView
 from ..widgets.kernel_editor import KernelEditor
 from ..widgets.layer_controls import LayerControls, SummaryLabel, layer_summary
+from ..widgets.network_strip import NetworkStrip
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
 from ._export_actions import ExportActions
@@ -50,6 +51,8 @@ DEFAULT_SIZE = QSize(1280, 800)
 # The sliding window dock's height that shows three channel rows of 3×3 kernels whole (every
 # row of an RGB input); a remembered layout that squeezes it below this is not restored.
 SLIDING_MIN_HEIGHT = 280
+#: The handle between two docks, in pixels (Qt's default style).
+DOCK_SEPARATOR = 6
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +64,9 @@ class MainWindow(QMainWindow):
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
+        # The left column runs to the top: the network strip spans the editor and the outputs,
+        # so the layer form and the input keep their height.
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._settings = settings or QSettings()
         self.document = Document(state, self)
 
@@ -69,6 +75,7 @@ class MainWindow(QMainWindow):
         self.input_view = InputView(self.document, self)
         self.output_panels = OutputPanels(self.document, self)
         self.sliding_window = SlidingWindowView(self.document, self)
+        self.network_strip = NetworkStrip(self.document, self)
         self.setCentralWidget(self.kernel_editor)
         self.docks = {
             "layer": self._dock("Layer", self.layer_controls, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -78,6 +85,9 @@ class MainWindow(QMainWindow):
             ),
             "sliding": self._dock(
                 "Sliding window", self.sliding_window, Qt.DockWidgetArea.BottomDockWidgetArea
+            ),
+            "network": self._dock(
+                "Network", self.network_strip, Qt.DockWidgetArea.TopDockWidgetArea
             ),
         }
         self._default_layout()
@@ -93,12 +103,14 @@ class MainWindow(QMainWindow):
             self.input_view,
             self.output_panels,
             self.sliding_window,
+            self.network_strip,
         ):
             widget.statusMessage.connect(self.show_status)
         self.kernel_editor.refusalCleared.connect(self._take_down_status)
         self.document.busyChanged.connect(self._busy.setVisible)
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
+
         self.files = FileActions(self, self.document, self._settings, self.show_status)
         self.exports = ExportActions(
             self.document, self.output_panels, self.sliding_window, self.files.dialogs
@@ -109,6 +121,8 @@ class MainWindow(QMainWindow):
             self, self.document, self._settings, self.help_menu, self.view_menu
         )
         self.lessons.statusMessage.connect(self.show_status)
+        self._strip_lent = False
+        self.lessons.dock.visibilityChanged.connect(self._lend_strip_to_lessons)
         self.lessons.guard_files(self.files.dialogs, self.files.writing_actions())
         # The sliding window's keys work window-wide (also with its dock hidden or floating).
         self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
@@ -180,6 +194,13 @@ class MainWindow(QMainWindow):
                 action.triggered.connect(
                     lambda _=False, n=name, s=scope: self.apply_preset(n, whole_layer=s == "layer")
                 )
+
+        layers = bar.addMenu("&Layers")
+        for name in ("add", "duplicate", "remove", None, "left", "right", None, "previous", "next"):
+            if name is None:
+                layers.addSeparator()
+            else:
+                layers.addAction(self.network_strip.actions_by_name[name])
 
         self.view_menu = bar.addMenu("&View")
         for dock in self.docks.values():
@@ -275,6 +296,18 @@ class MainWindow(QMainWindow):
             "(public domain / CC0).</p>",
         )
 
+    def _lend_strip_to_lessons(self, lessons_shown: bool) -> None:
+        """A lesson's scenes are one layer each: while the lessons show, the network strip
+        lends them its height, and comes back with them gone."""
+        strip = self.docks["network"]
+        if lessons_shown and strip.isVisible() and not strip.isFloating():
+            strip.hide()
+            self._strip_lent = True
+            self.layout().activate()  # the lessons measure their room next
+        elif not lessons_shown and self._strip_lent:
+            self._strip_lent = False
+            strip.show()
+
     def _update_summary(self) -> None:
         self._summary.setText(layer_summary(self.document.view))
 
@@ -288,6 +321,7 @@ class MainWindow(QMainWindow):
             "input": Qt.DockWidgetArea.LeftDockWidgetArea,
             "outputs": Qt.DockWidgetArea.RightDockWidgetArea,
             "sliding": Qt.DockWidgetArea.BottomDockWidgetArea,
+            "network": Qt.DockWidgetArea.TopDockWidgetArea,
         }
         for name, area in areas.items():
             dock = self.docks[name]
@@ -306,9 +340,19 @@ class MainWindow(QMainWindow):
 
     def _sliding_height(self) -> int:
         """The height asked for the sliding window dock: all its channel rows and the dock's
-        title, at most half the window (the panels above have minimum sizes of their own)."""
+        title, at most half the window, and no more than the left column leaves (its layer form
+        and input run from the menu bar to the sliding window)."""
         height = self.height() if self.isVisible() else DEFAULT_SIZE.height()
-        return min(self.docks["sliding"].sizeHint().height(), height // 2)
+        left = sum(
+            self.docks[name].minimumSizeHint().height()
+            for name in ("layer", "input")
+            if not self.docks[name].isHidden() and not self.docks[name].isFloating()
+        )
+        chrome = self.menuBar().sizeHint().height() + self.statusBar().sizeHint().height()
+        room = height - chrome - left - 4 * DOCK_SEPARATOR
+        return max(
+            SLIDING_MIN_HEIGHT, min(self.docks["sliding"].sizeHint().height(), height // 2, room)
+        )
 
     def _navigates(self, widget: QWidget) -> bool:
         """Whether ``widget`` moves its own cursor with the arrow keys: the kernel editor's cells

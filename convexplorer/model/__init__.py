@@ -41,7 +41,14 @@ from ._spec import (
     LayerSpec,
     check_input_size,
 )
-from ._stack import MAX_LAYERS, LayerSetup, NetworkSnapshot, check_chain, layer_name
+from ._stack import (
+    MAX_LAYERS,
+    LayerSetup,
+    NetworkSnapshot,
+    check_chain,
+    layer_name,
+    next_layer,
+)
 from ._stack_steps import LayerStep, StackStep
 from ._state import ACTIVATIONS, MAX_MAGNITUDE, ExplorerState, OutputsNotReady, Snapshot
 from ._transpose import conv_transpose2d, from_torch_layout, to_torch_layout
@@ -113,6 +120,7 @@ __all__ = [
     "kernel_preset",
     "layer_name",
     "load_sample",
+    "next_layer",
     "output_bound",
     "painted_so_far",
     "preset_applied",

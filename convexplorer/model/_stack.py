@@ -77,3 +77,17 @@ def check_chain(input_shape: Shape, specs: Sequence[LayerSpec]) -> list[Shape]:
         channels = spec.out_channels
         shapes.append((channels, height, width))
     return shapes
+
+
+def next_layer(in_channels: int, seed: int = 0) -> LayerSetup:
+    """The layer "Add layer" puts after one that makes ``in_channels`` channels: as many
+    filters, 3×3 with padding 1 (the maps keep their size), PyTorch's default initialisation,
+    then ReLU — the usual next block of a CNN."""
+    from ._preset_layer import preset_applied
+
+    spec = LayerSpec(in_channels, in_channels, 3, padding=1)
+    zeros = np.zeros(spec.weight_shape, np.float32)
+    weight, bias = preset_applied(
+        spec, zeros, np.zeros(spec.out_channels, np.float32), "kaiming", None, None, seed
+    )
+    return LayerSetup(spec, weight, bias, "relu")

@@ -364,6 +364,14 @@ def kernel_row_label(out_channel: int, transposed: bool, short: bool = False) ->
     return f"{'f' if short else 'filter'} {out_channel}"
 
 
+#: How the app names each activation to the user (the model's names are PyTorch's functional ones).
+ACTIVATION_LABELS = {"none": "none", "relu": "ReLU"}
+
+
+def activation_label(name: str) -> str:
+    return ACTIVATION_LABELS.get(name, name)
+
+
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """A count and its noun, agreeing: ``1 channel``, ``3 channels``, ``2 matrices``."""
     return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"
