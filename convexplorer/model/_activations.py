@@ -45,7 +45,14 @@ _TABLE = (
         1.0,
         False,
     ),
-    Activation("sigmoid", "nn.Sigmoid()", "1 / (1 + np.exp(-y))", True, 0.25, False),
+    Activation(
+        "sigmoid",
+        "nn.Sigmoid()",
+        "np.exp(-np.logaddexp(0, -y))  # 1 / (1 + e^-y), never overflowing",
+        True,
+        0.25,
+        False,
+    ),
     Activation("tanh", "nn.Tanh()", "np.tanh(y)", False, 1.0, False),
 )
 ACTIVATIONS: tuple[str, ...] = tuple(a.name for a in _TABLE)
@@ -123,3 +130,11 @@ def float32_ulp(values: np.ndarray) -> np.ndarray:
     return np.where(
         np.abs(values) < np.finfo(np.float32).tiny, np.finfo(np.float32).smallest_subnormal, ulp
     )
+
+
+def activated_bound(raw_bound: np.ndarray, raw: np.ndarray, name: str) -> np.ndarray:
+    """How far two float32 computations of the activated outputs may lie apart, when their raw
+    values (``raw``: one side's) lie within ``raw_bound``: the activation stretches the raw
+    difference by at most its steepest slope, and each side rounds the function once."""
+    stretched = activation_info(name).lipschitz * np.asarray(raw_bound, dtype=np.float64)
+    return stretched + 2 * evaluation_error(raw, name)
