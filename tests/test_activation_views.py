@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from html import escape
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 
 from convexplorer.app import _explain as explain
 from convexplorer.app._explain_views import painting_part_text
+from convexplorer.app._guide import guide_html
 from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
 from convexplorer.qt import Document
 from convexplorer.widgets.layer_controls import LayerControls
@@ -214,3 +216,14 @@ def test_whats_this_names_the_activation_and_offers_the_others(activation):
     assert all(label in text for label in others)
     output = explain.output_text(document.view, 0, None)
     assert ("values after" in output) == (activation != "none")
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_the_guide_says_what_the_activation_does(activation):
+    document = make_document()
+    document.set_activation(activation)
+    text = guide_html(document.view)
+    if activation == "none":
+        assert "puts ReLU, LeakyReLU, sigmoid or tanh after the layer" in text
+    else:
+        assert f"shown after the activation — {escape(ACTIVATION_TIPS[activation])}" in text
