@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -106,3 +108,25 @@ def reference_conv_transpose2d(x, weight, bias, stride, padding, output_padding,
     if bias is not None:
         out += np.asarray(bias, dtype=np.float64)[:, None, None]
     return out
+
+
+def reference_activation(values, name: str) -> np.ndarray:
+    """PyTorch's activations by their definitions, one value at a time in float64 (``math``):
+    ReLU max(x, 0); LeakyReLU x for x > 0, else 0.01·x; sigmoid 1/(1 + e^−x), written with
+    e^x/(1 + e^x) below 0 so that it never overflows; tanh."""
+
+    def one(x: float) -> float:
+        if name == "none":
+            return x
+        if name == "relu":
+            return max(x, 0.0)
+        if name == "leaky_relu":
+            return x if x > 0 else 0.01 * x
+        if name == "sigmoid":
+            return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+        if name == "tanh":
+            return math.tanh(x)
+        raise ValueError(name)
+
+    flat = [one(float(x)) for x in np.asarray(values).ravel()]
+    return np.array(flat, dtype=np.float64).reshape(np.shape(values))

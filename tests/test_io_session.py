@@ -20,7 +20,7 @@ from convexplorer.io import (
     load_session,
     save_session,
 )
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
 from tests.io_support import apply_session, fingerprint, make_state
 
 FUZZ = settings(
@@ -191,7 +191,7 @@ def test_foreign_and_newer_json_are_refused(saved, tmp_path):
         (set_in("layer", "kernel_size", [3]), ["kernel_size"]),
         (set_in("layer", "bias", "yes"), ["bias"]),
         (set_in("layer", "padding", "full"), ["padding"]),
-        (set_in("activation", "tanh"), ["unknown activation 'tanh'"]),
+        (set_in("activation", "gelu"), ["unknown activation 'gelu'"]),
         (set_in("selection", "filter", 6), ["selected filter 6 does not exist"]),
         (set_in("selection", "position", [10, 0]), ["outside the 10×12 output"]),
         (set_in("selection", "position", [True, 0]), ["position"]),
@@ -453,3 +453,15 @@ def test_fuzz_npy_header_texts(tmp_path, valid_bytes, text, member):
         for name, content in members.items():
             archive.writestr(name, content)
     load_bytes(tmp_path, buffer.getvalue())
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_every_activation_round_trips_by_name(tmp_path, activation):
+    state = make_state(2, 3, (6, 7))
+    state.set_activation(activation)
+    save_session(tmp_path / "s.convx", state)
+    with zipfile.ZipFile(tmp_path / "s.convx") as archive:
+        assert json.loads(archive.read("session.json"))["activation"] == activation
+    target = other_state()
+    apply_session(target, load_session(tmp_path / "s.convx"))
+    assert fingerprint(target) == fingerprint(state)

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convexplorer.io import float32_literal, numpy_snippet, pytorch_snippet
+from convexplorer.model import ACTIVATIONS, activate
 from tests.io_support import AWKWARD, make_state
-from tests.tolerance import assert_conv_close
+from tests.tolerance import assert_activation_close, assert_conv_close
 
 SPECS = [
     {},
@@ -64,7 +65,7 @@ def test_numpy_snippet_rebuilds_the_weights_bit_for_bit(spec_kw):
 
 # PyTorch's own performance hint for 'same' padding with an even kernel, not a problem.
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
-@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("spec_kw", SPECS)
 def test_pytorch_snippet_builds_the_same_layer(spec_kw, activation, capsys):
     torch = pytest.importorskip("torch")
@@ -91,7 +92,8 @@ def test_pytorch_snippet_builds_the_same_layer(spec_kw, activation, capsys):
     }
     image, weight, bias = np.array(state.image), np.array(state.weight), state.bias
     assert_conv_close(raw, ours, image, weight, bias, **kwargs)  # two float32 sums, any order
-    assert_conv_close(shown, state.outputs(), image, weight, bias, **kwargs)
+    # the script's layer applies our activation to those sums (each side rounds it once)
+    assert_activation_close(shown, activate(raw, activation), raw, activation, evaluations=2)
     oh, ow = state.output_size
     assert (
         capsys.readouterr().out.strip() == f"torch.Size([1, {state.spec.out_channels}, {oh}, {ow}])"
@@ -107,3 +109,29 @@ def test_the_snippets_read_well():
     assert "[  # filter 5" in text and "[  # input channel 3" in text  # absolute channel numbers
     assert "nn.Sequential(conv, nn.ReLU())" in text
     assert "import numpy as np" in numpy_snippet(state)
+
+
+@pytest.mark.parametrize(
+    ("activation", "module", "numpy_text"),
+    [
+        ("leaky_relu", "nn.LeakyReLU(0.01)", "np.where(y > 0, y, y * np.float32(0.01))"),
+        ("sigmoid", "nn.Sigmoid()", "np.exp(-np.logaddexp(0, -y))"),
+        ("tanh", "nn.Tanh()", "np.tanh(y)"),
+        ("relu", "nn.ReLU()", "np.maximum(y, 0)"),
+    ],
+)
+def test_the_snippets_name_the_activation(activation, module, numpy_text):
+    state = state_for(SPECS[0], activation)
+    assert f"layer = nn.Sequential(conv, {module})" in pytorch_snippet(state)
+    text = numpy_snippet(state)
+    assert f"def activation(y):  # {module}: applied to the outputs\n" in text
+    assert f"    return {numpy_text}" in text
+    y = state.raw_output(0)
+    shown = run(text)["activation"](y)
+    assert_activation_close(shown, state.output(0), y, activation, evaluations=2)
+
+
+def test_without_an_activation_the_snippets_apply_none():
+    state = state_for(SPECS[0], "none")
+    assert "layer = conv\n" in pytorch_snippet(state)
+    assert "activation" not in numpy_snippet(state)

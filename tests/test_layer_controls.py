@@ -75,7 +75,7 @@ def test_same_padding_and_mode_and_activation(controls, qtbot):
     widget.kernel_size.spins[0].setValue(25)
     assert "the output would be empty" in widget.error.text()
     assert document.view.spec.kernel_size == (3, 3) and document.view.spec.padding == (0, 0)
-    widget.activation.setCurrentText("relu")
+    widget.activation.setCurrentText("ReLU")
     assert document.view.activation == "relu"
     qtbot.mouseClick(widget.bias, Qt.MouseButton.LeftButton)
     assert document.view.spec.bias is False and document.view.bias is None

@@ -82,7 +82,7 @@ def test_a_scene_with_no_input_keeps_the_input_array(qtbot):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda scene: (*scene[:4], "tanh"), "activation must be one of"),
+        (lambda scene: (*scene[:4], "gelu"), "activation must be one of"),
         (lambda scene: (scene[0], LayerSpec(1, 2), *scene[2:]), "expects 1 input channel"),
         (lambda scene: (scene[0], scene[1], scene[2][:1], *scene[3:]), "weights must have shape"),
         (

@@ -26,6 +26,7 @@ from convexplorer.lessons import (
     run_check,
 )
 from convexplorer.model import (
+    ACTIVATIONS,
     PRESET_NAMES,
     SAMPLE_NAMES,
     ExplorerState,
@@ -167,7 +168,7 @@ BAD_FILES = [
         "steps[0].scene.layer.padding_mode",
         "unknown padding mode",
     ),
-    (_set(["steps", 0, "scene", "activation"], "tanh"), "steps[0].scene.activation", "unknown"),
+    (_set(["steps", 0, "scene", "activation"], "gelu"), "steps[0].scene.activation", "unknown"),
     (_set(["steps", 1, "ask"], {"quantity": "groups", "hint": "h"}), "steps[1]", "not both"),
     (_drop(["steps", 0, "scene"]), "steps[0].scene", "must set up a scene"),
     (_drop(["steps", 0, "ask", "hint"]), "steps[0].ask", "lacks hint"),
@@ -394,3 +395,10 @@ def test_a_scene_that_does_not_fit_is_refused():
         build_scene(Scene(layer={"out_channels": 2, "groups": 2}), view)
     with pytest.raises(ValueError, match=r"select\.filter 4 does not exist"):
         build_scene(Scene(layer={"out_channels": 2}, selected_filter=4), view)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_a_scene_may_set_any_activation(activation):
+    data = bad(_set(["steps", 0, "scene", "activation"], activation))
+    lesson = parse_lesson(json.dumps(data), "99_x.json")
+    assert lesson.steps[0].scene.activation == activation

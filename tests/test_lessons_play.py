@@ -48,7 +48,7 @@ def window(qtbot, settings) -> MainWindow:
 def learner_work(window: MainWindow, qtbot) -> None:
     """The learner's own session before any lesson: edits, one undone, unsaved."""
     type_cell(window, qtbot, 0, 1, 1, 1, "0.3")
-    window.layer_controls.activation.setCurrentText("relu")
+    window.layer_controls.activation.setCurrentText("ReLU")
     window.document.undo()
     type_cell(window, qtbot, 1, 2, 0, 2, "-0.25")
     window.document.select(1, (7, 9))

@@ -14,10 +14,10 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import pytest
 
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
 from convexplorer.qt import Document
 from convexplorer.widgets.sliding_window import SlidingWindowView
-from convexplorer.widgets.style import EQUATION_EXTRA_DECIMALS, equation_numbers
+from convexplorer.widgets.style import ACTIVATION_NAMES, EQUATION_EXTRA_DECIMALS, equation_numbers
 
 
 def exact(text: str) -> Decimal:
@@ -49,21 +49,24 @@ def random_layer(rng: np.random.Generator) -> tuple[LayerSpec, str]:
     return spec, str(rng.choice(["none", "relu"]))
 
 
-def equation_parts(text: str) -> tuple[list[str], str | None, str, str, str | None]:
-    """(channel-sum texts, bias text, "=" or "≈", total text, ReLU text) of an equation line."""
+def equation_parts(
+    text: str,
+) -> tuple[list[str], str | None, str, str, tuple[str, str] | None]:
+    """(channel-sum texts, bias text, "=" or "≈", total text, (function, its value) of the
+    activation step) of an equation line."""
     sums = re.findall(r"Σ in \d+ \(([^)]+)\)", text)
     bias = re.search(r"bias (\S+)", text)
     total = re.search(r" ([=≈]) (\S+?)(?:  →|$)", text)
-    relu = re.search(r"ReLU\((\S+)\) = (\S+)$", text)
+    step = re.search(r"  →  (\w+)\((\S+)\) = (\S+)$", text)
     assert sums and total, text
-    if relu:
-        assert relu.group(1) == total.group(2), text
+    if step:
+        assert step.group(2) == total.group(2), text
     return (
         sums,
         bias.group(1) if bias else None,
         total.group(1),
         total.group(2),
-        relu.group(2) if relu else None,
+        (step.group(1), step.group(3)) if step else None,
     )
 
 
@@ -72,7 +75,7 @@ def check_frame(view: SlidingWindowView, document: Document) -> None:
     dot = state.dot_product()
     full = view.equation.toolTip().splitlines()[0]  # the whole line (what shows when it fits)
     assert view.equation_text() == full
-    sums, bias, sign, total, relu = equation_parts(full)
+    sums, bias, sign, total, step = equation_parts(full)
 
     # The equation: the texts add up, and each is its value rounded to the digits shown.
     terms = [*sums, *([bias] if bias is not None else [])]
@@ -86,8 +89,17 @@ def check_frame(view: SlidingWindowView, document: Document) -> None:
     if bias is not None:
         assert_faithful(bias, dot.bias)
     assert_faithful(total, dot.value)
-    if relu is not None:
-        assert exact(relu) == max(exact(total), Decimal(0)), full
+    assert (step is None) == (state.activation == "none"), full
+    if step is not None:  # ReLU and LeakyReLU of the total as written; the others as computed
+        function, after = step
+        assert function == ACTIVATION_NAMES[state.activation], full
+        if state.activation == "relu":
+            assert exact(after) == max(exact(total), Decimal(0)), full
+        elif state.activation == "leaky_relu":
+            slope = Decimal(1) if exact(total) > 0 else Decimal("0.01")
+            assert exact(after) == exact(total) * slope, full
+        else:
+            assert_faithful(after, state.output(dot.out_channel)[dot.row, dot.col])
 
     # Each row: its "Σ =" is the equation's term, and every product is its factors' product.
     for slot, row in enumerate(view.channel_texts()):
@@ -106,6 +118,8 @@ def check_frame(view: SlidingWindowView, document: Document) -> None:
 def test_shown_sums_and_products_add_up_on_random_frames(qtbot, seed):
     rng = np.random.default_rng(seed)
     spec, activation = random_layer(rng)
+    if seed >= 3:  # the other activations' steps as well
+        activation = ACTIVATIONS[seed - 1]
     image = (rng.random((spec.in_channels, 9, 11)) * 10.0 ** rng.integers(-1, 2)).astype(np.float32)
     state = ExplorerState(image, spec, activation=activation)
     document = Document(state)

@@ -80,7 +80,7 @@ def test_using_the_window_changes_the_state_only_through_the_document(qtbot, tmp
     cell.model().setData(cell.model().index(1, 1), 0.75, Qt.ItemDataRole.EditRole)
     window.apply_preset("sobel x")
     window.layer_controls.out_channels.setValue(3)
-    window.layer_controls.activation.setCurrentText("relu")
+    window.layer_controls.activation.setCurrentText("ReLU")
     window.sliding_window.actions_by_name["forward"].trigger()
     window.sliding_window.actions_by_name["last"].trigger()
     document.wait_until_idle()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from convexplorer import io
 from convexplorer.app._scene import default_state
 from convexplorer.app.main_window import MainWindow
-from convexplorer.model import StateView, output_bound
+from convexplorer.model import ACTIVATIONS, StateView, output_bound
 from convexplorer.qt import Document
 from tests.io_support import make_state
 from tests.test_io_snippets import SPECS
@@ -120,7 +120,7 @@ def test_the_default_layer_is_identical_to_float32_rounding(torch):
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
-@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("spec_kw", SPECS)
 def test_every_kind_of_layer_passes(torch, spec_kw, activation):
     spec_kw = dict(spec_kw)
@@ -223,3 +223,16 @@ def test_stale_outputs_are_waited_for_never_computed(qtbot, torch):
     assert "3.5" in dialog.result.snippet  # it checked the edited layer
     document.set_weight(0, 0, 1, 1, 2.0)
     assert "has changed since" in dialog.verdict.text()
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "sigmoid", "tanh"])
+def test_outputs_of_another_activation_are_caught(torch, activation):
+    """The check compares what the explorer shows: outputs left un-activated differ."""
+    state = make_state(2, 3, (9, 10), extremes=False, padding=1)
+    state.set_activation(activation)
+    state.compute()
+    job = io.CheckJob.of(StateView(state))
+    raw = tuple(state.raw_output(o) for o in range(3))
+    assert io.run_check(job).verdict in (io.ROUNDING, io.BIT_IDENTICAL)
+    check = io.run_check(dataclasses.replace(job, outputs=raw))
+    assert check.verdict == io.DIFFERS

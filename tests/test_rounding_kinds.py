@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from convexplorer import io
 from convexplorer.model import (
+    ACTIVATIONS,
     LayerSpec,
     StateView,
     absolute_sums,
@@ -132,7 +133,7 @@ KINDS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("spec_kw", KINDS)
 def test_flipped_and_transposed_layers_pass_the_check(spec_kw, activation):
     torch = pytest.importorskip("torch")

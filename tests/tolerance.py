@@ -14,6 +14,8 @@ import numpy as np
 from convexplorer.model import (
     LayerSpec,
     absolute_sums,
+    activation_info,
+    evaluation_error,
     fft_bound,
     gamma,
     output_bound,
@@ -24,6 +26,7 @@ from convexplorer.model import (
 from .reference import reference_conv2d
 
 __all__ = [
+    "assert_activation_close",
     "assert_conv_close",
     "assert_sums_close",
     "assert_within",
@@ -133,3 +136,18 @@ def assert_conv_close(
     if channels is not None:
         bound = bound[list(channels)]
     assert_within(actual, expected, bound, f"conv outputs ({dtype}, {n_terms} terms)")
+
+
+def assert_activation_close(actual, expected, raw, name: str, evaluations: int = 1) -> None:
+    """An activation's float32 values at ``raw`` against another computation of them: the exact
+    float64 reference (``evaluations=1``: one side rounds) or PyTorch's float32 (2: both do).
+
+    Elementwise float32 functions round at the output and at the argument: each evaluation may
+    be a few units in the last place of the output off, plus the input's unit times the
+    derivative, plus float32's smallest normal (flushed subnormals) — the model's one rule,
+    ``evaluation_error``. ReLU (a max) is exact, so it must agree bit for bit in value.
+    """
+    bound = evaluations * evaluation_error(raw, name)
+    if activation_info(name).exact:
+        assert not bound.any()
+    assert_within(actual, expected, bound, f"{name} values")

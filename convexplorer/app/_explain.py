@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import LayerSpec, StateView, tap_in_use
+from ..model import ACTIVATIONS, LayerSpec, StateView, tap_in_use
 from ..widgets.style import (
+    ACTIVATION_LABELS,
+    ACTIVATION_NAMES,
+    ACTIVATION_TIPS,
+    activated_text,
+    after_activation,
     channel_label,
     equation_numbers,
     layer_shapes,
@@ -149,16 +154,20 @@ def control_text(view: StateView, name: str) -> str | None:
                 else "no bias: an output value is the sum of its products alone."
             )
         ),
-        "activation": (
-            f"{_title(f'Activation: {view.activation}')} — "
-            + (
-                "ReLU replaces every negative output value with 0 (after the bias)."
-                if view.activation == "relu"
-                else "none: the outputs are the sums as computed, negative values included."
-            )
-        ),
+        "activation": _activation_text(view.activation),
     }
     return texts.get(name)
+
+
+def _activation_text(activation: str) -> str:
+    """The activation chosen, what it does, and the others there are."""
+    others = ", ".join(ACTIVATION_LABELS[a] for a in ACTIVATIONS if a != activation)
+    return (
+        f"{_title(f'Activation: {ACTIVATION_LABELS[activation]}')} — "
+        f"{escape(ACTIVATION_TIPS[activation])}. It is applied to every output value after the "
+        f"bias; the sliding window shows the sum, then the value after it. Also offered: "
+        f"{escape(others)}."
+    )
 
 
 #: Layer controls (object names) with a text of their own; a test keeps this complete.
@@ -539,7 +548,7 @@ def output_text(view: StateView, o: int, pixel: Pixel | None) -> str:
     values = view.output(o)
     if values is None:
         return text + "<p>Being computed…</p>"
-    after = " after ReLU" if view.activation == "relu" else ""
+    after = after_activation(view.activation)
     made = (
         "Every input pixel paints a scaled kernel into it, "
         f"{_axis_pair(spec.stride)} apart (the stride); each value sums what lands on it."
@@ -753,7 +762,13 @@ def _equation_text(view: StateView) -> str:
         terms = [*terms[:3], f"… {len(terms) - 4} more …", terms[-1]]
     if bias is not None:
         terms.append(f"bias ({numbers.terms[-1]})")
-    relu = f", then ReLU gives {numbers.relu}" if view.activation == "relu" else ""
+    activated = view.output(dot.out_channel)
+    relu = (
+        f", then {ACTIVATION_NAMES[view.activation]} gives "
+        f"{activated_text(numbers, view.activation, float(activated[dot.row, dot.col]))}"
+        if view.activation != "none" and activated is not None
+        else ""
+    )
     sums = len(dot.input_channels)
     return (
         f"{_title(f'out({dot.row}, {dot.col}) of filter {dot.out_channel}')} = "

@@ -9,7 +9,7 @@ description it writes itself, so the words match what is on the screen.
 from __future__ import annotations
 
 from ..model import ScatterStep, StateView
-from ..widgets.style import channel_label, number, plural
+from ..widgets.style import ACTIVATION_NAMES, channel_label, number, plural
 from ._explain import _axis_pair, _title, painting_text
 
 Pixel = tuple[int, int]
@@ -96,8 +96,9 @@ def _painted_text(view: StateView, step: ScatterStep) -> str:
     oh, ow = view.output_size
     done = step.row * w + step.col + 1
     relu = (
-        " It is drawn before the ReLU: partial sums go negative."
-        if view.activation == "relu"
+        f" It is drawn before the {ACTIVATION_NAMES[view.activation]}: the sums as they "
+        "grow, negative ones included."
+        if view.activation != "none"
         else ""
     )
     return (

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import LayerSpec, StateView
-from ..widgets.style import plural
+from ..model import ACTIVATIONS, LayerSpec, StateView
+from ..widgets.style import ACTIVATION_NAMES, ACTIVATION_TIPS, plural
 
 #: The sliding window's button that jumps to the largest output (its label on the screen).
 STRONGEST_LABEL = "Strongest"
@@ -80,6 +80,7 @@ def guide_html(state: StateView) -> str:
     outputs = plural(spec.out_channels, "output channel")
     each = "each " if spec.out_channels != 1 else ""
     makes = "makes" if spec.out_channels == 1 else "make"
+    activation = _activation_sentence(state.activation)
     return f"""
 <h3>What am I looking at?</h3>
 <p><b>The layer:</b> {escape(spec.describe())}.</p>
@@ -89,7 +90,7 @@ nudge it, or right-click for presets.</p>
 {_sum_paragraph(spec, c)}
 <p><b>Outputs</b> — {filters} {makes} {outputs}, {each}{oh}×{ow}
 (the input is {h}×{w}; padding, stride and dilation set the size). Blue is negative, red
-positive, white zero. Click a panel to select its filter.</p>
+positive, white zero. Click a panel to select its filter.{activation}</p>
 <p><b>Sliding window</b> — steps the selected filter across the input and spells out each
 dot product with its real numbers; beside them, the whole input with the window on it and the
 output map filling in. Press <b>Space</b> to play or pause, <b>←/→</b> to step, <b>↑/↓</b> to move
@@ -105,6 +106,14 @@ multiplies; hover an input pixel to see the outputs it feeds.</p>
 <p>New to this? <b>Help → Lessons</b> walks through the classic questions step by step, in this
 window, and gives your own work back untouched when you leave.</p>
 """
+
+
+def _activation_sentence(activation: str) -> str:
+    """What the activation chosen does to the outputs, or that one can be chosen."""
+    if activation == "none":
+        *first, last = (ACTIVATION_NAMES[a] for a in ACTIVATIONS[1:])
+        return f" The <b>Activation</b> setting puts {', '.join(first)} or {last} after the layer."
+    return f" They are shown after the activation — {escape(ACTIVATION_TIPS[activation])}."
 
 
 def _matrix_paragraph(spec: LayerSpec) -> str:

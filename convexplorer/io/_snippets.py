@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import LayerSpec, StateView, to_torch_layout
+from convexplorer.model import LayerSpec, StateView, activation_info, to_torch_layout
 
 _INDENT = "    "
 
@@ -42,9 +42,10 @@ def pytorch_snippet(state: StateView, input_line: str | None = None) -> str:
         else ""
     )
     copy_bias = f"{_INDENT}conv.bias.copy_(bias)\n" if state.bias is not None else ""
+    module = activation_info(state.activation).module
     layer = (
-        "layer = nn.Sequential(conv, nn.ReLU())  # the explorer applies ReLU to the outputs\n"
-        if state.activation == "relu"
+        f"layer = nn.Sequential(conv, {module})  # the explorer applies it to the outputs\n"
+        if module
         else "layer = conv\n"
     )
     oh, ow = state.output_size
@@ -111,6 +112,18 @@ def numpy_snippet(state: StateView) -> str:
             if spec.flip_kernel
             else ""
         )
+        + _numpy_activation(state.activation)
+    )
+
+
+def _numpy_activation(activation: str) -> str:
+    """The activation the explorer applies to the outputs, as a NumPy function (none: nothing)."""
+    if activation == "none":
+        return ""
+    return (
+        "\n"
+        f"def activation(y):  # {activation_info(activation).module}: applied to the outputs\n"
+        f"{_INDENT}return {activation_info(activation).numpy}\n"
     )
 
 

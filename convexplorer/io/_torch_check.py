@@ -5,7 +5,8 @@ explorer's input, so it proves the snippet as well as the numbers, and a snippet
 layer kinds is checked as it stands. Each output channel is judged by the rounding rule of
 ``model.output_bound``: float32 sums in another order may differ by 2·γ_n·Σ|w·x| + |b| (the
 magnitudes computed by PyTorch in float64, on |x| with every parameter made |p|), plus FFT's
-error where the explorer computes by FFT.
+error where the explorer computes by FFT; after an activation, that bound stretched by its
+steepest slope plus the rounding of the function on either side (``model.activated_bound``).
 
 torch is imported only when a check runs; without it ``run_check`` raises ``TorchUnavailable``
 with the install command. Nothing here touches the state: a ``CheckJob`` holds copies, so a
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import ExplorerState, OutputsNotReady, StateView, output_bound
+from ..model import ExplorerState, OutputsNotReady, StateView, activated_bound, output_bound
 from ._errors import TORCH_INSTALL, TorchUnavailable
 from ._snippets import pytorch_snippet
 
@@ -135,7 +136,9 @@ def run_check(job: CheckJob) -> TorchCheck:
         try:
             exec(compile(snippet, "<Copy as PyTorch>", "exec"), namespace)
             theirs = namespace["y"].detach()[0].numpy()  # type: ignore[attr-defined]
-            magnitudes = _magnitudes(namespace["layer"], namespace["x"])
+            conv, x = namespace["conv"], namespace["x"]
+            raw = conv(x).detach()[0].numpy()  # type: ignore[operator]
+            magnitudes = _magnitudes(conv, x)
         except Exception as error:  # the script is the thing under test: say how it failed
             return TorchCheck(**result, channels=(), failure=f"the script raised {error!r}")
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
@@ -147,13 +150,15 @@ def run_check(job: CheckJob) -> TorchCheck:
             channels=(),
             failure=f"PyTorch's output has shape {theirs.shape}, the explorer's {ours.shape}",
         )
-    bound = output_bound(layer.spec, layer.image, layer.weight, magnitudes)
+    raw_bound = output_bound(layer.spec, layer.image, layer.weight, magnitudes)
+    bound = activated_bound(raw_bound, raw, layer.activation)
     return TorchCheck(**result, channels=compare(ours, theirs, bound, magnitudes))
 
 
-def _magnitudes(layer, x) -> np.ndarray:
-    """Σ|w·x| + |b| per output: the same layer in float64 with |p| for every parameter, on |x|."""
-    absolute = copy.deepcopy(layer).double()
+def _magnitudes(conv, x) -> np.ndarray:
+    """Σ|w·x| + |b| per output: the same convolution (without the activation, which would
+    squash the sizes) in float64 with |p| for every parameter, on |x|."""
+    absolute = copy.deepcopy(conv).double()
     for parameter in absolute.parameters():
         parameter.abs_()
     return absolute(x.double().abs())[0].numpy()

@@ -1,5 +1,14 @@
 """The convolution model: pure numpy, no Qt — the single source of truth every view observes."""
 
+from ._activations import (
+    LEAKY_SLOPE,
+    Activation,
+    activate,
+    activated_bound,
+    activated_range,
+    activation_info,
+    evaluation_error,
+)
 from ._conv import conv2d
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
@@ -66,6 +75,7 @@ from ._view import NetworkView, StateView
 
 __all__ = [
     "ACTIVATIONS",
+    "LEAKY_SLOPE",
     "MAX_CHANNELS",
     "MAX_DILATION",
     "MAX_INPUT_VALUES",
@@ -80,6 +90,7 @@ __all__ = [
     "PREVIEW_SIDE",
     "SAMPLE_NAMES",
     "UNDO_MEMORY_LIMIT",
+    "Activation",
     "ActivationStep",
     "Change",
     "ChangeKind",
@@ -108,11 +119,16 @@ __all__ = [
     "Unfolded",
     "WeightStep",
     "absolute_sums",
+    "activate",
+    "activated_bound",
+    "activated_range",
+    "activation_info",
     "check_chain",
     "check_input_size",
     "conv2d",
     "conv_transpose2d",
     "dot_product_at",
+    "evaluation_error",
     "fft_bound",
     "from_torch_layout",
     "gamma",

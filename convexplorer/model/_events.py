@@ -13,7 +13,7 @@ class ChangeKind(Enum):
     INPUT = auto()  # a new input image (outputs follow)
     LAYER = auto()  # new layer settings: shapes may differ, every filter was reshaped
     WEIGHTS = auto()  # weights or biases of some filters (``channels``)
-    ACTIVATION = auto()  # none / ReLU
+    ACTIVATION = auto()  # none, ReLU, LeakyReLU, sigmoid or tanh
     SELECTION = auto()  # the selected filter or the sliding-window position
     STACK = auto()  # layers added, removed, reordered or replaced (a stack of layers)
     LAYER_SELECTED = auto()  # another layer of the stack is the selected one

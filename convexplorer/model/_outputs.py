@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._activations import ACTIVATIONS as ACTIVATIONS  # re-exported: the state validates with it
+from ._activations import activate, activated_range
 from ._flip import kernel_in_use
 from ._kinds import Engine, make_engine
 from ._spec import LayerSpec
 
-ACTIVATIONS: tuple[str, ...] = ("none", "relu")
 ValueRange = tuple[float, float]
 #: Longest side of an output's preview (see ``preview``): sharp in a panel up to that size.
 PREVIEW_SIDE = 512
@@ -31,11 +32,6 @@ PREVIEW_SIDE = 512
 #: Copying a value into a freshly allocated cache (the first edit's window matrix) costs alike:
 #: its first touch of new memory dominates (about 3 ms a megabyte here).
 VALUE_COST = 10
-
-
-def activate(raw: np.ndarray, activation: str) -> np.ndarray:
-    """The values shown for ``raw`` pre-activation values (a new array unless 'none')."""
-    return np.maximum(raw, 0) if activation == "relu" else raw
 
 
 def preview(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -53,12 +49,6 @@ def preview(values: np.ndarray) -> tuple[np.ndarray, int]:
     padded = np.pad(values, ((0, rows * step - height), (0, cols * step - width)), mode="edge")
     blocks = padded.reshape(rows, step, cols, step)
     return blocks.mean(axis=(1, 3), dtype=np.float32), step
-
-
-def activated_range(raw_range: ValueRange, activation: str) -> ValueRange:
-    """The range after the activation, from the range before it (no pass over the values)."""
-    low, high = raw_range
-    return (max(low, 0.0), max(high, 0.0)) if activation == "relu" else raw_range
 
 
 @dataclass(frozen=True)

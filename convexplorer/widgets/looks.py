@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyqtgraph as pg
 
+from ..model import activation_info
 from . import style
 
 Levels = tuple[float, float]
@@ -86,9 +87,12 @@ def output_looks(
 
     Per-panel: a channel with a negative value is diverging on ±max|v|, any other is grey on
     [0, max]. Shared: one look for all, diverging if any channel goes negative, on a round limit.
-    A ReLU's outputs are never negative, so they are grey whatever the values say.
+    Outputs of an activation that is never negative (ReLU, sigmoid) are grey whatever the
+    values say; LeakyReLU and tanh keep the sign, so their outputs are signed where they go
+    below 0.
     """
-    signed = {o: activation != "relu" and low < 0 for o, (low, _) in ranges.items()}
+    never_negative = activation_info(activation).never_negative
+    signed = {o: not never_negative and low < 0 for o, (low, _) in ranges.items()}
     if shared:
         limit = round_up(max((_peak(r) for r in ranges.values()), default=0.0))
         look = _look(any(signed.values()), limit)

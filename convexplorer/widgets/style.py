@@ -19,6 +19,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QApplication
 
+from ..model import LEAKY_SLOPE
+
 MINUS = "−"
 RGB_NAMES = ("R", "G", "B")
 LUT_SIZE = 256
@@ -364,14 +366,6 @@ def kernel_row_label(out_channel: int, transposed: bool, short: bool = False) ->
     return f"{'f' if short else 'filter'} {out_channel}"
 
 
-#: How the app names each activation to the user (the model's names are PyTorch's functional ones).
-ACTIVATION_LABELS = {"none": "none", "relu": "ReLU"}
-
-
-def activation_label(name: str) -> str:
-    return ACTIVATION_LABELS.get(name, name)
-
-
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     """A count and its noun, agreeing: ``1 channel``, ``3 channels``, ``2 matrices``."""
     return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"
@@ -392,6 +386,71 @@ def small_font() -> QFont:
     font = QFont(QApplication.font())
     font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
     return font
+
+
+# ---- activations --------------------------------------------------------------------------------
+#
+# The model names the activations (``model.ACTIVATIONS``); what a person reads for each is here.
+
+#: The layer form's list: PyTorch's class names, LeakyReLU with the slope it uses.
+ACTIVATION_LABELS = {
+    "none": "None",
+    "relu": "ReLU",
+    "leaky_relu": f"LeakyReLU (slope {LEAKY_SLOPE})",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+}
+#: The function in a sentence or a formula: "after ReLU", "tanh(0.98) = 0.753".
+ACTIVATION_NAMES = {
+    "none": "none",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+}
+#: What each does to an output value (tooltips and What's This).
+ACTIVATION_TIPS = {
+    "none": "No activation: the outputs are the sums as computed, negative values included",
+    "relu": "ReLU: max(x, 0), every negative output becomes 0 (nn.ReLU)",
+    "leaky_relu": (
+        f"LeakyReLU: x where x > 0, else {LEAKY_SLOPE}·x: negative outputs keep their sign, "
+        f"{round(1 / LEAKY_SLOPE)} times smaller (nn.LeakyReLU({LEAKY_SLOPE}))"
+    ),
+    "sigmoid": (
+        "Sigmoid: 1 / (1 + e^−x) squashes every output into (0, 1); 0 becomes 0.5 (nn.Sigmoid)"
+    ),
+    "tanh": (
+        "Tanh: squashes every output into (−1, 1), keeping its sign; near 0 it is about x (nn.Tanh)"
+    ),
+}
+
+
+def activation_label(name: str) -> str:
+    """An activation's short name, as a caption says it: 'ReLU', 'tanh'."""
+    return ACTIVATION_NAMES[name]
+
+
+def after_activation(activation: str, separator: str = " ") -> str:
+    """``" after ReLU"`` for a caption (with ``separator`` before it), nothing without one."""
+    return "" if activation == "none" else f"{separator}after {ACTIVATION_NAMES[activation]}"
+
+
+def activated_text(numbers: EquationNumbers, activation: str, output: float) -> str:
+    """The output after the activation as an equation writes it, next to ``numbers.total``.
+
+    ReLU and LeakyReLU are applied to the total as written, so the step reads true
+    (``ReLU(−1.2) = 0``, ``LeakyReLU(−1.2) = −0.012``); sigmoid and tanh give the output value
+    itself to ``number``'s three digits.
+    """
+    if activation == "relu":
+        return numbers.relu
+    if activation == "leaky_relu":
+        mantissa, _, power = numbers.total.partition("e")
+        value = shown_decimal(mantissa)
+        if value < 0:
+            value *= Decimal(str(LEAKY_SLOPE))
+        return _decimal_text(value) + (f"e{power}" if power else "")
+    return number(output)
 
 
 # ---- lessons ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from ...model import (
     StateView,
 )
 from ...qt import Document
-from ..style import ERROR_TEXT, layer_shapes, text_css
+from ..style import ACTIVATION_LABELS, ACTIVATION_TIPS, ERROR_TEXT, layer_shapes, text_css
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
@@ -136,8 +136,13 @@ class LayerControls(QWidget):
             "the kernel editor keeps the weights as you typed them"
         )
         self.activation = QComboBox(self)
-        self.activation.addItems(ACTIVATIONS)
-        self.activation.setToolTip("Activation applied to the outputs (ReLU clips negatives)")
+        for index, name in enumerate(ACTIVATIONS):  # labels shown, the model's names as data
+            self.activation.addItem(ACTIVATION_LABELS[name], name)
+            self.activation.setItemData(index, ACTIVATION_TIPS[name], Qt.ItemDataRole.ToolTipRole)
+        self.activation.setToolTip(
+            "Activation applied to every output value after the bias, as PyTorch's module "
+            "after the layer: none, ReLU, LeakyReLU, sigmoid or tanh"
+        )
         for widget, name, accessible in (
             (self.kind, "layerKind", "Layer kind"),
             (self.out_channels, "outChannels", "Output channels"),
@@ -215,7 +220,7 @@ class LayerControls(QWidget):
             self.flip_kernel.toggled,
         ):
             signal.connect(self._propose)
-        self.activation.currentTextChanged.connect(self._set_activation)
+        self.activation.currentIndexChanged.connect(self._set_activation)
         self.revert.clicked.connect(self.show_model)
         document.layerChanged.connect(self.show_model)
         document.inputChanged.connect(self.show_model)
@@ -253,7 +258,7 @@ class LayerControls(QWidget):
         with QSignalBlocker(self.flip_kernel):
             self.flip_kernel.setChecked(spec.flip_kernel)
         with QSignalBlocker(self.activation):
-            self.activation.setCurrentText(state.activation)
+            self.activation.setCurrentIndex(self.activation.findData(state.activation))
         self._show_error("")
         self.summary.setText(layer_summary(self._document.view))
 
@@ -318,8 +323,8 @@ class LayerControls(QWidget):
             self._show_error(str(error))
             self.statusMessage.emit(f"Layer not changed: {error}")
 
-    def _set_activation(self, activation: str) -> None:
-        self._document.set_activation(activation)
+    def _set_activation(self, index: int) -> None:
+        self._document.set_activation(self.activation.itemData(index))
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 from ...qt import Document
 from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
 from ..looks import Look, ValueRange, output_looks
-from ..style import number
+from ..style import after_activation, number
 
 HINT = "Hover a map to read a value; click to select that filter and position."
 
@@ -175,7 +175,7 @@ class OutputPanels(QWidget):
     def _update_header(self) -> None:
         height, width = self._view.output_size
         count = self._view.spec.out_channels
-        after = " · after ReLU" if self._view.activation == "relu" else ""
+        after = after_activation(self._view.activation, " · ")
         self._shape_label.setText(f"<b>Output</b> {count} × {height} × {width}{after}")
 
     # ---- mouse -----------------------------------------------------------------------------------

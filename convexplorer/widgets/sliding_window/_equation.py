@@ -15,7 +15,15 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from ..style import EquationNumbers, equation_numbers, exact_text, plural
+from ..style import (
+    ACTIVATION_NAMES,
+    EquationNumbers,
+    activated_text,
+    after_activation,
+    equation_numbers,
+    exact_text,
+    plural,
+)
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class Equation:
     sums: tuple[float, ...]
     bias: float | None  # None: the layer has no bias
     value: float
-    relu: bool  # the activation is ReLU
+    activation: str  # the model's name of the activation ("none", "relu", "tanh", …)
     output: float | None  # the output map's value after the activation, when computed
     stage: int | None  # channel-by-channel mode: channels 0..stage added so far
 
@@ -61,10 +69,10 @@ class Equation:
         numbers = self.numbers
         tail = "" if self.bias is None else f" + bias {numbers.terms[-1]}"
         tail += f" {'=' if numbers.adds_up else '≈'} {numbers.total}"
-        if self.relu:
-            tail += f"  →  ReLU({numbers.total})"
+        if self.activation != "none":
+            tail += f"  →  {ACTIVATION_NAMES[self.activation]}({numbers.total})"
             if self.output is not None:
-                tail += f" = {numbers.relu}"
+                tail += f" = {activated_text(numbers, self.activation, self.output)}"
         return tail
 
     def exact_lines(self) -> list[str]:
@@ -75,8 +83,8 @@ class Equation:
         if self.bias is not None:
             lines.append(f"bias = {exact_text(self.bias)}")
         lines.append(f"total = {exact_text(self.value)}")
-        if self.relu and self.output is not None:
-            lines.append(f"output after ReLU = {exact_text(self.output)}")
+        if self.activation != "none" and self.output is not None:
+            lines.append(f"output{after_activation(self.activation)} = {exact_text(self.output)}")
         return lines
 
 

@@ -29,6 +29,7 @@ from ...qt import Document
 from ..looks import input_looks, output_looks
 from ..retire import retire
 from ..style import (
+    ACTIVATION_NAMES,
     BLANK_COLOR,
     HINT_TEXT,
     HOVER_COLOR,
@@ -443,9 +444,11 @@ class PaintingView(QWidget):
             self.input_picture.show_values(view.image[channel], look.colormap, look.levels)
         self.input_picture.outline([self.pixel])
         self.input_caption.setText(f"input {channel_label(channel, view.image.shape[0])}")
-        # on the finished output's scale (steady while painting), diverging: partial sums go
-        # negative even when a ReLU later clips them
-        low, high = view.output_range(step.out_channel) or self._final_range(step.so_far.final)
+        # on the finished output's scale before the activation (steady while painting; the
+        # state's range is that one without an activation), diverging: partial sums go negative
+        # even when a ReLU later clips them
+        known = view.output_range(step.out_channel) if view.activation == "none" else None
+        low, high = known or self._final_range(step.so_far.final)
         peak = max(-low, high) or 1.0
         out_look = output_looks({0: (-peak, peak)}, "none", shared=False)[0]
         self.output_picture.show_painted(step.so_far, out_look.colormap, out_look.levels)
@@ -454,9 +457,11 @@ class PaintingView(QWidget):
         ]
         self.output_picture.outline(cells)
         painted = self._index + 1
-        relu = " (before ReLU)" if view.activation == "relu" else ""
+        before = (
+            "" if view.activation == "none" else f" (before {ACTIVATION_NAMES[view.activation]})"
+        )
         self.output_caption.setText(
-            f"out {step.out_channel}{relu}: {painted} / {self.count} pixels painted"
+            f"out {step.out_channel}{before}: {painted} / {self.count} pixels painted"
         )
 
     def _final_range(self, final: np.ndarray) -> tuple[float, float]:

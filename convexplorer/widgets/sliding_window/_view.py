@@ -425,7 +425,7 @@ class SlidingWindowView(QWidget):
                 sums=tuple(dot.channel_sums.tolist()),
                 bias=None if view.bias is None else dot.bias,
                 value=dot.value,
-                relu=view.activation == "relu",
+                activation=view.activation,
                 output=shown,
                 stage=frame.stage,
             )
