@@ -14,6 +14,7 @@ from ._history import (
 )
 from ._outputs import PREVIEW_SIDE, ComputeJob, LayerOutputs
 from ._painting import PaintedSoFar
+from ._pool import PoolEngine, pool2d, pool_dot_product, pool_weight
 from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
@@ -37,6 +38,7 @@ from ._spec import (
     MAX_SIDE,
     MAX_STRIDE,
     PADDING_MODES,
+    POOLS,
     LayerSpec,
     check_input_size,
 )
@@ -67,6 +69,7 @@ __all__ = [
     "MAX_SIDE",
     "MAX_STRIDE",
     "PADDING_MODES",
+    "POOLS",
     "PRESET_NAMES",
     "PREVIEW_SIDE",
     "SAMPLE_NAMES",
@@ -83,6 +86,7 @@ __all__ = [
     "NetworkSnapshot",
     "OutputsNotReady",
     "PaintedSoFar",
+    "PoolEngine",
     "ScatterStep",
     "Snapshot",
     "SnapshotStep",
@@ -107,6 +111,9 @@ __all__ = [
     "load_sample",
     "output_bound",
     "painted_so_far",
+    "pool2d",
+    "pool_dot_product",
+    "pool_weight",
     "preset_applied",
     "preset_description",
     "reached_outputs",
