@@ -337,13 +337,14 @@ class ChannelStrip(QWidget):
 
     def set_pool(self, pool: str, taps: int) -> None:
         """Title the columns for a pool: a max pool has no kernel or products, only "max"; an
-        average pool's kernel is its fixed weights, 1 over its ``taps``."""
+        average pool's kernel is its fixed weights, 1 over its ``taps``. Call after
+        ``set_flipped``."""
         for title in self.findChildren(_Title):
             name = title.objectName()
             if name in ("kernelTitle", "productsTitle"):
                 title.setVisible(pool != "max")
-            if name == "kernelTitle":
-                title.setText(f"weights 1/{taps}" if pool == "avg" else "kernel")
+            if name == "kernelTitle" and pool == "avg":  # set_flipped titles it otherwise
+                title.setText(f"weights 1/{taps}")
             if name == "channelsumTitle":
                 title.setText("max" if pool == "max" else "channel sum")
 
