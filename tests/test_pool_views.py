@@ -229,3 +229,14 @@ def test_the_main_window_shows_a_max_pool_without_misleading(window, qtbot):
     form.kind.setCurrentText("AvgPool2d")
     window.settle()
     assert "every weight 1/9" in matrix.header.text()
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_the_guide_names_the_pool_and_says_it_has_no_weights(kind):
+    from convexplorer.app._guide import guide_html
+
+    text = guide_html(make_document(pool(kind, kernel_size=2)).view)
+    module = "MaxPool2d" if kind == "max" else "AvgPool2d"
+    assert f"<code>torch.nn.{module}</code>" in text and "It has no weights" in text
+    assert ("Matrix view" in text) == (kind == "avg")  # a max pool is no matrix multiply
+    assert ("1/4" in text) == (kind == "avg")
