@@ -177,7 +177,8 @@ def test_hovering_a_pool_s_input_marks_the_outputs_it_feeds(qtbot):
     document.select(position=(1, 1))
     with qtbot.waitSignal(view.hover.statusMessage) as said:
         view.hover.hover_pixel((2, 3))
-    assert "meets kernel tap (0, 1) at out(1, 1)" in said.args[0]
+    assert "lies in the window at tap (0, 1) at out(1, 1)" in said.args[0]
+    assert "feeds 1 output of channel 0" in said.args[0]
     assert len(view.hover.reached_cells()) == 1  # windows side by side: one output reads it
 
 
