@@ -130,3 +130,29 @@ def reference_activation(values, name: str) -> np.ndarray:
 
     flat = [one(float(x)) for x in np.asarray(values).ravel()]
     return np.array(flat, dtype=np.float64).reshape(np.shape(values))
+
+
+def reference_pool2d(x, pool, kernel_size, stride, padding, dilation):
+    """MaxPool2d / AvgPool2d as loops (PyTorch's defaults: ceil_mode=False,
+    count_include_pad=True): max over the window's taps inside the image (padding is −∞), or
+    the sum of the taps inside it (padding is 0) over kH·kW, in float64."""
+    channels, height, width = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    oh = (height + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (width + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((channels, oh, ow))
+    for c in range(channels):
+        for r in range(oh):
+            for q in range(ow):
+                inside = [
+                    float(x[c, rr, qq])
+                    for i in range(kh)
+                    for j in range(kw)
+                    for rr, qq in [(r * sh - ph + i * dh, q * sw - pw + j * dw)]
+                    if 0 <= rr < height and 0 <= qq < width
+                ]
+                if pool == "max":
+                    out[c, r, q] = max(inside, default=-np.inf)
+                else:
+                    out[c, r, q] = sum(inside) / (kh * kw)
+    return out

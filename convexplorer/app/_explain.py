@@ -23,6 +23,12 @@ from ..widgets.style import (
     plural,
     shape_text,
 )
+from ._explain_pool import (
+    pool_control_text,
+    pool_editor_text,
+    pool_sliding_text,
+    pool_window_part_text,
+)
 
 Pixel = tuple[int, int]
 
@@ -98,6 +104,8 @@ def _axis_pair(pair: tuple[int, int]) -> str:
 def control_text(view: StateView, name: str) -> str | None:
     """A layer control (by object name, ``Height``/``Width`` spin boxes by their pair)."""
     spec = view.spec
+    if spec.pool and (pooled := pool_control_text(view, name)) is not None:
+        return pooled
     c, h, w = view.image.shape
     (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation
     formula = f"<p>{size_formula(view)}</p>"
@@ -448,6 +456,8 @@ def absent_text(view: StateView, o: int, c: int) -> str:
 
 def kernel_editor_text(view: StateView) -> str:
     spec = view.spec
+    if spec.pool:
+        return pool_editor_text(view)
     if spec.transposed:
         o_pg = spec.out_per_group
         where = (
@@ -655,6 +665,8 @@ def sliding_text(view: StateView, pixel: Pixel | None = None) -> str:
     """The sliding window's dock; for a transposed layer its painting view at input ``pixel``."""
     if view.spec.transposed:
         return painting_text(view, pixel or (0, 0))
+    if view.spec.pool:
+        return pool_sliding_text(view)
     o, (row, col) = view.selected_filter, view.position
     dot = view.dot_product()
     flipped = ", flipped: textbook convolution" if view.spec.flip_kernel else ""
@@ -693,6 +705,8 @@ def _row_channel(view: StateView, slot: int) -> str:
 
 def window_part_text(view: StateView, part: str, slot: int | None = None) -> str | None:
     """A part of the sliding window (by object name); ``slot``: the channel row it belongs to."""
+    if view.spec.pool and (pooled := pool_window_part_text(view, part)) is not None:
+        return pooled
     dot = view.dot_product()
     o, kh, kw = dot.out_channel, *view.spec.kernel_size
     where = f"out({dot.row}, {dot.col})"

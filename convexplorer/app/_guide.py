@@ -117,8 +117,9 @@ def _activation_sentence(activation: str) -> str:
 
 
 def _matrix_paragraph(spec: LayerSpec) -> str:
-    """The matrix view's W for this layer (a transposed layer is not drawn as one multiply)."""
-    if spec.transposed:
+    """The matrix view's W for this layer (a transposed layer or a max pool is not drawn as one
+    multiply)."""
+    if spec.transposed or spec.pool == "max":
         return ""
     return (
         "<p><b>Matrix view</b> (View menu) — the same layer as the one matrix multiply frameworks "
@@ -130,6 +131,22 @@ def _matrix_paragraph(spec: LayerSpec) -> str:
 
 def _pytorch_paragraph(spec: LayerSpec) -> str:
     """Which PyTorch layer the numbers are, and whether the kernel is flipped."""
+    if spec.pool:
+        kh, kw = spec.kernel_size
+        what = (
+            "the largest value of each window of one channel: the sliding window outlines the "
+            "winner in green, and padding reads −∞"
+            if spec.pool == "max"
+            else f"the mean of each window of one channel: a depthwise conv whose weights are "
+            f"all 1/{kh * kw}, padding counted as zeros"
+        )
+        return (
+            f"<p><b>Pooling:</b> this layer is PyTorch's <code>torch.nn.{spec.kind}</code> with "
+            f"its defaults (stride = kernel when chosen, <code>ceil_mode=False</code>): {what}. "
+            "It has no weights, so the kernel editor explains it instead of offering cells; "
+            "choose the Kind in the Layer panel. <b>File → Copy as PyTorch</b> gives the "
+            "code.</p>"
+        )
     if spec.transposed:
         flipped = (
             " with each kernel flipped in both axes (textbook convolution; the snippet loads "

@@ -69,6 +69,7 @@ _OPTIONAL_LAYER_KEYS: dict[str, object] = {
     "flip_kernel": False,
     "transposed": False,
     "output_padding": [0, 0],
+    "pool": "",
 }
 # What a damaged archive can raise from zipfile, zlib, lzma, json or numpy's header parser (which
 # ``_npy.read_header`` already turns into ValueError; listed again as a second line of defence).
@@ -176,6 +177,7 @@ def _optional_layer_json(spec: LayerSpec) -> dict[str, Any]:
         "flip_kernel": spec.flip_kernel,
         "transposed": spec.transposed,
         "output_padding": list(spec.output_padding),
+        "pool": spec.pool,
     }
     return {key: value for key, value in values.items() if value != _OPTIONAL_LAYER_KEYS[key]}
 
@@ -325,6 +327,9 @@ def _parse_layer(layer: dict[str, Any]) -> LayerSpec:
     if not isinstance(output_padding, list):
         raise _Invalid(f"has an invalid layer setting output_padding={output_padding!r}")
     settings["output_padding"] = tuple(_int_list(output_padding, 2, "layer setting output_padding"))
+    settings["pool"] = layer.get("pool", _OPTIONAL_LAYER_KEYS["pool"])
+    if not isinstance(settings["pool"], str):
+        raise _Invalid(f"has an invalid layer setting pool={settings['pool']!r}")
     try:
         return LayerSpec(**settings)
     except ValueError as exc:

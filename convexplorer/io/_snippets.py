@@ -36,6 +36,8 @@ def pytorch_snippet(state: StateView, input_line: str | None = None) -> str:
     input_line = input_line or (
         f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's"
     )
+    if spec.pool:
+        return _pool_pytorch_snippet(state, input_line)
     bias_line = (
         f"bias = torch.tensor({_literal(state.bias, spec)}, dtype=torch.float32)\n"
         if state.bias is not None
@@ -69,6 +71,58 @@ def pytorch_snippet(state: StateView, input_line: str | None = None) -> str:
     )
 
 
+def _pool_pytorch_snippet(state: StateView, input_line: str) -> str:
+    """A pool layer: the module with its settings (it has no weights to load)."""
+    spec = state.spec
+    arguments = {
+        "kernel_size": _pair(spec.kernel_size),
+        "stride": _pair(spec.stride),
+        "padding": _pair(spec.padding),  # type: ignore[arg-type]
+    }
+    if spec.pool == "max":
+        arguments["dilation"] = _pair(spec.dilation)
+    settings = ", ".join(f"{name}={_python(value)}" for name, value in arguments.items())
+    layer = (
+        "layer = nn.Sequential(pool, nn.ReLU())  # the explorer applies ReLU to the outputs\n"
+        if state.activation == "relu"
+        else "layer = pool\n"
+    )
+    oh, ow = state.output_size
+    return (
+        f"# {spec.describe()}\n"
+        "import torch\n"
+        "from torch import nn\n"
+        "\n"
+        f"pool = nn.{spec.kind}({settings})  # no weights: nothing to load\n"
+        f"{layer}"
+        "\n"
+        f"{input_line}\n"
+        "y = layer(x)\n"
+        f"print(y.shape)  # torch.Size([1, {spec.out_channels}, {oh}, {ow}])\n"
+    )
+
+
+def _pool_numpy_snippet(spec: LayerSpec) -> str:
+    """A pool layer has no weights: the snippet computes it instead, on a (C, H, W) array."""
+    (sh, sw), (dh, dw) = spec.stride, spec.dilation
+    ph, pw = spec.padding  # type: ignore[misc]
+    eh, ew = spec.effective_kernel_size
+    fill = "-np.inf" if spec.pool == "max" else "0.0"
+    reduce = "max" if spec.pool == "max" else "mean"
+    return (
+        f"# {spec.describe()}\n"
+        "import numpy as np\n"
+        "\n"
+        f"# A {spec.kind} has no weights. This computes it for x, a (C, H, W) float32 array:\n"
+        "def pool(x):\n"
+        f"{_INDENT}x = np.pad(x, ((0, 0), ({ph}, {ph}), ({pw}, {pw})), constant_values={fill})\n"
+        f"{_INDENT}windows = np.lib.stride_tricks.sliding_window_view(x, ({eh}, {ew}), "
+        "axis=(1, 2))\n"
+        f"{_INDENT}windows = windows[:, ::{sh}, ::{sw}, ::{dh}, ::{dw}]  # stride, dilation\n"
+        f"{_INDENT}return windows.{reduce}(axis=(-2, -1))\n"
+    )
+
+
 def _layout_comment(spec: LayerSpec) -> str:
     if not spec.transposed:
         return (
@@ -93,8 +147,11 @@ def _copy_weight(spec: LayerSpec) -> str:
 
 
 def numpy_snippet(state: StateView) -> str:
-    """The weights (and biases) as NumPy literals, in PyTorch's layout."""
+    """The weights (and biases) as NumPy literals, in PyTorch's layout (a pool: code computing
+    it, since it has no weights)."""
     spec = state.spec
+    if spec.pool:
+        return _pool_numpy_snippet(spec)
     bias = (
         f"bias = np.array({_literal(state.bias, spec)}, dtype=np.float32)\n"
         if state.bias is not None

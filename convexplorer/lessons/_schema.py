@@ -20,7 +20,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from ..model import ACTIVATIONS, PADDING_MODES, PRESET_NAMES, SAMPLE_NAMES
+from ..model import ACTIVATIONS, PADDING_MODES, POOLS, PRESET_NAMES, SAMPLE_NAMES
 from ._measures import CHECKS, QUANTITIES
 
 
@@ -100,6 +100,7 @@ LAYER_KEYS = (
     "dilation",
     "groups",
     "bias",
+    "pool",  # "max" / "avg": MaxPool2d / AvgPool2d (out_channels = groups = the input's channels)
 )
 
 
@@ -170,6 +171,8 @@ class _Reader:
         for key in ("padding_mode",):
             if key in table:
                 self.name(table[key], f"{where}.{key}", PADDING_MODES, "padding mode")
+        if "pool" in table:
+            self.name(table["pool"], f"{where}.pool", POOLS, "pool")
         return {key: tuple(v) if isinstance(v, list) else v for key, v in table.items()}
 
     def scene(self, value: Any, where: str) -> Scene:

@@ -24,6 +24,7 @@ from ._history import (
 from ._network import LayerJob, Network
 from ._outputs import PREVIEW_SIDE, ChannelResult, ComputeJob, LayerOutputs
 from ._painting import PaintedSoFar
+from ._pool import PoolEngine, pool2d, pool_dot_product, pool_weight
 from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
@@ -47,6 +48,7 @@ from ._spec import (
     MAX_SIDE,
     MAX_STRIDE,
     PADDING_MODES,
+    POOLS,
     LayerSpec,
     check_input_size,
 )
@@ -86,6 +88,7 @@ __all__ = [
     "MAX_SIDE",
     "MAX_STRIDE",
     "PADDING_MODES",
+    "POOLS",
     "PRESET_NAMES",
     "PREVIEW_SIDE",
     "SAMPLE_NAMES",
@@ -108,6 +111,7 @@ __all__ = [
     "NetworkView",
     "OutputsNotReady",
     "PaintedSoFar",
+    "PoolEngine",
     "ScatterStep",
     "Snapshot",
     "SnapshotStep",
@@ -139,6 +143,9 @@ __all__ = [
     "next_layer",
     "output_bound",
     "painted_so_far",
+    "pool2d",
+    "pool_dot_product",
+    "pool_weight",
     "preset_applied",
     "preset_description",
     "reached_outputs",

@@ -39,6 +39,11 @@ class DotProduct:
     channel_sums: np.ndarray
     bias: float
     value: float
+    #: "sum" (a conv's, and an average pool's: a dot product with 1/(kH·kW) weights) or "max"
+    #: (a max pool: ``channel_sums`` holds the window's largest value, padding taps read −∞).
+    reduction: str = "sum"
+    #: A max pool's winning tap (i, j): the first maximum in row-major order, as PyTorch picks.
+    winner: tuple[int, int] | None = None
 
     @classmethod
     def of_taps(

@@ -389,7 +389,7 @@ class Network:
 
 def _is_channelwise(spec: LayerSpec) -> bool:
     """A layer whose out_channels follow its in_channels (a pool): it passes a count through."""
-    return bool(getattr(spec, "pool", ""))
+    return bool(spec.pool)
 
 
 def _built(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._pool import pool_weight
 from ._presets import preset_bias, preset_weights
 from ._spec import LayerSpec
 
@@ -39,8 +40,10 @@ def reshape_weights(
     kernels were one and the same (what a kernel preset makes: a diagonal detector stays one on
     every channel); otherwise the new channels start as PyTorch would. Added filters get
     PyTorch's default initialisation (Kaiming-uniform). Draws are seeded by the filter's index,
-    so the same change gives the same numbers.
+    so the same change gives the same numbers. A pool layer gets its fixed weights.
     """
+    if new_spec.pool:
+        return pool_weight(new_spec), None
     new_weight = np.zeros(new_spec.weight_shape, dtype=DTYPE)
     fan_in = new_spec.init_fan_in
     for o in range(old_spec.out_channels, new_spec.out_channels):

@@ -95,7 +95,7 @@ def fft_bound(spec: LayerSpec, x: np.ndarray, weight: np.ndarray, dtype) -> np.n
 def uses_fft(spec: LayerSpec, height: int, width: int) -> bool:
     """Whether the explorer computes this layer on an input of this size by FFT (never a
     transposed one: ``TransposeEngine`` multiplies and adds the taps directly)."""
-    return not spec.transposed and choose_method(spec, height, width) == "fft"
+    return not spec.transposed and not spec.pool and choose_method(spec, height, width) == "fft"
 
 
 def output_bound(
@@ -111,6 +111,8 @@ def output_bound(
     ``magnitudes`` is Σ|w·x| + |b| per output (``absolute_sums``, or any float64 computation
     of it); ``fft`` adds the FFT bound (None: when the explorer's engine uses FFT for this layer).
     """
+    if spec.pool == "max":  # picking the largest value rounds nothing
+        return np.zeros(np.shape(magnitudes))
     bound = 2 * gamma(sum_terms(spec), dtype) * np.asarray(magnitudes, dtype=np.float64)
     if fft is None:
         fft = uses_fft(spec, x.shape[1], x.shape[2])

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 Pair = tuple[int, int]
 PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
 PADDING_WORDS: tuple[str, ...] = ("valid", "same")
+#: ``LayerSpec.pool``: "" (a convolution), "max" (``nn.MaxPool2d``) or "avg" (``nn.AvgPool2d``).
+POOLS: tuple[str, ...] = ("", "max", "avg")
 
 # Size bounds: the largest value each setting may take, shared by the layer form, the spec itself
 # and every file reader, so nothing can describe a layer or an input the explorer cannot hold.
@@ -89,6 +91,10 @@ class LayerSpec:
     transposed: bool = False
     #: ConvTranspose2d only: extra rows/cols on the bottom/right of the output.
     output_padding: Pair = (0, 0)
+    #: "max" / "avg": ``nn.MaxPool2d`` / ``nn.AvgPool2d`` instead of a convolution. Channel-wise
+    #: (in = out = groups), no parameters; the explorer holds fixed (C, 1, kH, kW) weights for
+    #: it (``pool_weight``): an average pool is the depthwise conv whose weights are 1/(kH·kW).
+    pool: str = ""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -139,6 +145,54 @@ class LayerSpec:
                 + ", ".join(repr(m) for m in PADDING_MODES)
             )
         self._validate_transposed()
+        self._validate_pool()
+
+    def _validate_pool(self) -> None:
+        """PyTorch's MaxPool2d / AvgPool2d rules (ceil_mode=False, count_include_pad=True)."""
+        if self.pool not in POOLS:
+            raise ValueError(f"pool={self.pool!r} is unknown; use 'max', 'avg' or '' (a conv)")
+        if not self.pool:
+            return
+        kind = self.kind
+        if self.transposed:
+            raise ValueError(f"a {kind} layer cannot be transposed")
+        if not self.in_channels == self.out_channels == self.groups:
+            raise ValueError(
+                f"a {kind} layer pools each channel on its own: out_channels and groups must "
+                f"equal in_channels={self.in_channels}, got out_channels={self.out_channels} "
+                f"and groups={self.groups}"
+            )
+        if self.bias:
+            raise ValueError(f"a {kind} layer has no bias")
+        if self.flip_kernel:
+            raise ValueError(f"a {kind} layer has no kernel to flip")
+        if isinstance(self.padding, str):
+            raise ValueError(
+                f"padding={self.padding!r} is not available for {kind}: PyTorch's takes the "
+                "padding as numbers only"
+            )
+        if self.padding_mode != "zeros":
+            raise ValueError(
+                f"padding_mode={self.padding_mode!r} is not available for {kind}: PyTorch's "
+                "pads with " + ("−∞ (max)" if self.pool == "max" else "zeros") + " only"
+            )
+        if self.pool == "avg" and self.dilation != (1, 1):
+            raise ValueError(f"AvgPool2d has no dilation: it must be 1, got {_fmt(self.dilation)}")
+        self._check_pool_padding()
+
+    def _check_pool_padding(self) -> None:
+        """PyTorch's rule for both pools: 'pad should be smaller than or equal to half of kernel
+        size' — the kernel's own size, even for a dilated MaxPool2d (torch 2.14 checks the
+        effective size too, but that bound is never the tighter one)."""
+        half = (self.kernel_size[0] // 2, self.kernel_size[1] // 2)
+        padding = self.padding
+        assert isinstance(padding, tuple)
+        if padding[0] > half[0] or padding[1] > half[1]:
+            raise ValueError(
+                f"padding={_fmt(padding)} is too large for a {self.kind} with kernel "
+                f"{_fmt(self.kernel_size)}: PyTorch allows at most half the kernel size, "
+                f"{_fmt(half)}"
+            )
 
     def _validate_transposed(self) -> None:
         """PyTorch's ConvTranspose2d rules (and output_padding only there)."""
@@ -218,7 +272,10 @@ class LayerSpec:
 
     @property
     def kind(self) -> str:
-        """The PyTorch module this layer is: 'Conv2d' or 'ConvTranspose2d'."""
+        """The PyTorch module this layer is: 'Conv2d', 'ConvTranspose2d', 'MaxPool2d' or
+        'AvgPool2d'."""
+        if self.pool:
+            return "MaxPool2d" if self.pool == "max" else "AvgPool2d"
         return "ConvTranspose2d" if self.transposed else "Conv2d"
 
     @property
@@ -321,7 +378,9 @@ class LayerSpec:
 
     @property
     def parameter_count(self) -> int:
-        """Weights plus biases, as ``sum(p.numel() for p in conv.parameters())``."""
+        """Weights plus biases, as ``sum(p.numel() for p in conv.parameters())`` (a pool: 0)."""
+        if self.pool:
+            return 0
         return self.out_channels * self.weights_per_filter + (self.out_channels if self.bias else 0)
 
     @property
@@ -356,6 +415,8 @@ class LayerSpec:
         weights = f"{n} × {self.weights_per_filter} weights"
         biases = f" + {n} bias{'es' if n != 1 else ''}" if self.bias else " (no bias)"
         flipped = " (flipped: textbook convolution)" if self.flip_kernel else ""
+        if self.pool:
+            return self._describe_pool()
         if self.transposed:
             return self._describe_transposed(flipped, weights, biases)
         return (
@@ -376,4 +437,21 @@ class LayerSpec:
             f"ConvTranspose2d: {n} output channel{'s' if n != 1 else ''}, each painted from "
             f"{reads}: every input pixel scales a {kh}×{kw} kernel{flipped} and adds it into "
             f"the output, {spread}: {weights}{biases} = {self.parameter_count} parameters"
+        )
+
+    def _describe_pool(self) -> str:
+        kh, kw = self.kernel_size
+        n = self.in_channels
+        channels = "the single channel" if n == 1 else f"each of the {n} channels on its own"
+        spread = "side by side" if self.stride == self.kernel_size else f"{_fmt(self.stride)} apart"
+        if self.pool == "max":
+            dilated = f" (dilation {_fmt(self.dilation)})" if self.dilation != (1, 1) else ""
+            what = f"the largest value in its {kh}×{kw} window{dilated}"
+            defaults = "ceil_mode=False"
+        else:
+            what = f"the mean of its {kh}×{kw} window, padding counted as zeros"
+            defaults = "count_include_pad=True, ceil_mode=False"
+        return (
+            f"{self.kind} over {channels}: each output is {what}, windows {spread} "
+            f"(PyTorch's defaults {defaults}): no parameters"
         )

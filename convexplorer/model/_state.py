@@ -20,6 +20,7 @@ from ._dot import DotProduct, dot_product_for
 from ._events import Change, ChangeKind, Observable
 from ._outputs import ACTIVATIONS, ChannelResult, ComputeJob, LayerOutputs, ValueRange
 from ._painting import Painter
+from ._pool import pool_dot_product, pool_weight
 from ._preset_layer import preset_applied
 from ._reshape import reshape_weights
 from ._scatter import ScatterStep, scatter_step, transposed_dot_product
@@ -240,6 +241,8 @@ class ExplorerState:
         """The dot product behind one output value (default: the selection)."""
         o = self._selected_filter if out_channel is None else out_channel
         row, col = self._position if position is None else position
+        if self._spec.pool:
+            return pool_dot_product(self._spec, self._image, o, row, col)
         dot_for = transposed_dot_product if self._spec.transposed else dot_product_for
         return dot_for(self._spec, self._image, self._weight, self._bias, o, row, col)
 
@@ -286,6 +289,7 @@ class ExplorerState:
         ``slot`` counts the filter's own input channels; it reads absolute input channel
         ``spec.filter_input_channels(out_channel)[slot]`` (the same with groups=1).
         """
+        self._refuse_pool_edit()
         self._check_filter(out_channel)
         if not (0 <= slot < self._spec.in_per_group):
             raise ValueError(f"filter {out_channel} has no input-channel slot {slot}")
@@ -300,6 +304,7 @@ class ExplorerState:
 
     def set_kernel(self, out_channel: int, slot: int, values: np.ndarray) -> None:
         """Replace one kernel slice, weight[out_channel, slot] (kH, kW)."""
+        self._refuse_pool_edit()
         self._check_filter(out_channel)
         if not (0 <= slot < self._spec.in_per_group):
             raise ValueError(f"filter {out_channel} has no input-channel slot {slot}")
@@ -314,6 +319,7 @@ class ExplorerState:
         self._weights_changed((out_channel,))
 
     def set_bias(self, out_channel: int, value: float) -> None:
+        self._refuse_pool_edit()
         self._check_filter(out_channel)
         if self._bias is None:
             raise ValueError("this layer has no bias; turn the bias on first")
@@ -325,6 +331,7 @@ class ExplorerState:
 
     def set_weights(self, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
         """Replace every weight (and the bias, when the layer has one and ``bias`` is given)."""
+        self._refuse_pool_edit()
         if bias is None and self._bias is not None:
             bias = self._bias
         weight, bias = self.checked_weights(self._spec, weight, bias)
@@ -348,6 +355,7 @@ class ExplorerState:
     ) -> None:
         """Set weights at flat indices (into the (C_out, C_in/groups, kH, kW) array) and biases
         at filter indices: how an undo step puts back exactly what it recorded."""
+        self._refuse_pool_edit()
         weight_index = np.asarray(weight_index, dtype=np.int64)
         bias_index = np.asarray(bias_index, dtype=np.int64)
         if weight_index.size and not (
@@ -382,6 +390,7 @@ class ExplorerState:
         ``in_channel`` is an absolute input channel; it must be one the filter sees. A filter or
         layer preset also sets the bias the preset defines (e.g. Kaiming's uniform draw).
         """
+        self._refuse_pool_edit()
         if out_channel is not None:
             self._check_filter(out_channel)
         self.set_weights(
@@ -514,12 +523,25 @@ class ExplorerState:
     def restore(self, snapshot: Snapshot) -> None:
         """Return to a snapshot, announcing only what differs: a weight undo stays a weight edit."""
         if snapshot.image is self._image and snapshot.spec == self._spec:
-            self.set_weights(snapshot.weight, snapshot.bias)
+            if not self._spec.pool:  # a pool's weights are fixed: nothing to put back
+                self.set_weights(snapshot.weight, snapshot.bias)
         else:
             self._load_checked_image(snapshot.image, snapshot.spec, snapshot.weight, snapshot.bias)
         self.set_activation(snapshot.activation)
 
     # ---- internals ------------------------------------------------------------------------------
+
+    def _refuse_pool_edit(self) -> None:
+        """A pool layer's weights are fixed (``pool_weight``): every edit is refused, unapplied."""
+        spec = self._spec
+        if not spec.pool:
+            return
+        kh, kw = spec.kernel_size
+        if spec.pool == "max":
+            what = f"each output is the largest value in its {kh}×{kw} window of one channel"
+        else:
+            what = f"each output is the mean of its {kh}×{kw} window (fixed weights 1/{kh * kw})"
+        raise ValueError(f"a {spec.kind} layer has no weights to edit: {what}")
 
     def _weights_changed(self, channels: tuple[int, ...]) -> None:
         self._outputs.invalidate(channels)
@@ -556,6 +578,8 @@ class ExplorerState:
     def checked_weights(
         spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray | None]:
+        if spec.pool:  # fixed weights, whatever was given
+            return pool_weight(spec), None
         weight = _finite(weight, "weights")
         if weight.shape != spec.weight_shape:
             raise ValueError(

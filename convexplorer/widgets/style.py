@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from ..model import LEAKY_SLOPE
 
 MINUS = "−"
+MINUS_INFINITY = "−∞"  # what a max pool's padding reads
 RGB_NAMES = ("R", "G", "B")
 LUT_SIZE = 256
 
@@ -89,6 +90,7 @@ WINDOW_FILL = with_alpha(WINDOW_COLOR, 90)  # the window's taps, filled
 HOVER_COLOR = QColor(255, 40, 200)  # magenta: what the hovered weight or pixel touches
 HOVER_FILL = with_alpha(HOVER_COLOR, 90)  # the outputs a hovered pixel feeds, filled
 PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
+WINNER_COLOR = QColor(0, 160, 70)  # green: the input a max pool picks (the first largest)
 PADDING_FILL = with_alpha(PADDING_COLOR, 60)  # the padding band round the input
 PADDING_BACKGROUND = QColor(240, 225, 190)  # padding the window is not reading
 SELECTED_COLOR = QColor(255, 193, 7)  # amber: the selected filter (not on any colour map)

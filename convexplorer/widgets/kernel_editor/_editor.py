@@ -39,6 +39,7 @@ from ._context import EditorContext, sees_text, slice_name
 from ._detail import DetailEditor
 from ._grid import NumericGrid
 from ._legend import ScaleLegend
+from ._pool_page import PoolPage
 from ._slice_model import SliceModel
 from ._thumbnail import BIAS, ThumbnailGrid, uses_thumbnails
 
@@ -265,7 +266,13 @@ class KernelEditor(QWidget):
         self._grid = self._thumbnails = self._detail = None
         self._context.update_limit()
         self._legend.set_limit(self._context.limit)
-        if uses_thumbnails(self._document.view.spec):
+        spec = self._document.view.spec
+        pool = bool(spec.pool)
+        self._legend.setVisible(not pool)
+        self._preset.setEnabled(not pool)  # a pool has no weights for a preset
+        if pool:
+            self._body = _scroll(PoolPage(spec), resizable=True)
+        elif uses_thumbnails(spec):
             self._thumbnails = ThumbnailGrid(self._context)
             self._thumbnails.sliceClicked.connect(partial(self._thumbnail_chosen, focus=True))
             self._thumbnails.sliceStepped.connect(partial(self._thumbnail_chosen, focus=False))
@@ -358,6 +365,12 @@ class KernelEditor(QWidget):
         state = self._document.view
         spec, o = state.spec, state.selected_filter
         self._matched_filter = o
+        if spec.pool:  # fixed weights: no preset is "chosen"
+            with QSignalBlocker(self._preset):
+                self._preset.setCurrentIndex(-1)
+            self._preset_matched = True
+            self._preset_shown()
+            return
         weights = state.weight[o]
         kh, kw = spec.kernel_size
         matched = -1
@@ -383,7 +396,7 @@ class KernelEditor(QWidget):
     def _preset_shown(self) -> None:
         """Tooltip for the preset shown; nothing to apply while the placeholder shows."""
         name = self._preset.currentText()
-        chosen = self._preset.currentIndex() >= 0
+        chosen = self._preset.currentIndex() >= 0 and not self._document.view.spec.pool
         self._preset.setToolTip(
             f"Preset: {preset_description(name)}"
             if chosen
@@ -398,9 +411,12 @@ class KernelEditor(QWidget):
             text = "Click a patch to edit · right-click: presets"
         else:
             text = "Type or wheel over a cell · right-click: presets"
-        transposed = self._document.view.spec.transposed
+        spec = self._document.view.spec
+        transposed = spec.transposed
         if transposed:  # the rows are output channels, unlike PyTorch's ConvTranspose2d layout
             text = "Row o, column i is PyTorch's weight[i, o]"
+        if spec.pool:
+            text = f"A {spec.kind} layer has no weights to edit"
         self._hint.setText(text)
         self._hint.setToolTip(
             f"{TRANSPOSED_LAYOUT}\n\n{EDITING_TIPS}" if transposed else EDITING_TIPS

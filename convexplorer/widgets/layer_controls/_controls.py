@@ -38,7 +38,19 @@ from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
 #: The layer kinds the form offers, by PyTorch's module names.
-LAYER_KINDS = ("Conv2d", "ConvTranspose2d")
+LAYER_KINDS = ("Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d")
+#: The pool each kind is (``LayerSpec.pool``).
+_POOLS = {"MaxPool2d": "max", "AvgPool2d": "avg"}
+#: Why a pool layer has no use for a row, said in its tooltip while it is greyed out.
+POOL_REASONS = {
+    "out_channels": "A pool works on each channel on its own: out channels follow in channels",
+    "groups": "A pool works on each channel on its own: groups = in channels",
+    "bias": "A pool has no parameters, so no bias",
+    "flip_kernel": "A pool has no kernel to flip",
+    "padding_kind": "PyTorch's pools take the padding as numbers only (no 'same' or 'valid')",
+    "padding_mode": "PyTorch's pools pad with −∞ (max) or zeros (avg) only",
+    "dilation": "AvgPool2d has no dilation (MaxPool2d has)",
+}
 
 
 def layer_summary(view: StateView) -> str:
@@ -97,7 +109,9 @@ class LayerControls(QWidget):
             "Conv2d slides the kernel over the input. ConvTranspose2d runs it the other way "
             "round: each input pixel scales the kernel and adds it into the output, stride "
             "apart (upsampling, as in decoders). PyTorch has no 'same' padding and no padding "
-            "modes for it"
+            "modes for it. MaxPool2d / AvgPool2d keep the largest value / the mean of each "
+            "window of one channel: no weights; choosing one sets stride = kernel, PyTorch's "
+            "default"
         )
         self.out_channels = QSpinBox(self)
         self.out_channels.setRange(1, MAX_CHANNELS)
@@ -238,7 +252,7 @@ class LayerControls(QWidget):
         with QSignalBlocker(self.kind):
             self.kind.setCurrentText(spec.kind)
         self.output_padding.set_value(spec.output_padding)
-        self._enable_for_kind(spec.transposed)
+        self._enable_for_kind(spec.transposed, spec.pool)
         with QSignalBlocker(self.out_channels):
             self.out_channels.setValue(spec.out_channels)
         self.kernel_size.set_value(spec.kernel_size)
@@ -272,14 +286,17 @@ class LayerControls(QWidget):
         a Conv2d has no output padding.
         """
         transposed = self.kind.currentText() == "ConvTranspose2d"
+        pool = _POOLS.get(self.kind.currentText(), "")
         kind = self.padding_kind.currentText()
         padding: tuple[int, int] | str = self.padding.value() if kind == "numbers" else kind
         mode = self.padding_mode.currentText()
         if transposed:
             padding = self._padding_numbers()
             mode = "zeros"
-        self._enable_for_kind(transposed)
-        self.padding.setEnabled(kind == "numbers" or transposed)
+        self._enable_for_kind(transposed, pool)
+        self.padding.setEnabled(kind == "numbers" or transposed or bool(pool))
+        if pool:
+            return self._pool_spec(pool)
         return self._document.view.spec.replace(
             out_channels=self.out_channels.value(),
             kernel_size=self.kernel_size.value(),
@@ -292,6 +309,32 @@ class LayerControls(QWidget):
             flip_kernel=self.flip_kernel.isChecked(),
             transposed=transposed,
             output_padding=self.output_padding.value() if transposed else (0, 0),
+            pool="",
+        )
+
+    def _pool_spec(self, pool: str) -> LayerSpec:
+        """The pool the form shows: channel-wise, no bias, padding numbers and zeros. Coming
+        from a convolution it takes PyTorch's defaults, stride = kernel and no padding."""
+        current = self._document.view.spec
+        kernel = self.kernel_size.value()
+        if current.pool:
+            stride, padding = self.stride.value(), self._padding_numbers()
+        else:
+            stride, padding = kernel, (0, 0)
+        channels = current.in_channels
+        return current.replace(
+            out_channels=channels,
+            kernel_size=kernel,
+            stride=stride,
+            padding=padding,
+            padding_mode="zeros",
+            dilation=self.dilation.value() if pool == "max" else (1, 1),
+            groups=channels,
+            bias=False,
+            flip_kernel=False,
+            transposed=False,
+            output_padding=(0, 0),
+            pool=pool,
         )
 
     def _padding_numbers(self) -> tuple[int, int]:
@@ -307,7 +350,7 @@ class LayerControls(QWidget):
         top, _, left, _ = same.pads
         return (top, left)
 
-    def _enable_for_kind(self, transposed: bool) -> None:
+    def _enable_for_kind(self, transposed: bool, pool: str = "") -> None:
         """Grey out what the kind has no use for, saying why in the tooltips; of the padding mode
         and the output padding (one row each), show only the kind's own."""
         self.output_padding.setEnabled(transposed)
@@ -315,6 +358,19 @@ class LayerControls(QWidget):
         self.padding_mode.setEnabled(not transposed)
         self._form.setRowVisible(self.padding_mode, not transposed)
         self._form.setRowVisible(self.output_padding, transposed)
+        for name, reason in POOL_REASONS.items():
+            widget = getattr(self, name)
+            unused = bool(pool) and (name != "dilation" or pool == "avg")
+            parts = [widget, *widget.spins] if isinstance(widget, PairSpin) else [widget]
+            for part in parts:
+                if part.property("kindTip") is None:  # the row's own tooltip, kept once
+                    part.setProperty("kindTip", part.toolTip())
+                own = part.property("kindTip")
+                part.setToolTip(f"{own}. {reason}" if unused else own)
+            if unused:
+                widget.setEnabled(False)
+            elif name not in ("padding_kind", "padding_mode"):  # those follow transposed
+                widget.setEnabled(True)
 
     def _propose(self) -> None:
         try:

@@ -69,6 +69,12 @@ def _html(text: str) -> str:
 
 def unsupported_reason(spec: LayerSpec) -> str | None:
     """Why this layer is not drawn as W · X (None: it is)."""
+    if spec.pool == "max":
+        return (
+            "MaxPool2d is no matrix multiply: each output picks the largest value of its window "
+            "(one column of X, one channel's rows), so there is no W to draw. The Sliding "
+            "window shows each window and its winner."
+        )
     if spec.transposed:
         return (
             "A transposed convolution is the transpose of this multiply (its input is scattered "
@@ -275,7 +281,13 @@ class MatrixView(QWidget):
             "row of W (one filter) times a column of X (one window, unrolled), plus the bias, is "
             "one output."
         )
-        if spec.groups > 1:
+        if spec.pool == "avg":
+            kh, kw = spec.kernel_size
+            sentence += (
+                f" AvgPool2d is this multiply with W fixed: block-diagonal (each channel on its "
+                f"own) and every weight 1/{kh * kw}, no bias: each output is its window's mean."
+            )
+        elif spec.groups > 1:
             sentence += (
                 f" With groups={spec.groups}, W is block-diagonal: a filter has weights only for "
                 f"its group's input channels (hatched), so it is {spec.groups} independent "

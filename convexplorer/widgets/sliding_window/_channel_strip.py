@@ -29,10 +29,13 @@ from ...model import DotProduct
 from ..retire import retire
 from ..style import (
     HINT_TEXT,
+    MINUS_INFINITY,
+    WINNER_COLOR,
     EquationNumbers,
     channel_label,
     diverging_colors,
     exact_text,
+    number,
     product_numbers,
     symmetric_limit,
     text_css,
@@ -119,6 +122,13 @@ class _ChannelRow:
         parts = (self.caption, self.neighbourhood, self.patch, self.kernel, self.products)
         for widget in (*parts, self.total):
             widget.setProperty("slot", slot)  # which channel (a hovered weight: which weights)
+        maximum = dot.reduction == "max"
+        for widget in (*self.signs, self.kernel, self.products):
+            widget.setVisible(not maximum)  # a max pool multiplies nothing
+        if maximum:
+            self._show_max(frame, slot, levels)
+            return
+        self.patch.set_marked(None, WINNER_COLOR)
         texts = product_numbers(patch, kernel, products)  # factors that multiply as shown
         self.patch.set_values(
             patch,
@@ -143,6 +153,32 @@ class _ChannelRow:
             grid.set_dimmed(dimmed)
         self.total.setEnabled(not dimmed)
 
+    def _show_max(self, frame: Frame, slot: int, levels: tuple[float, float]) -> None:
+        """A max pool's row: the window's values (padding reads −∞), the winner outlined in
+        green, and "max = v" where a conv's sum stands."""
+        dot = frame.dot
+        patch = dot.patch[slot]
+        texts = [
+            [MINUS_INFINITY if pad else number(v) for v, pad in zip(row, pads, strict=True)]
+            for row, pads in zip(patch.tolist(), dot.in_padding.tolist(), strict=True)
+        ]
+        shades = grey_rgb(np.where(dot.in_padding, levels[0], patch), *levels)
+        self.patch.set_values(
+            patch, shades, dot.in_padding, _tap_note(dot, frame.padding_mode, maximum=True), texts
+        )
+        winner = np.zeros(patch.shape, dtype=bool)
+        if dot.winner is not None:
+            winner[dot.winner] = True
+        self.patch.set_marked(winner, WINNER_COLOR)
+        self.total.setText(f"max = {number(dot.channel_sums[slot])}")
+        self.total.setToolTip(
+            f"The largest value in the window, exactly {exact_text(dot.channel_sums[slot])}: "
+            f"tap {dot.winner} (outlined in green; on a tie the first in row-major order, as "
+            "PyTorch picks)"
+        )
+        self.patch.set_dimmed(not frame.added(slot))
+        self.total.setEnabled(frame.added(slot))
+
     def texts(self) -> dict[str, object]:
         return {
             "channel": self.caption.text(),
@@ -153,14 +189,17 @@ class _ChannelRow:
         }
 
 
-def _tap_note(dot: DotProduct, mode: str) -> Callable[[int, int], str]:
+def _tap_note(dot: DotProduct, mode: str, maximum: bool = False) -> Callable[[int, int], str]:
     """Tooltip line for a patch cell: which pixel it reads, or what the padding put there."""
 
     def note(i: int, j: int) -> str:
         row, col = int(dot.tap_rows[i, j]), int(dot.tap_cols[i, j])
+        won = " — the largest: the output" if maximum and dot.winner == (i, j) else ""
         if not dot.in_padding[i, j]:
-            return f"input pixel (row {row}, col {col})"
+            return f"input pixel (row {row}, col {col}){won}"
         source = int(dot.source_rows[i, j]), int(dot.source_cols[i, j])
+        if maximum:
+            return f"padding at (row {row}, col {col}): −∞ (a max pool's padding never wins)"
         if source[0] < 0:
             return f"padding at (row {row}, col {col}): zero"
         return (
@@ -295,6 +334,19 @@ class ChannelStrip(QWidget):
         self._rows.append(row)
         column.addWidget(self._scrolling(detail), 2)
         return body
+
+    def set_pool(self, pool: str, taps: int) -> None:
+        """Title the columns for a pool: a max pool has no kernel or products, only "max"; an
+        average pool's kernel is its fixed weights, 1 over its ``taps``. Call after
+        ``set_flipped``."""
+        for title in self.findChildren(_Title):
+            name = title.objectName()
+            if name in ("kernelTitle", "productsTitle"):
+                title.setVisible(pool != "max")
+            if name == "kernelTitle" and pool == "avg":  # set_flipped titles it otherwise
+                title.setText(f"weights 1/{taps}")
+            if name == "channelsumTitle":
+                title.setText("max" if pool == "max" else "channel sum")
 
     def set_flipped(self, flipped: bool) -> None:
         """Title the kernel column as flipped (textbook convolution) or as typed."""

@@ -8,6 +8,7 @@ the narrowest only the count of channels remains.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,11 +18,13 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from ..style import (
     ACTIVATION_NAMES,
+    MINUS_INFINITY,
     EquationNumbers,
     activated_text,
     after_activation,
     equation_numbers,
     exact_text,
+    number,
     plural,
 )
 
@@ -37,6 +40,8 @@ class Equation:
     activation: str  # the model's name of the activation ("none", "relu", "tanh", …)
     output: float | None  # the output map's value after the activation, when computed
     stage: int | None  # channel-by-channel mode: channels 0..stage added so far
+    #: A max pool's window values (padding: −∞): the line reads "max(…) = value" instead.
+    taps: tuple[float, ...] | None = None
 
     @cached_property
     def numbers(self) -> EquationNumbers:
@@ -45,6 +50,8 @@ class Equation:
 
     def variants(self) -> list[str]:
         """Renderings from the most to the least detailed; the label shows the first that fits."""
+        if self.taps is not None:
+            return self._max_variants(self.taps)
         count = len(self.sums) if self.stage is None else self.stage + 1
         texts = self.numbers.terms
         terms = [f"Σ in {c} ({t})" for c, t in zip(self.channels, texts, strict=False)]
@@ -55,6 +62,23 @@ class Equation:
             hidden = count - shown - 1
             lines.append(" + ".join([*terms[:shown], f"… {hidden} more …", terms[-1]]) + tail)
         lines.append(self._summary(count) + tail)
+        return list(dict.fromkeys(lines))
+
+    def _max_variants(self, taps: tuple[float, ...]) -> list[str]:
+        """max(a, b, …) = value, eliding middle taps when it does not fit."""
+        texts = [MINUS_INFINITY if math.isinf(t) else number(t) for t in taps]
+        tail = f" = {number(self.value)}"
+        if self.relu:
+            tail += f"  →  ReLU({number(self.value)})"
+            if self.output is not None:
+                tail += f" = {number(self.output)}"
+        lines = [f"max({', '.join(texts)}){tail}"]
+        for shown in range(len(texts) - 3, 0, -1):
+            hidden = len(texts) - shown - 1
+            lines.append(
+                f"max({', '.join([*texts[:shown], f'… {hidden} more …', texts[-1]])}){tail}"
+            )
+        lines.append(f"max over {plural(len(texts), 'tap')}{tail}")
         return list(dict.fromkeys(lines))
 
     def _summary(self, count: int) -> str:
@@ -77,6 +101,14 @@ class Equation:
 
     def exact_lines(self) -> list[str]:
         """Every number of the sum exactly (float32 values), for the tooltip."""
+        if self.taps is not None:
+            values = ", ".join(
+                MINUS_INFINITY if math.isinf(t) else exact_text(t) for t in self.taps
+            )
+            lines = [f"window = {values}", f"max = {exact_text(self.value)}"]
+            if self.relu and self.output is not None:
+                lines.append(f"output after ReLU = {exact_text(self.output)}")
+            return lines
         lines = [
             f"Σ in {c} = {exact_text(s)}" for c, s in zip(self.channels, self.sums, strict=True)
         ]

@@ -150,10 +150,13 @@ class HoverLinks(QObject):
             if dot.in_padding[i, j]
         ]
         count = len(rows) * len(cols)
+        pooled = bool(view.spec.pool)  # a pool has no kernel: the pixel is in a window
         if len(met):
             taps = ", ".join(f"({i}, {j})" for i, j in met.tolist())
-            meets = f"meets kernel tap {taps} at out({dot.row}, {dot.col})"
+            what = "lies in the window at tap" if pooled else "meets kernel tap"
+            meets = f"{what} {taps} at out({dot.row}, {dot.col})"
         else:
             meets = f"is outside the window of out({dot.row}, {dot.col})"
-        feeds = f"feeds {plural(count, 'output')} of filter {dot.out_channel}"
+        owner = "channel" if pooled else "filter"
+        feeds = f"feeds {plural(count, 'output')} of {owner} {dot.out_channel}"
         return pixels, reached, f"pixel ({row}, {col}) {meets}; {feeds}"

@@ -369,6 +369,7 @@ class SlidingWindowView(QWidget):
         self.stepper.layer_changed()
         self.strip.rebuild(state.spec.in_per_group)
         self.strip.set_flipped(state.spec.flip_kernel)
+        self.strip.set_pool(state.spec.pool, state.spec.kernel_size[0] * state.spec.kernel_size[1])
         self.hover.connect_neighbourhoods()
         self.strip.reset_scale()
         self.output_map.set_size(*state.output_size)
@@ -428,6 +429,7 @@ class SlidingWindowView(QWidget):
                 activation=view.activation,
                 output=shown,
                 stage=frame.stage,
+                taps=tuple(dot.patch[0].ravel().tolist()) if dot.reduction == "max" else None,
             )
         )
 
@@ -444,6 +446,8 @@ class SlidingWindowView(QWidget):
 
     @staticmethod
     def _reads_text(o: int, spec: LayerSpec) -> str:
+        if spec.pool:
+            return _pool_reads_text(o, spec)
         channels = spec.filter_input_channels(o)
         first, last = channels.start, channels.stop - 1
         if spec.groups > 1:
@@ -472,3 +476,17 @@ class SlidingWindowView(QWidget):
     def output_text(self) -> str:
         """The caption under the output map."""
         return self.output_caption.text()
+
+
+def _pool_reads_text(o: int, spec: LayerSpec) -> str:
+    """The header for a pool layer: what output channel ``o`` is made of."""
+    kh, kw = spec.kernel_size
+    if spec.pool == "max":
+        return (
+            f"MaxPool2d: out {o} is the largest value in a {kh}×{kw} window of in {o} "
+            "(green: the winner; padding reads −∞ and never wins)"
+        )
+    return (
+        f"AvgPool2d: out {o} is the mean of a {kh}×{kw} window of in {o} — a dot product with "
+        f"weights 1/{kh * kw} (padding reads 0 and counts: count_include_pad=True)"
+    )
