@@ -136,7 +136,8 @@ def run_check(job: CheckJob) -> TorchCheck:
         try:
             exec(compile(snippet, "<Copy as PyTorch>", "exec"), namespace)
             theirs = namespace["y"].detach()[0].numpy()  # type: ignore[attr-defined]
-            conv, x = namespace["conv"], namespace["x"]
+            # the layer's own module, before the activation: a convolution or a pool
+            conv, x = namespace.get("conv", namespace.get("pool")), namespace["x"]
             raw = conv(x).detach()[0].numpy()  # type: ignore[operator]
             magnitudes = _magnitudes(conv, x)
         except Exception as error:  # the script is the thing under test: say how it failed

@@ -68,8 +68,8 @@ class Equation:
         """max(a, b, …) = value, eliding middle taps when it does not fit."""
         texts = [MINUS_INFINITY if math.isinf(t) else number(t) for t in taps]
         tail = f" = {number(self.value)}"
-        if self.relu:
-            tail += f"  →  ReLU({number(self.value)})"
+        if self.activation != "none":
+            tail += f"  →  {ACTIVATION_NAMES[self.activation]}({number(self.value)})"
             if self.output is not None:
                 tail += f" = {number(self.output)}"
         lines = [f"max({', '.join(texts)}){tail}"]
@@ -106,15 +106,13 @@ class Equation:
                 MINUS_INFINITY if math.isinf(t) else exact_text(t) for t in self.taps
             )
             lines = [f"window = {values}", f"max = {exact_text(self.value)}"]
-            if self.relu and self.output is not None:
-                lines.append(f"output after ReLU = {exact_text(self.output)}")
-            return lines
-        lines = [
-            f"Σ in {c} = {exact_text(s)}" for c, s in zip(self.channels, self.sums, strict=True)
-        ]
-        if self.bias is not None:
-            lines.append(f"bias = {exact_text(self.bias)}")
-        lines.append(f"total = {exact_text(self.value)}")
+        else:
+            lines = [
+                f"Σ in {c} = {exact_text(s)}" for c, s in zip(self.channels, self.sums, strict=True)
+            ]
+            if self.bias is not None:
+                lines.append(f"bias = {exact_text(self.bias)}")
+            lines.append(f"total = {exact_text(self.value)}")
         if self.activation != "none" and self.output is not None:
             lines.append(f"output{after_activation(self.activation)} = {exact_text(self.output)}")
         return lines
