@@ -301,6 +301,21 @@ def test_the_only_layer_cannot_be_removed(qtbot):
     assert fingerprint(document) == before and not document.can_undo
 
 
+def test_undo_puts_back_a_negative_zero_bit_for_bit(qtbot):
+    """−0.0 and +0.0 compare equal but are different bits: an edit that turns one into the
+    other (a preset writing 0 where −0.0 was typed) must still be undone exactly."""
+    document = make_document()
+    document.select_layer(1)
+    document.set_weight(0, 0, 0, 1, -0.0)
+    typed = np.array(document.view.weight)
+    document.apply_preset("sobel x", 0)  # writes +0.0 at (0, 0, 0, 1)
+    document.undo()
+    assert np.signbit(document.view.weight[0, 0, 0, 1])
+    assert document.view.weight.tobytes() == typed.tobytes()
+    document.redo()
+    assert not np.signbit(document.view.weight[0, 0, 0, 1])
+
+
 # ---- any history, undone and redone -------------------------------------------------------------
 
 _LAYER = st.integers(0, 15)  # taken modulo the stack's length
