@@ -447,6 +447,43 @@ def test_any_history_undone_then_redone_comes_back_bit_for_bit(qtbot, edits):
     assert_outputs_are_a_fresh_run(document)
 
 
+def settings_of(document: Document) -> tuple:
+    """The input and every layer's settings, weights and activation, without what may still be
+    on its way (later layers' inputs, outputs)."""
+    layers = fingerprint(document)
+    return (layers[0][0], *(layer[1:6] for layer in layers))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=st.lists(_EDITS, min_size=1, max_size=10))
+def test_a_burst_of_edits_on_the_worker_ends_on_the_right_outputs(qtbot, edits):
+    """Edits, undos and redos while every job runs on the worker and nothing waits for it:
+    results that went stale meanwhile are dropped, and the stack ends current and right."""
+    document = make_document(stack(sizes=((2, 3), (3, 3), (3, 3)), side=7), sync_mac_limit=0)
+    states = [settings_of(document)]
+    for edit in edits:
+        try:
+            if apply(document, edit):
+                states.append(settings_of(document))
+        except ValueError:
+            assert settings_of(document) == states[-1]
+        qtbot.wait(0) if edit[1] % 2 else None  # now and then the event loop comes round
+    document.wait_until_idle()
+    assert_outputs_are_a_fresh_run(document)
+    for back in range(len(states) - 2, -1, -1):
+        document.undo()
+        assert settings_of(document) == states[back]
+    document.wait_until_idle()
+    assert_outputs_are_a_fresh_run(document)
+    for forward in range(1, len(states)):
+        document.redo()
+        assert settings_of(document) == states[forward]
+    document.wait_until_idle()
+    assert_outputs_are_a_fresh_run(document)
+
+
 # ---- results gone stale on the worker -----------------------------------------------------------
 
 
