@@ -502,6 +502,25 @@ def _watch_accepts(document: Document) -> list[tuple[int, tuple[int, ...]]]:
     return answers
 
 
+def test_busy_ends_when_a_cheap_layer_follows_one_on_the_worker(qtbot):
+    """The status bar's "computing" shows while outputs are on their way, and goes when the
+    last layer is current even if that layer was cheap enough to run at once."""
+    document = make_document()
+    limit = 50_000  # layer 2 (83k multiply-adds) on the worker, layer 3 (21k) at once
+    assert (
+        document.stack.specs[1].mac_count(12, 12)
+        > limit
+        > document.stack.specs[2].mac_count(12, 12)
+    )
+    document._scheduler._sync_mac_limit = limit
+    busy: list[bool] = []
+    document.busyChanged.connect(busy.append)
+    document.set_weight(0, 0, 0, 0, 1.5)
+    qtbot.waitUntil(lambda: busy == [True, False])
+    assert document.stack.is_current
+    assert_outputs_are_a_fresh_run(document)
+
+
 @pytest.mark.parametrize("how", ["replaced", "removed"])
 def test_a_worker_job_for_a_layer_replaced_meanwhile_is_dropped(qtbot, how):
     document = make_document()
