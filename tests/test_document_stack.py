@@ -26,6 +26,13 @@ def stack(sizes=((3, 8), (8, 8), (8, 2)), side: int = 12, seed: int = 0) -> Netw
     return NetworkSnapshot(image, tuple(setups))
 
 
+def square(channels: int, c_in: int | None = None) -> LayerSetup:
+    """A 3×3 'same' layer of ``channels`` filters (on ``c_in`` inputs, default as many)."""
+    spec = LayerSpec(c_in or channels, channels, padding=1)
+    weight = np.random.default_rng(channels).standard_normal(spec.weight_shape) / 4
+    return LayerSetup(spec, weight.astype(np.float32), np.zeros(channels, np.float32))
+
+
 def make_document(snapshot: NetworkSnapshot | None = None, **options) -> Document:
     document = Document(Network.from_snapshot(snapshot or stack()), **options)
     document.wait_until_idle()
@@ -129,6 +136,59 @@ def test_selecting_a_layer_tells_the_views_of_one_layer_to_read_it(qtbot):
     assert document.stack.selected == 2 and not document.is_modified and not document.can_undo
     with qtbot.assertNotEmitted(document.layerSelected):
         document.select_layer(2)  # already selected: nothing to tell
+
+
+@pytest.mark.parametrize(
+    ("command", "selected", "specs"),
+    [
+        (lambda d: d.insert_layer(1, square(8)), 1, [(3, 8), (8, 8), (8, 8), (8, 2)]),
+        (lambda d: d.duplicate_layer(1), 2, [(3, 8), (8, 8), (8, 8), (8, 2)]),
+        (lambda d: d.remove_layer(1), 1, [(3, 8), (8, 2)]),
+        (lambda d: d.remove_layer(2), 1, [(3, 8), (8, 8)]),
+    ],
+    ids=["insert", "duplicate", "remove", "remove the last"],
+)
+def test_a_stack_command_selects_the_layer_it_made_and_the_views_follow(
+    qtbot, command, selected, specs
+):
+    document = make_document()
+    document.select_layer(2)
+    with (
+        qtbot.waitSignal(document.stackChanged),
+        qtbot.waitSignal(document.layerSelected) as chosen,
+        qtbot.waitSignal(document.layerChanged),
+    ):
+        command(document)
+    assert chosen.args == [selected] and document.stack.selected == selected
+    shown = document.stack.specs
+    assert [(spec.in_channels, spec.out_channels) for spec in shown] == specs
+    assert document.view.spec == shown[selected]  # the views of one layer read the new one
+    document.wait_until_idle()
+    assert_outputs_are_a_fresh_run(document)
+
+
+def test_a_refused_stack_command_keeps_the_selection(qtbot):
+    document = make_document()
+    document.select_layer(2)
+    with (
+        qtbot.assertNotEmitted(document.stackChanged),
+        qtbot.assertNotEmitted(document.layerSelected),
+        pytest.raises(ValueError, match="layer 4 expects 8 input channels, layer 3 makes 2"),
+    ):
+        document.insert_layer(3, square(2, 8))
+    assert document.stack.selected == 2 and len(document.stack) == 3
+
+
+def test_moving_a_layer_selects_it_where_it_went(qtbot):
+    document = make_document(stack(sizes=((3, 8), (8, 8), (8, 8), (8, 2))))
+    moved = np.array(document.stack.layer(1).weight)
+    with qtbot.waitSignal(document.layerSelected) as chosen:
+        document.move_layer(1, 2)
+    assert chosen.args == [2] and np.array_equal(document.view.weight, moved)
+    document.wait_until_idle()
+    assert_outputs_are_a_fresh_run(document)
+    document.undo()
+    assert np.array_equal(document.stack.layer(1).weight, moved)
 
 
 def test_an_edit_reaches_the_selected_layer_only(qtbot):
