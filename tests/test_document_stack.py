@@ -290,6 +290,11 @@ def _bad_network(document: Document) -> NetworkSnapshot:
     return NetworkSnapshot(taken.image, tuple(layers), taken.selected_layer)
 
 
+def _on_layer_3(document: Document, command):
+    document.select_layer(2)
+    return command()
+
+
 DOCUMENT_REFUSALS = {
     "a layer that does not chain": (
         lambda d: d.insert_layer(
@@ -299,7 +304,7 @@ DOCUMENT_REFUSALS = {
         "a layer",
     ),
     "settings that break the chain": (
-        lambda d: (d.select_layer(2), d.set_layer(LayerSpec(4, 2, padding=1)))[1],
+        lambda d: _on_layer_3(d, lambda: d.set_layer(LayerSpec(4, 2, padding=1))),
         "layer 3 expects 4 input channels, layer 2 makes 8",
     ),
     "removing a layer the next cannot do without": (
