@@ -71,12 +71,12 @@ class WeightStep:
         per_filter = int(np.prod(weight_shape[1:]))
         before = weight_before.reshape(len(rows), per_filter)
         after = weight_after.reshape(len(rows), per_filter)
-        changed_row, changed_col = np.nonzero(before != after)
+        changed_row, changed_col = np.nonzero(_differ(before, after))
         weight_index = rows[changed_row] * per_filter + changed_col
         if bias_before is None or bias_after is None:
             bias_slots = np.empty(0, dtype=np.int64)
         else:
-            bias_slots = np.flatnonzero(bias_before != bias_after)
+            bias_slots = np.flatnonzero(_differ(bias_before, bias_after))
         if not weight_index.size and not bias_slots.size:
             return None
         empty = np.empty(0, dtype=weight_before.dtype)
@@ -115,6 +115,12 @@ class WeightStep:
             *_merge(self.bias_index, self.bias_before, self.bias_after, later.bias_index,
                     later.bias_before, later.bias_after),
         )  # fmt: skip
+
+
+def _differ(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Where two arrays hold different bits: −0.0 and +0.0 compare equal, but undo must put
+    back the one that was there."""
+    return (before != after) | (np.signbit(before) != np.signbit(after))
 
 
 def _merge(

@@ -138,6 +138,7 @@ class OutputScheduler(QObject):
         job = self._source.next_job()
         warm_up = job is None
         if warm_up:
+            self._set_busy(False)  # every output is current (the last layer may have been cheap)
             if not start_worker:
                 self._later.start()  # the warm-up waits for the repaint
                 return
