@@ -17,6 +17,7 @@ from ._painting import PaintedSoFar
 from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
+from ._receptive import FieldBox, ReceptiveField, receptive_field, textbook_field_size
 from ._rounding import (
     absolute_sums,
     fft_bound,
@@ -77,12 +78,14 @@ __all__ = [
     "ComputeJob",
     "DotProduct",
     "ExplorerState",
+    "FieldBox",
     "LayerOutputs",
     "LayerSetup",
     "LayerSpec",
     "NetworkSnapshot",
     "OutputsNotReady",
     "PaintedSoFar",
+    "ReceptiveField",
     "ScatterStep",
     "Snapshot",
     "SnapshotStep",
@@ -110,6 +113,7 @@ __all__ = [
     "preset_applied",
     "preset_description",
     "reached_outputs",
+    "receptive_field",
     "resolve_preset",
     "sample_description",
     "scatter_step",
@@ -118,6 +122,7 @@ __all__ = [
     "tap_in_use",
     "tap_of_row",
     "taps_reading",
+    "textbook_field_size",
     "to_torch_layout",
     "transposed_dot_product",
     "typed_weight",
