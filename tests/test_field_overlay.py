@@ -137,3 +137,17 @@ def test_an_image_panel_draws_the_field_in_full_resolution_pixels(qtbot):
     assert (top_left.x(), top_left.y()) == (20 / 4, 10 / 4)
     panel.show_field(None)
     assert not panel.field.isVisible()
+
+
+def test_a_field_small_on_screen_gets_a_ring_to_be_found(qtbot, image_view):
+    widget, box = image_view  # 20 screen px per image pixel
+    overlay = FieldOverlay()
+    box.addItem(overlay)
+    mask = np.zeros((10, 10), bool)
+    mask[4:7, 4:7] = True
+    overlay.set_mask(mask)
+    assert not overlay.ringed  # 60 px wide: plain to see
+    box.setRange(xRange=(0, 400), yRange=(0, 400), padding=0)  # now 0.5 px per pixel
+    widget.grab()  # the view box takes its new range when it paints
+    overlay.set_mask(mask)
+    assert overlay.ringed

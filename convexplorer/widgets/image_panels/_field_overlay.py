@@ -12,11 +12,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
 from ..style import FIELD_COLOR, FIELD_FILL, INK_DARK, rgba_array
 
 Box = tuple[int, int, int, int]  # row, col, height, width
+#: A field smaller than this on screen (px) also gets a ring of fixed size, to be found at once.
+RING_BELOW = 12
 
 
 def mask_box(mask: np.ndarray) -> Box | None:
@@ -79,7 +81,10 @@ class FieldOverlay(pg.ItemGroup):
         self._shadow.setPen(_pen(INK_DARK, 3.0))
         self._line = QGraphicsPathItem()
         self._line.setPen(_pen(FIELD_COLOR, 1.5))
-        for item in (self._fill, self._shadow, self._line):
+        self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
+        self._ring.setPen(_pen(FIELD_COLOR, 2.0))
+        self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        for item in (self._fill, self._shadow, self._line, self._ring):
             self.addItem(item)
         self._box: Box | None = None
         self.setVisible(False)
@@ -92,6 +97,11 @@ class FieldOverlay(pg.ItemGroup):
     def outline(self) -> QPainterPath:
         """The outline drawn, in image coordinates (for tests)."""
         return self._line.path()
+
+    @property
+    def ringed(self) -> bool:
+        """Whether the field is small on screen and ringed (for tests)."""
+        return self._ring.isVisible()
 
     def fill_image(self) -> np.ndarray | None:
         """The RGBA fill drawn over the box (for tests)."""
@@ -120,5 +130,16 @@ class FieldOverlay(pg.ItemGroup):
         path = outline_path(crop, row, col)
         self._shadow.setPath(path)
         self._line.setPath(path)
+        area = QRectF(col, row, width, height)
+        self._ring.setPos(area.center())
+        self._ring.setVisible(self._screen_side(area) < RING_BELOW)
         self._box = box
         self.setVisible(True)
+
+    def _screen_side(self, area: QRectF) -> float:
+        """The longer side of ``area`` on screen (px); infinite while nothing shows it."""
+        views = self.scene().views() if self.scene() is not None else []
+        if not views:
+            return float("inf")
+        on_screen = self.deviceTransform(views[0].viewportTransform()).mapRect(area)
+        return max(on_screen.width(), on_screen.height())
