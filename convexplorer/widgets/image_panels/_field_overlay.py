@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
 from ..style import FIELD_COLOR, FIELD_FILL, INK_DARK, rgba_array
@@ -63,26 +63,36 @@ def _pen(color, width: float) -> QPen:
 class FieldOverlay(pg.ItemGroup):
     """A receptive field over an image: ``set_mask`` shows one (H×W bool), ``clear`` hides it.
 
+    ``color`` and ``fill`` are the outline's and the fill's (``style``'s field cyan by default);
+    ``ring`` False: never ring a small field (a view that rings its own mark already).
+
     Put it in image pixel coordinates: ``ImagePanel.add_overlay``, or as a child of (or beside) an
     ``ImageItem`` at the origin. It ignores the mouse, so the picture under it still hovers.
     """
 
-    def __init__(self, parent=None) -> None:
+    def __init__(
+        self,
+        parent=None,
+        color: QColor = FIELD_COLOR,
+        fill: QColor = FIELD_FILL,
+        ring: bool = True,
+    ) -> None:
         super().__init__()
+        self._rings = ring
         if parent is not None:
             self.setParentItem(parent)
         self.setZValue(5)
         self.setAcceptHoverEvents(False)
         self.setAcceptedMouseButtons(pg.QtCore.Qt.MouseButton.NoButton)
         self._fill = pg.ImageItem(axisOrder="row-major")
-        self._colour = rgba_array(FIELD_FILL)
+        self._colour = rgba_array(fill)
         # a dark line under the cyan one, so the outline reads on light and dark pictures alike
         self._shadow = QGraphicsPathItem()
         self._shadow.setPen(_pen(INK_DARK, 3.0))
         self._line = QGraphicsPathItem()
-        self._line.setPen(_pen(FIELD_COLOR, 1.5))
+        self._line.setPen(_pen(color, 1.5))
         self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
-        self._ring.setPen(_pen(FIELD_COLOR, 2.0))
+        self._ring.setPen(_pen(color, 2.0))
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         for item in (self._fill, self._shadow, self._line, self._ring):
             self.addItem(item)
@@ -122,7 +132,23 @@ class FieldOverlay(pg.ItemGroup):
             self.clear()
             return
         row, col, height, width = box
-        crop = mask[row : row + height, col : col + width]
+        self._show(mask[row : row + height, col : col + width], row, col)
+
+    def set_pixels(self, pixels: np.ndarray) -> None:
+        """Show these (row, col) pixels ((n, 2) ints, repeats allowed; none: hide), without an
+        image-sized mask: what a view that knows a few pixels per frame calls."""
+        pixels = np.asarray(pixels, dtype=np.intp).reshape(-1, 2)
+        if not len(pixels):
+            self.clear()
+            return
+        (row, col), (last_row, last_col) = pixels.min(axis=0), pixels.max(axis=0)
+        crop = np.zeros((last_row - row + 1, last_col - col + 1), dtype=bool)
+        crop[pixels[:, 0] - row, pixels[:, 1] - col] = True
+        self._show(crop, int(row), int(col))
+
+    def _show(self, crop: np.ndarray, row: int, col: int) -> None:
+        """Draw ``crop`` (its box's pixels) with its top-left pixel at (row, col)."""
+        height, width = crop.shape
         rgba = np.zeros((height, width, 4), dtype=np.uint8)
         rgba[crop] = self._colour
         self._fill.setImage(rgba, autoLevels=False, levels=(0, 255))
@@ -132,8 +158,8 @@ class FieldOverlay(pg.ItemGroup):
         self._line.setPath(path)
         area = QRectF(col, row, width, height)
         self._ring.setPos(area.center())
-        self._ring.setVisible(self._screen_side(area) < RING_BELOW)
-        self._box = box
+        self._ring.setVisible(self._rings and self._screen_side(area) < RING_BELOW)
+        self._box = (row, col, height, width)
         self.setVisible(True)
 
     def _screen_side(self, area: QRectF) -> float:
