@@ -151,3 +151,20 @@ def test_a_field_small_on_screen_gets_a_ring_to_be_found(qtbot, image_view):
     widget.grab()  # the view box takes its new range when it paints
     overlay.set_mask(mask)
     assert overlay.ringed
+
+
+def test_a_few_pixels_draw_as_their_mask_would(qtbot, image_view):
+    _, box = image_view
+    by_pixels, by_mask = FieldOverlay(), FieldOverlay()
+    for overlay in (by_pixels, by_mask):
+        box.addItem(overlay)
+    pixels = np.array([[4, 7], [2, 3], [4, 7], [6, 3]])  # repeats allowed
+    mask = np.zeros((10, 10), bool)
+    mask[pixels[:, 0], pixels[:, 1]] = True
+    by_pixels.set_pixels(pixels)
+    by_mask.set_mask(mask)
+    assert by_pixels.box == by_mask.box == (2, 3, 5, 5)
+    assert np.array_equal(by_pixels.fill_image(), by_mask.fill_image())
+    assert _segments(by_pixels.outline()) == _segments(by_mask.outline())
+    by_pixels.set_pixels(np.zeros((0, 2), int))
+    assert not by_pixels.isVisible()
