@@ -230,6 +230,7 @@ def test_random_stacks_match_the_pixel_by_pixel_loop(case):
     assert len(field.masks) == layer + 1
     for j, (got, want) in enumerate(zip(field.masks, expected, strict=True)):
         assert np.array_equal(got, want), f"map {j}"
+        assert field.pixel_count(j) == np.count_nonzero(want)
         box = field.boxes[j]
         if want.any():
             rows, cols = np.nonzero(want)

@@ -9,7 +9,8 @@ the same walk holds for pools.
 
 A tap's source row depends only on its row, so the field of a rectangle of outputs is a product:
 a set of rows times a set of columns, on every map. The walk therefore runs per axis, on index
-sets, and costs a few microseconds whatever the image size; only the masks are H×W.
+sets, and costs tens of microseconds whatever the image size; only the masks are H×W
+(``benchmarks/bench_receptive.py``: 0.3–0.6 ms for 5 layers at 512², masks and words included).
 """
 
 from __future__ import annotations
