@@ -156,3 +156,59 @@ def reference_pool2d(x, pool, kernel_size, stride, padding, dilation):
                 else:
                     out[c, r, q] = sum(inside) / (kh * kw)
     return out
+
+
+def fold_index(i: int, size: int, mode: str) -> int | None:
+    """The pixel an unpadded-axis coordinate reads under a padding mode; None for zeros."""
+    if 0 <= i < size:
+        return i
+    if mode == "zeros":
+        return None
+    if mode == "replicate":
+        return 0 if i < 0 else size - 1
+    if mode == "circular":
+        return i % size
+    while not 0 <= i < size:  # reflect: mirror about the edge pixels without repeating them
+        i = -i if i < 0 else 2 * (size - 1) - i
+    return i
+
+
+def reference_receptive_masks(input_size, specs, layer, first, last):
+    """Masks of the pixels output pixels first…last (inclusive corners) of ``layer`` read, on
+    each layer's input (index 0 = the image), walking back one layer at a time, pixel by pixel.
+
+    Conv2d: each marked output pixel, each tap, the padded position it lands on, the pixel the
+    padding mode copies there. ConvTranspose2d: each input pixel, each tap, the output pixel it
+    paints: marked if that output is.
+    """
+    sizes = [tuple(input_size)]
+    for spec in specs[: layer + 1]:
+        sizes.append(spec.output_size(*sizes[-1]))
+    mask = np.zeros(sizes[layer + 1], dtype=bool)
+    mask[first[0] : last[0] + 1, first[1] : last[1] + 1] = True
+    masks = []
+    for j in range(layer, -1, -1):
+        spec, (height, width) = specs[j], sizes[j]
+        (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
+        read = np.zeros((height, width), dtype=bool)
+        if spec.transposed:
+            ph, pw = spec.padding
+            for r in range(height):
+                for q in range(width):
+                    for a in range(kh):
+                        for b in range(kw):
+                            row, col = r * sh - ph + a * dh, q * sw - pw + b * dw
+                            if 0 <= row < mask.shape[0] and 0 <= col < mask.shape[1]:
+                                read[r, q] |= bool(mask[row, col])
+        else:
+            top, _, left, _ = spec.pads
+            for r, q in np.argwhere(mask).tolist():
+                for i in range(kh):
+                    for k in range(kw):
+                        row = fold_index(r * sh - top + i * dh, height, spec.padding_mode)
+                        col = fold_index(q * sw - left + k * dw, width, spec.padding_mode)
+                        if row is not None and col is not None:
+                            read[row, col] = True
+        masks.append(read)
+        mask = read
+    return masks[::-1]

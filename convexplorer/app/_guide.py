@@ -90,7 +90,8 @@ nudge it, or right-click for presets.</p>
 {_sum_paragraph(spec, c)}
 <p><b>Outputs</b> — {filters} {makes} {outputs}, {each}{oh}×{ow}
 (the input is {h}×{w}; padding, stride and dilation set the size). Blue is negative, red
-positive, white zero. Click a panel to select its filter.{activation}</p>
+positive, white zero. Click a panel to select its filter; hover a pixel to see, on the input,
+every pixel it reads (its receptive field).{activation}</p>
 <p><b>Sliding window</b> — steps the selected filter across the input and spells out each
 dot product with its real numbers; beside them, the whole input with the window on it and the
 output map filling in. Press <b>Space</b> to play or pause, <b>←/→</b> to step, <b>↑/↓</b> to move

@@ -43,6 +43,7 @@ from ._lessons_dock import LessonsDock
 from ._matrix_dock import MatrixDock
 from ._pytorch_check import TITLE as CHECK_TITLE
 from ._pytorch_check import PyTorchCheckDialog
+from ._receptive_link import ReceptiveLink
 from ._whats_this import WhatsThis
 
 APP_NAME = "convexplorer"
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.output_panels = OutputPanels(self.document, self)
         self.sliding_window = SlidingWindowView(self.document, self)
         self.network_strip = NetworkStrip(self.document, self)
+        self.receptive = ReceptiveLink(self.document, self.output_panels, self.input_view)
         self.setCentralWidget(self.kernel_editor)
         self.docks = {
             "layer": self._dock("Layer", self.layer_controls, Qt.DockWidgetArea.LeftDockWidgetArea),

@@ -28,6 +28,7 @@ from ._pool import PoolEngine, pool2d, pool_dot_product, pool_weight
 from ._preset_layer import preset_applied
 from ._presets import PRESET_NAMES, kernel_preset, preset_description, resolve_preset
 from ._reach import reached_outputs, taps_reading
+from ._receptive import FieldBox, ReceptiveField, receptive_field, textbook_field_size
 from ._rounding import (
     absolute_sums,
     fft_bound,
@@ -101,6 +102,7 @@ __all__ = [
     "ComputeJob",
     "DotProduct",
     "ExplorerState",
+    "FieldBox",
     "LayerJob",
     "LayerOutputs",
     "LayerSetup",
@@ -112,6 +114,7 @@ __all__ = [
     "OutputsNotReady",
     "PaintedSoFar",
     "PoolEngine",
+    "ReceptiveField",
     "ScatterStep",
     "Snapshot",
     "SnapshotStep",
@@ -149,6 +152,7 @@ __all__ = [
     "preset_applied",
     "preset_description",
     "reached_outputs",
+    "receptive_field",
     "resolve_preset",
     "sample_description",
     "scatter_step",
@@ -157,6 +161,7 @@ __all__ = [
     "tap_in_use",
     "tap_of_row",
     "taps_reading",
+    "textbook_field_size",
     "to_torch_layout",
     "transposed_dot_product",
     "typed_weight",

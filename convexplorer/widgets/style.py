@@ -89,6 +89,9 @@ WINDOW_COLOR = QColor(0, 200, 255)  # cyan: the current sliding-window position
 WINDOW_FILL = with_alpha(WINDOW_COLOR, 90)  # the window's taps, filled
 HOVER_COLOR = QColor(255, 40, 200)  # magenta: what the hovered weight or pixel touches
 HOVER_FILL = with_alpha(HOVER_COLOR, 90)  # the outputs a hovered pixel feeds, filled
+#: The receptive field through a stack: the window's cyan, as it is the window seen from further.
+FIELD_COLOR = WINDOW_COLOR
+FIELD_FILL = with_alpha(FIELD_COLOR, 80)  # every pixel the field reads, filled
 PADDING_COLOR = QColor(230, 140, 0)  # amber: "this value comes from the padding"
 WINNER_COLOR = QColor(0, 160, 70)  # green: the input a max pool picks (the first largest)
 PADDING_FILL = with_alpha(PADDING_COLOR, 60)  # the padding band round the input

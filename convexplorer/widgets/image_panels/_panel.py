@@ -18,6 +18,7 @@ from ...model import PREVIEW_SIDE
 from ..looks import Levels, Look
 from ..style import FRAME_GREY, INK_DARK, INK_LIGHT, small_font
 from ._colour_bar import ColourBar
+from ._field_overlay import Box, FieldOverlay
 from ._geometry import BAR_GAP, BAR_SPACE, MIN_BAR_HEIGHT, TITLE_HEIGHT, place_image
 
 Pixel = tuple[int, int]
@@ -64,6 +65,7 @@ class ImagePanel(pg.GraphicsWidget):
             pen.setCosmetic(True)
             marker.setPen(pen)
             marker.setVisible(False)
+        self._field: FieldOverlay | None = None  # made on first use
         self._update_frame()
 
     # ---- content --------------------------------------------------------------------------------
@@ -180,6 +182,21 @@ class ImagePanel(pg.GraphicsWidget):
     @property
     def marker(self) -> Pixel | None:
         return self._marker_pixel
+
+    # ---- a receptive field over the image -------------------------------------------------------
+
+    def show_field(self, mask: np.ndarray | None, box: Box | None = None) -> None:
+        """Draw a receptive field (H×W bool, ``box`` its bounding box if known); None: none."""
+        if self._field is None:
+            if mask is None:
+                return
+            self._field = FieldOverlay(self._canvas)
+        self._field.set_mask(mask, box)
+
+    @property
+    def field(self) -> FieldOverlay | None:
+        """The receptive-field overlay, once one has been shown."""
+        return self._field
 
     # ---- geometry -------------------------------------------------------------------------------
 

@@ -19,11 +19,12 @@ class PanelPool:
         self._panels: list[ImagePanel] = []
 
     def take(self, count: int) -> list[ImagePanel]:
-        """The first ``count`` panels; the rest are cleared (no image, selection or marker)."""
+        """The first ``count`` panels; the rest are cleared (no image, selection, marker, field)."""
         while len(self._panels) < count:
             self._panels.append(self._make(len(self._panels)))
         for panel in self._panels[count:]:
             panel.set_image(None)
             panel.set_selected(False)
             panel.set_marker(None)
+            panel.show_field(None)
         return self._panels[:count]

@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ...model import PREVIEW_SIDE
+from ...model import PREVIEW_SIDE, ReceptiveField
 from ...qt import Document
 from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
 from ..looks import input_looks
@@ -37,6 +37,7 @@ class InputView(QWidget):
         self._pool = PanelPool(lambda _: ImagePanel(colorbar=False))
         self._shown: list[ImagePanel] = []
         self._hover: tuple[int, Pixel | None] = (-1, None)
+        self._field: ReceptiveField | None = None  # drawn over every panel
 
         self._shape_label = QLabel()
         self._shape_label.setToolTip("input channels × rows × columns")
@@ -44,7 +45,7 @@ class InputView(QWidget):
         self._grid = PanelGrid(min_side=56)
         self._grid.view.setToolTip(
             "One panel per input channel, all on the colour scale shown above.\n"
-            "Hover to read a value."
+            "Hover to read a value; hover an output pixel to see here every input pixel it reads."
         )
         self._grid.hovered.connect(self._on_hover)
         self._readout = build_panel_page(self, [self._shape_label, self._legend], self._grid, HINT)
@@ -77,12 +78,30 @@ class InputView(QWidget):
     def readout(self) -> str:
         return self._readout.text()
 
+    @property
+    def field(self) -> ReceptiveField | None:
+        """The receptive field drawn over the panels, if any."""
+        return self._field
+
+    def show_field(self, field: ReceptiveField | None) -> None:
+        """Draw ``field``'s pixels of the input over every panel and say it in the readout
+        (None: take it away). The main window calls this while an output pixel is hovered."""
+        self._field = field
+        mask, box = (None, None) if field is None else (field.masks[0], field.boxes[0])
+        for panel in self._shown:
+            panel.show_field(mask, box)
+        if field is not None:
+            self._readout.setText(field.words)
+        elif self._hover[1] is None:
+            self._readout.setText(HINT)
+
     # ---- following the model ---------------------------------------------------------------------
 
     def _rebuild(self) -> None:
         if self._view.input_version == self._drawn_version:
             return  # a layer change that kept the input: nothing here changed
         self._drawn_version = self._view.input_version
+        self.show_field(None)  # a field of the old input
         image = self._view.image
         channels, height, width = image.shape
         looks = input_looks(self._view.input_ranges)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import DotProduct
+from ..image_panels import FieldOverlay
 from ..looks import input_looks
 from ..style import (
     HINT_TEXT,
@@ -119,6 +120,9 @@ class InputOverview(pg.GraphicsView):
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self._hovered = QGraphicsPathItem()
         self._hovered.setPen(_pen(HOVER_COLOR, 2.5))
+        # The image pixels that taps in the padding copy (reflect, replicate, circular): where
+        # the window's values really come from.
+        self._copies = FieldOverlay(color=PADDING_COLOR, fill=PADDING_FILL, ring=False)
         for item in (
             self._padding,
             self._hatch,
@@ -128,6 +132,7 @@ class InputOverview(pg.GraphicsView):
             self._window_shadow,
             self._window,
             self._ring,
+            self._copies,
             self._hovered,
         ):
             self._box.addItem(item)
@@ -196,6 +201,10 @@ class InputOverview(pg.GraphicsView):
         self._window.setRect(window)
         self._taps.setPos(c0, r0)
         self._ring.setPos(window.center())
+        copied = dot.in_padding & (dot.source_rows >= 0)
+        self._copies.set_pixels(
+            np.stack([dot.source_rows[copied], dot.source_cols[copied]], axis=1)
+        )
 
     def show_hover(self, pixels: list[tuple[int, int]]) -> None:
         """Outline these (row, col) cells (padded ones too): what the hover touches."""
@@ -212,6 +221,10 @@ class InputOverview(pg.GraphicsView):
         """The tap cells drawn, in image coordinates."""
         path = self._taps.path().translated(self._taps.pos())
         return [polygon.boundingRect() for polygon in path.toSubpathPolygons()]
+
+    def copied_box(self) -> tuple[int, int, int, int] | None:
+        """(row, col, height, width) around the pixels the padding copies, None if none."""
+        return self._copies.box
 
     def hovered_cells(self) -> list[QRectF]:
         return [polygon.boundingRect() for polygon in self._hovered.path().toSubpathPolygons()]
@@ -252,7 +265,8 @@ class Overview(QWidget):
         self.input_view.setToolTip(
             "The whole input: the cyan frame is the receptive field of the current output, its "
             "cells the pixels the taps read; hatched amber is the padding. Hover a pixel to see "
-            "the weights it meets and every output it feeds."
+            "the weights it meets and every output it feeds. With reflect, replicate or circular "
+            "padding, amber-outlined pixels are the ones the taps in the padding copy."
         )
         self.output_map, self.output_title, self.output_caption = (
             output_map,
