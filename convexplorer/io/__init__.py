@@ -19,6 +19,7 @@ from ._atomic import atomic_write_bytes, atomic_write_text
 from ._checkpoint import torch_available
 from ._errors import TORCH_HINT, TORCH_INSTALL, FileFormatError, TorchUnavailable
 from ._gif import encode_gif, png_sequence_names, write_gif, write_png_sequence
+from ._network_session import Selection, load_network_session, save_network_session
 from ._png_write import encode_png, write_png
 from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
 from ._session import (
@@ -78,6 +79,7 @@ __all__ = [
     "FileFormatError",
     "ImportedWeights",
     "InputLoad",
+    "Selection",
     "SessionData",
     "TorchCheck",
     "TorchUnavailable",
@@ -98,6 +100,7 @@ __all__ = [
     "is_array_file",
     "is_session_file",
     "list_conv_weights",
+    "load_network_session",
     "load_session",
     "npz_members",
     "numpy_snippet",
@@ -108,6 +111,7 @@ __all__ = [
     "read_bias",
     "read_weights",
     "run_check",
+    "save_network_session",
     "save_session",
     "suggest_downscale",
     "torch_available",
