@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from convexplorer.model import ExplorerState, LayerSetup, LayerSpec, NetworkSnapshot, check_chain
+from convexplorer.model import (
+    ExplorerState,
+    LayerSetup,
+    LayerSpec,
+    NetworkSnapshot,
+    absolute_sums,
+    check_chain,
+    output_bound,
+)
 from tests.io_support import AWKWARD
 
 
@@ -62,3 +70,23 @@ def stack_outputs(snapshot: NetworkSnapshot) -> list[tuple[np.ndarray, np.ndarra
         results.append((x, y))
         x = y
     return results
+
+
+def stack_bound(snapshot: NetworkSnapshot, outputs: list[tuple[np.ndarray, np.ndarray]]):
+    """How far another float32 computation of the whole stack may lie from ``outputs``' last.
+
+    Derived layer by layer: the other computation's input to layer k is the app's x_k plus an
+    error e_k with |e_k| ≤ b_k (b_1 = 0: both start from the same input). Layer k's outputs then
+    differ by at most the two computations' rounding (``output_bound`` on the magnitudes
+    Σ|w|·(|x_k| + b_k) + |bias|, the larger input bounding the other side's) plus the propagated
+    Σ|w|·b_k; every activation here is 1-Lipschitz, so b_{k+1} is that sum.
+    """
+    bound = np.zeros(snapshot.image.shape)
+    for layer, (x, _) in zip(snapshot.layers, outputs, strict=True):
+        spec, weight = layer.spec, layer.weight
+        upper = np.abs(x.astype(np.float64)) + bound
+        rounding = output_bound(
+            spec, upper, weight, absolute_sums(spec, upper, weight, layer.bias), np.float32
+        )
+        bound = rounding + absolute_sums(spec, bound, weight, None)
+    return bound

@@ -22,6 +22,7 @@ from ._gif import encode_gif, png_sequence_names, write_gif, write_png_sequence
 from ._network_session import Selection, load_network_session, save_network_session
 from ._png_write import encode_png, write_png
 from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
+from ._sequential import sequential_snippet
 from ._session import (
     FORMAT_VERSION,
     SESSION_SUFFIX,
@@ -51,6 +52,7 @@ from ._weights import (
     adopted_spec,
     export_bias,
     export_layer_weights,
+    export_network_weights,
     export_weights,
     list_conv_weights,
     plan_weight_import,
@@ -95,6 +97,7 @@ __all__ = [
     "encode_png",
     "export_bias",
     "export_layer_weights",
+    "export_network_weights",
     "export_weights",
     "float32_literal",
     "is_array_file",
@@ -113,6 +116,7 @@ __all__ = [
     "run_check",
     "save_network_session",
     "save_session",
+    "sequential_snippet",
     "suggest_downscale",
     "torch_available",
     "weights_mismatch",
