@@ -19,6 +19,17 @@ from ._atomic import atomic_write_bytes, atomic_write_text
 from ._checkpoint import torch_available
 from ._errors import TORCH_HINT, TORCH_INSTALL, FileFormatError, TorchUnavailable
 from ._gif import encode_gif, png_sequence_names, write_gif, write_png_sequence
+from ._model_layers import (
+    BATCHNORM_EPS,
+    CheckpointConv,
+    ImportedLayers,
+    LayerChoice,
+    chain_problem,
+    default_choice,
+    import_layers,
+    list_checkpoint_convs,
+    run_problem,
+)
 from ._network_session import Selection, load_network_session, save_network_session
 from ._png_write import encode_png, write_png
 from ._resize import DOWNSCALE_LONG_SIDE, DOWNSCALE_MAX_VALUES, downscale, suggest_downscale
@@ -64,6 +75,7 @@ from ._weights import (
 __all__ = [
     "ACCEPTED_SHAPES",
     "ARRAY_SUFFIXES",
+    "BATCHNORM_EPS",
     "BIT_IDENTICAL",
     "DIFFERS",
     "DOWNSCALE_LONG_SIDE",
@@ -78,9 +90,12 @@ __all__ = [
     "ArrayMember",
     "ChannelDifference",
     "CheckJob",
+    "CheckpointConv",
     "FileFormatError",
+    "ImportedLayers",
     "ImportedWeights",
     "InputLoad",
+    "LayerChoice",
     "Selection",
     "SessionData",
     "TorchCheck",
@@ -90,8 +105,10 @@ __all__ = [
     "adopted_spec",
     "atomic_write_bytes",
     "atomic_write_text",
+    "chain_problem",
     "check_against_pytorch",
     "check_session",
+    "default_choice",
     "downscale",
     "encode_gif",
     "encode_png",
@@ -100,8 +117,10 @@ __all__ = [
     "export_network_weights",
     "export_weights",
     "float32_literal",
+    "import_layers",
     "is_array_file",
     "is_session_file",
+    "list_checkpoint_convs",
     "list_conv_weights",
     "load_network_session",
     "load_session",
@@ -114,6 +133,7 @@ __all__ = [
     "read_bias",
     "read_weights",
     "run_check",
+    "run_problem",
     "save_network_session",
     "save_session",
     "sequential_snippet",
