@@ -29,6 +29,7 @@ from ._model_layers import (
     import_layers,
     list_checkpoint_convs,
     run_problem,
+    run_specs,
 )
 from ._network_session import Selection, load_network_session, save_network_session
 from ._png_write import encode_png, write_png
@@ -134,6 +135,7 @@ __all__ = [
     "read_weights",
     "run_check",
     "run_problem",
+    "run_specs",
     "save_network_session",
     "save_session",
     "sequential_snippet",

@@ -178,7 +178,7 @@ def import_layers(
         problem = weight_problem(conv.shape)
         if problem:
             raise FileFormatError(path, f"{conv.key} {problem}")
-    specs = _specs(convs, choices, input_channels)
+    specs = run_specs(convs, choices, input_channels)
     keys = [conv.key for conv in convs]
     keys += [conv.bias_key for conv in convs if conv.bias_key]
     keys += [f"{c.batchnorm}.{name}" for c in convs if c.batchnorm for name in _BATCHNORM_KEYS]
@@ -201,9 +201,11 @@ def import_layers(
     return ImportedLayers(tuple(layers), tuple(notes))
 
 
-def _specs(
+def run_specs(
     convs: Sequence[CheckpointConv], choices: Sequence[LayerChoice], input_channels: int
 ) -> list[LayerSpec]:
+    """The layer settings of a run with these choices on an input of ``input_channels``
+    (no tensor read: what the dialog previews); ValueError in words if one cannot be built."""
     specs, channels = [], input_channels
     for index, (conv, choice) in enumerate(zip(convs, choices, strict=True)):
         groups = groups_after(channels, conv)
