@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from convexplorer.io import (
     FileFormatError,
@@ -19,7 +21,7 @@ from convexplorer.io import (
     save_network_session,
     save_session,
 )
-from convexplorer.model import MAX_LAYERS, LayerSpec
+from convexplorer.model import ACTIVATIONS, MAX_LAYERS, LayerSpec, check_chain
 from tests.io_support import make_state
 from tests.stack_support import fingerprint, make_stack
 
@@ -271,3 +273,123 @@ def test_saving_is_atomic_a_failed_save_keeps_the_old_file(saved, monkeypatch):
         save_network_session(path, make_stack(SPECS, seed=4))
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["stack.convx"]
+
+
+# ---- random stacks and fuzzing -------------------------------------------------------------------
+
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@st.composite
+def stacks(draw):
+    """A random stack of 2–4 layers that chains on a small input (either kind, any groups)."""
+    channels = draw(st.integers(1, 4))
+    size = (draw(st.integers(6, 10)), draw(st.integers(6, 10)))
+    specs = []
+    for _ in range(draw(st.integers(2, 4))):
+        groups = draw(st.sampled_from([g for g in (1, 2) if channels % g == 0]))
+        out_channels = groups * draw(st.integers(1, 3))
+        transposed = draw(st.booleans())
+        specs.append(
+            LayerSpec(
+                channels,
+                out_channels,
+                draw(st.integers(1, 3)),
+                stride=draw(st.integers(1, 2)) if transposed else 1,
+                padding=draw(st.integers(0, 1)) if not transposed else 0,
+                groups=groups,
+                bias=draw(st.booleans()),
+                transposed=transposed,
+                flip_kernel=draw(st.booleans()),
+            )
+        )
+        channels = out_channels
+    activations = tuple(draw(st.sampled_from(ACTIVATIONS)) for _ in specs)
+    selected = draw(st.integers(0, len(specs) - 1))
+    try:
+        return make_stack(specs, size, activations, draw(st.integers(0, 99)), selected)
+    except ValueError:  # unpadded 3×3 convs can shrink a 6-pixel input to nothing
+        return draw(st.nothing())
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(snapshot=stacks())
+def test_random_stacks_round_trip_bit_exactly(tmp_path, snapshot):
+    path = tmp_path / "random.convx"
+    save_network_session(path, snapshot, Selection(0, (0, 0)))
+    loaded, selection = load_network_session(path)
+    assert fingerprint(loaded) == fingerprint(snapshot)
+    assert selection == Selection(0, (0, 0))
+
+
+@pytest.fixture(scope="module")
+def valid_bytes(tmp_path_factory) -> bytes:
+    path = tmp_path_factory.mktemp("fuzz") / "valid.convx"
+    save_network_session(path, make_stack(SPECS[:2], size=(5, 6)), Selection(1, (1, 2)))
+    return path.read_bytes()
+
+
+def load_bytes(tmp_path: Path, data: bytes) -> None:
+    """Whatever the bytes: a stack that chains, or a FileFormatError naming the file."""
+    path = tmp_path / "fuzz.convx"
+    path.write_bytes(data)
+    try:
+        snapshot, _ = load_network_session(path)
+    except FileFormatError as exc:
+        assert str(exc).startswith("fuzz.convx: ")
+    else:
+        check_chain(snapshot.image.shape, [layer.spec for layer in snapshot.layers])
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_truncations_and_byte_flips(tmp_path, valid_bytes, data):
+    blob = bytearray(valid_bytes)
+    if data.draw(st.booleans(), label="truncate"):
+        blob = blob[: data.draw(st.integers(0, len(blob) - 1), label="cut")]
+    else:
+        for _ in range(data.draw(st.integers(1, 8), label="flips")):
+            at = data.draw(st.integers(0, len(blob) - 1), label="at")
+            blob[at] = data.draw(st.integers(0, 255), label="byte")
+    load_bytes(tmp_path, bytes(blob))
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 40)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_mutated_json(tmp_path, valid_bytes, data):
+    with zipfile.ZipFile(io.BytesIO(valid_bytes)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    document = json.loads(members["session.json"])
+    for _ in range(data.draw(st.integers(1, 3), label="edits")):
+        node, keys = document, []
+        while isinstance(node, dict | list) and node and data.draw(st.booleans(), label="deeper"):
+            key = data.draw(
+                st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
+            )
+            keys.append(key)
+            parent, node = node, node[key]
+        if keys:
+            parent[keys[-1]] = data.draw(JSON_VALUES, label="value")
+    members["session.json"] = json.dumps(document).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    load_bytes(tmp_path, buffer.getvalue())
