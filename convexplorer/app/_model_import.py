@@ -339,7 +339,6 @@ class ModelImportActions:
         if not io.torch_available():
             self._dialogs.report_error(TITLE, io.TorchUnavailable(torch_missing_text()))
             return None
-        self._dialogs.before_reading()
         self.dialog = ModelImportDialog(
             np.array(self._document.view.image), self._dialogs.last_folder(), self._dialogs.window
         )
@@ -352,6 +351,7 @@ class ModelImportActions:
         if dialog is None or dialog.snapshot is None or dialog.path is None:
             return
         path = dialog.path
+        self._dialogs.before_reading()  # the learner's model goes into the learner's session
         self._dialogs.remember_folder(path)
         label = f"Import model layers from {path.name}"
         self._document.load_network(dialog.snapshot, label)  # the lead's Document command
