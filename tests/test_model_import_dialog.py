@@ -91,7 +91,7 @@ def test_the_convs_are_listed_in_file_order_and_the_first_chained_run_is_chosen(
     ]
     assert dialog.ok_button.isEnabled()
     assert dialog.message.text() == (
-        "3 layers on the 3×10×12 input → 2×10×12; 1 BatchNorm folded into its conv"
+        "3 layers on the 3×10×12 input → 2×10×12; 1 BatchNorm folded in"
     )
 
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from .. import io
 from ..model import ACTIVATIONS, MAX_LAYERS, NetworkSnapshot, check_chain, layer_name
 from ..qt import Document
-from ..widgets.style import ERROR_TEXT
+from ..widgets.style import ERROR_TEXT, plural, shape_text
 from ._dialogs import FileDialogs
 
 TITLE = "Import Model Layers"
@@ -177,7 +177,7 @@ class ModelImportDialog(QDialog):
         table.setRowCount(len(convs))
         for row, conv in enumerate(convs):
             folded = f"{conv.batchnorm} folded" if conv.batchnorm else ""
-            cells = (conv.key, "×".join(str(n) for n in conv.shape), folded)
+            cells = (conv.key, shape_text(*conv.shape), folded)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(
@@ -281,14 +281,13 @@ class ModelImportDialog(QDialog):
         for row in range(self.layer_table.rowCount()):
             item = self.layer_table.item(row, 4)
             if item is not None:
-                item.setText("×".join(map(str, shapes[row])) if row < len(shapes) else "")
+                item.setText(shape_text(*shapes[row]) if row < len(shapes) else "")
         if problem is None and shapes:
-            c, h, w = self._image.shape
             folds = sum(conv.batchnorm is not None for conv in run)
-            folded = f"; {folds} BatchNorm folded into its conv" if folds else ""
+            folded = f"; {plural(folds, 'BatchNorm')} folded in" if folds else ""
             self._say(
-                f"{len(run)} layer{'s' if len(run) > 1 else ''} on the {c}×{h}×{w} input → "
-                f"{'×'.join(map(str, shapes[-1]))}{folded}",
+                f"{plural(len(run), 'layer')} on the {shape_text(*self._image.shape)} input → "
+                f"{shape_text(*shapes[-1])}{folded}",
                 ok=True,
             )
         else:
@@ -357,6 +356,6 @@ class ModelImportActions:
         self._document.load_network(dialog.snapshot, label)  # the lead's Document command
         notes = "; ".join(dialog.notes)
         self._dialogs.status(
-            f"Imported {len(dialog.snapshot.layers)} layers from {path.name}"
+            f"Imported {plural(len(dialog.snapshot.layers), 'layer')} from {path.name}"
             + (f" — {notes}" if notes else "")
         )
