@@ -25,6 +25,8 @@ from convexplorer.model import ACTIVATIONS, MAX_LAYERS, LayerSpec, check_chain
 from tests.io_support import make_state
 from tests.stack_support import fingerprint, make_stack
 
+#: Each layer's selected filter and position (layer 1 makes 4×9×11, layer 2 6×4×5, layer 3 2×9×11).
+SELECTIONS = (Selection(3, (8, 10)), Selection(5, (2, 3)), Selection(1, (0, 4)))
 SPECS = [
     LayerSpec(3, 4, 3, padding=1),
     LayerSpec(4, 6, 3, stride=2, groups=2, bias=False),
@@ -36,7 +38,7 @@ SPECS = [
 def saved(tmp_path: Path):
     snapshot = make_stack(SPECS, selected_layer=1)
     path = tmp_path / "stack.convx"
-    save_network_session(path, snapshot, Selection(5, (2, 3)))
+    save_network_session(path, snapshot, SELECTIONS)
     return path, snapshot
 
 
@@ -47,14 +49,15 @@ def read_json(path: Path) -> dict:
 
 def test_a_stack_round_trips_bit_exactly_as_format_3(saved):
     path, snapshot = saved
-    loaded, selection = load_network_session(path)
+    loaded, selections = load_network_session(path)
     assert fingerprint(loaded) == fingerprint(snapshot)
-    assert selection == Selection(5, (2, 3))
+    assert selections == SELECTIONS
     document = read_json(path)
     assert document["version"] == 3
     assert [entry["activation"] for entry in document["layers"]] == ["relu", "relu", "none"]
     assert document["layers"][2]["layer"]["transposed"] is True
     assert document["selected_layer"] == 1
+    assert document["layers"][1]["selection"] == {"filter": 5, "position": [2, 3]}
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         # files hold PyTorch's layout: (C_in, C_out/groups, kH, kW) for the transposed layer
@@ -77,7 +80,7 @@ def test_a_stack_round_trips_bit_exactly_as_format_3(saved):
 def test_a_one_layer_stack_is_written_exactly_as_a_single_layer_session(tmp_path, spec, version):
     snapshot = make_stack([spec], activations=("relu",))
     stack_path, layer_path = tmp_path / "stack.convx", tmp_path / "layer.convx"
-    save_network_session(stack_path, snapshot, Selection(1, (2, 4)))
+    save_network_session(stack_path, snapshot, [(1, (2, 4))])
     state = make_state(3, 2, flip_kernel=spec.flip_kernel)
     state.load(snapshot.image, spec, snapshot.layers[0].weight, snapshot.layers[0].bias)
     state.set_activation("relu")
@@ -96,10 +99,10 @@ def test_single_layer_sessions_open_as_a_one_layer_stack(tmp_path):
     state.select(3, (4, 5))
     path = tmp_path / "old.convx"
     save_session(path, state)
-    snapshot, selection = load_network_session(path)
+    snapshot, selections = load_network_session(path)
     (layer,) = snapshot.layers
     assert snapshot.selected_layer == 0
-    assert selection == Selection(3, (4, 5))
+    assert selections == (Selection(3, (4, 5)),)
     assert snapshot.image.tobytes() == state.image.tobytes()
     assert (layer.spec, layer.activation) == (state.spec, "relu")
     assert layer.weight.tobytes() == state.weight.tobytes()
@@ -187,7 +190,8 @@ def test_a_stack_that_does_not_chain_is_refused_with_the_reason(saved, tmp_path)
     refused(
         rewrite(path, tmp_path / "chain.convx", unchained),
         "does not fit together",
-        "layer 2 expects 8 channels, layer 1 makes 4",
+        "layer 2 expects 8",
+        "layer 1 makes 4",
     )
 
     def too_small(document):
@@ -205,8 +209,15 @@ def test_a_stack_that_does_not_chain_is_refused_with_the_reason(saved, tmp_path)
         (lambda d: d["layers"].__setitem__(0, 7), "'layers[0]'"),
         (lambda d: d.update(selected_layer=3), "selected layer 4 does not exist"),
         (lambda d: d.update(selected_layer=True), "'selected_layer'"),
-        (lambda d: d["selection"].update(filter=6), "selected filter 6 does not exist"),
-        (lambda d: d["selection"].update(position=[5, 0]), "outside the selected layer's 4×5"),
+        (
+            lambda d: d["layers"][1]["selection"].update(filter=6),
+            "layer 2's selected filter 6 does not exist (it has 6)",
+        ),
+        (
+            lambda d: d["layers"][2]["selection"].update(position=[0, 11]),
+            "layer 3's selected position (0, 11) is outside its 9×11 output",
+        ),
+        (lambda d: d["layers"][0].pop("selection"), "'layers[0].selection'"),
         (lambda d: d["arrays"].pop("layer2_weight"), "'arrays.layer2_weight'"),
     ],
 )
@@ -320,16 +331,16 @@ def stacks(draw):
 @given(snapshot=stacks())
 def test_random_stacks_round_trip_bit_exactly(tmp_path, snapshot):
     path = tmp_path / "random.convx"
-    save_network_session(path, snapshot, Selection(0, (0, 0)))
-    loaded, selection = load_network_session(path)
+    save_network_session(path, snapshot)
+    loaded, selections = load_network_session(path)
     assert fingerprint(loaded) == fingerprint(snapshot)
-    assert selection == Selection(0, (0, 0))
+    assert selections == (Selection(0, (0, 0)),) * len(snapshot.layers)
 
 
 @pytest.fixture(scope="module")
 def valid_bytes(tmp_path_factory) -> bytes:
     path = tmp_path_factory.mktemp("fuzz") / "valid.convx"
-    save_network_session(path, make_stack(SPECS[:2], size=(5, 6)), Selection(1, (1, 2)))
+    save_network_session(path, make_stack(SPECS[:2], size=(5, 6)), [(2, (3, 4)), (1, (1, 1))])
     return path.read_bytes()
 
 

@@ -2,8 +2,9 @@
 
 A stack of one layer is written exactly as a single-layer session (version 1 or 2, ``_session``),
 so older convexplorers keep opening it; only a deeper stack needs version 3, where ``layers``
-lists each layer's settings and activation and the arrays are ``layer{k}_weight.npy`` /
-``layer{k}_bias.npy`` (k from 1, as the app names layers). Reading bounds every declared size
+lists each layer's settings, activation and selection (filter and sliding-window position), and
+the arrays are ``layer{k}_weight.npy`` / ``layer{k}_bias.npy`` (k from 1, as the app names
+layers). Reading bounds every declared size
 first — the layer count, each layer's settings, the chain (``check_chain``, whose message says
 which layer does not fit), every array's shape — and reads arrays only then.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from collections.abc import Sequence
 from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
@@ -55,7 +57,7 @@ STACK_VERSION = 3
 
 
 class Selection(NamedTuple):
-    """The selected layer's selected filter and sliding-window position [row, col]."""
+    """A layer's selected filter and sliding-window position (row, col)."""
 
     filter: int = 0
     position: tuple[int, int] = (0, 0)
@@ -66,23 +68,24 @@ def array_key(index: int, what: str) -> str:
     return f"layer{index + 1}_{what}"
 
 
-#: The first filter's top-left output: what a fresh stack selects.
-DEFAULT_SELECTION = Selection()
-
-
 # ---- saving ------------------------------------------------------------------------------------
 
 
 def save_network_session(
     path: str | os.PathLike[str],
     snapshot: NetworkSnapshot,
-    selection: Selection = DEFAULT_SELECTION,
+    selections: Sequence[Selection | tuple[int, tuple[int, int]]] = (),
 ) -> None:
-    """Write ``snapshot`` atomically: one layer as format 1 or 2, a deeper stack as format 3."""
+    """Write ``snapshot`` atomically: one layer as format 1 or 2, a deeper stack as format 3.
+
+    ``selections``: each layer's (filter, position); layers beyond it select (0, (0, 0)).
+    """
+    chosen = [Selection(*s) for s in selections][: len(snapshot.layers)]
+    chosen += [Selection()] * (len(snapshot.layers) - len(chosen))
     if len(snapshot.layers) == 1:
         layer = snapshot.layers[0]
         data = SessionData(
-            snapshot.image, layer.spec, layer.weight, layer.bias, layer.activation, *selection
+            snapshot.image, layer.spec, layer.weight, layer.bias, layer.activation, *chosen[0]
         )
         save_session(path, data)
         return
@@ -100,11 +103,14 @@ def save_network_session(
         "description": f"a stack of {count} layers: "
         + "; ".join(layer.spec.describe() for layer in snapshot.layers),
         "layers": [
-            {"layer": _layer_json(layer.spec), "activation": layer.activation}
-            for layer in snapshot.layers
+            {
+                "layer": _layer_json(layer.spec),
+                "activation": layer.activation,
+                "selection": {"filter": selection.filter, "position": list(selection.position)},
+            }
+            for layer, selection in zip(snapshot.layers, chosen, strict=True)
         ],
         "selected_layer": snapshot.selected_layer,
-        "selection": {"filter": selection.filter, "position": list(selection.position)},
         "arrays": {key: {"shape": list(a.shape), "dtype": "float32"} for key, a in arrays.items()},
     }
     buffer = io.BytesIO()
@@ -118,29 +124,31 @@ def save_network_session(
 # ---- loading -----------------------------------------------------------------------------------
 
 
-def load_network_session(path: str | os.PathLike[str]) -> tuple[NetworkSnapshot, Selection]:
-    """Read and fully check a session of any version (1 and 2 give a one-layer stack).
+def load_network_session(
+    path: str | os.PathLike[str],
+) -> tuple[NetworkSnapshot, tuple[Selection, ...]]:
+    """Read and fully check a session of any version (1 and 2 give a one-layer stack), with
+    each layer's selection.
 
     Any problem is a FileFormatError naming the file and the reason (nothing else escapes).
     """
     return read_checked(path, _read_network)
 
 
-def _read_network(f: BinaryIO) -> tuple[NetworkSnapshot, Selection]:
+def _read_network(f: BinaryIO) -> tuple[NetworkSnapshot, tuple[Selection, ...]]:
     with zipfile.ZipFile(f) as archive:
         document = read_document(archive)
         if document["version"] < STACK_VERSION:
             data = read_layer_session(archive, document)
             layer = LayerSetup(data.spec, data.weight, data.bias, data.activation)
-            return NetworkSnapshot(data.image, (layer,)), Selection(
-                data.selected_filter, data.position
-            )
+            selection = Selection(data.selected_filter, data.position)
+            return NetworkSnapshot(data.image, (layer,)), (selection,)
         return _read_stack(archive, document)
 
 
 def _read_stack(
     archive: zipfile.ZipFile, document: dict[str, Any]
-) -> tuple[NetworkSnapshot, Selection]:
+) -> tuple[NetworkSnapshot, tuple[Selection, ...]]:
     """Settings, chain and selection first, then every declared shape, then the arrays."""
     entries = _field(document, "layers", list)
     if not 1 <= len(entries) <= MAX_LAYERS:
@@ -175,7 +183,10 @@ def _read_stack(
             f"does not fit together: the selected layer {selected_layer + 1} does not exist "
             f"(the stack has {len(specs)})"
         )
-    selection = _selection(document, shapes[selected_layer])
+    selections = tuple(
+        _selection(entry, index, shape)
+        for index, (entry, shape) in enumerate(zip(entries, shapes, strict=True))
+    )
     expected: dict[str, tuple[int, ...]] = {"image": image_shape}
     for index, spec in enumerate(specs):
         expected[array_key(index, "weight")] = spec.torch_weight_shape
@@ -193,23 +204,24 @@ def _read_stack(
         )
         for index, spec in enumerate(specs)
     )
-    return NetworkSnapshot(arrays["image"], layers, selected_layer), selection
+    return NetworkSnapshot(arrays["image"], layers, selected_layer), selections
 
 
-def _selection(document: dict[str, Any], output_shape: tuple[int, int, int]) -> Selection:
-    """The selection, checked against the selected layer's output (C_out, H, W)."""
-    selection = _field(document, "selection", dict)
-    selected = _field(selection, "filter", int, "selection")
-    position = _int_list(_field(selection, "position", list, "selection"), 2, "position")
+def _selection(entry: dict[str, Any], index: int, output_shape: tuple[int, int, int]) -> Selection:
+    """Layer ``index``'s selection, checked against its output (C_out, H, W)."""
+    where = f"layers[{index}].selection"
+    selection = _field(entry, "selection", dict, f"layers[{index}]")
+    selected = _field(selection, "filter", int, where)
+    position = _int_list(_field(selection, "position", list, where), 2, f"{where}.position")
     channels, height, width = output_shape
     if not 0 <= selected < channels:
         raise _Invalid(
-            f"does not fit together: the selected filter {selected} does not exist "
-            f"(the selected layer has {channels})"
+            f"does not fit together: {layer_name(index)}'s selected filter {selected} does not "
+            f"exist (it has {channels})"
         )
     if not (position[0] < height and position[1] < width):
         raise _Invalid(
-            f"does not fit together: the selected position ({position[0]}, {position[1]}) "
-            f"is outside the selected layer's {height}×{width} output"
+            f"does not fit together: {layer_name(index)}'s selected position "
+            f"({position[0]}, {position[1]}) is outside its {height}×{width} output"
         )
     return Selection(selected, (position[0], position[1]))
