@@ -219,3 +219,26 @@ def test_without_torch_the_action_says_how_to_install_it(qtbot, tmp_path, monkey
     assert io.TORCH_INSTALL in box.text()
     assert "Nothing was changed." in box.informativeText()
     assert scene.messages[-1].startswith("Import Model Layers: Reading a PyTorch checkpoint")
+
+
+@pytest.mark.skipif(
+    not hasattr(Document, "load_network"), reason="Document.load_network is the lead's (issue 11)"
+)
+def test_the_imported_stack_is_one_undo_step_of_the_real_document(qtbot, tmp_path, checkpoint):
+    scene = Actions(qtbot, tmp_path)
+    before = scene.document.network_snapshot()
+    dialog = scene.actions.open_dialog()
+    dialog.open_checkpoint(checkpoint)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.ok_button.click()
+    after = scene.document.network_snapshot()
+    assert [layer.spec for layer in after.layers] == [
+        layer.spec for layer in dialog.snapshot.layers
+    ]
+    assert after.layers[0].weight.tobytes() == dialog.snapshot.layers[0].weight.tobytes()
+    assert scene.document.undo_label == "Import model layers from model.pt"
+    assert scene.document.undo_count == 1
+    scene.document.undo()
+    assert [layer.spec for layer in scene.document.network_snapshot().layers] == [
+        layer.spec for layer in before.layers
+    ]
