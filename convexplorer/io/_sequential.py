@@ -81,8 +81,8 @@ def _pool(spec: LayerSpec) -> str | None:
 
 
 def _pool_module(spec: LayerSpec, pool: str) -> str:
-    """``nn.MaxPool2d`` / ``nn.AvgPool2d`` with the layer's window (avg counts padding, as the
-    explorer's zero padding does)."""
+    """``nn.MaxPool2d`` / ``nn.AvgPool2d`` with the layer's window; AvgPool2d keeps PyTorch's
+    default ``count_include_pad=True`` (padded zeros count in the mean)."""
     arguments = {
         "kernel_size": _pair(spec.kernel_size),
         "stride": _pair(spec.stride),
