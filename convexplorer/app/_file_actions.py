@@ -56,7 +56,7 @@ class FileActions(QObject):
         self.sessions.populate(menu, first)
         menu.insertSeparator(first)
         self.weights.populate(menu, first)
-        self.models.populate(menu, first)
+        self.models.populate(menu, self.weights.export_action)  # right after Import Weights…
         menu.insertSeparator(first)
 
     def writing_actions(self) -> list[QAction]:
