@@ -18,6 +18,7 @@ from convexplorer.io import (
     LayerChoice,
     chain_problem,
     default_choice,
+    fold_batchnorm,
     import_layers,
     list_checkpoint_convs,
     run_problem,
@@ -31,8 +32,9 @@ from convexplorer.model import (
     sum_terms,
     uses_fft,
 )
+from tests.reference import reference_conv2d
 from tests.stack_support import stack_outputs
-from tests.tolerance import assert_within
+from tests.tolerance import assert_sums_close, assert_within
 
 
 @pytest.fixture
@@ -67,6 +69,34 @@ def test_defaults_keep_an_odd_kernels_size_and_put_relu_between_layers():
         (1, 1), (1, 2), "relu"
     )
     assert default_choice(conv("a.weight", (4, 3, 1, 1)), last=True).activation == "none"
+
+
+def test_folding_batchnorm_computes_what_conv_then_batchnorm_computes():
+    """Without torch: the loop reference's conv followed by eval-mode BatchNorm, against the loop
+    reference's conv with the folded weights, both in float64 — within float64 rounding of the
+    magnitudes Σ|w'|·|x| + |s|·(|b| + |μ|) + |β| (at most n + 6 roundings on each side)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 7, 8))
+    weight, bias = rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
+    gamma_, beta = rng.uniform(0.5, 2, 6), rng.standard_normal(6)
+    mean, var = rng.standard_normal(6), rng.uniform(0.1, 3, 6)
+    conv_args = ((1, 1), (1, 1, 1, 1), (1, 1), 2, "zeros")
+    for conv_bias in (bias, None):
+        folded_w, folded_b = fold_batchnorm(weight, conv_bias, gamma_, beta, mean, var)
+        y = reference_conv2d(x, weight, conv_bias, *conv_args)
+        scale = gamma_ / np.sqrt(var + BATCHNORM_EPS)
+        expected = (y - mean[:, None, None]) * scale[:, None, None] + beta[:, None, None]
+        actual = reference_conv2d(x, folded_w, folded_b, *conv_args)
+        base = np.zeros(6) if conv_bias is None else np.abs(conv_bias)
+        magnitudes = reference_conv2d(np.abs(x), np.abs(folded_w), None, *conv_args)
+        magnitudes += (np.abs(scale) * (base + np.abs(mean)) + np.abs(beta))[:, None, None]
+        assert_sums_close(actual, expected, magnitudes, 2 * 9 + 6, np.float64)
+    assert (
+        fold_batchnorm(weight, None, np.ones(6), np.zeros(6), np.zeros(6), np.ones(6), 0.0)[
+            1
+        ].tolist()
+        == [0.0] * 6
+    )  # the identity BatchNorm changes nothing
 
 
 # ---- a real checkpoint -------------------------------------------------------------------------

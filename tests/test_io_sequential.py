@@ -40,6 +40,29 @@ def test_the_script_is_valid_python_with_one_sequential_and_exact_literals():
     assert "torch.Size([1, 2, 7, 9])" in script
 
 
+def test_the_scripts_literals_are_the_weights_bit_for_bit_without_torch():
+    """Every ``model[i].weight/bias.copy_(torch.tensor(LITERAL, ...))`` read back as float32 is
+    the layer's weights in PyTorch's layout (flipped where the script flips them), bit for bit."""
+    snapshot = make_stack(STACKS["strided, grouped, no bias, textbook"], size=(10, 11), seed=8)
+    loaded = {}
+    for node in ast.walk(ast.parse(sequential_snippet(snapshot))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "copy_":
+            target = node.func.value  # model[i].weight or model[i].bias
+            index = target.value.slice.value
+            tensor = node.args[0]
+            if isinstance(tensor, ast.Call) and getattr(tensor.func, "attr", "") == "flip":
+                tensor = tensor.func.value  # torch.tensor(...).flip(-2, -1): flipped in torch
+            values = np.array(ast.literal_eval(tensor.args[0]), dtype=np.float32)
+            loaded[(index, target.attr)] = values
+    convs = [0, 2, 4]  # each of the first two layers is followed by its ReLU
+    assert sorted(loaded) == [(0, "bias"), (0, "weight"), (2, "weight"), (4, "bias"), (4, "weight")]
+    for position, layer in zip(convs, snapshot.layers, strict=True):
+        typed = to_torch_layout(layer.spec, layer.weight)
+        assert loaded[(position, "weight")].tobytes() == typed.tobytes()
+        if layer.bias is not None:
+            assert loaded[(position, "bias")].tobytes() == layer.bias.tobytes()
+
+
 def test_an_unknown_activation_is_refused_in_words():
     snapshot = make_stack(STACKS["conv-relu-conv"])
     layer = snapshot.layers[0]

@@ -241,7 +241,8 @@ def _fold(
     bias: np.ndarray | None,
     arrays: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The conv followed by its BatchNorm in eval mode as one conv, computed in float64."""
+    """The conv followed by its BatchNorm in eval mode as one conv, once the statistics are
+    checked (a NaN or negative variance would fold into nonsense)."""
     gamma, beta, mean, var = (
         arrays[f"{conv.batchnorm}.{name}"].astype(np.float64) for name in _BATCHNORM_KEYS
     )
@@ -249,9 +250,24 @@ def _fold(
         raise FileFormatError(path, f"BatchNorm {conv.batchnorm} holds NaN or infinite values")
     if (var < 0).any():
         raise FileFormatError(path, f"BatchNorm {conv.batchnorm} has a negative running_var")
-    scale = gamma / np.sqrt(var + BATCHNORM_EPS)
-    base = np.zeros(conv.out_channels) if bias is None else bias
-    return weight * scale[:, None, None, None], (base - mean) * scale + beta
+    return fold_batchnorm(weight, bias, gamma, beta, mean, var)
+
+
+def fold_batchnorm(
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float = BATCHNORM_EPS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One conv computing conv(x, w, b) followed by BatchNorm2d in eval mode, in float64:
+    w' = w·γ/√(var+eps), b' = (b−μ)·γ/√(var+eps)+β (``bias`` None means b = 0)."""
+    scale = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(var, np.float64) + eps)
+    base = np.zeros(len(scale)) if bias is None else np.asarray(bias, np.float64)
+    weight = np.asarray(weight, np.float64) * scale[:, None, None, None]
+    return weight, (base - mean) * scale + beta
 
 
 def _float32(path: str | os.PathLike[str], key: str, values: np.ndarray) -> np.ndarray:
