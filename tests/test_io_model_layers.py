@@ -91,12 +91,9 @@ def test_folding_batchnorm_computes_what_conv_then_batchnorm_computes():
         magnitudes = reference_conv2d(np.abs(x), np.abs(folded_w), None, *conv_args)
         magnitudes += (np.abs(scale) * (base + np.abs(mean)) + np.abs(beta))[:, None, None]
         assert_sums_close(actual, expected, magnitudes, 2 * 9 + 6, np.float64)
-    assert (
-        fold_batchnorm(weight, None, np.ones(6), np.zeros(6), np.zeros(6), np.ones(6), 0.0)[
-            1
-        ].tolist()
-        == [0.0] * 6
-    )  # the identity BatchNorm changes nothing
+    ones, zeros = np.ones(6), np.zeros(6)
+    same_w, same_b = fold_batchnorm(weight, None, ones, zeros, zeros, ones, eps=0.0)
+    assert np.array_equal(same_w, weight) and not same_b.any()  # the identity BatchNorm
 
 
 # ---- a real checkpoint -------------------------------------------------------------------------
