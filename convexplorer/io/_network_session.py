@@ -44,12 +44,12 @@ from ._session import (
     _Invalid,
     _layer_json,
     _parse_layer,
+    _read_archive,
     _read_array,
     _readable_json,
     member_name,
     read_checked,
     read_document,
-    read_layer_session,
     save_session,
 )
 
@@ -138,12 +138,13 @@ def load_network_session(
 def _read_network(f: BinaryIO) -> tuple[NetworkSnapshot, tuple[Selection, ...]]:
     with zipfile.ZipFile(f) as archive:
         document = read_document(archive)
-        if document["version"] < STACK_VERSION:
-            data = read_layer_session(archive, document)
-            layer = LayerSetup(data.spec, data.weight, data.bias, data.activation)
-            selection = Selection(data.selected_filter, data.position)
-            return NetworkSnapshot(data.image, (layer,)), (selection,)
-        return _read_stack(archive, document)
+        if document["version"] >= STACK_VERSION:
+            return _read_stack(archive, document)
+    f.seek(0)  # a single layer: read as the app always has
+    data = _read_archive(f)
+    layer = LayerSetup(data.spec, data.weight, data.bias, data.activation)
+    selection = Selection(data.selected_filter, data.position)
+    return NetworkSnapshot(data.image, (layer,)), (selection,)
 
 
 def _read_stack(

@@ -215,61 +215,47 @@ def read_checked(path: str | os.PathLike[str], reader: Callable[[BinaryIO], T]) 
 
 
 def _read_archive(f: BinaryIO) -> SessionData:
+    """Read and check the JSON, then the shapes it declares, then the arrays; only then return.
+
+    Versions 1 and 2 (one layer); a stack (version 3) is ``_network_session``'s to read.
+    """
     with zipfile.ZipFile(f) as archive:
         document = read_document(archive)
         if document["version"] >= 3:
             layers = document.get("layers")
             count = f"{len(layers)} layers" if isinstance(layers, list) else "several layers"
             raise _Invalid(f"holds a stack of {count}; this window opens a single layer")
-        return read_layer_session(archive, document)
-
-
-def read_document(archive: zipfile.ZipFile) -> dict[str, Any]:
-    """The checked ``session.json`` of an archive whose member count is bounded."""
-    if len(archive.infolist()) > MAX_ZIP_MEMBERS:
-        raise _Invalid(
-            f"holds {len(archive.infolist())} members, more than the {MAX_ZIP_MEMBERS} "
-            "this explorer reads"
-        )
-    if _JSON_MEMBER not in set(archive.namelist()):
-        raise _Invalid(f"is not a convexplorer session (no {_JSON_MEMBER} inside)")
-    return _read_json(archive)
-
-
-def read_layer_session(archive: zipfile.ZipFile, document: dict[str, Any]) -> SessionData:
-    """Check a version 1 or 2 ``document``, then the shapes it declares, then the arrays; only
-    then return."""
-    spec = _parse_layer(_field(document, "layer", dict))
-    activation = _field(document, "activation", str)
-    if activation not in ACTIVATIONS:
-        raise _Invalid(
-            f"has an unknown activation {activation!r} (known: {', '.join(ACTIVATIONS)})"
-        )
-    selection = _field(document, "selection", dict)
-    selected = _field(selection, "filter", int, "selection")
-    position = _int_list(_field(selection, "position", list, "selection"), 2, "position")
-    listed = _field(document, "arrays", dict)
-    image_shape = _image_shape(listed, spec)
-    try:
-        oh, ow = spec.output_size(image_shape[1], image_shape[2])
-    except ValueError as exc:
-        raise _Invalid(f"does not fit together: {exc}") from None
-    if not 0 <= selected < spec.out_channels:
-        raise _Invalid(
-            f"does not fit together: the selected filter {selected} does not exist "
-            f"(the layer has {spec.out_channels})"
-        )
-    if not (position[0] < oh and position[1] < ow):
-        raise _Invalid(
-            f"does not fit together: the selected position ({position[0]}, {position[1]}) "
-            f"is outside the {oh}×{ow} output"
-        )
-    expected = {"image": image_shape, "weight": spec.torch_weight_shape}
-    if spec.bias:
-        expected["bias"] = (spec.out_channels,)
-    for key, shape in expected.items():  # every declared shape, before any array is read
-        _check_listed(listed, key, shape)
-    arrays = {key: _read_array(archive, key, shape) for key, shape in expected.items()}
+        spec = _parse_layer(_field(document, "layer", dict))
+        activation = _field(document, "activation", str)
+        if activation not in ACTIVATIONS:
+            raise _Invalid(
+                f"has an unknown activation {activation!r} (known: {', '.join(ACTIVATIONS)})"
+            )
+        selection = _field(document, "selection", dict)
+        selected = _field(selection, "filter", int, "selection")
+        position = _int_list(_field(selection, "position", list, "selection"), 2, "position")
+        listed = _field(document, "arrays", dict)
+        image_shape = _image_shape(listed, spec)
+        try:
+            oh, ow = spec.output_size(image_shape[1], image_shape[2])
+        except ValueError as exc:
+            raise _Invalid(f"does not fit together: {exc}") from None
+        if not 0 <= selected < spec.out_channels:
+            raise _Invalid(
+                f"does not fit together: the selected filter {selected} does not exist "
+                f"(the layer has {spec.out_channels})"
+            )
+        if not (position[0] < oh and position[1] < ow):
+            raise _Invalid(
+                f"does not fit together: the selected position ({position[0]}, {position[1]}) "
+                f"is outside the {oh}×{ow} output"
+            )
+        expected = {"image": image_shape, "weight": spec.torch_weight_shape}
+        if spec.bias:
+            expected["bias"] = (spec.out_channels,)
+        for key, shape in expected.items():  # every declared shape, before any array is read
+            _check_listed(listed, key, shape)
+        arrays = {key: _read_array(archive, key, shape) for key, shape in expected.items()}
     data = SessionData(
         image=arrays["image"],
         spec=spec,
@@ -284,6 +270,18 @@ def read_layer_session(archive: zipfile.ZipFile, document: dict[str, Any]) -> Se
     except ValueError as exc:
         raise _Invalid(f"does not fit together: {exc}") from None
     return data
+
+
+def read_document(archive: zipfile.ZipFile) -> dict[str, Any]:
+    """The checked ``session.json`` of an archive, once its member count is bounded."""
+    if len(archive.infolist()) > MAX_ZIP_MEMBERS:
+        raise _Invalid(
+            f"holds {len(archive.infolist())} members, more than the {MAX_ZIP_MEMBERS} "
+            "this explorer reads"
+        )
+    if _JSON_MEMBER not in set(archive.namelist()):
+        raise _Invalid(f"is not a convexplorer session (no {_JSON_MEMBER} inside)")
+    return _read_json(archive)
 
 
 def member_name(key: str) -> str:
