@@ -223,8 +223,9 @@ def _read_archive(f: BinaryIO) -> SessionData:
         document = read_document(archive)
         if document["version"] >= 3:
             layers = document.get("layers")
-            count = f"{len(layers)} layers" if isinstance(layers, list) else "several layers"
-            raise _Invalid(f"holds a stack of {count}; this window opens a single layer")
+            count = len(layers) if isinstance(layers, list) else 0
+            stack = f"a stack of {count} layer{'s' if count != 1 else ''}" if count else "a stack"
+            raise _Invalid(f"holds {stack} (session format 3); this window opens a single layer")
         spec = _parse_layer(_field(document, "layer", dict))
         activation = _field(document, "activation", str)
         if activation not in ACTIVATIONS:
