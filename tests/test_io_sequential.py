@@ -104,7 +104,7 @@ def test_a_pooling_layer_becomes_pytorchs_pooling_module_with_no_weights_to_load
     torch = pytest.importorskip("torch")
     snapshot = make_stack([LayerSpec(3, 2, 3, padding=1)], size=(8, 9))
     conv = snapshot.layers[0]
-    spec = PoolSpec(2, 2, 3, stride=2, padding=1, bias=False, pool=pool)
+    spec = PoolSpec(2, 2, 3, stride=2, padding=1, groups=2, bias=False, pool=pool)
     pooling = LayerSetup(spec, np.zeros(spec.weight_shape, np.float32), None, "none")
     stack = NetworkSnapshot(
         snapshot.image, (LayerSetup(conv.spec, conv.weight, conv.bias), pooling)
