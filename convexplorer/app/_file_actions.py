@@ -1,4 +1,4 @@
-"""The File menu, assembled from its parts: inputs, recent files, sessions, weights.
+"""The File menu, assembled from its parts: inputs, recent files, sessions, weights, models.
 
 Every reader checks a file completely before the document is touched, so a refused file costs
 the user nothing; the reason goes into a dialog naming the file (``FileDialogs``). Each part owns
@@ -19,13 +19,15 @@ from .. import io
 from ..qt import Document
 from ._dialogs import FileDialogs
 from ._input_actions import InputActions
+from ._model_import import ModelImportActions
 from ._recent import RecentFiles
 from ._session_actions import SessionActions
 from ._weight_actions import WeightActions
 
 
 class FileActions(QObject):
-    """The File menu's parts: ``inputs``, ``sessions``, ``weights``; ``dialogs`` they share."""
+    """The File menu's parts: ``inputs``, ``sessions``, ``weights``, ``models``; ``dialogs``
+    they share."""
 
     def __init__(
         self,
@@ -40,6 +42,7 @@ class FileActions(QObject):
         self.inputs = InputActions(self.dialogs, document, self.recent)
         self.sessions = SessionActions(self.dialogs, document, self.recent)
         self.weights = WeightActions(self.dialogs, document)
+        self.models = ModelImportActions(self.dialogs, document)
         self._recent_menu: QMenu | None = None
 
     def populate(self, menu: QMenu) -> None:
@@ -53,6 +56,7 @@ class FileActions(QObject):
         self.sessions.populate(menu, first)
         menu.insertSeparator(first)
         self.weights.populate(menu, first)
+        self.models.populate(menu, self.weights.export_action)  # right after Import Weights…
         menu.insertSeparator(first)
 
     def writing_actions(self) -> list[QAction]:

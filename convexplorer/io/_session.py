@@ -15,9 +15,10 @@ import os
 import re
 import tokenize
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TypeVar
 
 import numpy as np
 
@@ -46,8 +47,9 @@ FORMAT_NAME = "convexplorer-session"
 #: The newest format this version reads and writes. A session is written with the lowest version
 #: that holds its layer: 1 for a plain Conv2d (older convexplorers open it), 2 when it uses a
 #: setting version 1 has no place for (textbook convolution, ConvTranspose2d), which older ones
-#: refuse clearly instead of opening a different layer.
-FORMAT_VERSION = 2
+#: refuse clearly instead of opening a different layer; 3 for a stack of more than one layer
+#: (``_network_session``).
+FORMAT_VERSION = 3
 SESSION_SUFFIX = ".convx"
 MEMBERS = {"image": "image.npy", "weight": "weight.npy", "bias": "bias.npy"}
 _JSON_MEMBER = "session.json"
@@ -114,6 +116,9 @@ class SessionData:
         )
 
 
+T = TypeVar("T")
+
+
 class _Invalid(Exception):
     """A reason the file is refused; becomes a FileFormatError naming the file."""
 
@@ -145,7 +150,7 @@ def save_session(path: str | os.PathLike[str], state: StateView | SessionData) -
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_JSON_MEMBER, _readable_json(document))
         for key, array in arrays.items():
-            archive.writestr(MEMBERS[key], npy_bytes(array))
+            archive.writestr(member_name(key), npy_bytes(array))
     atomic_write_bytes(path, buffer.getbuffer())
 
 
@@ -187,13 +192,18 @@ def _optional_layer_json(spec: LayerSpec) -> dict[str, Any]:
 
 def load_session(path: str | os.PathLike[str]) -> SessionData:
     """Read and fully check a session file; any problem is a FileFormatError (nothing else)."""
+    return read_checked(path, _read_archive)
+
+
+def read_checked(path: str | os.PathLike[str], reader: Callable[[BinaryIO], T]) -> T:
+    """``reader`` applied to the open file, every way it can fail turned into a FileFormatError."""
     try:
         with open(path, "rb") as f:
             signature = f.read(4)
             if not signature:
                 raise _Invalid("the file is empty")
             f.seek(0)
-            return _read_archive(f)
+            return reader(f)
     except _Invalid as exc:
         raise FileFormatError(path, str(exc)) from None
     except zipfile.BadZipFile as exc:
@@ -206,18 +216,18 @@ def load_session(path: str | os.PathLike[str]) -> SessionData:
         raise FileFormatError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
 
 
-def _read_archive(f: io.BufferedReader) -> SessionData:
-    """Read and check the JSON, then the shapes it declares, then the arrays; only then return."""
+def _read_archive(f: BinaryIO) -> SessionData:
+    """Read and check the JSON, then the shapes it declares, then the arrays; only then return.
+
+    Versions 1 and 2 (one layer); a stack (version 3) is ``_network_session``'s to read.
+    """
     with zipfile.ZipFile(f) as archive:
-        names = set(archive.namelist())
-        if len(archive.infolist()) > MAX_ZIP_MEMBERS:
-            raise _Invalid(
-                f"holds {len(archive.infolist())} members, more than the {MAX_ZIP_MEMBERS} "
-                "this explorer reads"
-            )
-        if _JSON_MEMBER not in names:
-            raise _Invalid(f"is not a convexplorer session (no {_JSON_MEMBER} inside)")
-        document = _read_json(archive)
+        document = read_document(archive)
+        if document["version"] >= 3:
+            layers = document.get("layers")
+            count = len(layers) if isinstance(layers, list) else 0
+            stack = f"a stack of {count} layer{'s' if count != 1 else ''}" if count else "a stack"
+            raise _Invalid(f"holds {stack} (session format 3); this window opens a single layer")
         spec = _parse_layer(_field(document, "layer", dict))
         activation = _field(document, "activation", str)
         if activation not in ACTIVATIONS:
@@ -263,6 +273,23 @@ def _read_archive(f: io.BufferedReader) -> SessionData:
     except ValueError as exc:
         raise _Invalid(f"does not fit together: {exc}") from None
     return data
+
+
+def read_document(archive: zipfile.ZipFile) -> dict[str, Any]:
+    """The checked ``session.json`` of an archive, once its member count is bounded."""
+    if len(archive.infolist()) > MAX_ZIP_MEMBERS:
+        raise _Invalid(
+            f"holds {len(archive.infolist())} members, more than the {MAX_ZIP_MEMBERS} "
+            "this explorer reads"
+        )
+    if _JSON_MEMBER not in set(archive.namelist()):
+        raise _Invalid(f"is not a convexplorer session (no {_JSON_MEMBER} inside)")
+    return _read_json(archive)
+
+
+def member_name(key: str) -> str:
+    """The archive member holding the array ``key`` (``layer2_weight`` → ``layer2_weight.npy``)."""
+    return MEMBERS.get(key, f"{key}.npy")
 
 
 def _read_json(archive: zipfile.ZipFile) -> dict[str, Any]:
@@ -370,7 +397,7 @@ def _check_listed(listed: dict[str, Any], key: str, shape: tuple[int, ...]) -> N
 
 def _read_array(archive: zipfile.ZipFile, key: str, shape: tuple[int, ...]) -> np.ndarray:
     """The member for ``key``, whose shape ``session.json`` declared and the layer confirmed."""
-    name = MEMBERS[key]
+    name = member_name(key)
     try:
         info = archive.getinfo(name)
     except KeyError:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from convexplorer.model import LayerSpec, from_torch_layout, to_torch_layout
+from convexplorer.model import LayerSetup, LayerSpec, from_torch_layout, to_torch_layout
 
 from ._atomic import atomic_write_bytes
 from ._errors import FileFormatError, archive_errors
@@ -75,6 +75,23 @@ def export_layer_weights(
 ) -> None:
     """``export_weights`` of the explorer's weights for ``spec``, in PyTorch's layout."""
     export_weights(path, to_torch_layout(spec, weight), bias)
+
+
+def export_network_weights(path: str | os.PathLike[str], layers: Sequence[LayerSetup]) -> None:
+    """An ``.npz`` of a stack: ``layer{k}_weight`` and ``layer{k}_bias`` (k from 1, as the app
+    names layers), each in PyTorch's layout for its kind; written atomically."""
+    arrays = {}
+    for index, layer in enumerate(layers):
+        arrays[f"layer{index + 1}_weight"] = to_torch_layout(layer.spec, layer.weight)
+        if layer.bias is not None:
+            arrays[f"layer{index + 1}_bias"] = layer.bias
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        allow_pickle=False,
+        **{key: np.ascontiguousarray(a, dtype=np.float32) for key, a in arrays.items()},
+    )
+    atomic_write_bytes(path, buffer.getbuffer())
 
 
 def export_bias(path: str | os.PathLike[str], bias: np.ndarray) -> None:
