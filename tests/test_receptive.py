@@ -109,7 +109,7 @@ def test_bad_questions_are_refused_in_words(layer, pixel, message):
 
 
 def test_a_stack_that_does_not_chain_is_refused_with_the_chain_message():
-    with pytest.raises(ValueError, match="layer 2 expects 3 channels, layer 1 makes 1"):
+    with pytest.raises(ValueError, match="layer 2 expects 3 input channels, layer 1 makes 1"):
         receptive_field((1, 9, 9), [LayerSpec(1, 1, 3), LayerSpec(3, 1, 3)], 1, (0, 0))
 
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from .. import io
+from ..model import NetworkSnapshot
 from ..qt import Document
 from ._background import BackgroundReader
 from ._dialogs import Button, FileDialogs
@@ -100,33 +101,30 @@ class SessionActions:
         if size > SYNC_READ_BYTES:
             self._dialogs.status(f"Opening {path.name}…")
             self.reader.start(
-                lambda: io.load_session(path),
+                lambda: io.load_network_session(path),
                 lambda data, error: self._apply(path, data, error),
             )
             return True
         try:
-            data = io.load_session(path)
+            data = io.load_network_session(path)
         except (ValueError, MemoryError) as error:
             self._dialogs.report_error("Cannot open session", error)
             return False
         return self._apply(path, data, None)
 
-    def _apply(self, path: Path, data: io.SessionData | None, error: Exception | None) -> bool:
+    def _apply(
+        self,
+        path: Path,
+        data: tuple[NetworkSnapshot, tuple[io.Selection, ...]] | None,
+        error: Exception | None,
+    ) -> bool:
         """Put a read session into the document, or say why it cannot be."""
         if error is not None or data is None:  # the worker's reader refused it (or failed)
             failure = error or ValueError("nothing was read")
             self._dialogs.report_error("Cannot open session", failure)
             return False
         try:
-            self._document.load_session(
-                data.image,
-                data.spec,
-                data.weight,
-                data.bias,
-                data.activation,
-                data.selected_filter,
-                data.position,
-            )
+            self._document.load_network_session(*data)
         except (ValueError, MemoryError) as error:
             self._dialogs.report_error("Cannot open session", error)
             return False
@@ -153,7 +151,12 @@ class SessionActions:
 
     def save_to(self, path: Path) -> bool:
         try:
-            io.save_session(path, self._document.view)
+            stack = self._document.stack
+            selections = [
+                (layer.selected_filter, layer.position)
+                for layer in (stack.layer(index) for index in range(len(stack)))
+            ]
+            io.save_network_session(path, self._document.network_snapshot(), selections)
         except (OSError, ValueError) as error:
             self._dialogs.report_error("Cannot save session", error)
             return False

@@ -133,8 +133,16 @@ class WeightActions:
         return True
 
     def copy_pytorch(self) -> None:
-        QGuiApplication.clipboard().setText(io.pytorch_snippet(self._document.view))
-        self._dialogs.status("Copied a PyTorch snippet that builds this layer with these weights")
+        """One layer: the layer with its weights; a stack: an nn.Sequential of all of it."""
+        stack = self._document.stack
+        if len(stack) > 1:
+            snippet = io.sequential_snippet(self._document.network_snapshot())
+            what = f"an nn.Sequential of all {len(stack)} layers with their weights"
+        else:
+            snippet = io.pytorch_snippet(self._document.view)
+            what = "this layer with these weights"
+        QGuiApplication.clipboard().setText(snippet)
+        self._dialogs.status(f"Copied a PyTorch snippet that builds {what}")
 
     def copy_numpy(self) -> None:
         QGuiApplication.clipboard().setText(io.numpy_snippet(self._document.view))

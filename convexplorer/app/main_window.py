@@ -77,7 +77,9 @@ class MainWindow(QMainWindow):
         self.output_panels = OutputPanels(self.document, self)
         self.sliding_window = SlidingWindowView(self.document, self)
         self.network_strip = NetworkStrip(self.document, self)
-        self.receptive = ReceptiveLink(self.document, self.output_panels, self.input_view)
+        self.receptive = ReceptiveLink(
+            self.document, self.output_panels, self.input_view, self.network_strip
+        )
         self.setCentralWidget(self.kernel_editor)
         self.docks = {
             "layer": self._dock("Layer", self.layer_controls, Qt.DockWidgetArea.LeftDockWidgetArea),

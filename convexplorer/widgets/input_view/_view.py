@@ -83,11 +83,14 @@ class InputView(QWidget):
         """The receptive field drawn over the panels, if any."""
         return self._field
 
-    def show_field(self, field: ReceptiveField | None) -> None:
-        """Draw ``field``'s pixels of the input over every panel and say it in the readout
-        (None: take it away). The main window calls this while an output pixel is hovered."""
+    def show_field(self, field: ReceptiveField | None, map_index: int = 0) -> None:
+        """Draw ``field``'s pixels of the map shown here (its ``map_index``: the selected
+        layer's input in a stack) over every panel and say it in the readout (None: take it
+        away). The main window calls this while an output pixel is hovered."""
         self._field = field
-        mask, box = (None, None) if field is None else (field.masks[0], field.boxes[0])
+        mask, box = (
+            (None, None) if field is None else (field.masks[map_index], field.boxes[map_index])
+        )
         for panel in self._shown:
             panel.show_field(mask, box)
         if field is not None:

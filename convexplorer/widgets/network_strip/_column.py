@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPixmap
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from ...model import FieldBox
 from .. import style
 from ._thumbs import THUMB_SIDE
 
@@ -45,6 +46,9 @@ class StripColumn(QFrame):
         self._maps.addWidget(self._more, 0, PER_ROW)
         layout.addStretch(1)
         self._thumbs: list[QLabel] = []
+        self._pictures: list[QPixmap | None] = []  # each thumbnail as drawn, without marks
+        self._map_shape = (1, 1)  # (H, W) of the maps the thumbnails show
+        self._box: FieldBox | None = None
         self.set_selected(False)
 
     def set_text(self, title: str, detail: str, shape: str, tip: str) -> None:
@@ -64,8 +68,10 @@ class StripColumn(QFrame):
             index = len(self._thumbs)
             self._maps.addWidget(label, index // PER_ROW, index % PER_ROW)
             self._thumbs.append(label)
+            self._pictures.append(None)
         while len(self._thumbs) > shown:
             self._thumbs.pop().deleteLater()
+            self._pictures.pop()
         hidden = count - shown
         self._more.setText(f"+ {style.plural(hidden, 'more map')}" if hidden else "")
         self._more.setVisible(hidden > 0)
@@ -74,15 +80,47 @@ class StripColumn(QFrame):
     def map_count(self) -> int:
         return len(self._thumbs)
 
-    def set_map(self, index: int, pixmap: QPixmap | None, tip: str) -> None:
+    def set_map(
+        self, index: int, pixmap: QPixmap | None, tip: str, shape: tuple[int, int] = (1, 1)
+    ) -> None:
+        """Thumbnail ``index``: ``pixmap`` drawn from a map of ``shape`` (H, W)."""
         if index >= len(self._thumbs):
             return
-        label = self._thumbs[index]
-        if pixmap is None:
+        self._pictures[index] = pixmap
+        self._map_shape = shape
+        self._thumbs[index].setToolTip(tip)
+        self._draw(index)
+
+    def mark(self, box: FieldBox | None) -> None:
+        """Outline ``box`` (pixels of these maps) on every thumbnail; None: no mark."""
+        if box == self._box:
+            return
+        self._box = box
+        for index in range(len(self._thumbs)):
+            self._draw(index)
+
+    def _draw(self, index: int) -> None:
+        label, picture = self._thumbs[index], self._pictures[index]
+        if picture is None:
             label.clear()
-        else:
-            label.setPixmap(pixmap)
-        label.setToolTip(tip)
+            return
+        if self._box is None:
+            label.setPixmap(picture)
+            return
+        marked = QPixmap(picture)
+        height, width = self._map_shape
+        sx, sy = picture.width() / width, picture.height() / height
+        row, col, rows, cols = self._box
+        painter = QPainter(marked)
+        painter.setPen(QPen(style.FIELD_COLOR, 1))
+        painter.setBrush(style.FIELD_FILL)
+        painter.drawRect(
+            QRectF(col * sx, row * sy, max(cols * sx, 2.0), max(rows * sy, 2.0)).adjusted(
+                0, 0, -0.5, -0.5
+            )
+        )
+        painter.end()
+        label.setPixmap(marked)
 
     def set_selected(self, selected: bool) -> None:
         colour = (style.SELECTED_COLOR if selected else style.TRANSPARENT).name(

@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
     QMenu,
     QScrollArea,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
-from ...model import StateView, layer_name, next_layer
+from ...model import ReceptiveField, StateView, layer_name, next_layer
 from ...qt import Document
 from .. import style
 from ..looks import input_looks, output_looks
@@ -80,17 +79,9 @@ class NetworkStrip(QWidget):
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
 
-        self.field_words = QLabel(self)  # the receptive field, in words
-        self.field_words.setStyleSheet(style.text_css(style.NOTE_TEXT))
-        self.field_words.setWordWrap(True)
-        self.field_words.hide()
-
-        right = QVBoxLayout()
-        right.addWidget(self._scroll, 1)
-        right.addWidget(self.field_words)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 0)
-        layout.addLayout(right, 1)
+        layout.addWidget(self._scroll, 1)
 
         document.stackChanged.connect(self._rebuild)
         document.layerSelected.connect(self._show_selected)
@@ -240,7 +231,8 @@ class NetworkStrip(QWidget):
         self._input.set_map_count(image.shape[0])
         for channel in range(self._input.map_count):
             tip = style.channel_label(channel, image.shape[0])
-            self._input.set_map(channel, thumbnail(image[channel], looks[channel]), tip)
+            picture = thumbnail(image[channel], looks[channel])
+            self._input.set_map(channel, picture, tip, image.shape[1:])
 
     def _show_maps(self, index: int, channels) -> None:
         view = self._document.stack.layer(index)
@@ -253,7 +245,17 @@ class NetworkStrip(QWidget):
             found = view.output_preview(o)
             if found is None or o not in looks:
                 continue
-            column.set_map(o, thumbnail(found[0], looks[o]), f"{layer_name(index)}, out {o}")
+            picture = thumbnail(found[0], looks[o])
+            column.set_map(o, picture, f"{layer_name(index)}, out {o}", view.output_size)
+
+    def show_field(self, field: ReceptiveField | None) -> None:
+        """Outline a receptive field on the image and on every layer's maps it reaches back
+        through (``field.masks[j]`` is layer j's input: the input column, then the maps of the
+        layer before); None: take it away. (The input view's readout says it in words.)"""
+        marked = [self._input, *self._columns]
+        for index, column in enumerate(marked):
+            inside = field is not None and index < len(field.boxes)
+            column.mark(field.boxes[index] if inside else None)  # type: ignore[union-attr]
 
     def _column_menu(self, index: int, at: QPoint) -> None:
         """Right-click on a layer: select it, then what can be done to it."""
