@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rounds import rounds_ms
 
 from convexplorer.model import LayerSpec, PoolEngine
 
@@ -42,20 +42,6 @@ CASES = [
     ("max 3×3 dil 2, 16×256²", (16, 256, 256), _pool("max", 16, 3, stride=1, dilation=2)),
     ("max 2×2, 3×2048²", (3, 2048, 2048), _pool("max", 3, 2)),
 ]
-
-
-def rounds_ms(fns: list, repeats: int) -> list[float]:
-    """Median milliseconds of each callable, timed in alternating rounds after a warm-up."""
-    for fn in fns:
-        fn()
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for slot, fn in enumerate(fns):
-            time.sleep(0.05)  # let the other library's thread pool settle
-            start = time.perf_counter()
-            fn()
-            times[slot].append((time.perf_counter() - start) * 1e3)
-    return [statistics.median(t) for t in times]
 
 
 def main() -> None:

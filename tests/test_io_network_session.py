@@ -23,6 +23,7 @@ from convexplorer.io import (
 )
 from convexplorer.model import ACTIVATIONS, MAX_LAYERS, LayerSpec, check_chain
 from tests.io_support import make_state
+from tests.session_fuzz import mutated_json, truncated_or_flipped
 from tests.stack_support import fingerprint, make_stack
 
 #: Each layer's selected filter and position (layer 1 makes 4×9×11, layer 2 6×4×5, layer 3 2×9×11).
@@ -359,48 +360,10 @@ def load_bytes(tmp_path: Path, data: bytes) -> None:
 @FUZZ
 @given(st.data())
 def test_fuzz_truncations_and_byte_flips(tmp_path, valid_bytes, data):
-    blob = bytearray(valid_bytes)
-    if data.draw(st.booleans(), label="truncate"):
-        blob = blob[: data.draw(st.integers(0, len(blob) - 1), label="cut")]
-    else:
-        for _ in range(data.draw(st.integers(1, 8), label="flips")):
-            at = data.draw(st.integers(0, len(blob) - 1), label="at")
-            blob[at] = data.draw(st.integers(0, 255), label="byte")
-    load_bytes(tmp_path, bytes(blob))
-
-
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-3, 40)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
-    ),
-    max_leaves=8,
-)
+    load_bytes(tmp_path, truncated_or_flipped(data, valid_bytes))
 
 
 @FUZZ
 @given(st.data())
 def test_fuzz_mutated_json(tmp_path, valid_bytes, data):
-    with zipfile.ZipFile(io.BytesIO(valid_bytes)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    document = json.loads(members["session.json"])
-    for _ in range(data.draw(st.integers(1, 3), label="edits")):
-        node, keys = document, []
-        while isinstance(node, dict | list) and node and data.draw(st.booleans(), label="deeper"):
-            key = data.draw(
-                st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
-            )
-            keys.append(key)
-            parent, node = node, node[key]
-        if keys:
-            parent[keys[-1]] = data.draw(JSON_VALUES, label="value")
-    members["session.json"] = json.dumps(document).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    load_bytes(tmp_path, buffer.getvalue())
+    load_bytes(tmp_path, mutated_json(data, valid_bytes))

@@ -22,6 +22,7 @@ from convexplorer.io import (
 )
 from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
 from tests.io_support import apply_session, fingerprint, make_state
+from tests.session_fuzz import mutated_json, truncated_or_flipped
 
 FUZZ = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -283,51 +284,13 @@ def test_fuzz_random_bytes(tmp_path, data):
 @FUZZ
 @given(st.data())
 def test_fuzz_truncations_and_byte_flips(tmp_path, valid_bytes, data):
-    blob = bytearray(valid_bytes)
-    if data.draw(st.booleans(), label="truncate"):
-        blob = blob[: data.draw(st.integers(0, len(blob) - 1), label="cut")]
-    else:
-        for _ in range(data.draw(st.integers(1, 8), label="flips")):
-            at = data.draw(st.integers(0, len(blob) - 1), label="at")
-            blob[at] = data.draw(st.integers(0, 255), label="byte")
-    load_bytes(tmp_path, bytes(blob))
-
-
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-3, 40)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
-    ),
-    max_leaves=8,
-)
+    load_bytes(tmp_path, truncated_or_flipped(data, valid_bytes))
 
 
 @FUZZ
 @given(st.data())
 def test_fuzz_mutated_json(tmp_path, valid_bytes, data):
-    with zipfile.ZipFile(io.BytesIO(valid_bytes)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    document = json.loads(members["session.json"])
-    for _ in range(data.draw(st.integers(1, 3), label="edits")):
-        node, keys = document, []
-        while isinstance(node, dict | list) and node and data.draw(st.booleans(), label="deeper"):
-            key = data.draw(
-                st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node)))
-            )
-            keys.append(key)
-            parent, node = node, node[key]
-        if keys:
-            parent[keys[-1]] = data.draw(JSON_VALUES, label="value")
-    members["session.json"] = json.dumps(document).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    load_bytes(tmp_path, buffer.getvalue())
+    load_bytes(tmp_path, mutated_json(data, valid_bytes))
 
 
 # ---- the damaged files a fuzz of 443 found escaping as other exceptions or hanging --------------
