@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from .. import io
 from ..model import ACTIVATIONS, MAX_LAYERS, NetworkSnapshot, check_chain, layer_name
 from ..qt import Document
-from ..widgets.style import ERROR_TEXT, plural, shape_text
+from ..widgets.style import ACTIVATION_LABELS, ACTIVATION_TIPS, ERROR_TEXT, plural, shape_text
 from ._dialogs import FileDialogs
 
 TITLE = "Import Model Layers"
@@ -219,10 +219,14 @@ class ModelImportDialog(QDialog):
             self.layer_table.setCellWidget(row, 1, self._pair_editor(choice.stride, "Stride"))
             self.layer_table.setCellWidget(row, 2, self._pair_editor(choice.padding, "Padding"))
             activation = QComboBox()
-            activation.addItems(list(ACTIVATIONS))
-            activation.setCurrentText(choice.activation)
+            for known in ACTIVATIONS:  # the layer form's labels, the model's names as data
+                activation.addItem(ACTIVATION_LABELS[known], known)
+                activation.setItemData(
+                    activation.count() - 1, ACTIVATION_TIPS[known], Qt.ItemDataRole.ToolTipRole
+                )
+            activation.setCurrentIndex(activation.findData(choice.activation))
             activation.setAccessibleName(f"Activation after {layer_name(row)}")
-            activation.currentTextChanged.connect(self._preview)
+            activation.currentIndexChanged.connect(self._preview)
             self.layer_table.setCellWidget(row, 3, activation)
             output = QTableWidgetItem("")
             output.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -249,7 +253,7 @@ class ModelImportDialog(QDialog):
             if stride is None or padding is None:
                 what = "stride" if stride is None else "padding"
                 return f"{layer_name(row)}: write the {what} as one number or 'height, width'"
-            activation = self._activation(row).currentText()
+            activation = self._activation(row).currentData()
             choices.append(io.LayerChoice(stride, padding, activation))
         return choices
 
