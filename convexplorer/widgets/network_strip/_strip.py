@@ -56,6 +56,7 @@ class NetworkStrip(QWidget):
         self._document = document
         self._columns: list[StripColumn] = []
         self._input = StripColumn(self)
+        self._input_version = -1  # of the input the input column shows
         self._input.clicked.connect(
             lambda: self.statusMessage.emit("The input: click a layer to work on it")
         )
@@ -226,6 +227,9 @@ class NetworkStrip(QWidget):
 
     def _show_input(self) -> None:
         view = self._document.stack.layer(0)
+        if view.input_version == self._input_version:
+            return  # an edit of layer 1's weights: the input is the one drawn
+        self._input_version = view.input_version
         image = view.image
         looks = input_looks(view.input_ranges)
         self._input.set_map_count(image.shape[0])
