@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
             strip.show()
 
     def _update_summary(self) -> None:
-        self._summary.setText(layer_summary(self.document.view))
+        self._summary.setText(layer_summary(self.document.view, self.document.stack))
 
     # ---- settings -------------------------------------------------------------------------------
 
