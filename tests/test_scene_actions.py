@@ -135,3 +135,18 @@ def test_the_scene_s_words_and_named_filters_are_there_to_read(window, qtbot):
     qtbot.waitUntil(box.isVisible)
     assert "filter 19: brightness edge ╱, brighter above-left" in box.informativeText()
     box.close()
+
+
+def test_the_guide_says_where_the_layer_sits_in_a_stack(window):
+    from convexplorer.app._guide import guide_html
+
+    document = window.document
+    assert "A stack of" not in guide_html(document.view, document.stack)  # one layer: no word
+    open_from_menu(window, "A small CNN")
+    text = guide_html(document.view, document.stack)
+    assert "<b>A stack of 4 layers</b> — the window shows layer 4: it reads the 8 maps" in text
+    assert "a pixel sees 12×12 of the image" in text and "nn.Sequential" in text
+    document.select_layer(0)
+    text = guide_html(document.view, document.stack)
+    assert "it reads the 3-channel input" in text and "feed layer 2" in text
+    assert "a pixel sees 3×3 of the image" in text

@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setWindowTitle("What am I looking at?")
         box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(guide_html(self.document.view))
+        box.setText(guide_html(self.document.view, self.document.stack))
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.open()
 
