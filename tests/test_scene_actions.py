@@ -83,9 +83,10 @@ def test_thirty_two_to_one_is_one_undo_step_showing_layer_2_over_layer_1_s_maps(
     dot = window.sliding_window.dot_product
     assert dot is not None and dot.input_channels == tuple(range(32))
     row, col = document.view.position
-    window_rows = made[:, row : row + 3, col : col + 3]  # padding 1: a corner window is padded
-    assert dot.patch.shape == (32, 3, 3)
-    np.testing.assert_array_equal(dot.patch[:, 1:, 1:], window_rows[:, :2, :2])
+    assert (row, col) == load_scene("32 → 1").position  # on the eye's rim, not a dark corner
+    assert document.view.output(0)[row, col] > 1  # a strong edge
+    assert dot.patch.shape == (32, 3, 3)  # padding 1: the window centred on (row, col)
+    np.testing.assert_array_equal(dot.patch, made[:, row - 1 : row + 2, col - 1 : col + 2])
     assert "reads all 32 input channels" in window.sliding_window.header.text()
     # The words: the title and the status bar's layer summary.
     assert "layer 2 of 2: 32 → 1 channels" in window.windowTitle()

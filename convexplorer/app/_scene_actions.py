@@ -54,6 +54,7 @@ class SceneActions:
         try:
             scene = load_scene(name)
             self._document.load_network(scene.snapshot, f"Open scene {name}")
+            self._document.select(0, scene.position)  # not an edit: a place worth a look
         except ValueError as error:
             self._dialogs.report_error("Cannot open scene", error)
             return False

@@ -122,6 +122,8 @@ class BuiltScene:
     snapshot: NetworkSnapshot
     #: per layer, each filter's name ("" where a filter has none)
     filter_names: tuple[tuple[str, ...], ...]
+    #: where the sliding window starts on the shown layer's output: somewhere worth a look
+    position: tuple[int, int] = (0, 0)
 
     def describe(self) -> str:
         """The scene in words: what it shows, then every named filter, layer by layer."""
@@ -147,7 +149,8 @@ def thirty_two_to_one() -> BuiltScene:
         f"bias −{EDGE_THRESHOLD:g}, ReLU): one map of every edge."
     )
     names = (tuple(f.name for f in bank), ("every edge (the 20 edge maps summed)",))
-    return BuiltScene("32 → 1", summary, NetworkSnapshot(image, layers, selected_layer=1), names)
+    snapshot = NetworkSnapshot(image, layers, selected_layer=1)
+    return BuiltScene("32 → 1", summary, snapshot, names, position=(65, 119))  # the eye's rim
 
 
 def small_cnn() -> BuiltScene:
@@ -172,7 +175,7 @@ def small_cnn() -> BuiltScene:
     )
     names = (tuple(f.name for f in first), (), ("",) * 8, ("",))
     snapshot = NetworkSnapshot(image, layers, selected_layer=len(layers) - 1)
-    return BuiltScene("A small CNN", summary, snapshot, names)
+    return BuiltScene("A small CNN", summary, snapshot, names, position=(42, 64))  # the centre
 
 
 def _kaiming(spec: LayerSpec, activation: str, seed: int) -> LayerSetup:
