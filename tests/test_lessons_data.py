@@ -44,6 +44,7 @@ LESSON_TITLES = [
     "Stride, padding and dilation",
     "Groups and depthwise convolution",
     "1×1 convolution",
+    "The receptive field through a stack",
 ]
 
 GOOD = {
@@ -77,7 +78,7 @@ def texts(lesson) -> list[str]:
     return [t for t in found if t]
 
 
-def test_the_seven_lessons_of_the_issue_ship_in_order():
+def test_the_eight_lessons_of_the_issue_ship_in_order():
     lessons = load_lessons()
     assert [lesson.title for lesson in lessons] == LESSON_TITLES
     assert len({lesson.id for lesson in lessons}) == len(lessons)

@@ -184,6 +184,13 @@ def kernel_3x3(window, qtbot):
     type_spin(window, qtbot, "kernelSizeWidth", 3)
 
 
+def click_layer_3(window, qtbot):
+    """Click layer 3's column in the Network strip, as a learner does."""
+    column = window.network_strip.columns[2]
+    qtbot.waitUntil(column.isVisible)
+    qtbot.mouseClick(column, Qt.MouseButton.LeftButton)
+
+
 PLAY = {
     1: ["3", "1", "27"],
     2: ["288", "289", out_channels(2)],
@@ -192,6 +199,7 @@ PLAY = {
     5: ["48", "88", same_padding],
     6: ["81", "27", "8"],
     7: ["3", "132", kernel_3x3],
+    8: ["3", "5", click_layer_3, "8", "9"],  # 3, 1 + 2 + 2, 3 + 1 + 2·2, a dilation's 9 taps
 }
 
 
@@ -265,7 +273,7 @@ def test_progress_is_remembered_by_the_next_window(window, qtbot, settings):
     marks = [
         panel_of(later).list.item(row).text()[:1] for row in range(panel_of(later).list.count())
     ]
-    assert marks == ["✓", " ", " ", " ", "…", " ", " "]
+    assert marks == ["✓", " ", " ", " ", "…", " ", " ", " "]
 
 
 def test_each_scene_is_one_undo_step_named_after_the_lesson(window, qtbot):

@@ -21,6 +21,7 @@ from ._dialogs import FileDialogs
 from ._input_actions import InputActions
 from ._model_import import ModelImportActions
 from ._recent import RecentFiles
+from ._scene_actions import SceneActions
 from ._session_actions import SessionActions
 from ._weight_actions import WeightActions
 
@@ -43,12 +44,14 @@ class FileActions(QObject):
         self.sessions = SessionActions(self.dialogs, document, self.recent)
         self.weights = WeightActions(self.dialogs, document)
         self.models = ModelImportActions(self.dialogs, document)
+        self.scenes = SceneActions(self.dialogs, document)
         self._recent_menu: QMenu | None = None
 
     def populate(self, menu: QMenu) -> None:
         """Fill the File menu (its Quit action stays at the end)."""
         first = menu.actions()[0] if menu.actions() else None
         self.inputs.populate(menu, first)
+        self.scenes.populate(menu, first)  # right after Open Sample
         self._recent_menu = QMenu("Open &Recent", self.dialogs.window)
         self._recent_menu.aboutToShow.connect(self._fill_recent)
         menu.insertMenu(first, self._recent_menu)

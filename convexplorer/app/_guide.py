@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import ACTIVATIONS, LayerSpec, StateView
+from ..model import ACTIVATIONS, LayerSpec, NetworkView, StateView, textbook_field_size
 from ..widgets.style import ACTIVATION_NAMES, ACTIVATION_TIPS, plural
 
 #: The sliding window's button that jumps to the largest output (its label on the screen).
@@ -71,8 +71,35 @@ def _block(spec: LayerSpec) -> str:
     return f", block-diagonal over all {spec.in_channels} input channels with groups={spec.groups}"
 
 
-def guide_html(state: StateView) -> str:
-    """A short guide whose numbers are the current layer's, so it answers the student's case."""
+def _stack_paragraph(stack: NetworkView | None) -> str:
+    """Where the layer on the screen sits in a stack of several, and what the stack adds."""
+    if stack is None or len(stack) < 2:
+        return ""
+    index, count = stack.selected, len(stack)
+    spec = stack.layer(index).spec
+    source = (
+        f"the {spec.in_channels}-channel input"
+        if index == 0
+        else f"the {plural(spec.in_channels, 'map')} layer {index} made"
+    )
+    feeds = f"feed layer {index + 2}" if index + 1 < count else "are the network's output"
+    try:
+        fh, fw = textbook_field_size(stack.specs[: index + 1])
+        field = f" — through the layers up to this one, a pixel sees {fh}×{fw} of the image"
+    except ValueError:  # a transposed layer: the strip still outlines the exact field
+        field = ""
+    return f"""
+<p><b>A stack of {count} layers</b> — the window shows layer {index + 1}: it reads {source}
+and its {plural(spec.out_channels, "map")} {feeds}. The <b>Network</b> strip shows every layer's
+maps; click a column to work on that layer, and use the <b>Layers</b> menu (or right-click) to
+add, duplicate, remove or move one. Hover an output pixel: its receptive field is outlined on
+the input and on every earlier map in the strip{field}. Sessions keep the whole stack, and
+<b>File → Copy as PyTorch</b> writes it as one <code>nn.Sequential</code>.</p>"""
+
+
+def guide_html(state: StateView, stack: NetworkView | None = None) -> str:
+    """A short guide whose numbers are the current layer's, so it answers the student's case;
+    with ``stack`` (of several layers) it also says where this layer sits in it."""
     spec = state.spec
     c, h, w = state.image.shape
     oh, ow = state.output_size
@@ -83,7 +110,7 @@ def guide_html(state: StateView) -> str:
     activation = _activation_sentence(state.activation)
     return f"""
 <h3>What am I looking at?</h3>
-<p><b>The layer:</b> {escape(spec.describe())}.</p>
+<p><b>The layer:</b> {escape(spec.describe())}.</p>{_stack_paragraph(stack)}
 <p><b>Kernel editor</b> — one <i>row</i> per filter (output channel), one <i>column</i> per
 input channel. {_filter_sentence(spec)} Type into a cell, turn the mouse wheel over a number to
 nudge it, or right-click for presets.</p>

@@ -22,6 +22,7 @@ from ..lessons import (
     Lesson,
     Step,
     build_scene,
+    build_stack,
     format_number,
     placeholder_values,
     read_quantity,
@@ -150,7 +151,7 @@ class LessonRunner(QObject):
 
     def fill(self, text: str) -> str:
         """``text`` with its placeholders replaced by the live numbers."""
-        return text.format_map(placeholder_values(self._document.view))
+        return text.format_map(placeholder_values(self._document.view, self._document.stack))
 
     # ---- moving -------------------------------------------------------------------------------
 
@@ -171,23 +172,32 @@ class LessonRunner(QObject):
     def go(self, index: int) -> None:
         """Show step ``index``: its scene is set up as one undo step named after the lesson."""
         assert self.lesson is not None, "no lesson is running"
-        step = self.lesson.steps[index]
-        arrays = None if step.scene is None else build_scene(step.scene, self._document.view)
+        step, document = self.lesson.steps[index], self._document
+        scene = step.scene
+        stack = (
+            None if scene is None or scene.layers is None else build_stack(scene, document.stack)
+        )
+        arrays = None if scene is None or stack is not None else build_scene(scene, document.view)
         self.index = index
         self.solved = False
         self.wrong_tries = 0
         self._pending = None
         self._revealing = self._checking = self._shown = False
-        if arrays is not None:
-            label = step.scene.label or f"Lesson: {self.lesson.title}"  # type: ignore[union-attr]
-            self._document.set_scene(
-                arrays.image, arrays.spec, arrays.weight, arrays.bias, arrays.activation, label
-            )
-            self._document.select(arrays.selected_filter, arrays.position)
+        if scene is not None:
+            label = scene.label or f"Lesson: {self.lesson.title}"
+            if stack is not None:
+                document.load_network(stack, label)
+                document.select_layer(scene.selected_layer)  # also when the stack was equal
+                document.select(scene.selected_filter, scene.position)
+            elif arrays is not None:
+                document.set_scene(
+                    arrays.image, arrays.spec, arrays.weight, arrays.bias, arrays.activation, label
+                )
+                document.select(arrays.selected_filter, arrays.position)
         self.progress.record(self.lesson, index + 1)
         self.progressChanged.emit()
         self.stepChanged.emit()
-        if arrays is None and step.question is not None and step.question.kind == "task":
+        if scene is None and step.question is not None and step.question.kind == "task":
             self._judge_task()  # back on a task already done (and no scene undoes it): say so
 
     def next(self) -> None:
@@ -255,6 +265,8 @@ class LessonRunner(QObject):
                 use.in_channel,
                 label=f"Lesson: {preset_label(use.preset, use.filter, use.in_channel)}",
             )
+        elif solution is not None and solution.select_layer is not None:
+            self._document.select_layer(solution.select_layer)
         elif solution is not None:
             self._document.set_layer(
                 solution_layer(solution, self._document.view.spec), "Lesson: show me"
@@ -279,7 +291,7 @@ class LessonRunner(QObject):
     def _judge_answer(self) -> None:
         question = self.step.question
         assert question is not None and question.quantity is not None
-        expected = read_quantity(question.quantity, self._document.view)
+        expected = read_quantity(question.quantity, self._document.view, self._document.stack)
         if expected is None:
             return  # outputs are being computed: judged when outputsChanged arrives
         given, self._pending = self._pending, None
@@ -301,7 +313,7 @@ class LessonRunner(QObject):
         if question.check is not None:
             done = run_check(question.check, view)
         else:
-            value = read_quantity(question.quantity, view)  # type: ignore[arg-type]
+            value = read_quantity(question.quantity, view, self._document.stack)  # type: ignore[arg-type]
             done = None if value is None else value == question.equals
         if done is None:
             return  # outputs are being computed: checked again when they arrive

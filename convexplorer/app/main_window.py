@@ -127,6 +127,9 @@ class MainWindow(QMainWindow):
         self.lessons.statusMessage.connect(self.show_status)
         self._strip_lent = False
         self.lessons.dock.visibilityChanged.connect(self._lend_strip_to_lessons)
+        self.document.stackChanged.connect(
+            lambda: self._lend_strip_to_lessons(self.lessons.dock.isVisible())
+        )
         self.lessons.guard_files(self.files.dialogs, self.files.writing_actions())
         # The sliding window's keys work window-wide (also with its dock hidden or floating).
         self.addActions([a for a in self.sliding_window.actions_by_name.values() if a.shortcut()])
@@ -278,7 +281,7 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setWindowTitle("What am I looking at?")
         box.setTextFormat(Qt.TextFormat.RichText)
-        box.setText(guide_html(self.document.view))
+        box.setText(guide_html(self.document.view, self.document.stack))
         box.setStandardButtons(QMessageBox.StandardButton.Close)
         box.open()
 
@@ -301,19 +304,20 @@ class MainWindow(QMainWindow):
         )
 
     def _lend_strip_to_lessons(self, lessons_shown: bool) -> None:
-        """A lesson's scenes are one layer each: while the lessons show, the network strip
-        lends them its height, and comes back with them gone."""
+        """While the lessons show a scene of one layer, the network strip lends them its
+        height; it comes back with a stack (lesson 8's) or with the lessons gone."""
         strip = self.docks["network"]
-        if lessons_shown and strip.isVisible() and not strip.isFloating():
+        one_layer = len(self.document.stack) == 1
+        if lessons_shown and one_layer and strip.isVisible() and not strip.isFloating():
             strip.hide()
             self._strip_lent = True
             self.layout().activate()  # the lessons measure their room next
-        elif not lessons_shown and self._strip_lent:
+        elif (not lessons_shown or not one_layer) and self._strip_lent:
             self._strip_lent = False
             strip.show()
 
     def _update_summary(self) -> None:
-        self._summary.setText(layer_summary(self.document.view))
+        self._summary.setText(layer_summary(self.document.view, self.document.stack))
 
     # ---- settings -------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 No Qt here: the app's lesson runner applies a step's scene through the document and shows it.
 """
 
-from ._build import SceneArrays, build_scene, solution_layer
+from ._build import SceneArrays, build_scene, build_stack, solution_layer
 from ._measures import (
     CHECKS,
     QUANTITIES,
@@ -22,6 +22,7 @@ from ._schema import (
     Question,
     Scene,
     Solution,
+    StackLayer,
     Step,
     load_lessons,
     parse_lesson,
@@ -38,8 +39,10 @@ __all__ = [
     "Scene",
     "SceneArrays",
     "Solution",
+    "StackLayer",
     "Step",
     "build_scene",
+    "build_stack",
     "format_number",
     "line_pixels",
     "load_lessons",

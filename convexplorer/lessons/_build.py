@@ -2,7 +2,8 @@
 
 Pure: it reads a ``StateView`` and returns new arrays; the document applies them as one undo step.
 An input equal to the one shown comes back as None ("keep it"), so a step that keeps the picture
-does not make every view reload it.
+does not make every view reload it. A stack scene becomes a ``NetworkSnapshot`` (``build_stack``),
+which the document loads as one undo step too.
 """
 
 from __future__ import annotations
@@ -11,8 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import LayerSpec, StateView, load_sample, preset_applied
-from ._schema import PresetUse, Scene, Solution
+from ..model import (
+    LayerSetup,
+    LayerSpec,
+    NetworkSnapshot,
+    NetworkView,
+    StateView,
+    check_chain,
+    load_sample,
+    pool_weight,
+    preset_applied,
+)
+from ._schema import PresetUse, Scene, Solution, StackLayer
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,37 @@ def build_scene(scene: Scene, view: StateView) -> SceneArrays:
     return SceneArrays(
         image, spec, weight, bias, scene.activation, scene.selected_filter, scene.position
     )
+
+
+def stack_layer_spec(layer: StackLayer, channels: int) -> LayerSpec:
+    """The layer's settings on ``channels`` incoming channels; a pool keeps the channels (its
+    out_channels and groups are theirs, it has no bias), as PyTorch's pools do."""
+    arguments = dict(layer.layer)
+    if arguments.get("pool"):
+        arguments = {"out_channels": channels, "groups": channels, "bias": False, **arguments}
+    return LayerSpec(channels, **arguments)
+
+
+def build_stack(scene: Scene, stack: NetworkView) -> NetworkSnapshot:
+    """The stack of a scene with ``layers``, on its sample (or the input the stack has now);
+    ValueError in words if its layers do not chain."""
+    assert scene.layers is not None, "not a stack scene"
+    current = stack.layer(0).image
+    image = scene_image(scene, current)
+    image = current if image is None else image
+    setups, channels = [], image.shape[0]
+    for layer in scene.layers:
+        spec = stack_layer_spec(layer, channels)
+        if spec.pool:
+            weight, bias = pool_weight(spec), None
+        else:
+            weight = np.zeros(spec.weight_shape, dtype=np.float32)
+            bias = np.zeros(spec.out_channels, dtype=np.float32) if spec.bias else None
+            weight, bias = with_presets(spec, weight, bias, layer.presets)
+        setups.append(LayerSetup(spec, weight, bias, layer.activation))
+        channels = spec.out_channels
+    check_chain(image.shape, [setup.spec for setup in setups])
+    return NetworkSnapshot(image, tuple(setups), scene.selected_layer)
 
 
 def solution_layer(solution: Solution, spec: LayerSpec) -> LayerSpec:

@@ -5,16 +5,21 @@ and the text's placeholders use the quantities (``{weights_per_filter}``), so ev
 lesson says or expects is read from the live state, never written into the lesson. Reading never
 computes: a quantity or check that needs outputs gives None while they are stale, and whoever
 asked evaluates again when the outputs arrive.
+
+Most quantities read the selected layer (a ``StateView``); a few read the stack around it (which
+layer is selected, the receptive field through the layers up to it) from a ``NetworkView``. A
+view read without its stack counts as a stack of that one layer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from ..model import LayerSpec, StateView
+from ..model import LayerSpec, NetworkView, StateView, check_chain, receptive_field
 
 #: A typed answer within this fraction of the expected value (or ``ABSOLUTE_TOLERANCE``) counts:
 #: a learner reads "0.7854" off the screen and types 0.785.
@@ -22,13 +27,30 @@ RELATIVE_TOLERANCE = 0.005
 ABSOLUTE_TOLERANCE = 0.01
 
 
+class Stack(NamedTuple):
+    """What the stack quantities read: the input's shape, every layer's spec, the selected one."""
+
+    input_shape: tuple[int, int, int]
+    specs: tuple[LayerSpec, ...]
+    selected: int
+
+
+def stack_of(view: StateView, stack: NetworkView | None) -> Stack:
+    """The stack around ``view``: ``stack`` itself, or ``view``'s layer alone when there is none."""
+    if stack is None:
+        return Stack(view.image.shape, (view.spec,), 0)  # type: ignore[arg-type]
+    return Stack(stack.layer(0).image.shape, stack.specs, stack.selected)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Quantity:
-    """A number read from the state; ``exact``: a count that must be typed exactly."""
+    """A number read from the state; ``exact``: a count that must be typed exactly.
+    ``read`` takes the selected layer's view, or the ``Stack`` when ``of_stack``."""
 
     description: str
-    read: Callable[[StateView], float | int | None]
+    read: Callable[..., float | int | None]
     exact: bool = True
+    of_stack: bool = False
 
     def matches(self, answer: float, expected: float) -> bool:
         if self.exact:
@@ -54,6 +76,43 @@ def _strongest(view: StateView) -> float | None:
     """The largest output of the selected filter, None while it is being computed."""
     found = view.output_range(view.selected_filter)
     return None if found is None else float(found[1])
+
+
+def centre_field(stack: Stack):
+    """The receptive field of the selected layer's centre output pixel (``model.receptive_field``:
+    the exact walk back through every layer up to it)."""
+    used = stack.specs[: stack.selected + 1]
+    _, height, width = check_chain(stack.input_shape, used)[-1]
+    return receptive_field(stack.input_shape, used, stack.selected, (height // 2, width // 2))
+
+
+def _field_size(axis: int) -> Callable[[Stack], int]:
+    """Rows (0) or columns (1) one output pixel of the selected layer spans on the image, as if
+    the image went on for ever (padding read as image): the textbook receptive field."""
+    return lambda stack: centre_field(stack).theoretical_size[axis]
+
+
+def _field_pixels(stack: Stack) -> int:
+    """Pixels of the (unbounded) image one output pixel reads: a dilation's holes left out."""
+    field = centre_field(stack)
+    return len(field.theoretical_rows) * len(field.theoretical_cols)
+
+
+STACK_QUANTITIES: dict[str, Quantity] = {
+    "layer_number": Quantity(
+        "the selected layer (1 is the first)", lambda s: s.selected + 1, of_stack=True
+    ),
+    "layer_count": Quantity("layers in the stack", lambda s: len(s.specs), of_stack=True),
+    "field_h": Quantity(
+        "image rows one pixel of the selected layer sees", _field_size(0), of_stack=True
+    ),
+    "field_w": Quantity(
+        "image columns one pixel of the selected layer sees", _field_size(1), of_stack=True
+    ),
+    "field_pixels": Quantity(
+        "image pixels one pixel of the selected layer reads", _field_pixels, of_stack=True
+    ),
+}
 
 
 QUANTITIES: dict[str, Quantity] = {
@@ -91,6 +150,7 @@ QUANTITIES: dict[str, Quantity] = {
     "output_height": Quantity("output rows", lambda view: view.output_size[0]),
     "output_width": Quantity("output columns", lambda view: view.output_size[1]),
     "max_output": Quantity("the selected filter's largest output", _strongest, exact=False),
+    **STACK_QUANTITIES,
 }
 
 
@@ -173,19 +233,23 @@ CHECKS: dict[str, tuple[str, Callable[[StateView], bool | None]]] = {
 }
 
 
-def read_quantity(name: str, view: StateView) -> float | int | None:
-    return QUANTITIES[name].read(view)
+def read_quantity(
+    name: str, view: StateView, stack: NetworkView | None = None
+) -> float | int | None:
+    """Quantity ``name`` of the selected layer, or of the stack around it."""
+    quantity = QUANTITIES[name]
+    return quantity.read(stack_of(view, stack) if quantity.of_stack else view)
 
 
 def run_check(name: str, view: StateView) -> bool | None:
     return CHECKS[name][1](view)
 
 
-def placeholder_values(view: StateView) -> dict[str, str]:
+def placeholder_values(view: StateView, stack: NetworkView | None = None) -> dict[str, str]:
     """Every quantity as text for a lesson's placeholders; '…' while one is being computed."""
     values = {}
-    for name, quantity in QUANTITIES.items():
-        value = quantity.read(view)
+    for name in QUANTITIES:
+        value = read_quantity(name, view, stack)
         values[name] = "…" if value is None else format_number(value)
     return values
 

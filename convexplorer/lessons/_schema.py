@@ -5,7 +5,10 @@ such as ``{weights_per_filter}`` are filled with the live numbers), optionally a
 up, a ``highlight`` (a widget's object name), and at most one question: ``ask`` (a number the
 learner types, compared with a named quantity) or ``task`` (something to do, confirmed by a named
 check or a quantity reaching a value), with a ``hint``, an optional ``solution`` ("Show me") and
-an ``explain`` shown once it is answered. Anything unknown — a key, a sample, a preset, a
+an ``explain`` shown once it is answered. A scene sets up one layer (``layer``, ``presets``,
+``activation``) or a stack (``layers``: a list of those three, each layer reading what the one
+before makes; ``select.layer`` names the layer to show, 1 for the first, as the app names them).
+Anything unknown — a key, a sample, a preset, a
 placeholder, a check — is refused with the file and the field named, so a typo fails a test
 instead of a learner.
 """
@@ -20,7 +23,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from ..model import ACTIVATIONS, PADDING_MODES, POOLS, PRESET_NAMES, SAMPLE_NAMES
+from ..model import ACTIVATIONS, MAX_LAYERS, PADDING_MODES, POOLS, PRESET_NAMES, SAMPLE_NAMES
 from ._measures import CHECKS, QUANTITIES
 
 
@@ -39,9 +42,20 @@ class PresetUse:
 
 
 @dataclass(frozen=True)
+class StackLayer:
+    """One layer of a stack scene: LayerSpec's arguments (in_channels from the layer before;
+    a pool's out_channels and groups too), presets on zero weights, the activation."""
+
+    layer: Mapping[str, Any]
+    presets: tuple[PresetUse, ...] = ()
+    activation: str = "none"
+
+
+@dataclass(frozen=True)
 class Scene:
     """What a step sets up. Absent parts: the input and layer stay, the weights stay if the
-    layer does (else zeros), the activation is 'none', filter 0 is selected."""
+    layer does (else zeros), the activation is 'none', filter 0 is selected. With ``layers``
+    the scene is a whole stack, and ``selected_layer`` (0-based) is the one shown."""
 
     sample: str | None = None
     with_mirror: bool = False  # the sample plus its left-right mirror image
@@ -51,14 +65,18 @@ class Scene:
     selected_filter: int = 0
     position: tuple[int, int] | None = None
     label: str | None = None  # the undo step's name; default "Lesson: <title>"
+    layers: tuple[StackLayer, ...] | None = None
+    selected_layer: int = 0
 
 
 @dataclass(frozen=True)
 class Solution:
-    """What "Show me" does for a task: a preset on a filter, or new layer settings."""
+    """What "Show me" does for a task: a preset on a filter, new layer settings, or selecting
+    a layer of the stack (``select_layer``: 0-based; the file says 1 for the first)."""
 
     preset: PresetUse | None = None
     layer: Mapping[str, Any] | None = None
+    select_layer: int | None = None
 
 
 @dataclass(frozen=True)
@@ -175,19 +193,62 @@ class _Reader:
             self.name(table["pool"], f"{where}.pool", POOLS, "pool")
         return {key: tuple(v) if isinstance(v, list) else v for key, v in table.items()}
 
+    def presets(self, value: Any, where: str) -> tuple[PresetUse, ...]:
+        if not isinstance(value, list):
+            raise self.fail(where, "must be a list")
+        return tuple(self.preset(p, f"{where}[{i}]") for i, p in enumerate(value))
+
+    def activation(self, value: Any, where: str) -> str:
+        return self.name(value, where, ACTIVATIONS, "activation")
+
+    def stack(self, value: Any, where: str) -> tuple[StackLayer, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "must be a non-empty list of layers")
+        if len(value) > MAX_LAYERS:
+            raise self.fail(where, f"has {len(value)} layers: at most {MAX_LAYERS}")
+        layers = []
+        for index, entry in enumerate(value):
+            at = f"{where}[{index}]"
+            table = self.table(entry, at, {"layer"}, {"presets", "activation"})
+            layers.append(
+                StackLayer(
+                    self.layer(table["layer"], f"{at}.layer"),
+                    self.presets(table.get("presets", []), f"{at}.presets"),
+                    self.activation(table.get("activation", "none"), f"{at}.activation"),
+                )
+            )
+        return tuple(layers)
+
     def scene(self, value: Any, where: str) -> Scene:
         table = self.table(
             value,
             where,
             set(),
-            {"sample", "with_mirror", "layer", "presets", "activation", "select", "label"},
+            {
+                "sample",
+                "with_mirror",
+                "layer",
+                "layers",
+                "presets",
+                "activation",
+                "select",
+                "label",
+            },
         )
+        if "layers" in table:
+            one = sorted({"layer", "presets", "activation"} & table.keys())
+            if one:
+                raise self.fail(
+                    f"{where}.{one[0]}", "a stack scene sets it per layer, inside layers"
+                )
+        layers = None if "layers" not in table else self.stack(table["layers"], f"{where}.layers")
         presets = table.get("presets")
-        if presets is not None and not isinstance(presets, list):
-            raise self.fail(f"{where}.presets", "must be a list")
         select = self.table(
-            table.get("select", {}), f"{where}.select", set(), {"filter", "position"}
+            table.get("select", {}), f"{where}.select", set(), {"filter", "position", "layer"}
         )
+        selected_layer = self.integer(select.get("layer", 1), f"{where}.select.layer", 1) - 1
+        if selected_layer >= (1 if layers is None else len(layers)):
+            raise self.fail(f"{where}.select.layer", "names a layer the scene does not have")
         position = select.get("position")
         if position is not None and (
             not isinstance(position, list)
@@ -206,23 +267,24 @@ class _Reader:
             else self.name(table["sample"], f"{where}.sample", SAMPLE_NAMES, "sample"),
             with_mirror=with_mirror,
             layer=None if "layer" not in table else self.layer(table["layer"], f"{where}.layer"),
-            presets=None
-            if presets is None
-            else tuple(self.preset(p, f"{where}.presets[{i}]") for i, p in enumerate(presets)),
-            activation=self.name(
-                table.get("activation", "none"), f"{where}.activation", ACTIVATIONS, "activation"
-            ),
+            presets=None if presets is None else self.presets(presets, f"{where}.presets"),
+            activation=self.activation(table.get("activation", "none"), f"{where}.activation"),
             selected_filter=self.integer(select.get("filter", 0), f"{where}.select.filter"),
             position=None if position is None else (position[0], position[1]),
             label=None if "label" not in table else self.text(table["label"], f"{where}.label"),
+            layers=layers,
+            selected_layer=selected_layer,
         )
 
     def solution(self, value: Any, where: str) -> Solution:
-        table = self.table(value, where, set(), {"preset", "layer"})
+        table = self.table(value, where, set(), {"preset", "layer", "select_layer"})
         if len(table) != 1:
-            raise self.fail(where, "must name exactly one of preset, layer")
+            raise self.fail(where, "must name exactly one of preset, layer, select_layer")
         if "preset" in table:
             return Solution(preset=self.preset(table["preset"], f"{where}.preset"))
+        if "select_layer" in table:
+            number = self.integer(table["select_layer"], f"{where}.select_layer", 1)
+            return Solution(select_layer=number - 1)
         return Solution(layer=self.layer(table["layer"], f"{where}.layer"))
 
     def question(self, value: Any, where: str, kind: str) -> Question:

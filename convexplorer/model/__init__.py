@@ -40,6 +40,7 @@ from ._rounding import (
 )
 from ._samples import SAMPLE_NAMES, load_sample, sample_description
 from ._scatter import ScatterStep, painted_so_far, scatter_step, transposed_dot_product
+from ._scenes import SCENE_NAMES, BuiltScene, NamedFilter, edge_and_colour_bank, load_scene
 from ._spec import (
     MAX_CHANNELS,
     MAX_DILATION,
@@ -93,9 +94,11 @@ __all__ = [
     "PRESET_NAMES",
     "PREVIEW_SIDE",
     "SAMPLE_NAMES",
+    "SCENE_NAMES",
     "UNDO_MEMORY_LIMIT",
     "Activation",
     "ActivationStep",
+    "BuiltScene",
     "Change",
     "ChangeKind",
     "ChannelResult",
@@ -108,6 +111,7 @@ __all__ = [
     "LayerSetup",
     "LayerSpec",
     "LayerStep",
+    "NamedFilter",
     "Network",
     "NetworkSnapshot",
     "NetworkView",
@@ -135,6 +139,7 @@ __all__ = [
     "conv2d",
     "conv_transpose2d",
     "dot_product_at",
+    "edge_and_colour_bank",
     "evaluation_error",
     "fft_bound",
     "from_torch_layout",
@@ -143,6 +148,7 @@ __all__ = [
     "kernel_preset",
     "layer_name",
     "load_sample",
+    "load_scene",
     "next_layer",
     "output_bound",
     "painted_so_far",

@@ -30,10 +30,18 @@ from ...model import (
     MAX_STRIDE,
     PADDING_MODES,
     LayerSpec,
+    NetworkView,
     StateView,
 )
 from ...qt import Document
-from ..style import ACTIVATION_LABELS, ACTIVATION_TIPS, ERROR_TEXT, layer_shapes, text_css
+from ..style import (
+    ACTIVATION_LABELS,
+    ACTIVATION_TIPS,
+    ERROR_TEXT,
+    layer_shapes,
+    plural,
+    text_css,
+)
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
@@ -53,10 +61,28 @@ POOL_REASONS = {
 }
 
 
-def layer_summary(view: StateView) -> str:
-    """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'."""
+def layer_summary(view: StateView, stack: NetworkView | None = None) -> str:
+    """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'; in a
+    stack of several layers it first says where the layer's input comes from."""
     shapes = layer_shapes(view.image.shape, view.spec.out_channels, view.output_size)
-    return f"{shapes} · {view.spec.describe()}"
+    where = "" if stack is None or len(stack) < 2 else f"{stack_words(stack)} · "
+    return f"{where}{shapes} · {view.spec.describe()}"
+
+
+def stack_words(stack: NetworkView) -> str:
+    """The selected layer's place in the stack in words: 'layer 2 of 4 reads the 32 maps
+    layer 1 made → 1 map' (the first layer reads 'the 3-channel input')."""
+    index, spec = stack.selected, stack.layer(stack.selected).spec
+    kind = "" if spec.kind == "Conv2d" else f" ({spec.kind})"
+    source = (
+        f"the {spec.in_channels}-channel input"
+        if index == 0
+        else f"the {plural(spec.in_channels, 'map')} layer {index} made"
+    )
+    return (
+        f"layer {index + 1} of {len(stack)}{kind} reads {source} → "
+        f"{plural(spec.out_channels, 'map')}"
+    )
 
 
 class SummaryLabel(QLabel):
@@ -274,7 +300,7 @@ class LayerControls(QWidget):
         with QSignalBlocker(self.activation):
             self.activation.setCurrentIndex(self.activation.findData(state.activation))
         self._show_error("")
-        self.summary.setText(layer_summary(self._document.view))
+        self.summary.setText(layer_summary(self._document.view, self._document.stack))
 
     # ---- form -> model --------------------------------------------------------------------------
 
