@@ -238,7 +238,8 @@ class Network:
             if layer.spec != setup.spec:
                 layer.load_layer(setup.spec, setup.weight, setup.bias)
         for layer, setup in zip(kept, snapshot.layers, strict=True):
-            layer.set_weights(setup.weight, setup.bias)
+            if not setup.spec.pool:  # a pool's weights are its spec's, and it refuses edits
+                layer.set_weights(setup.weight, setup.bias)
             layer.set_activation(setup.activation)
         self.select_layer(min(max(snapshot.selected_layer, 0), len(kept) - 1))
 
