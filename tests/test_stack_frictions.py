@@ -5,7 +5,12 @@ form's in-channels on a later layer."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
 
+from convexplorer.app import build_window
+from convexplorer.app.main_window import MainWindow
 from convexplorer.model import LayerSetup, LayerSpec, Network, NetworkSnapshot, pool_weight
 from convexplorer.qt import Document
 
@@ -66,3 +71,54 @@ def test_undo_and_redo_of_a_layer_change_pass_over_a_pool_layer():
     assert stack_bytes(document) == after
     document.redo()
     assert stack_bytes(document) == changed
+
+
+@pytest.fixture
+def window(qtbot, tmp_path) -> MainWindow:
+    """The app's window at its default size, shown and active, holding conv → pool → conv."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.files.dialogs.ask = lambda *args: None  # type: ignore[method-assign]
+    assert window.document.load_network(conv_pool_conv(), "Open stack")
+    window.document.select_layer(2)
+    window.settle()
+    return window
+
+
+def focus(qtbot, widget: QWidget) -> QWidget:
+    widget.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
+    return widget
+
+
+def test_the_layers_keys_work_from_a_spin_box_of_the_layer_form(qtbot, window):
+    """Ctrl+PgUp in the focused out-channels box stepped it by 10 (a new layer of 14 filters)
+    instead of going to the layer before; Ctrl+Shift+N did nothing."""
+    spin = focus(qtbot, window.layer_controls.out_channels)
+    before = stack_bytes(window.document)
+    qtbot.keyClick(spin, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.stack.selected == 1
+    assert stack_bytes(window.document) == before
+    qtbot.keyClick(
+        QApplication.focusWidget(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier
+    )
+    assert window.document.stack.selected == 2
+    shift_ctrl = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N, shift_ctrl)
+    assert len(window.document.stack) == 4
+    spin = focus(qtbot, window.layer_controls.out_channels)  # (a pool greyed it out)
+    qtbot.keyClick(spin, Qt.Key.Key_Up)  # plain keys stay the box's
+    assert window.document.view.spec.out_channels == 5
+
+
+def test_the_layers_keys_work_from_the_kernel_editor_s_cells(qtbot, window):
+    """The kernel editor keeps the plain arrows and PgUp/PgDn for its cells, not Ctrl+PgUp."""
+    cells = window.kernel_editor.findChild(QAbstractItemView, "kernelSlice_0_0")
+    focus(qtbot, cells)
+    qtbot.keyClick(cells, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.stack.selected == 1
