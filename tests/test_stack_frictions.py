@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QScrollArea, QWidget
 
 from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
@@ -122,3 +122,37 @@ def test_the_layers_keys_work_from_the_kernel_editor_s_cells(qtbot, window):
     focus(qtbot, cells)
     qtbot.keyClick(cells, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert window.document.stack.selected == 1
+
+
+def wide_stack(layers: int = 3, channels: int = 16, side: int = 24) -> NetworkSnapshot:
+    """``layers`` 3×3 'same' convolutions of ``channels`` filters on an RGB input."""
+    rng = np.random.default_rng(5)
+    setups = []
+    for index in range(layers):
+        spec = LayerSpec(3 if index == 0 else channels, channels, 3, padding=1)
+        weight = (rng.standard_normal(spec.weight_shape) / 4).astype(np.float32)
+        setups.append(LayerSetup(spec, weight, np.zeros(channels, np.float32), "relu"))
+    image = rng.standard_normal((3, side, side)).astype(np.float32)
+    return NetworkSnapshot(image, tuple(setups))
+
+
+def shown_whole(strip: QWidget, widget: QWidget) -> bool:
+    """Whether ``widget`` lies inside the strip's scroll area's viewport, top to bottom."""
+    viewport = strip.findChild(QScrollArea, "networkStripScroll").viewport()
+    top = widget.mapTo(viewport, QPoint(0, 0)).y()
+    return top >= 0 and top + widget.height() <= viewport.height()
+
+
+def test_the_strip_shows_both_rows_of_a_16_channel_layer(qtbot, window):
+    """The strip kept the height of its first one-row layer: the second row of 16 maps was cut
+    off behind a vertical scroll bar, and selecting a layer scrolled the titles out of sight."""
+    assert window.document.load_network(wide_stack(), "Open stack")
+    window.settle()
+    strip = window.network_strip
+    for index in (0, 2, 1):
+        window.document.select_layer(index)
+        for column in strip.columns:
+            thumbs = [label for label in column.findChildren(QLabel) if label.pixmap().width()]
+            assert len(thumbs) == 16
+            assert all(shown_whole(strip, label) for label in thumbs)
+            assert shown_whole(strip, column.title)

@@ -67,6 +67,7 @@ class StripColumn(QFrame):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             index = len(self._thumbs)
             self._maps.addWidget(label, index // PER_ROW, index % PER_ROW)
+            label.show()  # now, not when the layout gets to it: the size hint counts it at once
             self._thumbs.append(label)
             self._pictures.append(None)
         while len(self._thumbs) > shown:

@@ -76,8 +76,10 @@ class NetworkStrip(QWidget):
         self._scroll = QScrollArea(self)
         self._scroll.setWidget(holder)
         self._scroll.setWidgetResizable(True)
+        self._scroll.setObjectName("networkStripScroll")
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # Never scrolled up and down: the strip is as tall as its tallest column (_fit_height).
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 0)
@@ -223,6 +225,14 @@ class NetworkStrip(QWidget):
                 problem or spec.describe(),
             )
             column.set_map_count(spec.out_channels)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the tallest column and a sideways scroll bar: a layer of 16 maps shows
+        its second row of thumbnails, whatever height the dock was given for one row."""
+        tallest = max(column.sizeHint().height() for column in (self._input, *self._columns))
+        bar = self._scroll.horizontalScrollBar().sizeHint().height()
+        self._scroll.setMinimumHeight(tallest + bar + 2 * self._scroll.frameWidth())
 
     def _show_input(self) -> None:
         view = self._document.stack.layer(0)
