@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QScrollArea, QWidget
 
 from convexplorer.app import build_window
@@ -156,3 +156,29 @@ def test_the_strip_shows_both_rows_of_a_16_channel_layer(qtbot, window):
             assert len(thumbs) == 16
             assert all(shown_whole(strip, label) for label in thumbs)
             assert shown_whole(strip, column.title)
+
+
+def hover_output(qtbot, window: MainWindow, pixel: tuple[int, int]) -> None:
+    """Move the mouse over output panel 0's ``pixel``."""
+    panel = window.output_panels.panels[0]
+    scene = panel.image.mapToScene(QPointF(pixel[1] + 0.5, pixel[0] + 0.5))
+    grid = window.output_panels.grid
+    qtbot.mouseMove(grid.view.viewport(), grid.view.mapFromScene(scene))
+
+
+def test_hovering_a_deep_pixel_does_not_widen_the_left_column(qtbot, window):
+    """The field's words through a stack ('… (1 layer of 3×3, then 1 of 2×2 max pool stride 2,
+    then 1 of 3×3).') set the input readout's minimum width: the left column grew under the
+    mouse and pushed the strip and the outputs aside. The readout elides; its tooltip says all."""
+    widths = {name: window.docks[name].width() for name in ("input", "layer", "outputs")}
+    qtbot.waitUntil(lambda: window.output_panels.panels[0].has_image)
+    hover_output(qtbot, window, (3, 4))
+    inputs = window.input_view
+    qtbot.waitUntil(lambda: inputs.field is not None)
+    assert "max pool" in inputs.readout
+    assert inputs.minimumSizeHint().width() <= widths["input"]
+    for _ in range(4):  # a layout request climbs one parent per round of events
+        QApplication.processEvents()
+    assert {name: window.docks[name].width() for name in widths} == widths
+    readout = inputs.findChild(QLabel, "panelReadout")
+    assert readout.text() == readout.toolTip() == inputs.field.words
