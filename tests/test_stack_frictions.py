@@ -182,3 +182,32 @@ def test_hovering_a_deep_pixel_does_not_widen_the_left_column(qtbot, window):
     assert {name: window.docks[name].width() for name in widths} == widths
     readout = inputs.findChild(QLabel, "panelReadout")
     assert readout.text() == readout.toolTip() == inputs.field.words
+
+
+def shown_across(strip: QWidget, widget: QWidget) -> bool:
+    """Whether ``widget`` lies inside the strip's viewport, left to right."""
+    viewport = strip.findChild(QScrollArea, "networkStripScroll").viewport()
+    left = widget.mapTo(viewport, QPoint(0, 0)).x()
+    return left >= 0 and left + widget.width() <= viewport.width()
+
+
+def test_a_layer_added_at_the_end_of_a_long_stack_is_scrolled_into_view(qtbot, window):
+    """The strip scrolled to the selected column before a new column was laid out, so a layer
+    duplicated (or redone) past the strip's right edge stayed out of sight."""
+    assert window.document.load_network(wide_stack(layers=6, side=12), "Open stack")
+    window.settle()
+    strip = window.network_strip
+    window.document.select_layer(5)
+    qtbot.waitUntil(lambda: shown_across(strip, strip.columns[5]))
+    strip.actions_by_name["duplicate"].trigger()
+    assert window.document.stack.selected == 6
+    window.settle()  # laid out: a column not yet placed sits at the left edge
+    qtbot.waitUntil(lambda: shown_across(strip, strip.columns[6]))
+    window.document.select_layer(0)
+    qtbot.waitUntil(lambda: shown_across(strip, strip.columns[0]))
+    window.document.undo()  # the copy goes: the layer it copied is selected and shown
+    qtbot.waitUntil(lambda: shown_across(strip, strip.columns[5]))
+    window.document.select_layer(0)
+    window.document.redo()
+    window.settle()
+    qtbot.waitUntil(lambda: shown_across(strip, strip.columns[6]))

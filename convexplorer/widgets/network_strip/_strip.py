@@ -80,6 +80,9 @@ class NetworkStrip(QWidget):
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         # Never scrolled up and down: the strip is as tall as its tallest column (_fit_height).
         self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The row's new width comes before its new scroll range: the selected column is brought
+        # into view when it is placed (_column_placed) and again when the range follows.
+        self._scroll.horizontalScrollBar().rangeChanged.connect(self._keep_selected_in_view)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 0)
@@ -181,6 +184,7 @@ class NetworkStrip(QWidget):
             column = StripColumn(self)
             index = len(self._columns)
             column.clicked.connect(lambda index=index: self._document.select_layer(index))
+            column.placed.connect(lambda column=column: self._column_placed(column))
             column.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             column.customContextMenuRequested.connect(
                 lambda at, index=index: self._column_menu(index, at)
@@ -286,8 +290,19 @@ class NetworkStrip(QWidget):
         self.actions_by_name["previous"].setEnabled(selected > 0)
         self.actions_by_name["next"].setEnabled(selected < len(self._columns) - 1)
         self.actions_by_name["remove"].setEnabled(len(self._columns) > 1)
+        self._keep_selected_in_view()
+
+    def _keep_selected_in_view(self) -> None:
+        selected = self._document.stack.selected
         if 0 <= selected < len(self._columns):
             self._scroll.ensureWidgetVisible(self._columns[selected])
+
+    def _column_placed(self, column: StripColumn) -> None:
+        """A new column is placed when the row is laid out, after the selection moved to it:
+        the selected one, placed, is brought into view."""
+        selected = self._document.stack.selected
+        if 0 <= selected < len(self._columns) and self._columns[selected] is column:
+            self._scroll.ensureWidgetVisible(column)
 
     def _touched(self, index: int) -> None:
         if index == 0:
