@@ -101,6 +101,11 @@ class StripColumn(QFrame):
         self._thumbs[index].setToolTip(tip)
         self._draw(index)
 
+    @property
+    def marked(self) -> FieldBox | None:
+        """The box outlined on the thumbnails (a receptive field), None when none is."""
+        return self._box
+
     def mark(self, box: FieldBox | None) -> None:
         """Outline ``box`` (pixels of these maps) on every thumbnail; None: no mark."""
         if box == self._box:
