@@ -275,6 +275,7 @@ class NetworkStrip(QWidget):
         """Right-click on a layer: select it, then what can be done to it."""
         self._document.select_layer(index)
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one right-click, one menu
         for name in COLUMN_MENU:
             if name is None:
                 menu.addSeparator()
