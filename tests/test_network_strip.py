@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QLabel,
     QMenu,
     QMessageBox,
     QToolButton,
@@ -544,3 +545,21 @@ def test_the_selected_column_wears_the_selection_colour_without_a_new_style_shee
     assert edge(columns[2]) == style.SELECTED_COLOR
     assert edge(columns[0]) != style.SELECTED_COLOR
 
+
+def test_after_a_change_of_the_stack_the_strip_shows_one_arrow_per_layer_at_once(window):
+    """The arrows of the row before a rebuild stayed in sight until the event loop deleted them:
+    two arrows before layer 1 in a picture taken at once."""
+
+    def arrows() -> int:
+        return sum(
+            label.isVisible() and label.text() == "→"
+            for label in strip(window).findChildren(QLabel)
+        )
+
+    assert arrows() == 3
+    menu_action(window, "Layers", "Add Layer After").trigger()
+    assert arrows() == 4
+    menu_action(window, "Layers", "Remove Layer").trigger()
+    menu_action(window, "Layers", "Remove Layer").trigger()
+    assert arrows() == 2
+    assert sum(column.isVisible() for column in strip(window).findChildren(StripColumn)) == 3

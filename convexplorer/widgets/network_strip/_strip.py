@@ -176,8 +176,10 @@ class NetworkStrip(QWidget):
             widget = item.widget()
             keep = (self._input, self._add_button, *self._columns)
             if widget is not None and not any(widget is kept for kept in keep):
+                widget.hide()  # out of sight now, not when the event loop deletes it
                 widget.deleteLater()
         for column in self._columns[len(self._document.stack) :]:
+            column.hide()
             column.deleteLater()
         del self._columns[len(self._document.stack) :]
         while len(self._columns) < len(self._document.stack):
@@ -196,6 +198,8 @@ class NetworkStrip(QWidget):
             arrow.setStyleSheet(style.text_css(style.HINT_TEXT))
             self._row.addWidget(arrow)
             self._row.addWidget(column)
+            arrow.show()  # now, with the row, not when the layout gets to it
+            column.show()
         self._row.addWidget(self._add_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self._row.addStretch(1)
         self._refresh_texts()
