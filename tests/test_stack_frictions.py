@@ -211,3 +211,18 @@ def test_a_layer_added_at_the_end_of_a_long_stack_is_scrolled_into_view(qtbot, w
     window.document.redo()
     window.settle()
     qtbot.waitUntil(lambda: shown_across(strip, strip.columns[6]))
+
+
+def test_a_later_layer_s_in_channels_say_which_layer_fixes_them(window):
+    """The form's in-channels on layer 3 said 'input' and its tooltip 'the input image', though
+    layer 2's out channels set them; they say which layer makes them and how to change that."""
+    label = window.layer_controls.in_channels
+    assert window.document.stack.selected == 2
+    assert label.text() == "4  (layer 2's maps 4 × 8 × 8)"
+    assert label.toolTip() == (
+        "Layer 3 reads the 4 maps layer 2 makes: change layer 2's out channels "
+        "(or put a layer between them) to change this"
+    )
+    window.document.select_layer(0)
+    assert label.text() == "3  (input 3 × 16 × 16)"
+    assert label.toolTip() == "Input channels come from the input image (or array stack)"
