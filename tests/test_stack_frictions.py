@@ -218,7 +218,7 @@ def test_a_later_layer_s_in_channels_say_which_layer_fixes_them(window):
     layer 2's out channels set them; they say which layer makes them and how to change that."""
     label = window.layer_controls.in_channels
     assert window.document.stack.selected == 2
-    assert label.text() == "4  (layer 2's maps 4 × 8 × 8)"
+    assert label.text() == "4  (layer 2: 4 × 8 × 8)"
     assert label.toolTip() == (
         "Layer 3 reads the 4 maps layer 2 makes: change layer 2's out channels "
         "(or put a layer between them) to change this"

@@ -259,7 +259,7 @@ class LayerControls(QWidget):
         spec = state.spec
         channels, height, width = state.image.shape
         layer = self._document.stack.selected
-        source = "input" if layer == 0 else f"layer {layer}'s maps"
+        source = "input" if layer == 0 else f"layer {layer}:"
         self.in_channels.setText(f"{channels}  ({source} {channels} × {height} × {width})")
         self.in_channels.setToolTip(in_channels_tip(layer, channels))
         with QSignalBlocker(self.kind):
