@@ -36,6 +36,13 @@ NAVIGATION_KEYS = frozenset(
     }
 )
 
+#: Modifiers that make a key a command rather than typing or moving a caret.
+COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
+
 
 def edits_text(widget: QObject) -> bool:
     """Whether ``widget`` is a text field (or a table cell being edited): it gets every key."""
@@ -62,7 +69,13 @@ class KeyGuard(QObject):
         window.installEventFilter(self)
 
     def keeps(self, widget: QWidget, event: QKeyEvent) -> bool:
-        """Whether ``widget`` (having the focus) keeps the key ``event`` from the shortcuts."""
+        """Whether ``widget`` (having the focus) keeps the key ``event`` from the shortcuts.
+
+        Never a Ctrl/Alt/Meta combination: a text field claims those it uses (Ctrl+Z, Ctrl+A,
+        Ctrl+←) in its own ShortcutOverride before the key gets here, and the rest are the
+        window's commands (Ctrl+PgUp: the layer before) — a spin box would step by 10 on it."""
+        if event.modifiers() & COMMAND_MODIFIERS:
+            return False
         if edits_text(widget):
             return True
         return event.key() in NAVIGATION_KEYS and self._navigates(widget)

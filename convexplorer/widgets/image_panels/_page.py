@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..style import small_font
 from ._grid import PanelGrid
+from ._readout import ReadoutLabel
 
 
 def build_panel_page(owner: QWidget, header: list[QWidget], grid: PanelGrid, hint: str) -> QLabel:
@@ -14,7 +15,7 @@ def build_panel_page(owner: QWidget, header: list[QWidget], grid: PanelGrid, hin
 
     The input view and the output panels share this shape, so they read the same way.
     """
-    readout = QLabel(hint)
+    readout = ReadoutLabel(hint)
     readout.setFont(small_font())
     readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     header_row = QHBoxLayout()

@@ -61,6 +61,16 @@ POOL_REASONS = {
 }
 
 
+def in_channels_tip(layer: int, channels: int) -> str:
+    """Why the in-channels are not the form's to set: the input fixes them, or the layer before."""
+    if layer == 0:
+        return "Input channels come from the input image (or array stack)"
+    return (
+        f"Layer {layer + 1} reads the {channels} maps layer {layer} makes: change layer "
+        f"{layer}'s out channels (or put a layer between them) to change this"
+    )
+
+
 def layer_summary(view: StateView, stack: NetworkView | None = None) -> str:
     """Shapes and parameter count in words, e.g. '3×256×256 → 2×254×254 · 2 filters …'; in a
     stack of several layers it first says where the layer's input comes from."""
@@ -128,7 +138,7 @@ class LayerControls(QWidget):
         self._document = document
 
         self.in_channels = QLabel(self)
-        self.in_channels.setToolTip("Input channels come from the input image (or array stack)")
+        self.in_channels.setObjectName("inChannels")
         self.kind = QComboBox(self)
         self.kind.addItems(LAYER_KINDS)
         self.kind.setToolTip(
@@ -274,7 +284,10 @@ class LayerControls(QWidget):
         state = self._document.view
         spec = state.spec
         channels, height, width = state.image.shape
-        self.in_channels.setText(f"{channels}  (input {channels} × {height} × {width})")
+        layer = self._document.stack.selected
+        source = "input" if layer == 0 else f"layer {layer}:"
+        self.in_channels.setText(f"{channels}  ({source} {channels} × {height} × {width})")
+        self.in_channels.setToolTip(in_channels_tip(layer, channels))
         with QSignalBlocker(self.kind):
             self.kind.setCurrentText(spec.kind)
         self.output_padding.set_value(spec.output_padding)

@@ -77,8 +77,13 @@ class NetworkStrip(QWidget):
         self._scroll = QScrollArea(self)
         self._scroll.setWidget(holder)
         self._scroll.setWidgetResizable(True)
+        self._scroll.setObjectName("networkStripScroll")
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # Never scrolled up and down: the strip is as tall as its tallest column (_fit_height).
+        self._scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The row's new width comes before its new scroll range: the selected column is brought
+        # into view when it is placed (_column_placed) and again when the range follows.
+        self._scroll.horizontalScrollBar().rangeChanged.connect(self._keep_selected_in_view)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 0, 2, 0)
@@ -172,14 +177,17 @@ class NetworkStrip(QWidget):
             widget = item.widget()
             keep = (self._input, self._add_button, *self._columns)
             if widget is not None and not any(widget is kept for kept in keep):
+                widget.hide()  # out of sight now, not when the event loop deletes it
                 widget.deleteLater()
         for column in self._columns[len(self._document.stack) :]:
+            column.hide()
             column.deleteLater()
         del self._columns[len(self._document.stack) :]
         while len(self._columns) < len(self._document.stack):
             column = StripColumn(self)
             index = len(self._columns)
             column.clicked.connect(lambda index=index: self._document.select_layer(index))
+            column.placed.connect(lambda column=column: self._column_placed(column))
             column.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             column.customContextMenuRequested.connect(
                 lambda at, index=index: self._column_menu(index, at)
@@ -191,6 +199,8 @@ class NetworkStrip(QWidget):
             arrow.setStyleSheet(style.text_css(style.HINT_TEXT))
             self._row.addWidget(arrow)
             self._row.addWidget(column)
+            arrow.show()  # now, with the row, not when the layout gets to it
+            column.show()
         self._row.addWidget(self._add_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self._row.addStretch(1)
         self._refresh_texts()
@@ -224,6 +234,14 @@ class NetworkStrip(QWidget):
                 problem or spec.describe(),
             )
             column.set_map_count(spec.out_channels)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the tallest column and a sideways scroll bar: a layer of 16 maps shows
+        its second row of thumbnails, whatever height the dock was given for one row."""
+        tallest = max(column.sizeHint().height() for column in (self._input, *self._columns))
+        bar = self._scroll.horizontalScrollBar().sizeHint().height()
+        self._scroll.setMinimumHeight(tallest + bar + 2 * self._scroll.frameWidth())
 
     def _show_input(self) -> None:
         view = self._document.stack.layer(0)
@@ -265,6 +283,7 @@ class NetworkStrip(QWidget):
         """Right-click on a layer: select it, then what can be done to it."""
         self._document.select_layer(index)
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one right-click, one menu
         for name in COLUMN_MENU:
             if name is None:
                 menu.addSeparator()
@@ -280,8 +299,19 @@ class NetworkStrip(QWidget):
         self.actions_by_name["previous"].setEnabled(selected > 0)
         self.actions_by_name["next"].setEnabled(selected < len(self._columns) - 1)
         self.actions_by_name["remove"].setEnabled(len(self._columns) > 1)
+        self._keep_selected_in_view()
+
+    def _keep_selected_in_view(self) -> None:
+        selected = self._document.stack.selected
         if 0 <= selected < len(self._columns):
             self._scroll.ensureWidgetVisible(self._columns[selected])
+
+    def _column_placed(self, column: StripColumn) -> None:
+        """A new column is placed when the row is laid out, after the selection moved to it:
+        the selected one, placed, is brought into view."""
+        selected = self._document.stack.selected
+        if 0 <= selected < len(self._columns) and self._columns[selected] is column:
+            self._scroll.ensureWidgetVisible(column)
 
     def _touched(self, index: int) -> None:
         if index == 0:
