@@ -151,3 +151,24 @@ def test_the_guide_says_where_the_layer_sits_in_a_stack(window):
     text = guide_html(document.view, document.stack)
     assert "it reads the 3-channel input" in text and "feed layer 2" in text
     assert "a pixel sees 3×3 of the image" in text
+
+
+def test_the_command_line_can_start_with_a_scene_as_if_it_was_just_opened(qtbot, tmp_path):
+    """``convexplorer --scene "32 → 1"``: the stack on screen, nothing to undo, nothing unsaved."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(settings=settings, scene="32 → 1")
+    qtbot.addWidget(window)
+    window.settle()
+    stack = window.document.stack
+    assert len(stack) == 2 and stack.selected == 1
+    assert stack.layer(1).spec.in_channels == 32
+    assert not window.document.can_undo and not window.document.is_modified
+    assert window.document.view.position == load_scene("32 → 1").position
+
+
+def test_the_command_line_refuses_an_unknown_scene_by_name(capsys):
+    from convexplorer.app.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--scene", "nope"])
+    assert "32 → 1" in capsys.readouterr().err

@@ -54,17 +54,27 @@ class SceneActions:
         try:
             scene = load_scene(name)
             self._document.load_network(scene.snapshot, f"Open scene {name}")
-            self._document.select(0, scene.position)  # not an edit: a place worth a look
         except ValueError as error:
             self._dialogs.report_error("Cannot open scene", error)
             return False
+        self._shown(scene)
+        return True
+
+    def start_with(self, name: str) -> None:
+        """Begin with the scene (``convexplorer --scene``): like a file just opened, nothing to
+        undo and nothing unsaved."""
+        scene = load_scene(name)
+        self._document.load_network_session(scene.snapshot)
+        self._shown(scene)
+
+    def _shown(self, scene: BuiltScene) -> None:
+        self._document.select(0, scene.position)  # not an edit: a place worth a look
         self.scene = scene
         if self.about_action is not None:
             self.about_action.setEnabled(True)
         self._dialogs.status(
             f"{scene.summary} File → Open Scene → {ABOUT_TITLE}… names every filter."
         )
-        return True
 
     def about_text(self) -> str:
         if self.scene is None:

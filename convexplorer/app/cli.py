@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QSettings, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from ..model import PRESET_NAMES, SAMPLE_NAMES, resolve_preset
+from ..model import PRESET_NAMES, SAMPLE_NAMES, SCENE_NAMES, resolve_preset
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -51,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply a preset to every filter: "
         + ", ".join(f"'{n}'" for n in PRESET_NAMES)
         + " (plain spellings such as diagonal, anti-diagonal or sobel_x work too)",
+    )
+    parser.add_argument(
+        "--scene",
+        metavar="NAME",
+        choices=SCENE_NAMES,
+        help="start with a built-in stack of layers: " + ", ".join(f"'{n}'" for n in SCENE_NAMES),
     )
     parser.add_argument(
         "--screenshot",
@@ -115,14 +121,18 @@ def build_window(
     image: np.ndarray | None = None,
     preset: str | None = None,
     settings: QSettings | None = None,
+    scene: str | None = None,
 ) -> MainWindow:
     """The main window exactly as the command line builds it: the default scene (or ``image``
-    with ``preset``), the user's settings unless ``settings`` is given. For tests, benchmarks
-    and scripts; needs a QApplication (``application()``)."""
+    with ``preset``, or the built-in stack ``scene``), the user's settings unless ``settings``
+    is given. For tests, benchmarks and scripts; needs a QApplication (``application()``)."""
     from ._scene import default_state
     from .main_window import MainWindow
 
-    return MainWindow(default_state(image, preset), settings)
+    window = MainWindow(default_state(image, preset), settings)
+    if scene is not None:
+        window.files.scenes.start_with(scene)
+    return window
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -136,12 +146,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.screenshot:
         with tempfile.TemporaryDirectory() as folder:
             settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-            window = build_window(image, args.preset, settings)
+            window = build_window(image, args.preset, settings, args.scene)
             ok = save_screenshot(window, Path(args.screenshot))
             window.close()
         return 0 if ok else 1
 
-    window = build_window(image, args.preset)
+    window = build_window(image, args.preset, scene=args.scene)
     window.show()
     return app.exec()
 
