@@ -20,7 +20,8 @@ def window(qtbot, tmp_path) -> MainWindow:
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
-    qtbot.waitExposed(win)
+    win.activateWindow()  # hover reaches the views of the active window (tests before it had one)
+    qtbot.waitUntil(win.isActiveWindow)
     win.document.wait_until_idle()
     answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
     return win

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         # so the layer form and the input keep their height.
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._settings = settings or QSettings()
+        self._strip_lent = False  # the network strip hides while lessons of one layer show
         self.document = Document(state, self)
 
         self.kernel_editor = KernelEditor(self.document, self)
@@ -125,7 +126,6 @@ class MainWindow(QMainWindow):
             self, self.document, self._settings, self.help_menu, self.view_menu
         )
         self.lessons.statusMessage.connect(self.show_status)
-        self._strip_lent = False
         self.lessons.dock.visibilityChanged.connect(self._lend_strip_to_lessons)
         self.document.stackChanged.connect(
             lambda: self._lend_strip_to_lessons(self.lessons.dock.isVisible())
@@ -311,6 +311,11 @@ class MainWindow(QMainWindow):
         if lessons_shown and one_layer and strip.isVisible() and not strip.isFloating():
             strip.hide()
             self._strip_lent = True
+            # the lessons' dock squeezed the sliding window to fit beside the strip: the
+            # height the strip gives back is the sliding window's again
+            if self.sliding_room():
+                height = self._sliding_height()
+                self.resizeDocks([self.docks["sliding"]], [height], Qt.Orientation.Vertical)
             self.layout().activate()  # the lessons measure their room next
         elif (not lessons_shown or not one_layer) and self._strip_lent:
             self._strip_lent = False
@@ -335,7 +340,7 @@ class MainWindow(QMainWindow):
             dock = self.docks[name]
             dock.setFloating(False)
             self.addDockWidget(area, dock)
-            dock.show()
+            dock.setVisible(not (name == "network" and self._strip_lent))
         if self._available().height() < DEFAULT_SIZE.height():
             # A short screen (a 1366×768 laptop): layer and input share one column as tabs, so
             # the window's minimum height fits and the sliding window keeps its room.

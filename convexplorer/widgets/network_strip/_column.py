@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+import math
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QMouseEvent,
@@ -21,7 +23,8 @@ from ._thumbs import THUMB_SIDE
 
 #: Feature maps shown per column (the rest are counted): enough to see a bank of filters.
 MAX_SHOWN = 16
-PER_ROW = 8
+#: Rows of maps: as tall as the input photo, so a column is as narrow as it can be.
+ROWS = 2
 #: The selected column's border, in pixels.
 BORDER = 2
 
@@ -55,7 +58,6 @@ class StripColumn(QFrame):
         self._more = QLabel(self)  # "+ 16 more maps", beside the maps
         self._more.setFont(style.small_font())
         self._more.setStyleSheet(style.text_css(style.HINT_TEXT))
-        self._maps.addWidget(self._more, 0, PER_ROW)
         layout.addStretch(1)
         self._thumbs: list[QLabel] = []
         self._pictures: list[QPixmap | None] = []  # each thumbnail as drawn, without marks
@@ -75,21 +77,26 @@ class StripColumn(QFrame):
         self.setAccessibleName(title)
         self.setAccessibleDescription(f"{detail}; {shape}")
 
-    def set_map_count(self, count: int) -> None:
-        """Room for ``count`` maps (at most ``MAX_SHOWN`` drawn, the rest counted)."""
+    def set_map_count(self, count: int, size: QSize | None = None) -> None:
+        """Room for ``count`` maps (at most ``MAX_SHOWN`` drawn, the rest counted) in two rows
+        (the input photo's height: the strip stays as narrow as it can), each ``size`` pixels
+        (default: a thumbnail's square)."""
+        size = size or QSize(THUMB_SIDE, THUMB_SIDE)
         shown = min(count, MAX_SHOWN)
         while len(self._thumbs) < shown:
             label = QLabel(self)
-            label.setFixedSize(THUMB_SIDE, THUMB_SIDE)
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            index = len(self._thumbs)
-            self._maps.addWidget(label, index // PER_ROW, index % PER_ROW)
-            label.show()  # now, not when the layout gets to it: the size hint counts it at once
             self._thumbs.append(label)
             self._pictures.append(None)
         while len(self._thumbs) > shown:
             self._thumbs.pop().deleteLater()
             self._pictures.pop()
+        per_row = max(1, math.ceil(shown / ROWS))
+        for index, label in enumerate(self._thumbs):
+            label.setFixedSize(size)
+            self._maps.addWidget(label, index // per_row, index % per_row)
+            label.show()  # now, not when the layout gets to it: the size hint counts it at once
+        self._maps.addWidget(self._more, 0, per_row, ROWS, 1)
         hidden = count - shown
         self._more.setText(f"+ {style.plural(hidden, 'more map')}" if hidden else "")
         self._more.setVisible(hidden > 0)

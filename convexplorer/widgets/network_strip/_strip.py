@@ -26,7 +26,11 @@ from ...qt import Document
 from .. import style
 from ..looks import input_looks, output_looks
 from ._column import StripColumn
-from ._thumbs import thumbnail
+from ._thumbs import THUMB_SIDE, photo, thumbnail
+
+#: The input photo's room in the strip: as tall as two rows of maps, so the strip keeps its height.
+PHOTO_HEIGHT = 2 * THUMB_SIDE + 1
+PHOTO_WIDTH = 3 * THUMB_SIDE
 
 #: A column's context menu (and the Layers menu): what can be done to the selected layer.
 COLUMN_MENU = ("add", "duplicate", "remove", None, "left", "right")
@@ -250,6 +254,11 @@ class NetworkStrip(QWidget):
         self._input_version = view.input_version
         image = view.image
         looks = input_looks(view.input_ranges)
+        if image.shape[0] == 3:  # the photo itself, where a receptive field can be seen on it
+            picture = photo(image, looks[0].levels, PHOTO_HEIGHT, PHOTO_WIDTH)
+            self._input.set_map_count(1, picture.size())
+            self._input.set_map(0, picture, "The input photo", image.shape[1:])
+            return
         self._input.set_map_count(image.shape[0])
         for channel in range(self._input.map_count):
             tip = style.channel_label(channel, image.shape[0])

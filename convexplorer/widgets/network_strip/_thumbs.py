@@ -13,15 +13,34 @@ from ..looks import Look
 THUMB_SIDE = 26
 
 
+def _pixmap(rgb: np.ndarray) -> QPixmap:
+    """(h, w, 3) uint8 as a pixmap that owns its pixels."""
+    rgb = np.ascontiguousarray(rgb)
+    h, w = rgb.shape[:2]
+    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image.copy())
+
+
+def photo(image: np.ndarray, levels: tuple[float, float], height: int, width: int) -> QPixmap:
+    """A (3, H, W) input as the colour photo it is, within ``height`` × ``width`` pixels
+    (sampled down, or drawn in blocks when small), on the input's ``levels``."""
+    _, rows, cols = image.shape
+    step = max(1, math.ceil(max(rows / height, cols / width)))
+    small = np.moveaxis(image[:, ::step, ::step], 0, -1)
+    low, high = levels
+    rgb = (np.clip((small - low) / (high - low), 0.0, 1.0) * 255).astype(np.uint8)
+    pixmap = _pixmap(rgb)
+    scale = max(1, min(height // rgb.shape[0], width // rgb.shape[1]))
+    return pixmap.scaled(rgb.shape[1] * scale, rgb.shape[0] * scale) if scale > 1 else pixmap
+
+
 def thumbnail(values: np.ndarray, look: Look, side: int = THUMB_SIDE) -> QPixmap:
     """``values`` (H, W) sampled down to at most ``side`` pixels a side and coloured by ``look``."""
     height, width = values.shape
     step = max(1, math.ceil(max(height, width) / side))
     small = np.ascontiguousarray(values[::step, ::step])
-    rgb = np.ascontiguousarray(look.colors(small))
+    pixmap = _pixmap(look.colors(small))
     h, w = small.shape
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    pixmap = QPixmap.fromImage(image.copy())  # the copy owns its pixels: rgb may go
     scale = max(1, side // max(h, w))
     if scale > 1:  # a tiny map is drawn in blocks, not blurred
         pixmap = pixmap.scaled(w * scale, h * scale)
