@@ -5,6 +5,7 @@
     python benchmarks/calibrate_conv.py --quick --save quick.jsonl   # a small grid (~3 min)
     python benchmarks/calibrate_conv.py --load t1.jsonl t2.jsonl ... # refit saved timings
     python benchmarks/calibrate_conv.py --load ... --current --retime 15  # re-time mis-picks
+    python benchmarks/calibrate_conv.py --fastest --load run1/*.jsonl run2/*.jsonl  # merge runs
 
 Times every method on a grid of layers (kernel 1–15, images 32–512, dense / grouped / depthwise,
 stride 1 and 2): a full run on a new engine, and a one-filter edit on a warm engine (which
@@ -114,6 +115,21 @@ def measure(row: dict) -> dict:
     }
 
 
+def fastest(rows: list[dict]) -> list[dict]:
+    """One row per layer, each method's and job's fastest timing over the runs: the load of a
+    shared machine only ever slows a run down, so the minimum is the least disturbed one."""
+    merged: dict[tuple, dict] = {}
+    for r in rows:
+        key = tuple(r[k] for k in ("k", "H", "ci", "co", "g", "s"))
+        if key not in merged:
+            merged[key] = json.loads(json.dumps(r))
+            continue
+        for job in ("full", "edit"):
+            for method, ms in r[job].items():
+                merged[key][job][method] = min(merged[key][job][method], ms)
+    return list(merged.values())
+
+
 def features(method: str, job: str, row: dict) -> tuple[float, ...]:
     spec = spec_of(row)
     filters = None if job == "full" else edit_filters(method, spec)
@@ -199,6 +215,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small grid (about 3 minutes)")
     parser.add_argument("--part", help="i/n: time only the i-th of n interleaved parts")
     parser.add_argument(
+        "--fastest",
+        action="store_true",
+        help="merge repeated timings of a layer (--load of several runs), keeping the fastest",
+    )
+    parser.add_argument(
         "--retime",
         type=int,
         metavar="ROUNDS",
@@ -212,6 +233,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.load:
         rows = [json.loads(line) for path in args.load for line in path.read_text().splitlines()]
+        if args.fastest:
+            rows = fastest(rows)
     else:
         rows = []
         grid = layers(args.quick)
