@@ -122,7 +122,7 @@ def fastest(rows: list[dict]) -> list[dict]:
     for r in rows:
         key = tuple(r[k] for k in ("k", "H", "ci", "co", "g", "s"))
         if key not in merged:
-            merged[key] = json.loads(json.dumps(r))
+            merged[key] = {**r, "full": dict(r["full"]), "edit": dict(r["edit"])}
             continue
         for job in ("full", "edit"):
             for method, ms in r[job].items():

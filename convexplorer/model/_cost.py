@@ -69,14 +69,14 @@ def cost_features(
     Six features for every method, so one fit and one price formula serve all:
 
     im2col: (1, values padded, window values copied, multiply-adds, groups, window values copied
-    from strided rows), the last for a column stride above 1: numpy then copies element by
-    element instead of in contiguous runs, which cost 11×11 stride-2 layers twice what their
-    count of values says (counting it in the values copied instead, as values × stride,
-    overpriced every other strided layer);
+    from strided rows). The last counts when the column stride is above 1 (never for shifts,
+    which copies whole rows): numpy then copies element by element instead of in contiguous
+    runs, about twice the price per value, which made windows look cheap for 11×11 stride-2
+    layers. Counting it as values × stride inside the copy feature instead pushed depthwise
+    stride-2 layers to fft, because fft was under-priced there; hence its groups feature:
     fft: (1, forward transforms, inverse transforms, kernel-spectrum work, spectrum products,
-    groups), a transform of N values counted as N·log2(N); groups because each one is its own
-    pass of kernel transform, products and inverse (a depthwise layer's 32 passes cost more
-    than its transform sizes say, which made windows look dear against fft there).
+    groups), a transform of N values counted as N·log2(N); each group is its own pass of kernel
+    transform, products and inverse, which a depthwise layer pays 32 times.
     """
     full = filters is None
     n = spec.out_channels if full else filters
