@@ -4,6 +4,8 @@
     python benchmarks/calibrate_conv.py --part 1/8 --save t1.jsonl   # an eighth of the grid
     python benchmarks/calibrate_conv.py --quick --save quick.jsonl   # a small grid (~3 min)
     python benchmarks/calibrate_conv.py --load t1.jsonl t2.jsonl ... # refit saved timings
+    python benchmarks/calibrate_conv.py --load ... --current --retime 15  # re-time mis-picks
+    python benchmarks/calibrate_conv.py --fastest --load run1/*.jsonl run2/*.jsonl  # merge runs
 
 Times every method on a grid of layers (kernel 1–15, images 32–512, dense / grouped / depthwise,
 stride 1 and 2): a full run on a new engine, and a one-filter edit on a warm engine (which
@@ -11,7 +13,8 @@ computes the filter's whole product block, ``_cost.edit_filters``). Then fits, p
 non-negative coefficients to ``cost_features`` minimising the relative error, and prints them
 (paste into convexplorer/model/_cost.py) with how often the model's pick is slower than the
 measured best: for the one-method rule the engine uses (full + EDITS_PER_FULL edits), and for
-each job alone.
+each job alone. ``--retime`` times each layer whose pick is ≥ 1.3× slower again, the pick and
+the best in alternating rounds, to tell a real mis-pick from a spike of a shared machine.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rounds import rounds_ms
 
 from convexplorer.model import LayerSpec
 from convexplorer.model._blas import blas_kernel
@@ -85,12 +90,18 @@ def round_robin_ms(fns: list, rounds: int) -> list[float]:
     return [statistics.median(t) for t in times]
 
 
-def measure(row: dict) -> dict:
+def operands(row: dict) -> tuple[LayerSpec, np.ndarray, np.ndarray, np.ndarray]:
+    """The layer, its input, weights and bias (the same every time for a row)."""
     spec = spec_of(row)
     rng = np.random.default_rng(0)
     x = rng.random((row["ci"], row["H"], row["H"]), dtype=np.float32)
     w = rng.standard_normal(spec.weight_shape).astype(np.float32)
     b = rng.standard_normal(spec.out_channels).astype(np.float32)
+    return spec, x, w, b
+
+
+def measure(row: dict) -> dict:
+    spec, x, w, b = operands(row)
     full = round_robin_ms([lambda m=m: ConvEngine(spec, x, m).run(w, b) for m in METHODS], rounds=5)
     engines = [ConvEngine(spec, x, m) for m in METHODS]
     for engine in engines:
@@ -102,6 +113,21 @@ def measure(row: dict) -> dict:
         "full": dict(zip(METHODS, full, strict=True)),
         "edit": dict(zip(METHODS, edit, strict=True)),
     }
+
+
+def fastest(rows: list[dict]) -> list[dict]:
+    """One row per layer, each method's and job's fastest timing over the runs: the load of a
+    shared machine only ever slows a run down, so the minimum is the least disturbed one."""
+    merged: dict[tuple, dict] = {}
+    for r in rows:
+        key = tuple(r[k] for k in ("k", "H", "ci", "co", "g", "s"))
+        if key not in merged:
+            merged[key] = {**r, "full": dict(r["full"]), "edit": dict(r["edit"])}
+            continue
+        for job in ("full", "edit"):
+            for method, ms in r[job].items():
+                merged[key][job][method] = min(merged[key][job][method], ms)
+    return list(merged.values())
 
 
 def features(method: str, job: str, row: dict) -> tuple[float, ...]:
@@ -127,11 +153,17 @@ def fit(a: np.ndarray, t: np.ndarray) -> np.ndarray:
     return coefficients / scale
 
 
-def report(rows: list[dict], models: dict) -> None:
+def layer_name(row: dict) -> str:
+    k = row["k"]
+    return f"{row['ci']}→{row['co']} g={row['g']} {k}×{k} on {row['H']}², stride {row['s']}"
+
+
+def report(rows: list[dict], models: dict) -> list[tuple[dict, str, str]]:
     """How much slower than the measured best the model's picks are, per job and combined, and
     every layer whose pick is at least 1.3× slower than the best (full run + EDITS_PER_FULL
-    edits, what the pick minimises)."""
+    edits, what the pick minimises); returns those as (row, pick, best)."""
     regret: dict[str, list[float]] = {"full": [], "edit": [], "combined": []}
+    slow = []
     for r in rows:
         methods = candidates(spec_of(r))
         estimate = {
@@ -144,11 +176,9 @@ def report(rows: list[dict], models: dict) -> None:
         regret["combined"].append(combined[pick] / min(combined.values()))
         best = min(combined, key=combined.__getitem__)
         if combined[pick] >= 1.3 * combined[best]:
-            layer = (
-                f"{r['ci']}→{r['co']} g={r['g']} {r['k']}×{r['k']} on {r['H']}², stride {r['s']}"
-            )
+            slow.append((r, pick, best))
             print(
-                f"mis-pick: {layer}: {pick} {combined[pick]:.2f} ms, "
+                f"mis-pick: {layer_name(r)}: {pick} {combined[pick]:.2f} ms, "
                 f"{best} {combined[best]:.2f} ms ({combined[pick] / combined[best]:.2f}×)"
             )
         for job in ("full", "edit"):
@@ -160,6 +190,22 @@ def report(rows: list[dict], models: dict) -> None:
             f"{np.mean(a <= 1.1):.0%} of {len(rows)} layers; worst {a.max():.2f}× the best, "
             f"total {sum(values) / len(values):.2f}× on average"
         )
+    return slow
+
+
+def retime(row: dict, pick: str, best: str, repeats: int) -> tuple[float, float]:
+    """The pick's and the best's full run + EDITS_PER_FULL edits, timed again with full runs
+    and edits of both in alternating rounds (``rounds.rounds_ms``): a spike in the first
+    timing does not survive this."""
+    spec, x, w, b = operands(row)
+    engines = [ConvEngine(spec, x, m) for m in (pick, best)]
+    for engine in engines:
+        engine.run(w, b, [0])
+    o = spec.out_channels // 2
+    fns = [lambda m=m: ConvEngine(spec, x, m).run(w, b) for m in (pick, best)]
+    fns += [lambda e=e: e.run(w, b, [o]) for e in engines]
+    full_pick, full_best, edit_pick, edit_best = rounds_ms(fns, repeats)
+    return full_pick + EDITS_PER_FULL * edit_pick, full_best + EDITS_PER_FULL * edit_best
 
 
 def main() -> None:
@@ -169,6 +215,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small grid (about 3 minutes)")
     parser.add_argument("--part", help="i/n: time only the i-th of n interleaved parts")
     parser.add_argument(
+        "--fastest",
+        action="store_true",
+        help="merge repeated timings of a layer (--load of several runs), keeping the fastest",
+    )
+    parser.add_argument(
+        "--retime",
+        type=int,
+        metavar="ROUNDS",
+        help="time the layers whose current pick is >= 1.3x slower again, in this many rounds",
+    )
+    parser.add_argument(
         "--current",
         action="store_true",
         help="also report the picks of the coefficients _cost.py uses for this BLAS kernel",
@@ -176,6 +233,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.load:
         rows = [json.loads(line) for path in args.load for line in path.read_text().splitlines()]
+        if args.fastest:
+            rows = fastest(rows)
     else:
         rows = []
         grid = layers(args.quick)
@@ -205,7 +264,15 @@ def main() -> None:
     report(rows, models)
     if args.current:
         print(f"\nthe coefficients in _cost.py for this kernel ({blas_kernel() or 'unknown'}):")
-        report(rows, {key: np.array(c) for key, c in coefficients_for_kernel().items()})
+        slow = report(rows, {key: np.array(c) for key, c in coefficients_for_kernel().items()})
+        if args.retime:
+            print(f"\nthose again, {args.retime} alternating rounds each:")
+            for row, pick, best in slow:
+                ms = retime(row, pick, best, args.retime)
+                print(
+                    f"re-timed: {layer_name(row)}: {pick} {ms[0]:.2f} ms, {best} {ms[1]:.2f} ms"
+                    f" ({ms[0] / ms[1]:.2f}×: {'still' if ms[0] >= 1.3 * ms[1] else 'not'} ≥ 1.3×)"
+                )
 
 
 if __name__ == "__main__":

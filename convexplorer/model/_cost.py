@@ -17,29 +17,31 @@ from ._im2col import FILTER_BLOCK, keeps_matrix
 from ._spec import LayerSpec
 
 #: Milliseconds per unit of each cost feature (see ``cost_features``), per method and job,
-#: fitted by benchmarks/calibrate_conv.py to timings of this engine (197 layers: a third of the
-#: grid and the --quick grid, an edit computing its filter's whole block) on a 2-core AVX-512 Xeon
-#: with numpy's OpenBLAS, SkylakeX kernel. Only the ranking of the estimates matters, so other
-#: AVX-512 machines rank alike.
+#: fitted by benchmarks/calibrate_conv.py to timings of this engine (the 179 distinct layers of a
+#: third of the grid and the --quick grid, an edit computing its filter's whole block; each
+#: layer's fastest of 4 runs, ``--fastest``) on a 2-core AVX-512 Xeon with numpy's OpenBLAS,
+#: SkylakeX kernel. Only the ranking of the estimates matters, so other AVX-512 machines rank
+#: alike.
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0558, 1.84e-06, 2.47e-07, 3.07e-08, 0.0136),
-    ("windows", "edit"): (0.037, 1.45e-06, 1.27e-07, 7.01e-08, 0.00422),
-    ("shifts", "full"): (0.0346, 1.95e-06, 1.42e-07, 3e-08, 0.00245),
-    ("shifts", "edit"): (0.0142, 1.04e-06, 1.61e-07, 3.47e-08, 0.0142),
-    ("fft", "full"): (0.12, 8.36e-07, 2.34e-07, 7.22e-08, 2.67e-06),
-    ("fft", "edit"): (0.0497, 0, 2.26e-07, 1.58e-07, 2.61e-06),
+    ("windows", "full"): (0.0493, 1.27e-06, 1.95e-07, 2.86e-08, 0.0129, 1.72e-07),
+    ("windows", "edit"): (0.0355, 1.01e-06, 1.17e-07, 5.59e-08, 0.00139, 2.25e-07),
+    ("shifts", "full"): (0.0319, 1.6e-06, 1.26e-07, 2.72e-08, 0.00248, 0),
+    ("shifts", "edit"): (0.0127, 9.02e-07, 1.45e-07, 3.04e-08, 0.0127, 0),
+    ("fft", "full"): (0.0814, 5.85e-07, 2.31e-07, 6.49e-08, 2.58e-06, 0.027),
+    ("fft", "edit"): (0.023, 0, 1.93e-07, 1.3e-07, 2.35e-06, 0.023),
 }
 
-#: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell``: the AVX2
-#: kernels (AMD and older Intel CPUs) have no small-matrix path, so the im2col products cost more
-#: there relative to the transforms, and runs share no tiles with helper threads (``_im2col``).
+#: The same, fitted on the same machine and layers (fastest of 5 runs) with
+#: ``OPENBLAS_CORETYPE=Haswell``: the AVX2 kernels (AMD and older Intel CPUs) have no
+#: small-matrix path, so the im2col products cost more there relative to the transforms, and
+#: runs share no tiles with helper threads (``_im2col``).
 AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0525, 1.55e-06, 2.95e-07, 4.63e-08, 0.0126),
-    ("windows", "edit"): (0.0398, 1.25e-06, 2.38e-07, 5.48e-08, 0),
-    ("shifts", "full"): (0.0359, 1.53e-06, 1.55e-07, 4.64e-08, 0.00296),
-    ("shifts", "edit"): (0.0141, 9.56e-07, 1.61e-07, 5.93e-08, 0.0141),
-    ("fft", "full"): (0.113, 7.57e-07, 2.59e-07, 1.27e-07, 2.46e-06),
-    ("fft", "edit"): (0.0464, 0, 2.18e-07, 2.19e-07, 2.42e-06),
+    ("windows", "full"): (0.0484, 1.3e-06, 1.71e-07, 4.76e-08, 0.0134, 1.64e-07),
+    ("windows", "edit"): (0.0343, 1.02e-06, 1.09e-07, 8.3e-08, 0.00108, 1.92e-07),
+    ("shifts", "full"): (0.0308, 1.35e-06, 1.19e-07, 4.93e-08, 0.00314, 0),
+    ("shifts", "edit"): (0.0131, 6.44e-07, 6.08e-08, 1.09e-07, 0.0131, 0),
+    ("fft", "full"): (0.077, 5.9e-07, 2.24e-07, 8.31e-08, 2.56e-06, 0.0242),
+    ("fft", "edit"): (0.0214, 0, 1.87e-07, 1.33e-07, 2.41e-06, 0.0214),
 }
 
 
@@ -64,10 +66,17 @@ def cost_features(
 ) -> tuple[float, ...]:
     """What a run costs, in the units ``COST_COEFFICIENTS`` prices: all filters (a full run on
     a new engine) or ``filters`` of one group (an edit, with the method's cache already built).
+    Six features for every method, so one fit and one price formula serve all:
 
-    im2col: (1, values padded, window values copied, multiply-adds, groups);
-    fft: (1, forward transforms, inverse transforms, kernel-spectrum work, spectrum products),
-    a transform of N values counted as N·log2(N).
+    im2col: (1, values padded, window values copied, multiply-adds, groups, window values copied
+    from strided rows). The last counts when the column stride is above 1 (never for shifts,
+    which copies whole rows): numpy then copies element by element instead of in contiguous
+    runs, about twice the price per value, which made windows look cheap for 11×11 stride-2
+    layers. Counting it as values × stride inside the copy feature instead pushed depthwise
+    stride-2 layers to fft, because fft was under-priced there; hence its groups feature:
+    fft: (1, forward transforms, inverse transforms, kernel-spectrum work, spectrum products,
+    groups), a transform of N values counted as N·log2(N); each group is its own pass of kernel
+    transform, products and inverse, which a depthwise layer pays 32 times.
     """
     full = filters is None
     n = spec.out_channels if full else filters
@@ -83,15 +92,18 @@ def cost_features(
         transform = nh * nw * math.log2(nh * nw)
         half = nh * (nw // 2 + 1)
         forward = spec.in_channels * transform if full else 0.0
-        return (1.0, forward, n * transform, n * cg * half * kh, n * cg * half)
+        return (1.0, forward, n * transform, n * cg * half * kh, n * cg * half, groups)
     if method == "shifts":
         pixels = ((oh - 1) * sh) * wp + (ow - 1) * sw + 1
+        strided = False  # whole rows of the flattened image, then subsampled products
     else:
         pixels = oh * ow
+        strided = sw > 1
         if not full and keeps_matrix(spec, height, width):
-            return (1.0, 0.0, 0.0, n * taps * pixels, 0.0)  # the kept window matrix, read once
+            return (1.0, 0.0, 0.0, n * taps * pixels, 0.0, 0.0)  # the kept window matrix
     padded = groups * cg * hp * wp
-    return (1.0, padded, groups * taps * pixels, n * taps * pixels, groups)
+    copied = groups * taps * pixels
+    return (1.0, padded, copied, n * taps * pixels, groups, copied if strided else 0.0)
 
 
 def estimate_ms(

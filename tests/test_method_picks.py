@@ -1,0 +1,62 @@
+"""The cost model's picks where the measurements of benchmarks/README.md ("Method choice") set
+them apart, on both kinds of OpenBLAS kernel: the pick is a pure function of the layer, so these
+test the pick, not the timing."""
+
+from __future__ import annotations
+
+import pytest
+
+from convexplorer.model import LayerSpec, _cost
+from convexplorer.model._cost import choose_method, cost_features, edit_filters
+
+
+@pytest.fixture(params=[True, False], ids=["avx512", "avx2"])
+def kernel(request, monkeypatch):
+    """Each kernel's coefficients in turn, with the pick's cache cleared around."""
+    monkeypatch.setattr(_cost, "has_small_matrix_kernel", lambda: request.param)
+    choose_method.cache_clear()
+    yield request.param
+    choose_method.cache_clear()
+
+
+def test_every_method_prices_the_same_six_features():
+    """One fit and one price formula serve every method: features and coefficients agree."""
+    spec = LayerSpec(3, 4, 5, stride=2, padding=2)
+    for table in (_cost.COST_COEFFICIENTS, _cost.AVX2_COST_COEFFICIENTS):
+        for (method, job), coefficients in table.items():
+            filters = None if job == "full" else edit_filters(method, spec)
+            assert len(cost_features(method, spec, 64, 64, filters)) == len(coefficients) == 6
+            assert all(c >= 0 for c in coefficients)
+
+
+def test_only_a_column_stride_makes_a_strided_copy():
+    """Windows read along a row with the column stride: a row stride alone still copies
+    contiguous runs, and an edit reading the kept window matrix copies nothing."""
+    strided = cost_features("windows", LayerSpec(3, 4, 11, stride=2, padding=5), 128, 128)
+    assert strided[5] == strided[2] > 0  # every value copied comes from a strided row
+    for stride in ((1, 1), (2, 1)):
+        spec = LayerSpec(3, 4, 11, stride=stride, padding=5)
+        assert cost_features("windows", spec, 128, 128)[5] == 0
+    kept = cost_features("windows", LayerSpec(3, 16, 11, stride=2, padding=5), 128, 128, 4)
+    assert kept[2] == kept[5] == 0
+
+
+@pytest.mark.parametrize("size", [128, 512])
+def test_an_11x11_stride_2_layer_on_one_channel_uses_fft(kernel, size):
+    """Windows were picked here before strided copies were priced; fft measured 1.3–1.7× faster
+    on both kernels (full run + 4 edits)."""
+    assert choose_method(LayerSpec(1, 1, 11, stride=2, padding=5), size, size) == "fft"
+
+
+def test_strided_copies_do_not_push_depthwise_layers_to_fft(kernel):
+    """Depthwise stride-2 layers copy strided rows too, but fft makes one pass per channel:
+    windows stays measured 1.3–2× faster there."""
+    for k, size in ((11, 32), (9, 128), (5, 32)):
+        spec = LayerSpec(32, 32, k, stride=2, padding=k // 2, groups=32)
+        assert choose_method(spec, size, size) == "windows", (k, size)
+
+
+@pytest.mark.parametrize("size", [64, 128, 256])
+def test_the_9x9_grouped_layer_uses_fft(kernel, size):
+    """The layer issue 10 names (16 → 32, g = 8): fft measured best at every size."""
+    assert choose_method(LayerSpec(16, 32, 9, padding=4, groups=8), size, size) == "fft"
