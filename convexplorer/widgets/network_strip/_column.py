@@ -62,6 +62,7 @@ class StripColumn(QFrame):
         self._thumbs: list[QLabel] = []
         self._pictures: list[QPixmap | None] = []  # each thumbnail as drawn, without marks
         self._map_shape = (1, 1)  # (H, W) of the maps the thumbnails show
+        self._laid_out: tuple[int, QSize] | None = None  # the map count and size laid out
         self._box: FieldBox | None = None
         self._selected = False
         # Room for the selection's border, set once (transparent: paintEvent draws it).
@@ -82,6 +83,9 @@ class StripColumn(QFrame):
         (the input photo's height: the strip stays as narrow as it can), each ``size`` pixels
         (default: a thumbnail's square)."""
         size = size or QSize(THUMB_SIDE, THUMB_SIDE)
+        if (count, size) == self._laid_out:
+            return  # asked on every change of the stack: laying out again would cost a repaint
+        self._laid_out = (count, size)
         shown = min(count, MAX_SHOWN)
         while len(self._thumbs) < shown:
             label = QLabel(self)
