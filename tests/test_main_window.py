@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -347,3 +348,14 @@ def test_without_a_display_the_app_says_so_plainly(monkeypatch, capsys):
     assert cli.main([]) == 2
     message = capsys.readouterr().err
     assert "no display found" in message and "--screenshot" in message
+
+
+def test_the_file_menu_opens_first_and_quits_last(qtbot, tmp_path):
+    """Open… at the top (where users look for it), then saving, weights, exports, Quit."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = cli.build_window(settings=settings)
+    qtbot.addWidget(window)
+    texts = [action.text().replace("&", "") for action in window.file_menu.actions()]
+    assert texts[0] == "Open Image or Array…" and texts[-1] == "Quit"
+    assert texts.index("Save Session") < texts.index("Export Outputs as PNG…") < len(texts) - 1
+    assert not any(a == b == "" for a, b in itertools.pairwise(texts))  # no empty section

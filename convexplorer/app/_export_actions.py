@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -58,9 +58,8 @@ class ExportActions(QObject):
         self._panels, self._sliding = panels, sliding_window
         sliding_window.exportRequested.connect(self.export_animation_dialog)
 
-    def populate(self, menu: QMenu) -> None:
-        """Add the exports to ``menu``, before its first action (Quit, at the end)."""
-        first = menu.actions()[0] if menu.actions() else None
+    def populate(self, menu: QMenu, before: QAction | None = None) -> None:
+        """Add the exports to ``menu`` before ``before`` (the separator above Quit)."""
         for text, slot, tip in (
             (
                 "Export &Outputs as PNG…",
@@ -79,8 +78,7 @@ class ExportActions(QObject):
                 "Save the sliding window over a range of positions as a GIF or PNG frames",
             ),
         ):
-            self._dialogs.add_action(menu, first, text, slot, None, tip)
-        menu.insertSeparator(first)
+            self._dialogs.add_action(menu, before, text, slot, None, tip)
 
     # ---- output PNGs ----------------------------------------------------------------------------
 

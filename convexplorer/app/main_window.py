@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        self.file_menu.addSeparator()
+        before_quit = self.file_menu.addSeparator()
         self._action(
             self.file_menu,
             "&Quit",
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
             "Close convexplorer",
         )
         self.files.populate(self.file_menu)
-        self.exports.populate(self.file_menu)
+        self.exports.populate(self.file_menu, before_quit)  # after opening and saving
 
         edit = bar.addMenu("&Edit")
         self.undo_action = self._action(
