@@ -209,7 +209,7 @@ def test_undo_labels_name_the_layer_once_there_is_more_than_one(qtbot):
     one.set_weight(0, 0, 0, 0, 1.0)
     assert one.undo_label == "Set weight[0, 0, 0, 0]"
     one.set_activation("relu")
-    assert one.undo_label == "Activation relu"
+    assert one.undo_label == "Activation ReLU"
     document = make_document()
     document.select_layer(1)
     document.set_weight(0, 0, 0, 0, 1.0)

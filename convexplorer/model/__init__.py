@@ -7,6 +7,7 @@ from ._activations import (
     activated_bound,
     activated_range,
     activation_info,
+    activation_title,
     evaluation_error,
 )
 from ._conv import conv2d
@@ -134,6 +135,7 @@ __all__ = [
     "activated_bound",
     "activated_range",
     "activation_info",
+    "activation_title",
     "check_chain",
     "check_input_size",
     "conv2d",

@@ -59,6 +59,13 @@ ACTIVATIONS: tuple[str, ...] = tuple(a.name for a in _TABLE)
 _BY_NAME = {a.name: a for a in _TABLE}
 
 
+def activation_title(name: str) -> str:
+    """The activation by its PyTorch class ("ReLU", "LeakyReLU", "Sigmoid", "Tanh"), or "none":
+    how an undo step names it."""
+    module = _BY_NAME[name].module
+    return module.removeprefix("nn.").split("(")[0] if module else "none"
+
+
 def activation_info(name: str) -> Activation:
     """The activation called ``name`` (one of ``ACTIVATIONS``; a KeyError names it otherwise)."""
     return _BY_NAME[name]

@@ -34,6 +34,7 @@ from ..model import (
     Step,
     UndoHistory,
     WeightStep,
+    activation_title,
     layer_name,
 )
 from ._compute import SYNC_MAC_LIMIT, OutputScheduler
@@ -238,7 +239,7 @@ class Document(QObject):
         if activation == before:
             return False
         self._record(
-            self._stage_label(f"Activation {activation}"),
+            self._stage_label(f"Activation {activation_title(activation)}"),
             LayerStep(self._network.selected, ActivationStep(before, activation)),
         )
         return True
