@@ -233,7 +233,7 @@ class Network:
             self.changes.emit(Change(ChangeKind.STACK))
         first, setup = kept[0], snapshot.layers[0]
         if not first.holds_image(snapshot.image):
-            first.load(snapshot.image, setup.spec, setup.weight, setup.bias)
+            first.load(snapshot.image, setup.spec, setup.weight, setup.bias, image_checked=True)
         for layer, setup in zip(kept, snapshot.layers, strict=True):
             if layer.spec != setup.spec:
                 layer.load_layer(setup.spec, setup.weight, setup.bias)

@@ -455,14 +455,21 @@ class ExplorerState:
         self.changes.emit(Change(ChangeKind.LAYER))
 
     def load(
-        self, image: np.ndarray, spec: LayerSpec, weight: np.ndarray, bias: np.ndarray | None
+        self,
+        image: np.ndarray,
+        spec: LayerSpec,
+        weight: np.ndarray,
+        bias: np.ndarray | None,
+        image_checked: bool = False,
     ) -> None:
         """Replace input, layer and weights at once (opening a session or importing weights).
 
         Everything is checked and built before anything is assigned: a refusal (or running out
-        of memory while building) leaves the state as it was.
+        of memory while building) leaves the state as it was. ``image_checked``: ``image`` came
+        from ``checked_image`` already (a stack checks a whole snapshot first; scanning a large
+        input twice cost an opened session a few ms of stall).
         """
-        if image is not self._image:  # the input held was checked when it came in
+        if image is not self._image and not image_checked:  # the input held was checked
             image = self._checked_image(image)
         self._load_checked_image(image, spec, weight, bias)
 
