@@ -11,7 +11,6 @@ which layer does not fit), every array's shape — and reads arrays only then.
 
 from __future__ import annotations
 
-import io
 import os
 import zipfile
 from collections.abc import Sequence
@@ -31,10 +30,7 @@ from convexplorer.model import (
     to_torch_layout,
 )
 
-from ._atomic import atomic_write_bytes
-from ._npy import npy_bytes
 from ._session import (
-    _JSON_MEMBER,
     FORMAT_NAME,
     SessionData,
     _check_listed,
@@ -46,11 +42,10 @@ from ._session import (
     _parse_layer,
     _read_archive,
     _read_array,
-    _readable_json,
-    member_name,
     read_checked,
     read_document,
     save_session,
+    write_archive,
 )
 
 STACK_VERSION = 3
@@ -111,14 +106,8 @@ def save_network_session(
             for layer, selection in zip(snapshot.layers, chosen, strict=True)
         ],
         "selected_layer": snapshot.selected_layer,
-        "arrays": {key: {"shape": list(a.shape), "dtype": "float32"} for key, a in arrays.items()},
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_JSON_MEMBER, _readable_json(document))
-        for key, array in arrays.items():
-            archive.writestr(member_name(key), npy_bytes(array))
-    atomic_write_bytes(path, buffer.getbuffer())
+    write_archive(path, document, arrays)
 
 
 # ---- loading -----------------------------------------------------------------------------------

@@ -144,6 +144,17 @@ def save_session(path: str | os.PathLike[str], state: StateView | SessionData) -
         "layer": layer,
         "activation": data.activation,
         "selection": {"filter": data.selected_filter, "position": list(data.position)},
+    }
+    write_archive(path, document, arrays)
+
+
+def write_archive(
+    path: str | os.PathLike[str], document: dict[str, Any], arrays: dict[str, np.ndarray]
+) -> None:
+    """``document`` (with the list of ``arrays`` added) and each array as an .npy member, in one
+    ZIP archive written atomically: what every session format shares."""
+    document = {
+        **document,
         "arrays": {key: {"shape": list(a.shape), "dtype": "float32"} for key, a in arrays.items()},
     }
     buffer = io.BytesIO()
