@@ -84,6 +84,14 @@ def test_copy_as_pytorch_builds_the_pool_and_passes_the_check(settings):
     assert not check.failure and check.verdict == BIT_IDENTICAL
 
 
+def test_copy_as_pytorch_keeps_any_activation_after_a_pool():
+    """A pool followed by sigmoid: the snippet applied ReLU or nothing."""
+    state = pool_state(**POOLS[0])
+    state.set_activation("sigmoid")
+    text = pytorch_snippet(StateView(state))
+    assert "layer = nn.Sequential(pool, nn.Sigmoid())" in text
+
+
 @pytest.mark.parametrize("settings", POOLS)
 def test_copy_as_numpy_computes_the_pool(settings):
     state = pool_state(**settings)

@@ -71,9 +71,9 @@ def pytorch_snippet(state: StateView, input_line: str | None = None) -> str:
     )
 
 
-def _pool_pytorch_snippet(state: StateView, input_line: str) -> str:
-    """A pool layer: the module with its settings (it has no weights to load)."""
-    spec = state.spec
+def pool_module(spec: LayerSpec) -> str:
+    """``nn.MaxPool2d(...)`` / ``nn.AvgPool2d(...)`` with a pool layer's window (AvgPool2d keeps
+    PyTorch's default ``count_include_pad=True``: padded zeros count in the mean)."""
     arguments = {
         "kernel_size": _pair(spec.kernel_size),
         "stride": _pair(spec.stride),
@@ -82,9 +82,16 @@ def _pool_pytorch_snippet(state: StateView, input_line: str) -> str:
     if spec.pool == "max":
         arguments["dilation"] = _pair(spec.dilation)
     settings = ", ".join(f"{name}={_python(value)}" for name, value in arguments.items())
+    return f"nn.{spec.kind}({settings})"
+
+
+def _pool_pytorch_snippet(state: StateView, input_line: str) -> str:
+    """A pool layer: the module with its settings (it has no weights to load)."""
+    spec = state.spec
+    module = activation_info(state.activation).module
     layer = (
-        "layer = nn.Sequential(pool, nn.ReLU())  # the explorer applies ReLU to the outputs\n"
-        if state.activation == "relu"
+        f"layer = nn.Sequential(pool, {module})  # the explorer applies it to the outputs\n"
+        if module
         else "layer = pool\n"
     )
     oh, ow = state.output_size
@@ -93,7 +100,7 @@ def _pool_pytorch_snippet(state: StateView, input_line: str) -> str:
         "import torch\n"
         "from torch import nn\n"
         "\n"
-        f"pool = nn.{spec.kind}({settings})  # no weights: nothing to load\n"
+        f"pool = {pool_module(spec)}  # no weights: nothing to load\n"
         f"{layer}"
         "\n"
         f"{input_line}\n"
