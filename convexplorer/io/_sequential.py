@@ -8,25 +8,24 @@ rebuilds the stack bit for bit and runs as is.
 
 from __future__ import annotations
 
-from convexplorer.model import LayerSetup, LayerSpec, NetworkSnapshot, check_chain, layer_name
+from convexplorer.model import (
+    ACTIVATIONS,
+    LayerSetup,
+    LayerSpec,
+    NetworkSnapshot,
+    activation_info,
+    check_chain,
+    layer_name,
+)
 
-from ._snippets import _INDENT, _conv_arguments, _layout_comment, _literal, _pair, _python
-
-#: The PyTorch module of each activation the explorer applies after a layer (None: nothing).
-ACTIVATION_MODULES: dict[str, str | None] = {
-    "none": None,
-    "relu": "nn.ReLU()",
-    "leaky_relu": "nn.LeakyReLU(0.01)",  # PyTorch's default negative slope
-    "sigmoid": "nn.Sigmoid()",
-    "tanh": "nn.Tanh()",
-}
+from ._snippets import _INDENT, _conv_arguments, _layout_comment, _literal, pool_module
 
 
 def sequential_snippet(snapshot: NetworkSnapshot, input_line: str | None = None) -> str:
     """A runnable script building the stack as ``model = nn.Sequential(...)`` with its weights.
 
     The script computes ``y = model(x)``; ``input_line`` (default: a random input of the
-    explorer's shape) defines ``x``. ValueError if an activation has no PyTorch module here.
+    explorer's shape) defines ``x``. ValueError if an activation has no PyTorch module.
     """
     c, h, w = snapshot.image.shape
     shapes = check_chain((c, h, w), [layer.spec for layer in snapshot.layers])
@@ -34,8 +33,10 @@ def sequential_snippet(snapshot: NetworkSnapshot, input_line: str | None = None)
     for index, layer in enumerate(snapshot.layers):
         loads.append(_load_lines(index, len(modules), layer))
         modules.append(_module(index, layer.spec))
-        activation = _activation_module(layer.activation)
-        if activation is not None:
+        if layer.activation not in ACTIVATIONS:
+            raise ValueError(f"the activation {layer.activation!r} has no PyTorch module to copy")
+        activation = activation_info(layer.activation).module
+        if activation:
             modules.append(f"{activation},  # after {layer_name(index)}")
     input_line = input_line or (
         f"x = torch.rand(1, {c}, {h}, {w})  # a batch of one input like the explorer's"
@@ -58,49 +59,19 @@ def sequential_snippet(snapshot: NetworkSnapshot, input_line: str | None = None)
     )
 
 
-def _activation_module(activation: str) -> str | None:
-    if activation not in ACTIVATION_MODULES:
-        raise ValueError(f"the activation {activation!r} has no PyTorch module to copy")
-    return ACTIVATION_MODULES[activation]
-
-
 def _module(index: int, spec: LayerSpec) -> str:
     """The constructor of layer ``index``'s module, on one line per argument."""
-    pool = _pool(spec)
-    if pool is not None:
-        return f"{_pool_module(spec, pool)},  # {layer_name(index)}"
+    if spec.pool:
+        return f"{pool_module(spec)},  # {layer_name(index)}"
     arguments = _conv_arguments(spec).replace("\n", "\n" + _INDENT)
     title = f"# {layer_name(index)}: {spec.describe()}"
     return f"{title}\n{_INDENT}nn.{spec.kind}(\n{_INDENT}{arguments}),"
 
 
-def _pool(spec: LayerSpec) -> str | None:
-    """ "max" or "avg" for a pooling layer (fixed weights, never loaded), None for a conv."""
-    pool = getattr(spec, "pool", None)
-    return pool if pool in ("max", "avg") else None
-
-
-def _pool_module(spec: LayerSpec, pool: str) -> str:
-    """``nn.MaxPool2d`` / ``nn.AvgPool2d`` with the layer's window; AvgPool2d keeps PyTorch's
-    default ``count_include_pad=True`` (padded zeros count in the mean)."""
-    arguments = {
-        "kernel_size": _pair(spec.kernel_size),
-        "stride": _pair(spec.stride),
-        "padding": _pair(spec.padding) if not isinstance(spec.padding, str) else spec.padding,
-    }
-    if pool == "max":
-        arguments["dilation"] = _pair(spec.dilation)
-        name = "MaxPool2d"
-    else:
-        name = "AvgPool2d"
-    listed = ", ".join(f"{key}={_python(value)}" for key, value in arguments.items())
-    return f"nn.{name}({listed})"
-
-
 def _load_lines(index: int, position: int, layer: LayerSetup) -> str:
     """The lines copying layer ``index``'s weights into ``model[position]`` (none for a pool)."""
     spec = layer.spec
-    if _pool(spec) is not None:
+    if spec.pool:
         return ""
     weight = _literal(layer.weight, spec).replace("\n", "\n" + _INDENT)
     comment = "".join(f"{_INDENT}{line}\n" for line in _layout_comment(spec).splitlines())
