@@ -11,18 +11,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from ..model import NetworkView, ReceptiveField, receptive_field
+from ..model import ReceptiveField, receptive_field
 from ..qt import Document
 from ..widgets.image_panels import Pixel
 from ..widgets.input_view import InputView
 from ..widgets.network_strip import NetworkStrip
 from ..widgets.output_panels import OutputPanels
-
-
-def stack_field(stack: NetworkView, layer: int, pixel: Pixel) -> ReceptiveField:
-    """The field of output ``pixel`` of ``layer`` on the image and every map before it."""
-    specs = stack.specs[: layer + 1]
-    return receptive_field(stack.layer(0).image.shape, specs, layer, pixel)
 
 
 class ReceptiveLink(QObject):
@@ -56,6 +50,7 @@ class ReceptiveLink(QObject):
         if index < 0 or pixel is None or not (pixel[0] < height and pixel[1] < width):
             self._clear()  # off every map, or on a map drawn for the layer before an edit
             return
-        self.field = stack_field(stack, stack.selected, pixel)
+        # the field on the image and on every map before the selected layer's output
+        self.field = receptive_field(stack.layer(0).image.shape, stack.specs, stack.selected, pixel)
         self._inputs.show_field(self.field, stack.selected)
         self._strip.show_field(self.field)

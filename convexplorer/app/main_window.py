@@ -32,7 +32,7 @@ from ..qt import Document
 from ..widgets.input_view import InputView
 from ..widgets.kernel_editor import KernelEditor
 from ..widgets.layer_controls import LayerControls, SummaryLabel, layer_summary
-from ..widgets.network_strip import NetworkStrip
+from ..widgets.network_strip import COLUMN_MENU, NetworkStrip
 from ..widgets.output_panels import OutputPanels
 from ..widgets.sliding_window import SlidingWindowView
 from ._export_actions import ExportActions
@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
                 )
 
         layers = bar.addMenu("&Layers")
-        for name in ("add", "duplicate", "remove", None, "left", "right", None, "previous", "next"):
+        for name in (*COLUMN_MENU, None, "previous", "next"):
             if name is None:
                 layers.addSeparator()
             else:

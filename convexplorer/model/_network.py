@@ -38,10 +38,6 @@ class LayerJob:
     def cost(self) -> int:
         return self.job.cost
 
-    @property
-    def prepare_edits(self) -> bool:
-        return self.job.prepare_edits
-
     def run(self) -> dict[int, ChannelResult]:
         return self.job.run()
 
@@ -123,11 +119,9 @@ class Network:
 
     def snapshot(self) -> NetworkSnapshot:
         """A copy of what edits change (the input shared: it is never mutated)."""
-        setups = []
-        for layer in self._layers:
-            taken = layer.snapshot()
-            setups.append(LayerSetup(taken.spec, taken.weight, taken.bias, taken.activation))
-        return NetworkSnapshot(self._layers[0].snapshot().image, tuple(setups), self._selected)
+        taken = [layer.snapshot() for layer in self._layers]
+        setups = tuple(LayerSetup(t.spec, t.weight, t.bias, t.activation) for t in taken)
+        return NetworkSnapshot(taken[0].image, setups, self._selected)
 
     # ---- computing ------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ def describe_layer(spec: LayerSpec) -> str:
     """A layer's geometry in a few words: '3×3', '5×5 stride 2', '2×2 max pool'."""
     kh, kw = spec.kernel_size
     words = [f"{kh}×{kw}"]
-    pool = getattr(spec, "pool", None)  # pooling layers (LayerSpec.pool) name their kind
+    pool = spec.pool  # pooling layers name their kind
     if pool:
         words.append(f"{pool} pool")
     if spec.transposed:

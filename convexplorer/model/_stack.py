@@ -29,6 +29,19 @@ class LayerSetup:
     bias: np.ndarray | None
     activation: str = "none"
 
+    def same_as(self, other: LayerSetup) -> bool:
+        """Whether the two describe the same layer, weights and bias bit for bit."""
+        if self.bias is None or other.bias is None:
+            biases_equal = self.bias is None and other.bias is None
+        else:
+            biases_equal = np.array_equal(self.bias, other.bias)
+        return (
+            self.spec == other.spec
+            and self.activation == other.activation
+            and np.array_equal(self.weight, other.weight)
+            and biases_equal
+        )
+
 
 @dataclass(frozen=True)
 class NetworkSnapshot:
@@ -37,6 +50,14 @@ class NetworkSnapshot:
     image: np.ndarray
     layers: tuple[LayerSetup, ...]
     selected_layer: int = 0
+
+    def same_as(self, other: NetworkSnapshot) -> bool:
+        """Whether restoring ``other`` would change nothing (the inputs compared by identity)."""
+        return (
+            self.image is other.image
+            and len(self.layers) == len(other.layers)
+            and all(a.same_as(b) for a, b in zip(self.layers, other.layers, strict=True))
+        )
 
 
 def layer_name(index: int) -> str:

@@ -92,20 +92,6 @@ class Snapshot:
     bias: np.ndarray | None
     activation: str
 
-    def same_as(self, other: Snapshot) -> bool:
-        """Whether restoring ``other`` would change nothing (the image compared by identity)."""
-        if self.bias is None or other.bias is None:
-            biases_equal = self.bias is None and other.bias is None
-        else:
-            biases_equal = np.array_equal(self.bias, other.bias)
-        return (
-            self.image is other.image
-            and self.spec == other.spec
-            and self.activation == other.activation
-            and np.array_equal(self.weight, other.weight)
-            and biases_equal
-        )
-
 
 class ExplorerState:
     """Input, layer, weights, biases, activation, selection and the outputs derived from them."""

@@ -434,7 +434,7 @@ class Document(QObject):
         before = self._network.snapshot()
         action()
         after = self._network.snapshot()
-        if _same_stack(before, after):
+        if before.same_as(after):
             return False
         self._record(label, StackStep(before, after))
         return True
@@ -515,22 +515,4 @@ def _select_clamped(layer: ExplorerState, selected_filter: int, position: tuple[
     layer.select(
         min(max(selected_filter, 0), layer.spec.out_channels - 1),
         (min(max(position[0], 0), oh - 1), min(max(position[1], 0), ow - 1)),
-    )
-
-
-def _same_stack(before: NetworkSnapshot, after: NetworkSnapshot) -> bool:
-    """Whether restoring ``before`` would change nothing (inputs compared by identity)."""
-    return (
-        before.image is after.image
-        and len(before.layers) == len(after.layers)
-        and all(
-            a.spec == b.spec
-            and a.activation == b.activation
-            and np.array_equal(a.weight, b.weight)
-            and (
-                (a.bias is None and b.bias is None)
-                or (a.bias is not None and b.bias is not None and np.array_equal(a.bias, b.bias))
-            )
-            for a, b in zip(before.layers, after.layers, strict=True)
-        )
     )

@@ -97,9 +97,6 @@ class NetworkStrip(QWidget):
         document.layerSelected.connect(self._show_selected)
         document.layerTouched.connect(self._touched)
         document.layerOutputsChanged.connect(self._outputs_ready)
-        document.layerChanged.connect(self._refresh_texts)
-        document.inputChanged.connect(self._refresh_texts)
-        document.activationChanged.connect(self._refresh_texts)
         self._rebuild()
 
     # ---- actions --------------------------------------------------------------------------------
