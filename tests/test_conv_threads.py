@@ -105,18 +105,10 @@ def test_runs_after_shutdown_use_the_calling_thread_alone():
     assert done.stdout.strip() == "True None"
 
 
-def test_the_openblas_kernel_is_read_from_the_library():
-    """What ``OPENBLAS_CORETYPE`` forces is what the library reports, and only kernels with the
-    small-matrix path share tiles with helper threads."""
-    from convexplorer.model._blas import blas_kernel
-
-    if not blas_kernel():
-        pytest.skip("numpy's BLAS is not OpenBLAS")
-    script = (
-        "from convexplorer.model import _blas, _im2col\n"
-        "print(_blas.blas_kernel(), _blas.has_small_matrix_kernel(), _im2col.HELPERS)\n"
-    )
-    env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell"}
+def _in_a_process_with(kernel: str, script: str) -> list[str]:
+    """What ``script`` prints, run in a fresh interpreter with ``OPENBLAS_CORETYPE=kernel``."""
+    env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+    env.pop("OPENBLAS_NUM_THREADS", None)
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
@@ -126,7 +118,40 @@ def test_the_openblas_kernel_is_read_from_the_library():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["Haswell", "False", "0"]
+    return done.stdout.split()
+
+
+_THREADS = (
+    "from convexplorer.model import _blas, _im2col\n"
+    "count = _blas._function(('scipy_openblas_get_num_threads64_', "
+    "'scipy_openblas_get_num_threads', 'openblas_get_num_threads64_', "
+    "'openblas_get_num_threads'))\n"
+    "print(_blas.blas_kernel(), _blas.has_small_matrix_kernel(), _im2col.HELPERS, count())\n"
+)
+
+
+def test_on_avx2_kernels_openblas_computes_on_the_calling_thread_and_helpers_share_tiles():
+    """What ``OPENBLAS_CORETYPE`` forces is what the library reports; on the AVX2 kernels (no
+    small-matrix path) the engine sets OpenBLAS to one thread and shares tiles with its own
+    helpers, as on AVX-512."""
+    from convexplorer.model._blas import blas_kernel
+
+    if not blas_kernel():
+        pytest.skip("numpy's BLAS is not OpenBLAS")
+    kernel, small, helpers, threads = _in_a_process_with("Haswell", _THREADS)
+    assert (kernel, small, int(helpers), int(threads)) == ("Haswell", "False", _parallel.HELPERS, 1)
+
+
+def test_on_avx512_kernels_openblas_keeps_its_threads():
+    """The small-matrix kernels compute the engine's products unthreaded anyway: OpenBLAS's own
+    thread count is left as the user set it."""
+    from convexplorer.model._blas import blas_kernel
+
+    if blas_kernel() not in {"SkylakeX", "Cooperlake", "SapphireRapids"}:
+        pytest.skip("this CPU has no AVX-512 OpenBLAS kernel")
+    kernel, small, helpers, threads = _in_a_process_with("SkylakeX", _THREADS)
+    assert (kernel, small, int(helpers)) == ("SkylakeX", "True", _parallel.HELPERS)
+    assert int(threads) > 1 or os.cpu_count() == 1  # OpenBLAS's default: one per core
 
 
 def test_a_run_on_a_background_thread_keeps_to_its_own_core():

@@ -3,10 +3,13 @@
 OpenBLAS picks its kernels for the CPU at load time (``OPENBLAS_CORETYPE`` overrides it). On
 AVX-512 CPUs (SkylakeX and later) small single-precision products (M·N·K ≤ 10⁶) take a
 small-matrix kernel that needs no packing and no threads; the AVX2 kernels (Haswell, Zen) have
-none, so there the same products are packed and split over OpenBLAS's threads on every call:
-the engine then shares no tiles with its own helper threads, and prices its methods with
-coefficients fitted on those kernels (benchmarks/README.md). Asking the library costs well under a
-millisecond; when numpy's BLAS is not OpenBLAS the answer is "".
+none, so there the same products are packed and split over OpenBLAS's threads on every call. The
+engine's tiles are far too small for that to pay: on two cores a 3×512² → 16 layer took 9.0 ms
+with OpenBLAS's two threads and 6.0 ms with one thread plus the engine's own helper thread
+sharing the tiles (an edit 2.5 → 1.6 ms), and a busy core made OpenBLAS's threads wait up to 10×
+longer. So on those kernels the engine sets OpenBLAS to one thread (``products_on_calling_thread``)
+and prices its methods with coefficients fitted there (benchmarks/README.md). Asking the library
+costs well under a millisecond; when numpy's BLAS is not OpenBLAS the kernel is "".
 """
 
 from __future__ import annotations
@@ -26,9 +29,17 @@ _NAMES = (
 )
 
 
+_THREAD_SETTERS = (
+    "scipy_openblas_set_num_threads64_",
+    "scipy_openblas_set_num_threads",
+    "openblas_set_num_threads64_",
+    "openblas_set_num_threads",
+)
+
+
 @functools.cache
-def blas_kernel() -> str:
-    """OpenBLAS's kernel name ("SkylakeX", "Haswell", "Zen", ...), or "" if unknown."""
+def _openblas() -> ctypes.CDLL | None:
+    """The OpenBLAS library numpy loaded (the one that answers its kernel name), or None."""
     import numpy  # noqa: F401  (loads the BLAS numpy uses)
 
     try:
@@ -41,12 +52,27 @@ def blas_kernel() -> str:
             library = ctypes.CDLL(path)
         except OSError:
             continue
-        for name in _NAMES:
-            function = getattr(library, name, None)
-            if function is not None:
-                function.restype = ctypes.c_char_p
-                return (function() or b"").decode(errors="replace").strip()
-    return os.environ.get("OPENBLAS_CORETYPE", "")
+        if any(hasattr(library, name) for name in _NAMES):
+            return library
+    return None
+
+
+def _function(names: tuple[str, ...]) -> ctypes._CFuncPtr | None:
+    """The first of ``names`` that numpy's OpenBLAS exports, or None."""
+    library = _openblas()
+    return next(
+        (getattr(library, n) for n in names if library is not None and hasattr(library, n)), None
+    )
+
+
+@functools.cache
+def blas_kernel() -> str:
+    """OpenBLAS's kernel name ("SkylakeX", "Haswell", "Zen", ...), or "" if unknown."""
+    function = _function(_NAMES)
+    if function is None:
+        return os.environ.get("OPENBLAS_CORETYPE", "")
+    function.restype = ctypes.c_char_p
+    return (function() or b"").decode(errors="replace").strip()
 
 
 def has_small_matrix_kernel() -> bool:
@@ -54,3 +80,24 @@ def has_small_matrix_kernel() -> bool:
     BLAS is unknown (the shapes measured fastest on the reference machine)."""
     kernel = blas_kernel()
     return kernel in SMALL_MATRIX_KERNELS or not kernel
+
+
+@functools.cache
+def products_on_calling_thread() -> bool:
+    """Make every product of the engine run on the thread that calls it, so the engine's own
+    helper threads can share a run's tiles (``_parallel``); False if that cannot be arranged.
+
+    True at once on the AVX-512 kernels (their small-matrix path is unthreaded) and when numpy's
+    BLAS is unknown (as measured fastest on the reference machine). On the other OpenBLAS
+    kernels this sets OpenBLAS to one thread for the whole process, once: every product numpy
+    makes is then unthreaded, which the engine's tiles, kernel transforms and scatters are sized
+    for (see the module docstring)."""
+    if has_small_matrix_kernel():
+        return True
+    setter = _function(_THREAD_SETTERS)
+    if setter is None:
+        return False
+    setter.argtypes = [ctypes.c_int]
+    setter.restype = None
+    setter(1)
+    return True

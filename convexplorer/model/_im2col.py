@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from . import _parallel
-from ._blas import has_small_matrix_kernel
+from ._blas import products_on_calling_thread
 from ._padding import pad_into, padded_copy, padded_size
 from ._parallel import share
 from ._spec import LayerSpec
@@ -53,10 +53,11 @@ FILTER_BLOCK = 4
 #: threads: below it, handing tiles over costs more than the second core saves.
 PARALLEL_VALUES = 2**18
 
-#: Helper threads a run shares its tiles with: only where OpenBLAS computes each product on the
-#: calling thread (its small-matrix path). The AVX2 kernels split these products over their own
-#: threads: two callers at once then fight over them (a 3×512² edit measured 3 → 10 ms).
-HELPERS = _parallel.HELPERS if has_small_matrix_kernel() else 0
+#: Helper threads a run shares its tiles with: only where BLAS computes each product on the
+#: calling thread (the AVX-512 small-matrix path; on the AVX2 kernels OpenBLAS is set to one
+#: thread for this). Two callers splitting products over OpenBLAS's threads at once fight over
+#: them (a 3×512² edit measured 3 → 10 ms).
+HELPERS = _parallel.HELPERS if products_on_calling_thread() else 0
 
 #: Pieces of consecutive tiles per thread when a run is shared: a thread whose core is busy
 #: elsewhere then holds up the others by a small piece only.
