@@ -561,6 +561,27 @@ def test_a_layer_fed_values_beyond_float32_says_so_and_stops_the_layers_after_it
     assert not network.has_work()
 
 
+@pytest.mark.parametrize("activation", ["none", "relu", "leaky_relu"])
+def test_a_fed_layer_knows_its_input_ranges_from_the_layer_before(activation):
+    """The ranges the layer before measured with its outputs are the fed values' exact ranges
+    (these activations round nothing at the ends), and a full run's outputs are fed on as they
+    are: no stacked copy."""
+    network = Network.from_snapshot(two_layers(activation=activation))
+    network.compute()
+    fed = network.layers[1].image
+    assert np.array_equal(
+        network.layers[1].input_ranges, np.stack([fed.min(axis=(1, 2)), fed.max(axis=(1, 2))], 1)
+    )
+    made = network.layers[0].outputs()
+    assert np.array_equal(made, np.stack([network.layers[0].output(o) for o in range(8)]))
+    assert np.shares_memory(made, network.layers[0].output(0)) and not made.flags.writeable
+    network.layers[0].set_weight(3, 0, 1, 1, 0.5)  # one channel anew: the others are stacked
+    network.compute()
+    made = network.layers[0].outputs()
+    assert np.array_equal(made, np.stack([network.layers[0].output(o) for o in range(8)]))
+    assert np.array_equal(made, network.layers[1].image)
+
+
 def test_a_layer_on_its_own_is_a_stack_of_one():
     snapshot = two_layers()
     setup = snapshot.layers[0]

@@ -369,8 +369,9 @@ class Network:
 
     def _feed(self, index: int) -> bool:
         """Give layer ``index`` the outputs of the layer before; False if it cannot run on them."""
-        made = self._layers[index - 1].outputs()
-        if not np.isfinite(made).all():
+        before = self._layers[index - 1]
+        ranges = before.output_ranges()  # a NaN or an infinity shows in its channel's range
+        if not np.isfinite(ranges).all():
             self._problems[index] = (
                 f"{layer_name(index - 1)} made values beyond float32's range (±3.4e38); "
                 "scale its weights down"
@@ -378,7 +379,7 @@ class Network:
             return False
         self._problems[index] = ""
         self._waiting[index] = False
-        self._layers[index].feed(made)
+        self._layers[index].feed(before.outputs(), ranges)
         return True
 
 

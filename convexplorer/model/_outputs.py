@@ -84,19 +84,21 @@ class ComputeJob:
             self.engine.prepare_edits()
         results = {}
         if self.channels:
+            # ranges and activation over the whole block: one pass each, not one per channel,
+            # and the shown channels stay slices of one array (``LayerOutputs.shown_block``)
             computed = self.engine.run(self.weight, self.bias, self.channels)
+            lows, highs = computed.min(axis=(1, 2)), computed.max(axis=(1, 2))
+            shown = activate(computed, self.activation)
             for slot, o in enumerate(self.channels):
-                raw = computed[slot]
-                results[o] = self._result(raw, (float(raw.min()), float(raw.max())))
+                raw_range = (float(lows[slot]), float(highs[slot]))
+                results[o] = ChannelResult(
+                    computed[slot], shown[slot], raw_range, preview(shown[slot])
+                )
         for o, raw in self.reactivate.items():
-            results[o] = self._result(raw, None)
-        return results
-
-    def _result(self, raw: np.ndarray, raw_range: ValueRange | None) -> ChannelResult:
-        if raw_range is None:
+            shown = activate(raw, self.activation)
             raw_range = (float(raw.min()), float(raw.max()))
-        shown = activate(raw, self.activation)
-        return ChannelResult(raw, shown, raw_range, preview(shown))
+            results[o] = ChannelResult(raw, shown, raw_range, preview(shown))
+        return results
 
 
 class LayerOutputs:
@@ -139,6 +141,20 @@ class LayerOutputs:
     def shown_preview(self, out_channel: int) -> tuple[np.ndarray, int] | None:
         """The shown values' preview and its step, or None while they are computed."""
         return self._previews[out_channel]
+
+    def shown_block(self) -> np.ndarray | None:
+        """Every channel's shown values as one (C, H, W) array when they are, in order, the
+        slices of one (a full run's), so a stack feeds them on without stacking a copy; None
+        otherwise (or while any is computed)."""
+        shown = self._shown
+        block = shown[0].base if shown and shown[0] is not None else None
+        if not isinstance(block, np.ndarray) or block.shape != (len(shown), *shown[0].shape):
+            return None
+        start, step = block.ctypes.data, block.strides[0]
+        for o, values in enumerate(shown):
+            if values is None or values.base is not block or values.ctypes.data != start + o * step:
+                return None
+        return block
 
     def shown_range(self, out_channel: int) -> ValueRange | None:
         """(min, max) of the shown values, or None while they are computed."""

@@ -209,7 +209,18 @@ class ExplorerState:
         """
         if self.stale_channels:
             raise OutputsNotReady(self.stale_channels)
+        block = self._outputs.shown_block()
+        if block is not None:
+            return _readonly(block)
         return np.stack([self.output(o) for o in range(self._spec.out_channels)])
+
+    def output_ranges(self) -> np.ndarray:
+        """(C_out, 2) [min, max] of each ``output``, as ``output_range`` gives them (no pass over
+        the values); they must be ready."""
+        if self.stale_channels:
+            raise OutputsNotReady(self.stale_channels)
+        count = self._spec.out_channels
+        return np.array([self._outputs.shown_range(o) for o in range(count)], dtype=np.float64)
 
     def compute(self) -> np.ndarray:
         """Compute every stale channel now (one engine run) and return ``outputs()``: for scripts.
@@ -404,10 +415,11 @@ class ExplorerState:
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.LAYER if layer_changed else ChangeKind.INPUT))
 
-    def feed(self, image: np.ndarray) -> None:
+    def feed(self, image: np.ndarray, ranges: np.ndarray | None = None) -> None:
         """The output of the layer before, in a stack: a new input of the channel count the
         layer expects, finite (the stack checked), beyond the bound a typed input keeps (deep
-        stacks grow). Weights and settings stay."""
+        stacks grow). Weights and settings stay. ``ranges``: its channels' [min, max] when the
+        layer before knows them (``output_ranges``), which spares two passes over the values."""
         if image.shape[0] != self._spec.in_channels or image.ndim != 3:
             raise ValueError(
                 f"the layer expects {self._spec.in_channels} input channels, got {image.shape}"
@@ -415,7 +427,9 @@ class ExplorerState:
         image = np.ascontiguousarray(image, dtype=DTYPE)
         self._check_fit(self._spec, image)
         outputs = LayerOutputs(self._spec, image, self._activation)
-        self._image, self._input_ranges = image, _channel_ranges(image)
+        if ranges is None or np.shape(ranges) != (image.shape[0], 2):
+            ranges = _channel_ranges(image)
+        self._image, self._input_ranges = image, np.asarray(ranges, dtype=image.dtype)
         self._input_version = next(_INPUT_VERSIONS)
         self._adopt_outputs(outputs)
         self.changes.emit(Change(ChangeKind.INPUT))
