@@ -33,7 +33,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from bench_model import blas_description, cpu_model, keep_freed_memory
+from bench_model import WARM_UP_SECONDS, blas_description, cpu_model, keep_freed_memory
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -146,7 +146,10 @@ def time_full(snapshot: NetworkSnapshot, repeats: int) -> dict[str, list[float]]
     for k in range(repeats):
         for who, run in runs.items():
             time.sleep(0.3)  # the one before's threads stop spinning (OpenMP spins 200 ms)
-            run(k + 1)  # and this one's wake up
+            warm_until = time.perf_counter() + WARM_UP_SECONDS
+            run(k + 1)  # and this one's wake up, its cores back to speed
+            while time.perf_counter() < warm_until:
+                run(k + 1)
             start = time.perf_counter()
             run(k)
             times[who].append((time.perf_counter() - start) * 1000)
