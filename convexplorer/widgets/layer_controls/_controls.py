@@ -34,6 +34,7 @@ from ...model import (
     StateView,
 )
 from ...qt import Document
+from ..pool_words import POOL_PADDING_MODES
 from ..style import (
     ACTIVATION_LABELS,
     ACTIVATION_TIPS,
@@ -56,7 +57,7 @@ POOL_REASONS = {
     "bias": "A pool has no parameters, so no bias",
     "flip_kernel": "A pool has no kernel to flip",
     "padding_kind": "PyTorch's pools take the padding as numbers only (no 'same' or 'valid')",
-    "padding_mode": "PyTorch's pools pad with −∞ (max) or zeros (avg) only",
+    "padding_mode": POOL_PADDING_MODES,
     "dilation": "AvgPool2d has no dilation (MaxPool2d has)",
 }
 
