@@ -1,6 +1,6 @@
 """Drawing rules written once: an RGB input as a photo (``looks.photo_rgb``), shown alike by the
 input view's composite and the network strip's input picture, and marks' pens that keep their
-screen width at any zoom (``style.cosmetic_pen``)."""
+screen width at any zoom (``style.cosmetic_pen``), colours as an image (``style.rgb_image``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from convexplorer.qt import Document
 from convexplorer.widgets.input_view import InputView
 from convexplorer.widgets.looks import input_looks, photo_rgb
 from convexplorer.widgets.network_strip import NetworkStrip
-from convexplorer.widgets.style import WINDOW_COLOR, cosmetic_pen
+from convexplorer.widgets.style import WINDOW_COLOR, cosmetic_pen, rgb_image
 
 
 def test_a_photo_puts_the_channels_last_on_the_shared_levels():
@@ -54,3 +54,13 @@ def test_a_cosmetic_pen_keeps_its_screen_width():
     assert pen.isCosmetic() and pen.widthF() == 2.5
     assert pen.style() == Qt.PenStyle.DashLine and pen.color() == WINDOW_COLOR
     assert cosmetic_pen(WINDOW_COLOR, 1).style() == Qt.PenStyle.SolidLine
+
+
+def test_an_rgb_image_owns_its_pixels_whatever_the_arrays_layout():
+    rgb = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(3, 2, 3).transpose(1, 0, 2) * 10
+    image = rgb_image(rgb)  # a transposed view: not contiguous
+    expected = rgb.copy()
+    del rgb
+    assert (image.width(), image.height()) == (3, 2)
+    shown = [[image.pixelColor(c, r).getRgb()[:3] for c in range(3)] for r in range(2)]
+    np.testing.assert_array_equal(shown, expected)

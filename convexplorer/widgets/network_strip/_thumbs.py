@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 
 from ..looks import Look, photo_rgb
+from ..style import rgb_image
 
 #: A thumbnail's longer side, in pixels.
 THUMB_SIDE = 26
@@ -15,10 +16,7 @@ THUMB_SIDE = 26
 
 def _pixmap(rgb: np.ndarray) -> QPixmap:
     """(h, w, 3) uint8 as a pixmap that owns its pixels."""
-    rgb = np.ascontiguousarray(rgb)
-    h, w = rgb.shape[:2]
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
+    return QPixmap.fromImage(rgb_image(rgb))
 
 
 def photo(image: np.ndarray, levels: tuple[float, float], height: int, width: int) -> QPixmap:
