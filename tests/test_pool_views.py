@@ -107,7 +107,7 @@ def test_the_kernel_editor_shows_a_page_instead_of_cells(views, qtbot):
     page = editor.findChild(QLabel, "kernelPoolPage")
     qtbot.waitUntil(lambda: page.isVisibleTo(editor))  # a new body shows on the next event loop
     assert page.text().startswith(
-        "MaxPool2d 3×3 has no weights: each output is the largest value in its 3×3 window of "
+        "MaxPool2d 3×3 has no weights: each output is the largest value of its 3×3 window of "
         "one channel"
     )
     assert not editor._preset.isEnabled()
@@ -165,7 +165,7 @@ def test_the_sliding_window_shows_avg_as_its_dot_product(qtbot):
     assert view.strip._rows[0].kernel.isVisibleTo(view)
     titles = {t.text() for t in view.strip.findChildren(QLabel) if t.objectName().endswith("Title")}
     assert "weights 1/4" in titles
-    assert "a dot product with weights 1/4" in view.header.text()
+    assert "a depthwise conv whose weights are all 1/4" in view.header.text()
     assert view.output_text() == f"out(2, 3) = {number(document.view.output(1)[2, 3])}"
 
 

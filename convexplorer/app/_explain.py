@@ -97,10 +97,6 @@ def _transposed_size_formula(view: StateView) -> str:
     )
 
 
-def _axis_pair(pair: tuple[int, int]) -> str:
-    return f"{pair[0]}×{pair[1]}"
-
-
 def control_text(view: StateView, name: str) -> str | None:
     """A layer control (by object name, ``Height``/``Width`` spin boxes by their pair)."""
     spec = view.spec
@@ -136,15 +132,15 @@ def control_text(view: StateView, name: str) -> str | None:
             f"{spec.weights_per_filter} weights.{formula}"
         ),
         "stride": (
-            f"{_title(f'Stride {_axis_pair(spec.stride)}')} — " + _stride_words(spec) + formula
+            f"{_title(f'Stride {shape_text(*spec.stride)}')} — " + _stride_words(spec) + formula
         ),
         "paddingKind": _padding_text(view) + formula,
         "padding": _padding_text(view) + formula,
         "paddingMode": _padding_mode_text(spec),
         "dilation": (
-            f"{_title(f'Dilation {_axis_pair(spec.dilation)}')} — neighbouring kernel taps are "
+            f"{_title(f'Dilation {shape_text(*spec.dilation)}')} — neighbouring kernel taps are "
             f"{plural(dh, 'row')} and {plural(dw, 'column')} apart, so a {kh}×{kw} kernel covers "
-            f"{_axis_pair(spec.effective_kernel_size)} "
+            f"{shape_text(*spec.effective_kernel_size)} "
             f"{'output pixels where it is painted' if spec.transposed else 'input pixels'} with "
             f"the same {kh * kw} weights.{formula}"
         ),
@@ -233,7 +229,7 @@ def _kind_text(view: StateView) -> str:
         torch_shape = shape_text(*spec.torch_weight_shape)
         how = (
             "each input pixel scales the kernel and adds it into the output, "
-            f"{_axis_pair(spec.stride)} apart, overlaps summing up — the other way round from "
+            f"{shape_text(*spec.stride)} apart, overlaps summing up — the other way round from "
             f"Conv2d, so a stride enlarges the output ({size}). PyTorch stores its weights as "
             f"(in, out/groups, kH, kW) = {torch_shape}; the kernel editor keeps one row per output "
             "channel."
@@ -277,7 +273,7 @@ def _output_padding_text(spec: LayerSpec) -> str:
         f"{plural(opw, 'extra column')} on the right of the output. A stride-s Conv2d maps "
         "several input sizes to one output size; output padding picks which one this layer "
         "gives back. Each must be smaller than the stride or the dilation "
-        f"({_axis_pair(spec.stride)}, {_axis_pair(spec.dilation)}).</p>"
+        f"({shape_text(*spec.stride)}, {shape_text(*spec.dilation)}).</p>"
     )
 
 
@@ -286,7 +282,7 @@ def _padding_text(view: StateView) -> str:
     if spec.transposed:
         return _transposed_padding_text(spec)
     top, bottom, left, right = spec.pads
-    kind = spec.padding if isinstance(spec.padding, str) else _axis_pair(spec.padding)
+    kind = spec.padding if isinstance(spec.padding, str) else shape_text(*spec.padding)
     if not any(spec.pads):
         added = "no border: the window stays inside the input, so the output is smaller"
     else:
@@ -308,7 +304,7 @@ def _transposed_padding_text(spec: LayerSpec) -> str:
             f"{plural(pw, 'column')} off each side of the painted output, so the output shrinks"
         )
     return (
-        f"<p>{_title(f'Padding {_axis_pair((ph, pw))}')} — ConvTranspose2d's padding adds no "
+        f"<p>{_title(f'Padding {shape_text(ph, pw)}')} — ConvTranspose2d's padding adds no "
         f"border: {cut} (numbers only; 'same' and 'valid' are Conv2d's).</p>"
     )
 
@@ -561,9 +557,9 @@ def output_text(view: StateView, o: int, pixel: Pixel | None) -> str:
     after = after_activation(view.activation)
     made = (
         "Every input pixel paints a scaled kernel into it, "
-        f"{_axis_pair(spec.stride)} apart (the stride); each value sums what lands on it."
+        f"{shape_text(*spec.stride)} apart (the stride); each value sums what lands on it."
         if spec.transposed
-        else f"One value per window position (stride {_axis_pair(spec.stride)})."
+        else f"One value per window position (stride {shape_text(*spec.stride)})."
     )
     text += (
         f"<p>{oh}×{ow} values{after}, from {number(float(values.min()))} to "
@@ -689,7 +685,7 @@ def painting_text(view: StateView, pixel: Pixel) -> str:
         f"{h * w} input pixels in raster order (now ({pixel[0]}, {pixel[1]})). Each pixel's "
         f"values on {channels} multiply output channel {o}'s kernel slices, the scaled slices "
         f"add up to one patch, and the patch is added into the output, "
-        f"{_axis_pair(spec.stride)} apart from its neighbours' (the stride). After the last "
+        f"{shape_text(*spec.stride)} apart from its neighbours' (the stride). After the last "
         "pixel the map is the layer's output. Space plays, ←/→ step a pixel, ↑/↓ a row."
     )
 

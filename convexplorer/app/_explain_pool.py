@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from ..model import StateView
+from ..widgets.pool_words import TIE_RULE, pool_output, pool_padding
 from ..widgets.style import MINUS_INFINITY, channel_label, layer_shapes, number
 
 
@@ -16,29 +17,14 @@ def _title(text: str) -> str:
     return f"<b>{escape(text)}</b>"
 
 
-def _what(view: StateView) -> str:
-    """'the largest value' / 'the mean' of each window, in words with the kernel size."""
-    kh, kw = view.spec.kernel_size
-    if view.spec.pool == "max":
-        return f"the largest value of each {kh}×{kw} window of one channel"
-    return (
-        f"the mean of each {kh}×{kw} window of one channel: a depthwise conv whose weights are "
-        f"all 1/{kh * kw}"
-    )
-
-
 def pool_kind_text(view: StateView) -> str:
     spec = view.spec
     size = layer_shapes(view.image.shape, spec.out_channels, view.output_size)
-    padding = (
-        "padding reads −∞, so it never wins"
-        if spec.pool == "max"
-        else "padding reads 0 and counts in the mean (count_include_pad=True)"
-    )
     return (
-        f"{_title(f'Kind: {spec.kind}')} — no weights: each output is {_what(view)} ({size}); "
-        f"out c reads in c only, so out channels = in channels = groups; {padding}. Choosing a "
-        "pool sets stride = kernel, PyTorch's default (ceil_mode=False)."
+        f"{_title(f'Kind: {spec.kind}')} — no weights: each output is {pool_output(spec)} "
+        f"({size}); out c reads in c only, so out channels = in channels = groups; padding "
+        f"{pool_padding(spec.pool)}. Choosing a pool sets stride = kernel, PyTorch's default "
+        "(ceil_mode=False)."
     )
 
 
@@ -60,8 +46,8 @@ def pool_control_text(view: StateView, name: str) -> str | None:
         "bias": f"{_title('Bias: off')} — a {kind} has no parameters, so no bias.",
         "flipKernel": f"{_title('Flip kernel: off')} — a {kind} has no kernel to flip.",
         "paddingMode": (
-            f"{_title('Pad mode: zeros')} — PyTorch's {kind} takes no padding mode: "
-            + ("its padding reads −∞." if spec.pool == "max" else "its padding reads zeros.")
+            f"{_title('Pad mode: zeros')} — PyTorch's {kind} takes no padding mode: its "
+            f"padding {pool_padding(spec.pool)}."
         ),
     }
     if spec.pool == "avg":
@@ -73,7 +59,8 @@ def pool_editor_text(view: StateView) -> str:
     spec = view.spec
     return (
         f"{_title('Kernel editor')} — a {spec.kind} has no weights to edit: each output is "
-        f"{_what(view)}. {escape(spec.describe())}. Switch the Kind back to Conv2d for weights."
+        f"{pool_output(spec)}. {escape(spec.describe())}. Switch the Kind back to Conv2d for "
+        "weights."
     )
 
 
@@ -82,8 +69,8 @@ def pool_sliding_text(view: StateView) -> str:
     dot = view.dot_product()
     if view.spec.pool == "max":
         how = (
-            f"the window on in {o}, its winner outlined in green (the first largest in row-major "
-            f"order, as PyTorch picks), and max(…) = {number(dot.value)}"
+            f"the window on in {o}, its winner outlined in green (the largest; {TIE_RULE}), and "
+            f"max(…) = {number(dot.value)}"
         )
     else:
         how = (
@@ -120,8 +107,8 @@ def pool_window_part_text(view: StateView, part: str) -> str | None:
     texts = {
         "windowInput": (
             f"{_title(f'Input under the window, {channel}')} — the {taps} values {where} chooses "
-            f"from (padding reads {MINUS_INFINITY}); outlined in green: tap {dot.winner}, the "
-            "largest (on a tie the first in row-major order, as PyTorch's index says)."
+            f"from (padding {pool_padding('max')}); outlined in green: tap {dot.winner}, the "
+            f"largest ({TIE_RULE})."
         ),
         "channelSum": (
             f"{_title(f'max = {number(dot.value)}')} — the largest of the window's {taps} "

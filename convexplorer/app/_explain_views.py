@@ -9,8 +9,8 @@ description it writes itself, so the words match what is on the screen.
 from __future__ import annotations
 
 from ..model import ScatterStep, StateView
-from ..widgets.style import ACTIVATION_NAMES, channel_label, number, plural
-from ._explain import _axis_pair, _title, painting_text
+from ..widgets.style import ACTIVATION_NAMES, channel_label, number, plural, shape_text
+from ._explain import _title, painting_text
 
 Pixel = tuple[int, int]
 
@@ -68,7 +68,7 @@ def painting_part_text(
             f"{_title(f'Added by pixel ({r}, {q})')} — the scaled slices summed over "
             f"{plural(len(step.input_channels), 'input channel')}: a {kh}×{kw} patch added into "
             f"output channel {o} from ({int(step.out_rows[0])}, {int(step.out_cols[0])}) on, taps "
-            f"{_axis_pair(spec.dilation)} apart; {landed} of its {kh * kw} cells land on the "
+            f"{shape_text(*spec.dilation)} apart; {landed} of its {kh * kw} cells land on the "
             "output" + (" (the rest are cropped off)." if landed < kh * kw else ".")
         ),
         "paintingBefore": (

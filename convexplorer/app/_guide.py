@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from ..model import ACTIVATIONS, LayerSpec, NetworkView, StateView, textbook_field_size
+from ..widgets.pool_words import pool_output, pool_padding
 from ..widgets.style import ACTIVATION_NAMES, ACTIVATION_TIPS, plural
 
 #: The sliding window's button that jumps to the largest output (its label on the screen).
@@ -160,14 +161,8 @@ def _matrix_paragraph(spec: LayerSpec) -> str:
 def _pytorch_paragraph(spec: LayerSpec) -> str:
     """Which PyTorch layer the numbers are, and whether the kernel is flipped."""
     if spec.pool:
-        kh, kw = spec.kernel_size
-        what = (
-            "the largest value of each window of one channel: the sliding window outlines the "
-            "winner in green, and padding reads −∞"
-            if spec.pool == "max"
-            else f"the mean of each window of one channel: a depthwise conv whose weights are "
-            f"all 1/{kh * kw}, padding counted as zeros"
-        )
+        winner = "; the sliding window outlines the winner in green" if spec.pool == "max" else ""
+        what = f"each output is {pool_output(spec)}; padding {pool_padding(spec.pool)}{winner}"
         return (
             f"<p><b>Pooling:</b> this layer is PyTorch's <code>torch.nn.{spec.kind}</code> with "
             f"its defaults (stride = kernel when chosen, <code>ceil_mode=False</code>): {what}. "

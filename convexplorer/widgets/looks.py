@@ -100,6 +100,14 @@ def output_looks(
     return {o: _look(signed[o], _peak(r) or 1.0) for o, r in ranges.items()}
 
 
+def photo_rgb(image: np.ndarray, levels: Levels) -> np.ndarray:
+    """A (3, H, W) input as the colour photo it is: (H, W, 3) float32 in [0, 1], each channel
+    on the input's shared ``levels`` (``input_looks``), so the composite, the sliding window's
+    overview and the network strip's thumbnail show one picture."""
+    low, high = levels
+    return np.clip((np.moveaxis(image, 0, -1) - low) / max(high - low, 1e-12), 0.0, 1.0)
+
+
 def input_looks(ranges: np.ndarray) -> list[Look]:
     """One look per input channel (``ranges``: each channel's min and max), all on one scale so
     channels compare at a glance.

@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPen
 from PySide6.QtWidgets import QApplication
 
 from ..model import LEAKY_SLOPE
@@ -77,6 +78,21 @@ def rgb_array(color: QColor) -> np.ndarray:
 def rgba_array(color: QColor) -> np.ndarray:
     """(4,) uint8 RGBA of ``color``, for painting it into a numpy RGBA image."""
     return np.array(color.getRgb(), dtype=np.uint8)
+
+
+def rgb_image(rgb: np.ndarray) -> QImage:
+    """(h, w, 3) uint8 colours as a QImage that owns its pixels (the array may go away)."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def cosmetic_pen(color: QColor, width: float, line: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen ``width`` screen pixels wide at any zoom, for marks drawn over a scaled picture
+    (a pixel-sized outline would otherwise grow with the picture or vanish)."""
+    pen = QPen(color, width, line)
+    pen.setCosmetic(True)
+    return pen
 
 
 def text_css(color: str) -> str:

@@ -8,14 +8,13 @@ labels. Built with its panel, it costs what painting a small image costs.
 
 from __future__ import annotations
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ..looks import Levels
-from ..style import FRAME_GREY, lut_of, number, small_font
+from ..style import FRAME_GREY, cosmetic_pen, lut_of, number, rgb_image, small_font
 from ._geometry import BAR_WIDTH, MIN_BAR_HEIGHT
 
 LABEL_GAP = 3  # between the gradient and its labels (px)
@@ -29,8 +28,7 @@ def _gradient(colormap: pg.ColorMap) -> QImage:
     image = _gradients.get(id(colormap))
     if image is None:
         lut = lut_of(colormap)
-        rgb = np.ascontiguousarray(lut[::-1].reshape(len(lut), 1, 3))
-        image = QImage(rgb.data, 1, len(lut), 3, QImage.Format.Format_RGB888).copy()
+        image = rgb_image(lut[::-1].reshape(len(lut), 1, 3))
         _gradients[id(colormap)] = image
     return image
 
@@ -99,9 +97,7 @@ class ColourBar(QGraphicsItem):
         bar = QRectF(0, 0, BAR_WIDTH, height)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
         painter.drawImage(bar, _gradient(self._colormap))
-        pen = QPen(FRAME_GREY, 1)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
+        painter.setPen(cosmetic_pen(FRAME_GREY, 1))
         painter.drawRect(bar)
         painter.setFont(self._font)
         painter.setPen(self._text_color)

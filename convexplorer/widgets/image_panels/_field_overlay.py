@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtGui import QColor, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem
 
-from ..style import FIELD_COLOR, FIELD_FILL, INK_DARK, rgba_array
+from ..style import FIELD_COLOR, FIELD_FILL, INK_DARK, cosmetic_pen, rgba_array
 
 Box = tuple[int, int, int, int]  # row, col, height, width
 #: A field smaller than this on screen (px) also gets a ring of fixed size, to be found at once.
@@ -54,12 +54,6 @@ def outline_path(mask: np.ndarray, row: int = 0, col: int = 0) -> QPainterPath:
     return pg.arrayToQPath(xs.astype(float), ys.astype(float), connect="pairs", finiteCheck=False)
 
 
-def _pen(color, width: float) -> QPen:
-    pen = QPen(color, width)
-    pen.setCosmetic(True)
-    return pen
-
-
 class FieldOverlay(pg.ItemGroup):
     """A receptive field over an image: ``set_mask`` shows one (H×W bool), ``clear`` hides it.
 
@@ -88,11 +82,11 @@ class FieldOverlay(pg.ItemGroup):
         self._colour = rgba_array(fill)
         # a dark line under the cyan one, so the outline reads on light and dark pictures alike
         self._shadow = QGraphicsPathItem()
-        self._shadow.setPen(_pen(INK_DARK, 3.0))
+        self._shadow.setPen(cosmetic_pen(INK_DARK, 3.0))
         self._line = QGraphicsPathItem()
-        self._line.setPen(_pen(color, 1.5))
+        self._line.setPen(cosmetic_pen(color, 1.5))
         self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
-        self._ring.setPen(_pen(color, 2.0))
+        self._ring.setPen(cosmetic_pen(color, 2.0))
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         for item in (self._fill, self._shadow, self._line, self._ring):
             self.addItem(item)

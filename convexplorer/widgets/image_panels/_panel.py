@@ -11,12 +11,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPalette, QPen
+from PySide6.QtGui import QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from ...model import PREVIEW_SIDE
 from ..looks import Levels, Look
-from ..style import FRAME_GREY, INK_DARK, INK_LIGHT, small_font
+from ..style import FRAME_GREY, INK_DARK, INK_LIGHT, cosmetic_pen, small_font, with_alpha
 from ._colour_bar import ColourBar
 from ._field_overlay import Box, FieldOverlay
 from ._geometry import BAR_GAP, BAR_SPACE, MIN_BAR_HEIGHT, TITLE_HEIGHT, place_image
@@ -61,9 +61,7 @@ class ImagePanel(pg.GraphicsWidget):
         for marker, (color, width) in zip(
             self._markers, [(INK_DARK, 3.0), (INK_LIGHT, 1.0)], strict=True
         ):
-            pen = QPen(color, width)
-            pen.setCosmetic(True)
-            marker.setPen(pen)
+            marker.setPen(cosmetic_pen(color, width))
             marker.setVisible(False)
         self._field: FieldOverlay | None = None  # made on first use
         self._update_frame()
@@ -258,12 +256,9 @@ class ImagePanel(pg.GraphicsWidget):
 
     def _update_frame(self) -> None:
         if self._selected:
-            pen = QPen(self._accent, 3)
-            tint = QColor(self._accent)
-            tint.setAlpha(40)
-            self._background.setBrush(tint)
+            pen = cosmetic_pen(self._accent, 3)
+            self._background.setBrush(with_alpha(self._accent, 40))
         else:
-            pen = QPen(FRAME_GREY, 1)
-        pen.setCosmetic(True)
+            pen = cosmetic_pen(FRAME_GREY, 1)
         self._frame.setPen(pen)
         self._background.setVisible(self._selected)

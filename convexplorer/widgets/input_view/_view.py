@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from ...model import PREVIEW_SIDE, ReceptiveField
 from ...qt import Document
 from ..image_panels import ImagePanel, PanelGrid, PanelPool, Pixel, build_panel_page
-from ..looks import input_looks
+from ..looks import input_looks, photo_rgb
 from ..style import RGB_NAMES, SEQUENTIAL, channel_label, number
 from ._legend import ScaleLegend
 
@@ -118,8 +118,7 @@ class InputView(QWidget):
             panel.set_look(look, image[c], None if step == 1 else (small[c], step))
         levels = looks[0].levels
         if channels == 3:
-            low, high = levels
-            composite = np.clip((np.moveaxis(small, 0, -1) - low) / (high - low), 0.0, 1.0)
+            composite = photo_rgb(small, levels)
             if step == 1:
                 self._composite.set_image(composite)
             else:  # hover reads the input's own values

@@ -13,8 +13,6 @@ from PySide6.QtCore import QPoint, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
     QResizeEvent,
     QShowEvent,
 )
@@ -33,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...model import PRESET_NAMES, kernel_preset, preset_description
 from ...qt import Document, preset_label
+from ..elided_label import ElidedLabel
 from ..retire import retire
 from ..style import ERROR_TEXT, HINT_TEXT, text_css
 from ._context import EditorContext, sees_text, slice_name
@@ -68,22 +67,6 @@ def _scroll(widget: QWidget, resizable: bool) -> QScrollArea:
     area.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     area.setWidget(widget)
     return area
-
-
-class _OneLine(QLabel):
-    """A hint that stays one line, elided if need be, so a long refusal never pushes the grid
-    down (the full text is on the status bar and beside the refused cell)."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class KernelEditor(QWidget):
@@ -137,7 +120,10 @@ class KernelEditor(QWidget):
         self._preset_shown()
         toolbar.addStretch(1)
         self._legend = ScaleLegend(self)
-        self._hint = _OneLine(self)
+        # One line, elided if need be, so a long refusal never pushes the grid down (the full
+        # text is on the status bar and beside the refused cell).
+        self._hint = ElidedLabel(parent=self)
+        self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._hint.setObjectName("kernelHint")
         self._hint.setAccessibleName("Kernel editor hint")
         self._hint.setToolTip(EDITING_TIPS)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from ..style import diverging_colors, number
+from ..style import diverging_colors, number, rgb_image
 
 
 class ScaleLegend(QWidget):
@@ -16,8 +16,7 @@ class ScaleLegend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("kernelScale")
-        self._colors = np.ascontiguousarray(diverging_colors(np.linspace(-1, 1, 64)[None], 1.0))
-        self._gradient = QImage(self._colors.data, 64, 1, 3 * 64, QImage.Format.Format_RGB888)
+        self._gradient = rgb_image(diverging_colors(np.linspace(-1, 1, 64)[None], 1.0))
         self._limit = 1.0
         self.set_limit(1.0)
         self.setMinimumSize(self.sizeHint())

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ...model import LayerSpec
+from ..pool_words import pool_output, pool_padding
 from ..style import NOTE_TEXT, text_css
 
 
@@ -21,21 +22,11 @@ def pool_page_text(spec: LayerSpec) -> str:
     """The page's plain text: the headline sentence, then how the windows sit and what the
     padding reads."""
     kh, kw = spec.kernel_size
-    size = f"{kh}×{kw}"
-    if spec.pool == "max":
-        headline = (
-            f"{spec.kind} {size} has no weights: each output is the largest value in its {size} "
-            "window of one channel (out c reads in c only)."
-        )
-        padding = "Padding reads −∞, so it never wins."
-        if spec.dilation != (1, 1):
-            padding += f" Dilation {_pair(spec.dilation)} spreads the window's taps apart."
-    else:
-        headline = (
-            f"{spec.kind} {size} has no weights: each output is the mean of its {size} window of "
-            f"one channel — a depthwise conv whose weights are all 1/{kh * kw}."
-        )
-        padding = "Padding reads 0 and counts in the mean (count_include_pad=True)."
+    headline = f"{spec.kind} {kh}×{kw} has no weights: each output is {pool_output(spec)}"
+    headline += " (out c reads in c only)." if spec.pool == "max" else "."
+    padding = f"Padding {pool_padding(spec.pool)}."
+    if spec.dilation != (1, 1):
+        padding += f" Dilation {_pair(spec.dilation)} spreads the window's taps apart."
     stride = (
         "Stride = kernel: the windows sit side by side."
         if spec.stride == spec.kernel_size

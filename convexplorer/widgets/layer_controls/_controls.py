@@ -7,7 +7,6 @@ keeps the old layer — the user can finish a two-step change (e.g. channels, th
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +33,8 @@ from ...model import (
     StateView,
 )
 from ...qt import Document
+from ..elided_label import ElidedLabel
+from ..pool_words import POOL_PADDING_MODES
 from ..style import (
     ACTIVATION_LABELS,
     ACTIVATION_TIPS,
@@ -56,7 +57,7 @@ POOL_REASONS = {
     "bias": "A pool has no parameters, so no bias",
     "flip_kernel": "A pool has no kernel to flip",
     "padding_kind": "PyTorch's pools take the padding as numbers only (no 'same' or 'valid')",
-    "padding_mode": "PyTorch's pools pad with −∞ (max) or zeros (avg) only",
+    "padding_mode": POOL_PADDING_MODES,
     "dilation": "AvgPool2d has no dilation (MaxPool2d has)",
 }
 
@@ -95,22 +96,18 @@ def stack_words(stack: NetworkView) -> str:
     )
 
 
-class SummaryLabel(QLabel):
+class SummaryLabel(ElidedLabel):
     """The layer summary as a status-bar item: at most ``WIDTH`` px, elided, the rest in its
     tooltip, so status messages beside it keep their room."""
 
     WIDTH = 320
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("", parent, whole_in_tooltip=True)
         self.setObjectName("layerSummaryStatus")
         self.setAccessibleName("Layer summary")
+        self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self.setToolTip(text)
-        self.setAccessibleDescription(text)
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -118,13 +115,6 @@ class SummaryLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:
         return QSize(min(super().sizeHint().width(), 80), super().minimumSizeHint().height())
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class LayerControls(QWidget):

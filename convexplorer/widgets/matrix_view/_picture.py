@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainterPath, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QFont, QHelpEvent, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
@@ -34,17 +34,12 @@ from ..style import (
     SELECTED_COLOR,
     SEPARATOR,
     WINDOW_COLOR,
+    cosmetic_pen,
 )
 from ._layout import Layout, layout
 
 Cell = tuple[str, int, int]  # (matrix, row, column)
 _OUTSIDE = 2.5  # px between a marked cell and its outline, so the outline hides no colour
-
-
-def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(color, width, style)
-    pen.setCosmetic(True)
-    return pen
 
 
 @dataclass(frozen=True)
@@ -90,28 +85,28 @@ class MatrixPicture(pg.GraphicsView):
         self._padding.setPen(QPen(Qt.PenStyle.NoPen))
         self._padding.setBrush(QBrush(PADDING_COLOR, Qt.BrushStyle.BDiagPattern))
         self._separators = QGraphicsPathItem()  # channel bands (thin) and groups (thick)
-        self._separators.setPen(_pen(SEPARATOR, 1))
+        self._separators.setPen(cosmetic_pen(SEPARATOR, 1))
         self._group_lines = QGraphicsPathItem()
-        self._group_lines.setPen(_pen(GROUP_LINE, 1.5, Qt.PenStyle.DashLine))
+        self._group_lines.setPen(cosmetic_pen(GROUP_LINE, 1.5, Qt.PenStyle.DashLine))
         self._group_rows = QGraphicsRectItem()  # X's rows the selected filter reads (groups)
-        self._group_rows.setPen(_pen(SELECTED_COLOR, 2, Qt.PenStyle.DashLine))
+        self._group_rows.setPen(cosmetic_pen(SELECTED_COLOR, 2, Qt.PenStyle.DashLine))
         self._row_shadow = QGraphicsRectItem()
-        self._row_shadow.setPen(_pen(INK_DARK, 4))
+        self._row_shadow.setPen(cosmetic_pen(INK_DARK, 4))
         self._row = QGraphicsRectItem()  # the selected filter: W's row, Y's row and its bias
-        self._row.setPen(_pen(SELECTED_COLOR, 2))
+        self._row.setPen(cosmetic_pen(SELECTED_COLOR, 2))
         self._column_shadow = QGraphicsRectItem()
-        self._column_shadow.setPen(_pen(INK_DARK, 4))
+        self._column_shadow.setPen(cosmetic_pen(INK_DARK, 4))
         self._column = QGraphicsRectItem()  # the current position: X's column and Y's column
-        self._column.setPen(_pen(WINDOW_COLOR, 2))
+        self._column.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         self._product = QGraphicsRectItem()  # where they meet: the output being computed
-        self._product.setPen(_pen(INK_DARK, 2.5))
+        self._product.setPen(cosmetic_pen(INK_DARK, 2.5))
         self._row_starts = QGraphicsPathItem()  # where X's columns move on to the next output row
-        self._row_starts.setPen(_pen(ROW_START_LINE, 1, Qt.PenStyle.DotLine))
+        self._row_starts.setPen(cosmetic_pen(ROW_START_LINE, 1, Qt.PenStyle.DotLine))
         self._hover_w = QGraphicsRectItem()  # a hovered weight and the row of X it multiplies
         self._hover_x = QGraphicsRectItem()
         self._hover_cell = QGraphicsRectItem()  # the cell under the mouse
         for item in (self._hover_w, self._hover_x, self._hover_cell):
-            item.setPen(_pen(HOVER_COLOR, 2))
+            item.setPen(cosmetic_pen(HOVER_COLOR, 2))
             item.setVisible(False)
         self._marks: list[QGraphicsItem] = [
             self._absent,

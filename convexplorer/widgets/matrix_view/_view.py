@@ -28,6 +28,7 @@ from ...model import (
 )
 from ...qt import Document
 from ..looks import input_looks
+from ..pool_words import pool_output
 from ..style import (
     ABSENT_COLOR,
     MINUS,
@@ -71,9 +72,9 @@ def unsupported_reason(spec: LayerSpec) -> str | None:
     """Why this layer is not drawn as W · X (None: it is)."""
     if spec.pool == "max":
         return (
-            "MaxPool2d is no matrix multiply: each output picks the largest value of its window "
-            "(one column of X, one channel's rows), so there is no W to draw. The Sliding "
-            "window shows each window and its winner."
+            f"MaxPool2d is no matrix multiply: each output is {pool_output(spec)} (one column "
+            "of X, one channel's rows), so there is no W to draw. The Sliding window shows each "
+            "window and its winner."
         )
     if spec.transposed:
         return (

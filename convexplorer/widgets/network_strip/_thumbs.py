@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 
-from ..looks import Look
+from ..looks import Look, photo_rgb
+from ..style import rgb_image
 
 #: A thumbnail's longer side, in pixels.
 THUMB_SIDE = 26
@@ -15,10 +16,7 @@ THUMB_SIDE = 26
 
 def _pixmap(rgb: np.ndarray) -> QPixmap:
     """(h, w, 3) uint8 as a pixmap that owns its pixels."""
-    rgb = np.ascontiguousarray(rgb)
-    h, w = rgb.shape[:2]
-    image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image.copy())
+    return QPixmap.fromImage(rgb_image(rgb))
 
 
 def photo(image: np.ndarray, levels: tuple[float, float], height: int, width: int) -> QPixmap:
@@ -26,9 +24,7 @@ def photo(image: np.ndarray, levels: tuple[float, float], height: int, width: in
     (sampled down, or drawn in blocks when small), on the input's ``levels``."""
     _, rows, cols = image.shape
     step = max(1, math.ceil(max(rows / height, cols / width)))
-    small = np.moveaxis(image[:, ::step, ::step], 0, -1)
-    low, high = levels
-    rgb = (np.clip((small - low) / (high - low), 0.0, 1.0) * 255).astype(np.uint8)
+    rgb = (photo_rgb(image[:, ::step, ::step], levels) * 255).astype(np.uint8)
     pixmap = _pixmap(rgb)
     scale = max(1, min(height // rgb.shape[0], width // rgb.shape[1]))
     return pixmap.scaled(rgb.shape[1] * scale, rgb.shape[0] * scale) if scale > 1 else pixmap

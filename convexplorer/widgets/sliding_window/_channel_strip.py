@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,6 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import DotProduct
+from ..elided_label import ElidedLabel
+from ..pool_words import TIE_RULE, pool_padding
 from ..retire import retire
 from ..style import (
     HINT_TEXT,
@@ -154,8 +155,8 @@ class _ChannelRow:
         self.total.setEnabled(not dimmed)
 
     def _show_max(self, frame: Frame, slot: int, levels: tuple[float, float]) -> None:
-        """A max pool's row: the window's values (padding reads −∞), the winner outlined in
-        green, and "max = v" where a conv's sum stands."""
+        """A max pool's row: the window's values (padding as ``MINUS_INFINITY``), the winner
+        outlined in green, and "max = v" where a conv's sum stands."""
         dot = frame.dot
         patch = dot.patch[slot]
         texts = [
@@ -173,8 +174,7 @@ class _ChannelRow:
         self.total.setText(f"max = {number(dot.channel_sums[slot])}")
         self.total.setToolTip(
             f"The largest value in the window, exactly {exact_text(dot.channel_sums[slot])}: "
-            f"tap {dot.winner} (outlined in green; on a tie the first in row-major order, as "
-            "PyTorch picks)"
+            f"tap {dot.winner} (outlined in green; {TIE_RULE})"
         )
         self.patch.set_dimmed(not frame.added(slot))
         self.total.setEnabled(frame.added(slot))
@@ -199,7 +199,7 @@ def _tap_note(dot: DotProduct, mode: str, maximum: bool = False) -> Callable[[in
             return f"input pixel (row {row}, col {col}){won}"
         source = int(dot.source_rows[i, j]), int(dot.source_cols[i, j])
         if maximum:
-            return f"padding at (row {row}, col {col}): −∞ (a max pool's padding never wins)"
+            return f"padding at (row {row}, col {col}): {pool_padding('max')}"
         if source[0] < 0:
             return f"padding at (row {row}, col {col}): zero"
         return (
@@ -209,13 +209,14 @@ def _tap_note(dot: DotProduct, mode: str, maximum: bool = False) -> Callable[[in
     return note
 
 
-class _Title(QLabel):
+class _Title(ElidedLabel):
     """A column title, whole: its column is at least as wide as its word, so a 1×1 kernel's
     one-cell grids still read "products" (the rows scroll sideways if the window is narrower).
     Elided only as a last guard."""
 
     def __init__(self, text: str, parent: QWidget) -> None:
         super().__init__(text, parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet(text_css(HINT_TEXT))
         self.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
 
@@ -226,12 +227,6 @@ class _Title(QLabel):
 
     def sizeHint(self) -> QSize:
         return self.minimumSizeHint()
-
-    def paintEvent(self, event: QEvent) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _header(grid: QGridLayout, parent: QWidget) -> None:

@@ -14,12 +14,12 @@ from functools import partial
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
-from PySide6.QtGui import QPainterPath, QPen
+from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
 from ...model import DotProduct, reached_outputs, tap_in_use, taps_reading
 from ...qt import Document
-from ..style import HOVER_COLOR, HOVER_FILL, number, plural
+from ..style import HOVER_COLOR, HOVER_FILL, cosmetic_pen, number, plural
 from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid
 from ._overview import Overview
@@ -59,9 +59,7 @@ class HoverLinks(QObject):
         self._pixel: Pixel | None = None
         # The outputs a hovered pixel feeds, drawn over the output map (public pyqtgraph API).
         self._reached = QGraphicsPathItem()
-        pen = QPen(HOVER_COLOR, 2)
-        pen.setCosmetic(True)
-        self._reached.setPen(pen)
+        self._reached.setPen(cosmetic_pen(HOVER_COLOR, 2))
         self._reached.setBrush(HOVER_FILL)
         self._reached.setZValue(10)
         output_map.centralWidget.addItem(self._reached)

@@ -4,13 +4,15 @@ window re-negotiate its layout (nor ask the platform for new size hints)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QWidget
+
+from ..elided_label import ElidedLabel
 
 
-class SteadyLabel(QLabel):
-    """A label sized for ``sample`` whatever it shows; text that does not fit is elided (the
-    tooltip, when ``tooltip_is_text``, keeps it whole)."""
+class SteadyLabel(ElidedLabel):
+    """A centred label sized for ``sample`` whatever it shows; text that does not fit is elided
+    (the tooltip, when ``tooltip_is_text``, keeps it whole)."""
 
     def __init__(
         self,
@@ -19,9 +21,8 @@ class SteadyLabel(QLabel):
         bold: bool = False,
         tooltip_is_text: bool = False,
     ) -> None:
-        super().__init__(parent)
+        super().__init__("", parent, whole_in_tooltip=tooltip_is_text)
         self._sample = sample
-        self._tooltip_is_text = tooltip_is_text
         if bold:
             font = self.font()
             font.setBold(True)
@@ -34,17 +35,3 @@ class SteadyLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
-
-    def setText(self, text: str) -> None:
-        if text == self.text():
-            return
-        super().setText(text)
-        if self._tooltip_is_text:
-            self.setToolTip(text)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        room = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
-        painter.drawText(room, int(self.alignment()), text)

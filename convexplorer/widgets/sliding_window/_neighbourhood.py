@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPen, QResizeEvent
+from PySide6.QtGui import QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
 
 from ...model import DotProduct
@@ -20,6 +20,7 @@ from ..style import (
     PADDING_BACKGROUND,
     PADDING_COLOR,
     WINDOW_COLOR,
+    cosmetic_pen,
     rgb_array,
 )
 from ._hover_report import HoverReport
@@ -46,12 +47,6 @@ def _crop_range(
     return range(start, start + span)
 
 
-def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(color, width, style)
-    pen.setCosmetic(True)
-    return pen
-
-
 class Neighbourhood(pg.GraphicsView):
     """The window's neighbourhood on one channel.
 
@@ -76,20 +71,20 @@ class Neighbourhood(pg.GraphicsView):
         self._image = pg.ImageItem(axisOrder="row-major")
         self._box.addItem(self._image)
         self._bounds = QGraphicsRectItem()
-        self._bounds.setPen(_pen(PADDING_COLOR, 1.5, Qt.PenStyle.DashLine))
+        self._bounds.setPen(cosmetic_pen(PADDING_COLOR, 1.5, Qt.PenStyle.DashLine))
         self._padded_taps = QGraphicsPathItem()
-        self._padded_taps.setPen(_pen(PADDING_COLOR, 2))
+        self._padded_taps.setPen(cosmetic_pen(PADDING_COLOR, 2))
         self._sources = QGraphicsPathItem()
-        self._sources.setPen(_pen(PADDING_COLOR, 1))
+        self._sources.setPen(cosmetic_pen(PADDING_COLOR, 1))
         self._sources.setBrush(PADDING_COLOR)
         self._taps = QGraphicsPathItem()
-        self._taps.setPen(_pen(WINDOW_COLOR, 1))
+        self._taps.setPen(cosmetic_pen(WINDOW_COLOR, 1))
         self._window_shadow = QGraphicsRectItem()
-        self._window_shadow.setPen(_pen(INK_DARK, 4))
+        self._window_shadow.setPen(cosmetic_pen(INK_DARK, 4))
         self._window = QGraphicsRectItem()
-        self._window.setPen(_pen(WINDOW_COLOR, 2))
+        self._window.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         self._hovered = QGraphicsPathItem()
-        self._hovered.setPen(_pen(HOVER_COLOR, 2.5))
+        self._hovered.setPen(cosmetic_pen(HOVER_COLOR, 2.5))
         # Overlays are clipped to the crop (plus a margin for outlines on its edge).
         self._clip = QGraphicsRectItem()
         self._clip.setPen(QPen(Qt.PenStyle.NoPen))

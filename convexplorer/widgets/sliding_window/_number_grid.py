@@ -23,6 +23,7 @@ from ..style import (
     exact_text,
     map_colors,
     number,
+    rgb_image,
 )
 from ._hover_report import HoverReport
 
@@ -96,8 +97,7 @@ class NumberGrid(QWidget):
         shape_changed = values.shape != self._values.shape
         self._values, self._outlined = values.copy(), outlined
         self._rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-        rows, cols = values.shape
-        self._image = QImage(self._rgb.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888)
+        self._image = rgb_image(self._rgb)
         self._dark_ink = dark_ink(self._rgb)
         self._texts = texts
         self._widths = None

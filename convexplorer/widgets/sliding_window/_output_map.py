@@ -9,21 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
 
 from ..looks import ValueRange, output_looks
-from ..style import BLANK_COLOR, GRID_GREY, INK_DARK, WINDOW_COLOR, number
+from ..style import BLANK_COLOR, GRID_GREY, INK_DARK, WINDOW_COLOR, cosmetic_pen, number
 from ._pace import Position, Track
 from ._picture import cell_under
 
 _SMALL_MAP = 40  # outputs wider or taller than this get a ring around the current pixel
-
-
-def _pen(color: QColor, width: float) -> QPen:
-    pen = QPen(color, width)
-    pen.setCosmetic(True)
-    return pen
 
 
 class _MapBox(pg.ViewBox):
@@ -65,19 +59,19 @@ class OutputMap(pg.GraphicsView):
             cover.setBrush(QBrush(BLANK_COLOR))
             self._box.addItem(cover)
         self._frame = QGraphicsRectItem()
-        self._frame.setPen(_pen(GRID_GREY, 1))
+        self._frame.setPen(cosmetic_pen(GRID_GREY, 1))
         self._box.addItem(self._frame)
         self._current_shadow = QGraphicsRectItem()
-        self._current_shadow.setPen(_pen(INK_DARK, 4))
+        self._current_shadow.setPen(cosmetic_pen(INK_DARK, 4))
         self._current = QGraphicsRectItem()
-        self._current.setPen(_pen(WINDOW_COLOR, 2))
+        self._current.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         # A fixed-size square on screen, so one output pixel of a large map stays findable.
         self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
-        self._ring.setPen(_pen(WINDOW_COLOR, 2))
+        self._ring.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         # The region played on its own (or being dragged out): dashed, over the covers.
         self._region = QGraphicsRectItem()
-        region_pen = _pen(WINDOW_COLOR, 2)
+        region_pen = cosmetic_pen(WINDOW_COLOR, 2)
         region_pen.setStyle(Qt.PenStyle.DashLine)
         self._region.setPen(region_pen)
         self._region.hide()

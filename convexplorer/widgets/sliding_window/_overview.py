@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen, QResizeEvent
+from PySide6.QtGui import QBrush, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...model import DotProduct
 from ..image_panels import FieldOverlay
-from ..looks import input_looks
+from ..looks import input_looks, photo_rgb
 from ..style import (
     HINT_TEXT,
     HOVER_COLOR,
@@ -36,6 +36,7 @@ from ..style import (
     WINDOW_COLOR,
     WINDOW_FILL,
     channel_label,
+    cosmetic_pen,
     text_css,
 )
 from ._channel_strip import Frame
@@ -46,12 +47,6 @@ _PADDING = 0.02  # the view boxes' margin around their content (the output map's
 _GAP = 12  # px between the input and the output map
 _MIN_COLUMN = 130  # px: room for the captions under a small map
 _SMALL_IMAGE = 40  # images wider or taller than this get a ring around the window
-
-
-def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(color, width, style)
-    pen.setCosmetic(True)
-    return pen
 
 
 def _cells(pixels: np.ndarray, inset: float) -> QPainterPath:
@@ -99,27 +94,27 @@ class InputOverview(pg.GraphicsView):
         self._padding.setPen(QPen(Qt.PenStyle.NoPen))
         self._padding.setBrush(PADDING_FILL)
         self._hatch = QGraphicsRectItem()
-        self._hatch.setPen(_pen(PADDING_COLOR, 1))
+        self._hatch.setPen(cosmetic_pen(PADDING_COLOR, 1))
         self._hatch.setBrush(QBrush(PADDING_COLOR, Qt.BrushStyle.BDiagPattern))
         self._image = pg.ImageItem(axisOrder="row-major")
         # Drawn once at screen resolution and reused: a frame only moves the items over it.
         self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._border = QGraphicsRectItem()
-        self._border.setPen(_pen(PADDING_COLOR, 1.5, Qt.PenStyle.DashLine))
+        self._border.setPen(cosmetic_pen(PADDING_COLOR, 1.5, Qt.PenStyle.DashLine))
         # The taps, relative to the window's top-left tap: built per layer, moved per frame.
         self._taps = QGraphicsPathItem()
-        self._taps.setPen(_pen(WINDOW_COLOR, 1))
+        self._taps.setPen(cosmetic_pen(WINDOW_COLOR, 1))
         self._taps.setBrush(WINDOW_FILL)
         self._window_shadow = QGraphicsRectItem()
-        self._window_shadow.setPen(_pen(INK_DARK, 4))
+        self._window_shadow.setPen(cosmetic_pen(INK_DARK, 4))
         self._window = QGraphicsRectItem()
-        self._window.setPen(_pen(WINDOW_COLOR, 2))
+        self._window.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         # A fixed-size square on screen, so a small window on a large image stays findable.
         self._ring = QGraphicsRectItem(QRectF(-11, -11, 22, 22))
-        self._ring.setPen(_pen(WINDOW_COLOR, 2))
+        self._ring.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self._hovered = QGraphicsPathItem()
-        self._hovered.setPen(_pen(HOVER_COLOR, 2.5))
+        self._hovered.setPen(cosmetic_pen(HOVER_COLOR, 2.5))
         # The image pixels that taps in the padding copy (reflect, replicate, circular): where
         # the window's values really come from.
         self._copies = FieldOverlay(color=PADDING_COLOR, fill=PADDING_FILL, ring=False)
@@ -162,8 +157,7 @@ class InputOverview(pg.GraphicsView):
         step = max(1, math.ceil(max(height, width) / OVERVIEW_SIDE))
         image = frame.image[:, ::step, ::step]
         if channel is None:
-            low, high = input_looks(frame.levels)[0].levels
-            rgb = np.clip((np.moveaxis(image, 0, -1) - low) / max(high - low, 1e-12), 0.0, 1.0)
+            rgb = photo_rgb(image, input_looks(frame.levels)[0].levels)
             self._image.setImage(rgb, autoLevels=False, levels=(0.0, 1.0))
         else:
             low, high = (float(v) for v in frame.levels[channel])

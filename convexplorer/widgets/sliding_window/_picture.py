@@ -12,22 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Signal
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectItem, QWidget
 
 from ...model import PaintedSoFar
-from ..style import HOVER_COLOR, TRANSPARENT, WINDOW_COLOR, with_alpha
+from ..style import HOVER_COLOR, TRANSPARENT, WINDOW_COLOR, cosmetic_pen, with_alpha
 from ._hover_report import HoverReport
 
 SMALL_MAP = 40  # maps wider or taller than this get a ring around the outlined cells
 
 Cell = tuple[int, int]
-
-
-def _pen(color: QColor, width: float) -> QPen:
-    pen = QPen(color, width)
-    pen.setCosmetic(True)
-    return pen
 
 
 def _cells_path(cells: list[Cell]) -> QPainterPath:
@@ -71,17 +65,17 @@ class Picture(pg.GraphicsView):
         self._image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._box.addItem(self._image)
         self._outline = QGraphicsPathItem()
-        self._outline.setPen(_pen(WINDOW_COLOR, 2))
+        self._outline.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         self._outline.setZValue(5)
         self._box.addItem(self._outline)
         # A fixed-size ring on screen around the outline, so a pixel of a large map stays findable.
         self._ring = QGraphicsRectItem(QRectF(-9, -9, 18, 18))
-        self._ring.setPen(_pen(WINDOW_COLOR, 2))
+        self._ring.setPen(cosmetic_pen(WINDOW_COLOR, 2))
         self._ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self._ring.setZValue(5)
         self._box.addItem(self._ring)
         self._hovered = QGraphicsPathItem()
-        self._hovered.setPen(_pen(HOVER_COLOR, 2.5))
+        self._hovered.setPen(cosmetic_pen(HOVER_COLOR, 2.5))
         self._hovered.setBrush(with_alpha(HOVER_COLOR, 70))
         self._hovered.setZValue(10)
         self._box.addItem(self._hovered)

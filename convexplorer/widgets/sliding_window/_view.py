@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...model import DotProduct, LayerSpec
 from ...qt import Document
+from ..pool_words import pool_output, pool_padding
 from ..style import number
 from ._channel_strip import ChannelStrip, Frame
 from ._controls import TransportBar
@@ -480,13 +481,8 @@ class SlidingWindowView(QWidget):
 
 def _pool_reads_text(o: int, spec: LayerSpec) -> str:
     """The header for a pool layer: what output channel ``o`` is made of."""
-    kh, kw = spec.kernel_size
-    if spec.pool == "max":
-        return (
-            f"MaxPool2d: out {o} is the largest value in a {kh}×{kw} window of in {o} "
-            "(green: the winner; padding reads −∞ and never wins)"
-        )
+    winner = " (green: the winner)" if spec.pool == "max" else ""
     return (
-        f"AvgPool2d: out {o} is the mean of a {kh}×{kw} window of in {o} — a dot product with "
-        f"weights 1/{kh * kw} (padding reads 0 and counts: count_include_pad=True)"
+        f"{spec.kind}: out {o} is {pool_output(spec, f'in {o}')}{winner}; padding "
+        f"{pool_padding(spec.pool)}"
     )
