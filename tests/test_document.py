@@ -12,11 +12,11 @@ from convexplorer.qt import Document
 from tests.tolerance import assert_conv_close
 
 
-def make_document(size=16, c_out=3, sync_mac_limit=None) -> Document:
+def make_document(size=16, c_out=3, sync_limit_ms=None) -> Document:
     rng = np.random.default_rng(1)
     state = ExplorerState(rng.random((3, size, size), dtype=np.float32), LayerSpec(3, c_out))
     state.apply_preset("kaiming")
-    options = {} if sync_mac_limit is None else {"sync_mac_limit": sync_mac_limit}
+    options = {} if sync_limit_ms is None else {"sync_limit_ms": sync_limit_ms}
     document = Document(state, **options)
     document.wait_until_idle()
     return document
@@ -85,7 +85,7 @@ def test_selection_and_layer_signals(qtbot):
 
 
 def test_large_jobs_run_off_the_ui_thread(qtbot):
-    document = make_document(size=64, sync_mac_limit=0)
+    document = make_document(size=64, sync_limit_ms=0)
     busy: list[bool] = []
     document.busyChanged.connect(busy.append)
     with qtbot.waitSignal(document.outputsChanged, timeout=5000) as out:
@@ -99,7 +99,7 @@ def test_large_jobs_run_off_the_ui_thread(qtbot):
 
 
 def test_activation_change_announces_only_ready_outputs(qtbot):
-    document = make_document(size=64, sync_mac_limit=0)
+    document = make_document(size=64, sync_limit_ms=0)
     with qtbot.waitSignal(document.weightsChanged):
         document.set_weight(2, 0, 0, 0, 1.5)  # channel 2 goes to the worker
     ready = [o for o in range(3) if document.view.is_ready(o)]
@@ -291,9 +291,24 @@ def test_outputs_after_any_edit_history_equal_a_fresh_full_run_bit_for_bit(
 def test_after_the_outputs_the_worker_builds_what_edits_keep(qtbot):
     rng = np.random.default_rng(4)
     state = ExplorerState(rng.random((8, 40, 40), dtype=np.float32), LayerSpec(8, 8, padding=1))
-    document = Document(state, sync_mac_limit=0)  # everything on the worker
+    document = Document(state, sync_limit_ms=0)  # everything on the worker
     busy: list[bool] = []
     document.busyChanged.connect(busy.append)
     document.wait_until_idle()
     assert state.warm_up_job() is None  # built once the outputs were current
     assert busy == [True, False]  # the warm-up does not show as computing outputs
+
+
+def test_an_edit_the_cost_model_prices_cheap_runs_at_once(qtbot):
+    """An 11×11 fft edit on 3×256² (23.8 million multiply-adds, one inverse transform) is
+    computed in the command's own pass of the event loop: no worker, no "computing"."""
+    rng = np.random.default_rng(3)
+    spec = LayerSpec(3, 4, 11, padding=5)
+    state = ExplorerState(rng.random((3, 256, 256), dtype=np.float32), spec)
+    document = Document(state)
+    document.wait_until_idle()
+    busy: list[bool] = []
+    document.busyChanged.connect(busy.append)
+    document.set_weight(2, 0, 5, 5, 0.5)
+    document._scheduler.flush()
+    assert document.view.is_ready(2) and not document._scheduler._running and busy == []

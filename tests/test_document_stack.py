@@ -526,7 +526,7 @@ def settings_of(document: Document) -> tuple:
 def test_a_burst_of_edits_on_the_worker_ends_on_the_right_outputs(qtbot, edits):
     """Edits, undos and redos while every job runs on the worker and nothing waits for it:
     results that went stale meanwhile are dropped, and the stack ends current and right."""
-    document = make_document(stack(sizes=((2, 3), (3, 3), (3, 3)), side=7), sync_mac_limit=0)
+    document = make_document(stack(sizes=((2, 3), (3, 3), (3, 3)), side=7), sync_limit_ms=0)
     states = [settings_of(document)]
     for edit in edits:
         try:
@@ -571,13 +571,15 @@ def test_busy_ends_when_a_cheap_layer_follows_one_on_the_worker(qtbot):
     """The status bar's "computing" shows while outputs are on their way, and goes when the
     last layer is current even if that layer was cheap enough to run at once."""
     document = make_document()
-    limit = 50_000  # layer 2 (83k multiply-adds) on the worker, layer 3 (21k) at once
-    assert (
-        document.stack.specs[1].mac_count(12, 12)
-        > limit
-        > document.stack.specs[2].mac_count(12, 12)
-    )
-    document._scheduler._sync_mac_limit = limit
+    costs = []  # what each layer's job is estimated to take, after layer 1 changed
+    network = Network.from_snapshot(stack())
+    while (job := network.next_job()) is not None:
+        costs.append(job.cost)
+        network.accept(job, job.run())
+    _, layer_2, layer_3 = costs
+    limit = (layer_2 + layer_3) / 2  # layer 2 on the worker, layer 3 at once
+    assert layer_2 > limit > layer_3
+    document._scheduler._sync_limit_ms = limit
     busy: list[bool] = []
     document.busyChanged.connect(busy.append)
     document.set_weight(0, 0, 0, 0, 1.5)
@@ -589,7 +591,7 @@ def test_busy_ends_when_a_cheap_layer_follows_one_on_the_worker(qtbot):
 @pytest.mark.parametrize("how", ["replaced", "removed"])
 def test_a_worker_job_for_a_layer_replaced_meanwhile_is_dropped(qtbot, how):
     document = make_document()
-    document._scheduler._sync_mac_limit = 0  # every job on the worker
+    document._scheduler._sync_limit_ms = 0  # every job on the worker
     answers = _watch_accepts(document)
     heard = record_signals(document)
     document.select_layer(2 if how == "removed" else 1)

@@ -190,7 +190,7 @@ def test_the_imported_stack_computes_what_model_eval_computes(checkpoint, torch)
     blocks = [model[0:3], model[3:6], model[6:7]]
     for index, ((x, y), block) in enumerate(zip(stack_outputs(snapshot), blocks, strict=True)):
         with torch.no_grad():
-            expected = block(torch.from_numpy(x)[None])[0].numpy()
+            expected = block(torch.from_numpy(np.array(x))[None])[0].numpy()
         layer = snapshot.layers[index]
         if len(block) > 1:
             conv_bias = np.zeros(layer.spec.out_channels)

@@ -257,7 +257,7 @@ def test_a_flipping_layer_s_w_is_described_and_hovered_as_the_typed_weights(qtbo
 def test_y_waits_in_grey_while_the_model_computes(qtbot):
     rng = np.random.default_rng(1)
     state = ExplorerState(rng.random((3, 12, 20), dtype=np.float32), LayerSpec(3, 2))
-    document = Document(state, sync_mac_limit=0)  # every job on the worker
+    document = Document(state, sync_limit_ms=0)  # every job on the worker
     document.wait_until_idle()
     view = _shown(qtbot, document)
     document.set_weight(1, 0, 0, 0, 4.0)

@@ -60,3 +60,27 @@ def test_strided_copies_do_not_push_depthwise_layers_to_fft(kernel):
 def test_the_9x9_grouped_layer_uses_fft(kernel, size):
     """The layer issue 10 names (16 → 32, g = 8): fft measured best at every size."""
     assert choose_method(LayerSpec(16, 32, 9, padding=4, groups=8), size, size) == "fft"
+
+
+def test_a_partial_run_is_priced_by_the_blocks_it_touches_at_most_a_full_run(kernel):
+    """What the scheduler weighs: an edit of filters in one product block costs one block, of
+    filters in two blocks two, fft one per filter; never more than every filter at once."""
+    spec = LayerSpec(16, 32, 3, padding=1)
+    method = choose_method(spec, 64, 64)
+    one_block = _cost.run_ms(method, spec, 64, 64, [0])
+    assert _cost.run_ms(method, spec, 64, 64, [0, 1, 2, 3]) == one_block
+    assert _cost.run_ms(method, spec, 64, 64, [0, 4]) == 2 * one_block
+    assert _cost.run_ms(method, spec, 64, 64, list(range(32))) <= _cost.run_ms(method, spec, 64, 64)
+    big = LayerSpec(3, 4, 11, padding=5)
+    assert choose_method(big, 256, 256) == "fft"
+    assert _cost.run_ms("fft", big, 256, 256, [0, 1]) == 2 * _cost.run_ms("fft", big, 256, 256, [0])
+
+
+def test_an_fft_edit_is_cheap_though_its_filter_has_many_multiply_adds(kernel):
+    """An 11×11 filter on 3×256² is 23.8 million multiply-adds, but its edit is one inverse
+    transform: priced well under a full run and a millisecond or so, so the app computes it at
+    once instead of sending it to the worker."""
+    spec = LayerSpec(3, 4, 11, padding=5)
+    assert spec.mac_count(256, 256) // 4 > 20_000_000
+    edit, full = _cost.run_ms("fft", spec, 256, 256, [2]), _cost.run_ms("fft", spec, 256, 256)
+    assert edit < full / 3 and edit < 2

@@ -210,7 +210,7 @@ def test_without_torch_the_dialog_explains_and_changes_nothing(window, monkeypat
 def test_stale_outputs_are_waited_for_never_computed(qtbot, torch):
     from convexplorer.app._pytorch_check import PyTorchCheckDialog
 
-    document = Document(default_state(), sync_mac_limit=0)  # every job on the worker
+    document = Document(default_state(), sync_limit_ms=0)  # every job on the worker
     document.wait_until_idle()
     dialog = PyTorchCheckDialog(document)
     qtbot.addWidget(dialog)

@@ -261,7 +261,7 @@ def test_the_painting_view_waits_for_outputs_computed_on_the_worker(qtbot, monke
     image = np.random.default_rng(0).random((3, 6, 7), dtype=np.float32)
     state = ExplorerState(image, spec)
     state.apply_preset("kaiming", seed=2)
-    document = Document(state, sync_mac_limit=0)  # everything on the worker
+    document = Document(state, sync_limit_ms=0)  # everything on the worker
     document.wait_until_idle()
     view = SlidingWindowView(document)
     qtbot.addWidget(view)

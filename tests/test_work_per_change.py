@@ -107,7 +107,7 @@ def test_a_job_for_the_worker_starts_after_the_repaint_it_would_slow(qtbot, monk
         started(pool, runnable, *args)
 
     monkeypatch.setattr(_compute.QThreadPool, "start", logged_start)
-    monkeypatch.setattr(document._scheduler, "_sync_mac_limit", 0)  # every job on the worker
+    monkeypatch.setattr(document._scheduler, "_sync_limit_ms", 0)  # every job on the worker
     log.events.clear()
     document.set_layer(document.view.spec.replace(out_channels=5))
     qtbot.waitUntil(lambda: "worker" in log.events and "paint" in log.events)

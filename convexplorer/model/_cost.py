@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 
 from ._blas import has_small_matrix_kernel
 from ._fft import transform_shape
@@ -113,6 +114,34 @@ def estimate_ms(
     coefficients = coefficients_for_kernel()[method, "full" if filters is None else "edit"]
     features = cost_features(method, spec, height, width, filters)
     return sum(c * f for c, f in zip(coefficients, features, strict=True))
+
+
+#: What a multiply-add costs where the fitted model does not reach (transposed layers, pools):
+#: numpy's rate on the reference machine, 20 million in about 5 ms.
+MS_PER_MAC = 2.5e-7
+
+
+def run_ms(
+    method: str, spec: LayerSpec, height: int, width: int, channels: Sequence[int] | None = None
+) -> float:
+    """Estimated time of a run of ``method`` computing ``channels`` (None: every filter, on a
+    new engine): a partial run pays for each product block it touches (fft: each filter), at
+    most what a full run costs. What the scheduler weighs to run a job at once or on a worker."""
+    full = estimate_ms(method, spec, height, width)
+    if channels is None:
+        return full
+    size, per_group = edit_filters(method, spec), spec.out_per_group
+    blocks = len({(o // per_group, (o % per_group) // size) for o in channels})
+    return min(full, blocks * estimate_ms(method, spec, height, width, size))
+
+
+def mac_ms(
+    spec: LayerSpec, height: int, width: int, channels: Sequence[int] | None = None
+) -> float:
+    """``run_ms`` for the kinds the fitted model does not cover (transposed layers, pools): each
+    channel's share of the layer's multiply-adds at ``MS_PER_MAC``."""
+    count = spec.out_channels if channels is None else len(channels)
+    return spec.mac_count(height, width) * count / spec.out_channels * MS_PER_MAC
 
 
 def candidates(spec: LayerSpec) -> list[str]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._cost import choose_method
+from ._cost import choose_method, run_ms
 from ._fft import FftConv, spectrum_bytes
 from ._im2col import Shifts, Windows, keeps_matrix
 from ._padding import padded_copy
@@ -91,6 +91,12 @@ class ConvEngine:
         if self.method != "windows" or (isinstance(impl, Windows) and impl.has_matrix):
             return 0
         return self.cache_bytes
+
+    def estimate_ms(self, channels: Sequence[int] | None = None) -> float:
+        """Estimated milliseconds of ``run`` for ``channels`` (None: all) once the edit cache
+        is built (``edit_cache_missing`` prices building it), from the fitted cost model."""
+        h, w = self._x.shape[1:]
+        return run_ms(self.method, self.spec, h, w, channels)
 
     def prepare_edits(self) -> None:
         """Build what partial runs keep (the window matrix), so the first edit is as cheap as

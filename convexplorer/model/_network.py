@@ -35,7 +35,7 @@ class LayerJob:
     job: ComputeJob
 
     @property
-    def cost(self) -> int:
+    def cost(self) -> float:
         return self.job.cost
 
     def run(self) -> dict[int, ChannelResult]:

@@ -27,11 +27,10 @@ from ._spec import LayerSpec
 ValueRange = tuple[float, float]
 #: Longest side of an output's preview (see ``preview``): sharp in a panel up to that size.
 PREVIEW_SIDE = 512
-#: What activating one output value and measuring its range costs, in multiply-adds (memory
-#: bound: a pass to activate, two for the range, a fresh array; measured 2.2 ns a value here).
-#: Copying a value into a freshly allocated cache (the first edit's window matrix) costs alike:
-#: its first touch of new memory dominates (about 3 ms a megabyte here).
-VALUE_COST = 10
+#: Milliseconds to activate one output value and measure its range (memory bound: a pass to
+#: activate, two for the range, a fresh array; measured 2.2 ns a value here). Copying a value
+#: into a freshly allocated cache (the first edit's window matrix) is priced alike.
+VALUE_MS = 2.2e-6
 
 
 def preview(values: np.ndarray) -> tuple[np.ndarray, int]:
@@ -65,7 +64,8 @@ class ComputeJob:
 
     ``channels`` are convolved (with the job's own copy of the weights, so edits made while it
     runs cannot tear its result); ``reactivate`` maps channels whose raw values are current to
-    those values, which only need the activation applied. ``cost`` is in multiply-adds.
+    those values, which only need the activation applied. ``cost`` is its estimated time in
+    milliseconds (the engine's cost model): what decides whether it runs at once.
     """
 
     engine: Engine
@@ -76,7 +76,7 @@ class ComputeJob:
     versions: dict[int, int]
     activation: str
     epoch: int
-    cost: int
+    cost: float
     prepare_edits: bool = False  # build what edits keep (no outputs)
 
     def run(self) -> dict[int, ChannelResult]:
@@ -114,7 +114,6 @@ class LayerOutputs:
         self._versions = [0] * count
         self._epoch = 0  # counts activation changes
         oh, ow = self.engine.output_size
-        self._macs_per_filter = spec.mac_count(image.shape[1], image.shape[2]) // count
         self._values_per_channel = oh * ow
 
     @property
@@ -193,10 +192,12 @@ class LayerOutputs:
             entry = self._raw[o]
             if entry is not None:
                 reactivate[o] = entry.raw
-        values = len(wanted) * self._values_per_channel
-        cost = len(convolve) * self._macs_per_filter + values * VALUE_COST
-        if 0 < len(convolve) < len(self._shown):  # an edit: it may first build the edit cache
-            cost += self.engine.edit_cache_missing // self.engine.dtype.itemsize * VALUE_COST
+        cost = len(wanted) * self._values_per_channel * VALUE_MS
+        if len(convolve) == len(self._shown):
+            cost += self.engine.estimate_ms()
+        elif convolve:  # an edit: it may first build the edit cache
+            cost += self.engine.estimate_ms(convolve)
+            cost += self.engine.edit_cache_missing // self.engine.dtype.itemsize * VALUE_MS
         return ComputeJob(
             engine=self.engine,
             weight=kernel_in_use(self.engine.spec, weight),
@@ -225,7 +226,7 @@ class LayerOutputs:
             versions={},
             activation=self.activation,
             epoch=self._epoch,
-            cost=missing // self.engine.dtype.itemsize * VALUE_COST,
+            cost=missing // self.engine.dtype.itemsize * VALUE_MS,
             prepare_edits=True,
         )
 

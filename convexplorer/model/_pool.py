@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._conv import as_float_image
+from ._cost import mac_ms
 from ._dot import DotProduct, dot_product_for
 from ._spec import LayerSpec
 
@@ -54,6 +55,10 @@ class PoolEngine:
 
     def prepare_edits(self) -> None:
         """Nothing to build: a pool has no weights to edit."""
+
+    def estimate_ms(self, channels: Sequence[int] | None = None) -> float:
+        """Estimated milliseconds of ``run`` for ``channels`` (None: all)."""
+        return mac_ms(self.spec, *self._x.shape[1:], channels)
 
     def run(
         self,

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._conv import as_float_image
+from ._cost import mac_ms
 from ._spec import LayerSpec
 
 #: about this many input pixels per product block: small enough to recompute per frame
@@ -84,6 +85,10 @@ class TransposeEngine:
 
     def prepare_edits(self) -> None:
         """Nothing to build: edits recompute their channel from the input."""
+
+    def estimate_ms(self, channels: Sequence[int] | None = None) -> float:
+        """Estimated milliseconds of ``run`` for ``channels`` (None: all)."""
+        return mac_ms(self.spec, self._h, self._w, channels)
 
     def run(
         self,

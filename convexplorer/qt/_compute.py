@@ -49,8 +49,11 @@ class Computable(Protocol):
     def has_work(self) -> bool: ...
 
 
-#: Multiply-adds a job may cost before it moves off the UI thread (about 5 ms of numpy here).
-SYNC_MAC_LIMIT = 20_000_000
+#: Estimated milliseconds a job may take and still run at once on the UI thread (the model's
+#: cost model prices it): with the repaint that follows, it fits a 60 Hz frame. Longer jobs go
+#: to the worker, which costs a hand-over and a pass of the event loop (a 5×5 edit at 3×512²
+#: painted in about 9 ms at once, 13–17 ms through the worker).
+SYNC_LIMIT_MS = 10.0
 #: What "after the repaint" waits: Qt delivers a window's repaint (QWindow.requestUpdate) in
 #: step with the display or, without vsync, after at most 5 ms (QT_QPA_UPDATE_IDLE_TIME); a zero
 #: timer fires before it.
@@ -84,11 +87,11 @@ class OutputScheduler(QObject):
         source: Computable,
         published: Callable[[int, list[int]], None],
         parent: QObject | None = None,
-        sync_mac_limit: int = SYNC_MAC_LIMIT,
+        sync_limit_ms: float = SYNC_LIMIT_MS,
     ) -> None:
         super().__init__(parent)
         self._source = source
-        self._sync_mac_limit = sync_mac_limit
+        self._sync_limit_ms = sync_limit_ms
         self._published = published
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
@@ -145,7 +148,7 @@ class OutputScheduler(QObject):
             job = self._source.warm_up_job()
             if job is None:
                 return
-        if job.cost <= self._sync_mac_limit:
+        if job.cost <= self._sync_limit_ms:
             self._publish(self._source.accept(job, job.run()))
             if not warm_up:
                 self._nextLayerRequested.emit()  # the next layer, or the warm-up

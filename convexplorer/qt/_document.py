@@ -37,7 +37,7 @@ from ..model import (
     activation_title,
     layer_name,
 )
-from ._compute import SYNC_MAC_LIMIT, OutputScheduler
+from ._compute import SYNC_LIMIT_MS, OutputScheduler
 
 
 def preset_label(name: str, out_channel: int | None = None, in_channel: int | None = None) -> str:
@@ -89,10 +89,10 @@ class Document(QObject):
         self,
         state: ExplorerState | Network,
         parent: QObject | None = None,
-        sync_mac_limit: int = SYNC_MAC_LIMIT,
+        sync_limit_ms: float = SYNC_LIMIT_MS,
     ) -> None:
-        """``state``: one layer or a stack; ``sync_mac_limit``: the most multiply-adds a job
-        may cost and still run at once."""
+        """``state``: one layer or a stack; ``sync_limit_ms``: the longest a job may be
+        estimated to take and still run at once."""
         super().__init__(parent)
         network = state if isinstance(state, Network) else Network([state])
         self._network = network
@@ -102,7 +102,7 @@ class Document(QObject):
         self._modified = False
         self._hovered_weight: tuple[int, int, int, int] | None = None
         self._aside: _Aside | None = None
-        self._scheduler = OutputScheduler(network, self._published, self, sync_mac_limit)
+        self._scheduler = OutputScheduler(network, self._published, self, sync_limit_ms)
         self._scheduler.busyChanged.connect(self.busyChanged)
         network.changes.connect(self._on_change)
         self._scheduler.schedule()
