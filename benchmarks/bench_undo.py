@@ -24,7 +24,7 @@ from convexplorer.qt import Document
 def fresh_document() -> Document:
     state = ExplorerState(np.zeros((64, 16, 16), np.float32), LayerSpec(64, 64, kernel_size=7))
     state.apply_preset("kaiming")
-    return Document(state, sync_mac_limit=0)  # outputs go to the worker: time the command only
+    return Document(state, sync_limit_ms=0)  # outputs go to the worker: time the command only
 
 
 def main() -> None:
