@@ -130,28 +130,25 @@ _THREADS = (
 )
 
 
-def test_on_avx2_kernels_openblas_computes_on_the_calling_thread_and_helpers_share_tiles():
-    """What ``OPENBLAS_CORETYPE`` forces is what the library reports; on the AVX2 kernels (no
-    small-matrix path) the engine sets OpenBLAS to one thread and shares tiles with its own
-    helpers, as on AVX-512."""
+@pytest.mark.parametrize("kernel", ["Haswell", "SkylakeX"])
+def test_openblas_computes_on_the_calling_thread_and_helpers_share_tiles(kernel):
+    """What ``OPENBLAS_CORETYPE`` forces is what the library reports; on every kernel the engine
+    sets OpenBLAS to one thread (its threads would wait for a busy core) and shares tiles with
+    its own helpers instead."""
     from convexplorer.model._blas import blas_kernel
 
     if not blas_kernel():
         pytest.skip("numpy's BLAS is not OpenBLAS")
-    kernel, small, helpers, threads = _in_a_process_with("Haswell", _THREADS)
-    assert (kernel, small, int(helpers), int(threads)) == ("Haswell", "False", _parallel.HELPERS, 1)
-
-
-def test_on_avx512_kernels_openblas_keeps_its_threads():
-    """The small-matrix kernels compute the engine's products unthreaded anyway: OpenBLAS's own
-    thread count is left as the user set it."""
-    from convexplorer.model._blas import blas_kernel
-
-    if blas_kernel() not in {"SkylakeX", "Cooperlake", "SapphireRapids"}:
+    if kernel == "SkylakeX" and blas_kernel() not in {"SkylakeX", "Cooperlake", "SapphireRapids"}:
         pytest.skip("this CPU has no AVX-512 OpenBLAS kernel")
-    kernel, small, helpers, threads = _in_a_process_with("SkylakeX", _THREADS)
-    assert (kernel, small, int(helpers)) == ("SkylakeX", "True", _parallel.HELPERS)
-    assert int(threads) > 1 or os.cpu_count() == 1  # OpenBLAS's default: one per core
+    small = str(kernel == "SkylakeX")
+    reported, has_small, helpers, threads = _in_a_process_with(kernel, _THREADS)
+    assert (reported, has_small, int(helpers), int(threads)) == (
+        kernel,
+        small,
+        _parallel.HELPERS,
+        1,
+    )
 
 
 def test_a_run_on_a_background_thread_keeps_to_its_own_core():

@@ -6,10 +6,13 @@ small-matrix kernel that needs no packing and no threads; the AVX2 kernels (Hasw
 none, so there the same products are packed and split over OpenBLAS's threads on every call. The
 engine's tiles are far too small for that to pay: on two cores a 3×512² → 16 layer took 9.0 ms
 with OpenBLAS's two threads and 6.0 ms with one thread plus the engine's own helper thread
-sharing the tiles (an edit 2.5 → 1.6 ms), and a busy core made OpenBLAS's threads wait up to 10×
-longer. So on those kernels the engine sets OpenBLAS to one thread (``products_on_calling_thread``)
-and prices its methods with coefficients fitted there (benchmarks/README.md). Asking the library
-costs well under a millisecond; when numpy's BLAS is not OpenBLAS the kernel is "".
+sharing the tiles (an edit 2.5 → 1.6 ms). On every kernel, the products beyond the small-matrix
+path (the fft method's kernel transforms) wait for a busy core: with another program busy on
+the second core, an 11×11 layer at 3×256² took 155 ms instead of 10–14 ms. So the engine sets
+OpenBLAS to one thread (``products_on_calling_thread``) and shares its own work in small pieces
+(``_parallel``), and prices its methods with coefficients fitted per kernel
+(benchmarks/README.md). Asking the library costs well under a millisecond; when numpy's BLAS is
+not OpenBLAS the kernel is "".
 """
 
 from __future__ import annotations
@@ -87,16 +90,13 @@ def products_on_calling_thread() -> bool:
     """Make every product of the engine run on the thread that calls it, so the engine's own
     helper threads can share a run's tiles (``_parallel``); False if that cannot be arranged.
 
-    True at once on the AVX-512 kernels (their small-matrix path is unthreaded) and when numpy's
-    BLAS is unknown (as measured fastest on the reference machine). On the other OpenBLAS
-    kernels this sets OpenBLAS to one thread for the whole process, once: every product numpy
+    With OpenBLAS this sets it to one thread for the whole process, once: every product numpy
     makes is then unthreaded, which the engine's tiles, kernel transforms and scatters are sized
-    for (see the module docstring)."""
-    if has_small_matrix_kernel():
-        return True
+    for (see the module docstring). With another BLAS: True where its small products are known
+    not to be threaded (unknown BLAS: as measured fastest on the reference machine)."""
     setter = _function(_THREAD_SETTERS)
     if setter is None:
-        return False
+        return has_small_matrix_kernel()
     setter.argtypes = [ctypes.c_int]
     setter.restype = None
     setter(1)

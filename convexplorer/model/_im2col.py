@@ -54,9 +54,8 @@ FILTER_BLOCK = 4
 PARALLEL_VALUES = 2**18
 
 #: Helper threads a run shares its tiles with: only where BLAS computes each product on the
-#: calling thread (the AVX-512 small-matrix path; on the AVX2 kernels OpenBLAS is set to one
-#: thread for this). Two callers splitting products over OpenBLAS's threads at once fight over
-#: them (a 3×512² edit measured 3 → 10 ms).
+#: calling thread (OpenBLAS is set to one thread for this). Two callers splitting products over
+#: OpenBLAS's threads at once fight over them (a 3×512² edit measured 3 → 10 ms).
 HELPERS = _parallel.HELPERS if products_on_calling_thread() else 0
 
 #: Pieces of consecutive tiles per thread when a run is shared: a thread whose core is busy
