@@ -158,8 +158,10 @@ class ThumbnailGrid(QWidget):
         )[:, :side]
 
     def _draw_frames(self) -> None:
-        """What never changes with the weights: hatched gaps and the frames of seen tiles."""
+        """What never changes with the weights: hatched gaps and the frames of seen tiles, on
+        a clear picture (its memory held another layout's tiles: their gaps would show)."""
         spec = self._spec
+        self._pixels[...] = 0  # transparent: the selection band shows between the tiles
         opg, cg = spec.out_channels // spec.groups, spec.in_per_group
         tiles = self._tiles()
         tiles[...] = _ABSENT32
