@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
+from convexplorer.app import build_window
 from convexplorer.model import LayerSetup, LayerSpec, Network, NetworkSnapshot, next_layer
 from convexplorer.qt import Document
 from convexplorer.widgets.image_panels import ImagePanel
@@ -250,3 +251,47 @@ def test_a_switch_draws_the_frame_and_the_output_maps_once(document, qtbot, monk
         assert len(frames) == 1
         out_channels = document.view.spec.out_channels
         assert sorted(images) == sorted(f"out {o}" for o in range(out_channels))
+
+
+# ---- laid out before painted ---------------------------------------------------------------------
+
+
+class _EventOrder(QObject):
+    """Notes, in order, the window's repaints and the layout requests of one widget."""
+
+    def __init__(self, window: QWidget, watched: QWidget) -> None:
+        super().__init__()
+        self.window, self.watched = window, watched
+        self.events: list[str] = []
+
+    def eventFilter(self, receiver: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.UpdateRequest and receiver is self.window:
+            self.events.append("paint")
+        elif event.type() == QEvent.Type.LayoutRequest and receiver is self.watched:
+            self.events.append("layout")
+        return False
+
+
+def test_a_switch_is_laid_out_before_the_window_paints_it(qtbot, tmp_path):
+    """Between a 3-channel layer (one row per channel) and a 16-channel one (the compact strip)
+    the sliding window swaps its rows: the window painted them before laying them out, then
+    painted them again where they belong."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = build_window(settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    window.files.dialogs.ask = lambda *args: None  # type: ignore[method-assign]
+    assert window.document.load_network(mixed_stack(), "Open stack")
+    window.settle()
+    order = _EventOrder(window, window.sliding_window.strip)
+    QApplication.instance().installEventFilter(order)
+    try:
+        for index in (2, 0, 3, 1):  # compact, rows, compact, rows
+            order.events.clear()
+            window.document.select_layer(index)
+            qtbot.waitUntil(lambda: "paint" in order.events)
+            assert order.events[0] == "layout", order.events
+    finally:
+        QApplication.instance().removeEventFilter(order)
