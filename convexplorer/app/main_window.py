@@ -44,6 +44,7 @@ from ._matrix_dock import MatrixDock
 from ._pytorch_check import TITLE as CHECK_TITLE
 from ._pytorch_check import PyTorchCheckDialog
 from ._receptive_link import ReceptiveLink
+from ._switch_layout import SwitchLayout
 from ._whats_this import WhatsThis
 
 APP_NAME = "convexplorer"
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.receptive = ReceptiveLink(
             self.document, self.output_panels, self.input_view, self.network_strip
         )
+        SwitchLayout(self.document, self)  # a layer switch laid out before it is painted
         self.setCentralWidget(self.kernel_editor)
         self.docks = {
             "layer": self._dock("Layer", self.layer_controls, Qt.DockWidgetArea.LeftDockWidgetArea),

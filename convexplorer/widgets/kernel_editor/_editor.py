@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...model import PRESET_NAMES, kernel_preset, preset_description
+from ...model import PRESET_NAMES, LayerSpec, kernel_preset, preset_description
 from ...qt import Document, preset_label
 from ..elided_label import ElidedLabel
 from ..retire import retire
@@ -92,6 +93,7 @@ class KernelEditor(QWidget):
         self._body: QWidget | None = None
         self._split_pending = False  # the thumbnails/detail split waits for a real width
         self._thumbnail_area: QScrollArea | None = None
+        self._body_spec: LayerSpec | None = None  # the layer the body was built for
 
         self._preset = QComboBox(self)
         self._preset.setObjectName("kernelPresetCombo")
@@ -245,17 +247,25 @@ class KernelEditor(QWidget):
     # ---- building -------------------------------------------------------------------------------
 
     def _rebuild(self) -> None:
-        """Shapes may have changed: build the grid (or thumbnails) for the current layer anew."""
-        if self._body is not None:
-            self._layout.removeWidget(self._body)
-            retire(self._body)
-        self._grid = self._thumbnails = self._detail = None
+        """Shapes may have changed: show the current layer, in the body on show if it fits the
+        layer (thumbnails: any layer that uses them; numbers: the same shapes), else in a new
+        one — the layers of a stack often share their shapes, and building is what a layer
+        switch would wait for."""
         self._context.update_limit()
         self._legend.set_limit(self._context.limit)
         spec = self._document.view.spec
         pool = bool(spec.pool)
         self._legend.setVisible(not pool)
         self._preset.setEnabled(not pool)  # a pool has no weights for a preset
+        if self._reuse_body(spec):
+            self._show_guidance()
+            self._show_current()
+            return
+        if self._body is not None:
+            self._layout.removeWidget(self._body)
+            retire(self._body)
+        self._grid = self._thumbnails = self._detail = None
+        self._body_spec = spec
         if pool:
             self._body = _scroll(PoolPage(spec), resizable=True)
         elif uses_thumbnails(spec):
@@ -289,6 +299,38 @@ class KernelEditor(QWidget):
             self._fit_detail()
         self._show_guidance()
         self._show_current()
+
+    def _reuse_body(self, spec: LayerSpec) -> bool:
+        """Show ``spec``'s layer in the body on show, if it fits it; False if it does not."""
+        shown, self._body_spec = self._body_spec, spec
+        thumbnails = self._thumbnails is not None and self._detail is not None
+        if spec.pool or not (
+            (thumbnails and uses_thumbnails(spec)) or (self._grid is not None and spec == shown)
+        ):
+            return False
+        assert self._body is not None
+        for view in self._body.findChildren(QAbstractItemView):
+            # An open edit belongs to the layer shown before: dropped unsaved, as ``retire``
+            # drops it, and quietly (its view must not select its filter on the way out).
+            with QSignalBlocker(view):
+                view.reset()
+        if self._thumbnails is not None and self._detail is not None:
+            self._thumbnails.set_layer()
+            self._detail.layer_changed()
+            self._detail.show_slice(*self.current_slice())
+            self._split_pending = True  # split for this layer, as a new body is
+            if self.isVisible():
+                self._fit_detail()
+            if self._thumbnail_area is not None:  # from the top left, as a new grid starts
+                for bar in (
+                    self._thumbnail_area.horizontalScrollBar(),
+                    self._thumbnail_area.verticalScrollBar(),
+                ):
+                    bar.setValue(0)
+            return True
+        assert self._grid is not None
+        self._grid.refresh(range(spec.out_channels))
+        return True
 
     # ---- model -> view --------------------------------------------------------------------------
 

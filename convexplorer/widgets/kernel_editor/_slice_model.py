@@ -170,6 +170,14 @@ class NumberModel(QAbstractTableModel):
         if rows and columns:
             self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, columns - 1), _ROLES)
 
+    def _retargeted(self, change: Callable[[], None]) -> None:
+        """Point the model at other numbers (``change`` sets which): a reset, so its views
+        drop an open edit, their current cell and selection, as new views would."""
+        self.beginResetModel()
+        change()
+        self._cells = None
+        self.endResetModel()
+
     @property
     def cells(self) -> _Cells:
         """What the cells show, computed once per ``refresh`` (painting asks many times)."""
@@ -185,6 +193,16 @@ class SliceModel(NumberModel):
         super().__init__(context, out_channel)
         self.in_channel = in_channel
         self.slot = in_channel - context.view.spec.filter_input_channels(out_channel).start
+
+    def retarget(self, out_channel: int, in_channel: int) -> None:
+        """Show another slice of the same kernel size (another filter, channel or layer)."""
+
+        def change() -> None:
+            self.out_channel, self.in_channel = out_channel, in_channel
+            seen = self.context.view.spec.filter_input_channels(out_channel)
+            self.slot = in_channel - seen.start
+
+        self._retargeted(change)
 
     def values(self) -> np.ndarray:
         return self.context.view.weight[self.out_channel, self.slot]
@@ -210,6 +228,10 @@ class BiasModel(NumberModel):
     """bias[out_channel] as a 1×1 block (only for layers with a bias)."""
 
     what = "bias"
+
+    def retarget(self, out_channel: int) -> None:
+        """Show another filter's bias (in this layer or another)."""
+        self._retargeted(lambda: setattr(self, "out_channel", out_channel))
 
     def values(self) -> np.ndarray:
         bias = self.context.view.bias

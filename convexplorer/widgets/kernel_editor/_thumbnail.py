@@ -81,6 +81,13 @@ class ThumbnailGrid(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self._context = context
+        self.setMouseTracking(True)  # hovering a tap shows the input pixel it multiplies
+        self.set_layer()
+
+    def set_layer(self) -> None:
+        """Lay the picture out for the context's layer and fill it: at construction, and when
+        another layer is shown (the same widget then takes the new layer's tiles)."""
+        context = self._context
         spec = self._spec = context.view.spec
         kh, kw = spec.kernel_size
         tap = tap_pixels(spec)
@@ -108,9 +115,9 @@ class ThumbnailGrid(QWidget):
         selected = context.view.selected_filter
         self._current = (selected, spec.filter_input_channels(selected).start)
         self.setFixedSize(self._left + width + 4, self._top + height + 4)
-        self.setMouseTracking(True)  # hovering a tap shows the input pixel it multiplies
         self._draw_frames()
         self.refresh(range(spec.out_channels))
+        self.update()  # labels and selection too, not only the refilled rows
 
     # ---- the picture ----------------------------------------------------------------------------
 
@@ -151,8 +158,10 @@ class ThumbnailGrid(QWidget):
         )[:, :side]
 
     def _draw_frames(self) -> None:
-        """What never changes with the weights: hatched gaps and the frames of seen tiles."""
+        """What never changes with the weights: hatched gaps and the frames of seen tiles, on
+        a clear picture (its memory held another layout's tiles: their gaps would show)."""
         spec = self._spec
+        self._pixels[...] = 0  # transparent: the selection band shows between the tiles
         opg, cg = spec.out_channels // spec.groups, spec.in_per_group
         tiles = self._tiles()
         tiles[...] = _ABSENT32

@@ -81,6 +81,7 @@ class OutputPanels(QWidget):
         document.selectionChanged.connect(self._show_selection)
         self._on_activation()
         self._rebuild()
+        self._draw_waiting()  # what is ready now, at once
 
     # ---- for tests and the main window --------------------------------------------------------
 
@@ -117,7 +118,10 @@ class OutputPanels(QWidget):
         self._grid.set_panels(self._shown, self._view.output_size)
         self._update_header()
         stale = set(self._view.stale_channels)
-        self._redraw([o for o in range(count) if o not in stale])
+        # Queued, not drawn: another layer selected says its ready channels next
+        # (``outputsChanged``), which draws them once; the timer draws them if nothing does.
+        self._queue([o for o in range(count) if o not in stale])
+        self._drawer.start()
         self._show_selection()
 
     def _on_activation(self) -> None:
@@ -128,6 +132,11 @@ class OutputPanels(QWidget):
     def _redraw(self, channels: list[int]) -> None:
         """New images for ``channels``, a slice of pixels per pass of the event loop (the
         selected filter's first); other panels change look only if a shared scale moved."""
+        self._queue(channels)
+        self._draw_waiting()
+
+    def _queue(self, channels: list[int]) -> None:
+        """Note ``channels``' ranges and put them in the drawing queue, the selected first."""
         for o in channels:
             shown_range = self._view.output_range(o) if o < len(self._shown) else None
             if shown_range is not None:
@@ -136,7 +145,6 @@ class OutputPanels(QWidget):
                     self._waiting.append(o)
         selected = self._view.selected_filter
         self._waiting.sort(key=lambda o: (o != selected, o))
-        self._draw_waiting()
 
     def _draw_waiting(self) -> None:
         """Draw waiting images until ``PIXELS_PER_PASS`` are colour-mapped, then yield."""

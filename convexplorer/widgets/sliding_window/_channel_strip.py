@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 from ...model import DotProduct
 from ..elided_label import ElidedLabel
 from ..pool_words import TIE_RULE, pool_padding
-from ..retire import retire
 from ..style import (
     HINT_TEXT,
     MINUS_INFINITY,
@@ -238,14 +237,32 @@ def _header(grid: QGridLayout, parent: QWidget) -> None:
         grid.addWidget(title, 0, column)
 
 
+@dataclass
+class _Body:
+    """One layout of the strip: its rows, and for the compact one the chart and its hint."""
+
+    widget: QWidget
+    content: QWidget  # the grid of rows, whose width the strip wants
+    rows: list[_ChannelRow]
+    chart: SumChart | None = None
+    hint: QLabel | None = None
+
+
 class ChannelStrip(QWidget):
-    """The per-channel breakdown: one row per channel, or a bar chart plus one detailed channel."""
+    """The per-channel breakdown: one row per channel, or a bar chart plus one detailed channel.
+
+    Each layout, once built, is kept (hidden) for the next layer that needs it: the layers of a
+    stack share a few channel counts, and building rows of grids and pictures costs a switch
+    between layers far more than showing new numbers in them. At most ``ROWS_LIMIT + 1`` are
+    kept (one per row count, one compact).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._body: QWidget | None = None
+        self._bodies: dict[int, _Body] = {}  # by row count; 0: the compact layout
+        self._body: _Body | None = None
         self._rows: list[_ChannelRow] = []
         self._chart: SumChart | None = None
         self._hint: QLabel | None = None
@@ -253,34 +270,35 @@ class ChannelStrip(QWidget):
         self._hovered: int | None = None
         self._frame: Frame | None = None
         self._count = -1
-        self._content: QWidget | None = None  # the grid of rows, whose width the strip wants
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
-        if self._content is not None:
+        if self._body is not None:
             scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-            hint.setWidth(self._content.sizeHint().width() + scrollbar)
+            hint.setWidth(self._body.content.sizeHint().width() + scrollbar)
         return hint
 
     # ---- building -------------------------------------------------------------------------------
 
     def rebuild(self, channel_count: int) -> None:
-        """Lay out for ``channel_count`` channels per filter (after a layer change)."""
+        """Lay out for ``channel_count`` channels per filter (after a layer change): the kept
+        layout for that count if there is one, else a new one."""
         if channel_count == self._count:
             return
         self._count = channel_count
+        key = channel_count if channel_count <= ROWS_LIMIT else 0
         if self._body is not None:
-            self._layout.removeWidget(self._body)
-            retire(self._body)  # hidden now: a script with no event loop must not see old rows
-        self._rows, self._chart, self._hint, self._frame = [], None, None, None
-        self._content = None
-        self._pinned, self._hovered = 0, None
-        if channel_count <= ROWS_LIMIT:
-            self._body = self._build_rows(channel_count)
-        else:
-            self._body = self._build_compact()
-        self._layout.addWidget(self._body)
-        self._body.show()  # at once, not when the event loop gets to the layout's queued show
+            # Hidden now, not when the layout gets to it: a script with no event loop must not
+            # see old rows.
+            self._body.widget.hide()
+        body = self._bodies.get(key)
+        if body is None:
+            body = self._bodies[key] = self._build_rows(key) if key else self._build_compact()
+            self._layout.addWidget(body.widget)
+        self._body = body
+        self._rows, self._chart, self._hint = body.rows, body.chart, body.hint
+        self._frame, self._pinned, self._hovered = None, 0, None
+        body.widget.show()  # at once, not when the event loop gets to the layout's queued show
         self.updateGeometry()
 
     def _scrolling(self, inner: QWidget) -> QScrollArea:
@@ -289,36 +307,36 @@ class ChannelStrip(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
-        self._content = inner
         return scroll
 
-    def _build_rows(self, count: int) -> QWidget:
+    def _build_rows(self, count: int) -> _Body:
         inner = QWidget(self)
         grid = QGridLayout(inner)
         grid.setContentsMargins(2, 0, 2, 0)
         grid.setVerticalSpacing(4)
         _header(grid, inner)
+        rows = []
         for row in range(count):
             channel_row = _ChannelRow(inner)
             channel_row.place(grid, row + 1)
             grid.setRowStretch(row + 1, 1)
-            self._rows.append(channel_row)
-        return self._scrolling(inner)
+            rows.append(channel_row)
+        return _Body(self._scrolling(inner), inner, rows)
 
-    def _build_compact(self) -> QWidget:
+    def _build_compact(self) -> _Body:
         body = QWidget(self)
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
-        self._chart = SumChart(body)
-        self._chart.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self._chart.setMinimumHeight(90)
-        self._chart.hovered.connect(self._hover)
-        self._chart.clicked.connect(self.pin_slot)
-        column.addWidget(self._chart, 3)
-        self._hint = QLabel(body)
-        self._hint.setStyleSheet(text_css(HINT_TEXT))
-        self._hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        column.addWidget(self._hint)
+        chart = SumChart(body)
+        chart.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        chart.setMinimumHeight(90)
+        chart.hovered.connect(self._hover)
+        chart.clicked.connect(self.pin_slot)
+        column.addWidget(chart, 3)
+        hint = QLabel(body)
+        hint.setStyleSheet(text_css(HINT_TEXT))
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        column.addWidget(hint)
         detail = QWidget(body)
         grid = QGridLayout(detail)
         grid.setContentsMargins(2, 0, 2, 0)
@@ -326,9 +344,12 @@ class ChannelStrip(QWidget):
         row = _ChannelRow(detail)
         row.place(grid, 1)
         grid.setRowStretch(1, 1)
-        self._rows.append(row)
         column.addWidget(self._scrolling(detail), 2)
-        return body
+        return _Body(body, detail, [row], chart, hint)
+
+    def neighbourhoods(self) -> list[Neighbourhood]:
+        """The input pictures of the rows on show (kept layouts' rows are hidden)."""
+        return [row.neighbourhood for row in self._rows]
 
     def set_pool(self, pool: str, taps: int) -> None:
         """Title the columns for a pool: a max pool has no kernel or products, only "max"; an

@@ -15,11 +15,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsPathItem, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem
 
 from ...model import DotProduct, reached_outputs, tap_in_use, taps_reading
 from ...qt import Document
 from ..style import HOVER_COLOR, HOVER_FILL, cosmetic_pen, number, plural
+from ._channel_strip import ChannelStrip
 from ._neighbourhood import Neighbourhood
 from ._number_grid import NumberGrid
 from ._overview import Overview
@@ -46,7 +47,7 @@ class HoverLinks(QObject):
     def __init__(
         self,
         document: Document,
-        strip: QWidget,
+        strip: ChannelStrip,
         overview: Overview,
         output_map: pg.GraphicsView,
         dot: Callable[[], DotProduct | None],
@@ -107,7 +108,7 @@ class HoverLinks(QObject):
             pixels, text = self._weight_marks(dot, *self._document.hovered_weight)
         self._reached.setPath(reached)
         self._overview.input_view.show_hover(pixels)
-        for neighbourhood in self._strip.findChildren(Neighbourhood):
+        for neighbourhood in self._strip.neighbourhoods():  # the rows on show
             neighbourhood.show_hover(pixels)
         self._overview.input_caption.setText(text)
         if text:

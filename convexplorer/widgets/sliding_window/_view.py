@@ -344,7 +344,20 @@ class SlidingWindowView(QWidget):
             self._map_filter = out_channel
             self.strip.reset_scale()
             self._show_output()
+        elif self._frame_shows(out_channel, row, col):
+            return  # drawn already: a layer switch draws the frame before saying the selection
         self._show_frame()
+
+    def _frame_shows(self, out_channel: int, row: int, col: int) -> bool:
+        """Whether the live frame is the one at this selection and stage. Every change that
+        alters a frame's numbers (weights, input, layer, activation) redraws it at once, so a
+        frame at the same place and stage is the state's own."""
+        frame = self._frame
+        return (
+            frame is not None
+            and (frame.dot.out_channel, frame.dot.row, frame.dot.col) == (out_channel, row, col)
+            and frame.stage == self.stepper.stage
+        )
 
     def _weights_changed(self, channels: list[int]) -> None:
         if self._document.view.selected_filter in channels:
