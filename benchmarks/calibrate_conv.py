@@ -46,14 +46,24 @@ from convexplorer.model._cost import (
 
 KERNELS = (1, 3, 5, 7, 9, 11, 15)
 SIZES = (32, 64, 128, 256, 512)
-CHANNELS = ((1, 1, 1), (3, 4, 1), (3, 16, 1), (16, 16, 1), (32, 32, 1), (32, 32, 32), (16, 32, 8))
+CHANNELS = (
+    (1, 1, 1),
+    (3, 4, 1),
+    (3, 16, 1),
+    (16, 16, 1),
+    (32, 32, 1),
+    (32, 32, 32),
+    (16, 32, 8),
+    (16, 1, 1),  # many maps into one: a stack's last layer, the "32 → 1" scene
+    (32, 1, 1),
+)
 
 
 #: the --quick grid: the sizes and channel mixes the app meets most, stride 1
 QUICK = dict(
     kernels=(1, 3, 5, 7, 11),
     sizes=(64, 256, 512),
-    channels=((3, 4, 1), (3, 16, 1), (32, 32, 1), (32, 32, 32), (16, 32, 8)),
+    channels=((3, 4, 1), (3, 16, 1), (32, 32, 1), (32, 32, 32), (16, 32, 8), (32, 1, 1)),
     strides=(1,),
 )
 
@@ -250,7 +260,7 @@ def main() -> None:
     models = {}
     print("COST_COEFFICIENTS = {")
     for method, job in itertools.product(METHODS, ("full", "edit")):
-        used = [r for r in rows if method != "shifts" or r["s"] == 1]
+        used = [r for r in rows if method not in ("shifts", "taps") or r["s"] == 1]
         a = np.array([features(method, job, r) for r in used])
         t = np.array([r[job][method] for r in used])
         models[method, job] = coefficients = fit(a, t)

@@ -155,8 +155,8 @@ def test_method_choice_follows_the_measurements():
     assert engine.cache_bytes == engine._impl._spectrum.nbytes  # no window matrix
     forced = ConvEngine(big, x, "shifts")
     assert forced.method == forced.edit_method == "shifts" and forced.cache_bytes == 0
-    with pytest.raises(ValueError, match="method='taps' is unknown"):
-        ConvEngine(big, x, "taps")
+    with pytest.raises(ValueError, match="method='winograd' is unknown"):
+        ConvEngine(big, x, "winograd")
 
 
 def test_window_matrix_is_kept_for_edits_only_within_the_budget():
@@ -252,3 +252,18 @@ def test_the_cost_model_follows_the_blas_kernel(monkeypatch, small_matrix_kernel
         assert choose_method(LayerSpec(16, 32, 9, padding=4, groups=8), 128, 128) == "fft"
     finally:
         choose_method.cache_clear()
+
+
+def test_taps_keeps_nothing_and_an_edit_reads_the_image_again():
+    """ "taps" multiplies shifted views of the padded image in place: nothing is kept for edits
+    (no window matrix to build), and an edit computes its filter's block only."""
+    rng = np.random.default_rng(2)
+    spec = LayerSpec(16, 6, 3, padding=1)
+    x = rng.random((16, 40, 40), dtype=np.float32)
+    w = rng.standard_normal(spec.weight_shape).astype(np.float32)
+    engine = ConvEngine(spec, x, "taps")
+    full = engine.run(w, None)
+    assert engine.cache_bytes == 0 and engine.edit_cache_missing == 0
+    assert np.array_equal(engine.run(w, None, [5])[0], full[5])
+    want = _reference(spec, x.astype(np.float64), w.astype(np.float64), None)
+    assert_conv_close(full, want, x, w, None, **_kwargs(spec))

@@ -37,7 +37,7 @@ def test_gamma_is_the_textbook_bound():
         gamma(2**23, np.float32)
 
 
-@pytest.mark.parametrize("method", ["windows", "shifts", "fft"])
+@pytest.mark.parametrize("method", ["windows", "shifts", "taps", "fft"])
 def test_a_result_off_by_more_than_the_bound_is_rejected(method):
     spec, kwargs, x, w, b, want = _layer()
     got = ConvEngine(spec, x, method).run(w, b)

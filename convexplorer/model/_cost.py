@@ -12,6 +12,7 @@ import functools
 import math
 from collections.abc import Sequence
 
+from . import _taps
 from ._blas import has_small_matrix_kernel
 from ._fft import transform_shape
 from ._im2col import FILTER_BLOCK, keeps_matrix
@@ -28,6 +29,8 @@ COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
     ("windows", "edit"): (0.0355, 1.01e-06, 1.17e-07, 5.59e-08, 0.00139, 2.25e-07),
     ("shifts", "full"): (0.0319, 1.6e-06, 1.26e-07, 2.72e-08, 0.00248, 0),
     ("shifts", "edit"): (0.0127, 9.02e-07, 1.45e-07, 3.04e-08, 0.0127, 0),
+    ("taps", "full"): (0.0306, 8.03e-07, 0.00532, 1.57e-08, 2.06e-07, 0.0128),
+    ("taps", "edit"): (0.0158, 6.52e-07, 0.00527, 1.73e-08, 2.18e-07, 0.0158),
     ("fft", "full"): (0.0814, 5.85e-07, 2.31e-07, 6.49e-08, 2.58e-06, 0.027),
     ("fft", "edit"): (0.023, 0, 1.93e-07, 1.3e-07, 2.35e-06, 0.023),
 }
@@ -41,6 +44,8 @@ AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
     ("windows", "edit"): (0.0343, 1.02e-06, 1.09e-07, 8.3e-08, 0.00108, 1.92e-07),
     ("shifts", "full"): (0.0308, 1.35e-06, 1.19e-07, 4.93e-08, 0.00314, 0),
     ("shifts", "edit"): (0.0131, 6.44e-07, 6.08e-08, 1.09e-07, 0.0131, 0),
+    ("taps", "full"): (0.0317, 8.26e-07, 0.005, 2.66e-08, 2.69e-07, 0.0128),
+    ("taps", "edit"): (0.0156, 6.76e-07, 0.0048, 2.86e-08, 2.8e-07, 0.0156),
     ("fft", "full"): (0.077, 5.9e-07, 2.24e-07, 8.31e-08, 2.56e-06, 0.0242),
     ("fft", "edit"): (0.0214, 0, 1.87e-07, 1.33e-07, 2.41e-06, 0.0214),
 }
@@ -78,6 +83,8 @@ def cost_features(
     fft: (1, forward transforms, inverse transforms, kernel-spectrum work, spectrum products,
     groups), a transform of N values counted as N·log2(N); each group is its own pass of kernel
     transform, products and inverse, which a depthwise layer pays 32 times.
+    taps: (1, values padded, product calls, multiply-adds, values summed tap by tap, groups),
+    over the stride-1 grid with its junk columns; a call per tile, block and tap.
     """
     full = filters is None
     n = spec.out_channels if full else filters
@@ -94,6 +101,13 @@ def cost_features(
         half = nh * (nw // 2 + 1)
         forward = spec.in_channels * transform if full else 0.0
         return (1.0, forward, n * transform, n * cg * half * kh, n * cg * half, groups)
+    if method == "taps":
+        grid = ((oh - 1) * sh + 1) * wp
+        step = max(1, _taps.TAPS_TILE_BYTES // (cg * sh * wp * 4))
+        blocks = groups * -(-(n // groups) // FILTER_BLOCK)
+        calls = blocks * -(-oh // step) * kh * kw
+        padded = groups * cg * hp * wp
+        return (1.0, padded, calls, n * cg * kh * kw * grid, n * kh * kw * grid, groups)
     if method == "shifts":
         pixels = ((oh - 1) * sh) * wp + (ow - 1) * sw + 1
         strided = False  # whole rows of the flattened image, then subsampled products
@@ -146,10 +160,16 @@ def mac_ms(
 
 def candidates(spec: LayerSpec) -> list[str]:
     """The methods worth considering: "shifts" only for stride 1 with one input channel per group
-    (depthwise), the only layers where it measured faster than "windows"."""
+    (depthwise), the only layers where it measured faster than "windows"; "taps" for stride 1
+    with several input channels and fewer filters per group than a product block (a "many → 1"
+    layer), where copying windows costs far more than the thin products they feed (with more
+    filters the copy is shared, and taps measured no faster; with a stride it would compute the
+    whole stride-1 grid)."""
     methods = ["windows", "fft"]
     if spec.stride == (1, 1) and spec.in_per_group == 1:
         methods.append("shifts")
+    elif spec.stride == (1, 1) and spec.out_per_group < FILTER_BLOCK:
+        methods.append("taps")
     return methods
 
 

@@ -18,8 +18,9 @@ from ._fft import FftConv, spectrum_bytes
 from ._im2col import Shifts, Windows, keeps_matrix
 from ._padding import padded_copy
 from ._spec import LayerSpec
+from ._taps import Taps
 
-METHODS = ("windows", "shifts", "fft")
+METHODS = ("windows", "shifts", "taps", "fft")
 
 
 class ConvEngine:
@@ -37,7 +38,7 @@ class ConvEngine:
         self.output_size = spec.output_size(x.shape[1], x.shape[2])
         self.method = method or choose_method(spec, x.shape[1], x.shape[2])
         self._x = x
-        self._impl: Windows | Shifts | FftConv | None = None
+        self._impl: Windows | Shifts | Taps | FftConv | None = None
         self._blocks: list[tuple[int, int, int]] | None = None
 
     @property
@@ -45,7 +46,7 @@ class ConvEngine:
         """The method of partial runs: always ``method`` (one method per engine)."""
         return self.method
 
-    def _kernel(self) -> Windows | Shifts | FftConv:
+    def _kernel(self) -> Windows | Shifts | Taps | FftConv:
         """The method's state, made on first run."""
         if self._impl is None:
             spec, x = self.spec, self._x
@@ -53,7 +54,7 @@ class ConvEngine:
                 padded = padded_copy(x, spec.pads, spec.padding_mode)
                 self._impl = FftConv(spec, padded, self.output_size)
             else:
-                kernel = Windows if self.method == "windows" else Shifts
+                kernel = {"windows": Windows, "shifts": Shifts, "taps": Taps}[self.method]
                 self._impl = kernel(spec, x, self.output_size)
             # blocks of filters multiplied together, never split or merged across runs
             opg, size = spec.out_per_group, self._impl.block
@@ -134,7 +135,7 @@ class ConvEngine:
 
     def _subset(
         self,
-        impl: Windows | Shifts | FftConv,
+        impl: Windows | Shifts | Taps | FftConv,
         weight: np.ndarray,
         bias: np.ndarray | None,
         wanted: Sequence[int],

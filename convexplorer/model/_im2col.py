@@ -142,7 +142,7 @@ class Im2col:
         return lambda g: np.copyto(inner, x[g * cg : (g + 1) * cg])
 
 
-def _by_group(blocks: Blocks) -> list[tuple[int, list[slice]]]:
+def blocks_by_group(blocks: Blocks) -> list[tuple[int, list[slice]]]:
     """Consecutive blocks of one group together: (group, its blocks' weight rows)."""
     grouped: list[tuple[int, list[slice]]] = []
     for g, first, stop in blocks:
@@ -234,13 +234,13 @@ class Windows(Im2col):
         parts = PIECES_PER_THREAD * (HELPERS + 1)
         if self._rows * flat.shape[1] < PARALLEL_VALUES:
             parts = 1
-        pieces = _pieces(len(self._tiles), parts)
+        pieces = tile_pieces(len(self._tiles), parts)
         matrix = self._matrix
         if matrix is None:
             padded = self._buffer(self._spec.in_per_group)
             windows = self._windows(padded)
             pad_group = self._padder(padded)
-        for g, products in _by_group(blocks):
+        for g, products in blocks_by_group(blocks):
             group = slice(products[0].start, products[-1].stop)
             if matrix is None:
                 pad_group(g)
@@ -314,7 +314,7 @@ class Windows(Im2col):
         return compute
 
 
-def _pieces(count: int, parts: int) -> list[tuple[int, int]]:
+def tile_pieces(count: int, parts: int) -> list[tuple[int, int]]:
     """Tiles 0..count-1 in up to ``parts`` consecutive runs of about equal length."""
     parts = max(1, min(parts, count))
     bounds = [round(k * count / parts) for k in range(parts + 1)]
@@ -371,7 +371,7 @@ class Shifts(Im2col):
                 )
             )
         pad_group = self._padder(padded)
-        for g, products in _by_group(blocks):
+        for g, products in blocks_by_group(blocks):
             pad_group(g)
             for target, source, block, product, grid, out_rows in plan:
                 np.copyto(target, source)
