@@ -22,8 +22,10 @@ from ._spec import LayerSpec
 #: fitted by benchmarks/calibrate_conv.py to timings of this engine (the 179 distinct layers of a
 #: third of the grid and the --quick grid, an edit computing its filter's whole block; each
 #: layer's fastest of 4 runs, ``--fastest``) on a 2-core AVX-512 Xeon with numpy's OpenBLAS,
-#: SkylakeX kernel. Only the ranking of the estimates matters, so other AVX-512 machines rank
-#: alike.
+#: SkylakeX kernel; the taps rows on 305 layers (the grid with its "many → 1" layers, fastest of
+#: 3 runs, OpenBLAS on one thread). The estimates rank the methods, which other AVX-512 machines
+#: rank alike, and tell the app's scheduler which jobs are quick (on a slower machine they run a
+#: little longer on the UI thread).
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
     ("windows", "full"): (0.0493, 1.27e-06, 1.95e-07, 2.86e-08, 0.0129, 1.72e-07),
     ("windows", "edit"): (0.0355, 1.01e-06, 1.17e-07, 5.59e-08, 0.00139, 2.25e-07),
