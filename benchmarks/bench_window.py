@@ -75,8 +75,11 @@ def until(condition: Callable[[], bool]) -> None:
     between its numpy calls (a 5×5 edit on the worker measured 15–21 ms spinning, 12–17
     waiting)."""
     app = QApplication.instance()
+    tick = QTimer()  # an event at least every 20 ms: a condition no event announces is seen too
+    tick.start(20)
     while not condition():
         app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    tick.stop()
 
 
 def on_screen(window) -> list:

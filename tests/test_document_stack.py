@@ -571,7 +571,7 @@ def test_busy_ends_when_a_cheap_layer_follows_one_on_the_worker(qtbot):
     """The status bar's "computing" shows while outputs are on their way, and goes when the
     last layer is current even if that layer was cheap enough to run at once."""
     document = make_document()
-    costs = []  # what each layer's job is estimated to take, after layer 1 changed
+    costs = []  # what each layer's job is estimated to take (a fresh stack: each a full run)
     network = Network.from_snapshot(stack())
     while (job := network.next_job()) is not None:
         costs.append(job.cost)

@@ -89,8 +89,9 @@ def test_an_fft_edit_is_cheap_though_its_filter_has_many_multiply_adds(kernel):
 @pytest.mark.parametrize(("c_in", "size"), [(16, 256), (32, 128), (32, 256)])
 def test_a_many_to_one_layer_reads_its_taps_in_place(kernel, c_in, size):
     """A stack's last layer (16 or 32 maps into one, 3×3): copying windows costs far more than
-    its one thin product, so "taps" (no copy) is picked — 2.4× faster than windows at 16×256²
-    here (benchmarks/README.md); with a block's worth of filters, or a stride, it is not."""
+    its one thin product, so "taps" (no copy) is picked — 1.4–1.9 ms against 2.7–3.4 with windows
+    at 16×256² here (benchmarks/README.md); with a block's worth of filters, or a stride, it is
+    not."""
     assert choose_method(LayerSpec(c_in, 1, 3, padding=1), size, size) == "taps"
     assert choose_method(LayerSpec(c_in, 4, 3, padding=1), size, size) != "taps"
     assert "taps" not in _cost.candidates(LayerSpec(c_in, 1, 3, stride=2, padding=1))

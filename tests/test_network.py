@@ -561,6 +561,22 @@ def test_a_layer_fed_values_beyond_float32_says_so_and_stops_the_layers_after_it
     assert not network.has_work()
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_a_squashing_activation_feeds_on_what_it_made_of_an_overflow(activation):
+    """Sums beyond float32 become ±inf, which sigmoid and tanh map to finite values: the layer
+    after is fed those, as PyTorch's forward would (only values it cannot read stop a stack)."""
+    image = np.full((1, 3, 3), 1e6, np.float32)
+    big = LayerSpec(1, 1, kernel_size=1)
+    huge = np.full((1, 1, 1, 1), 1e6, np.float32)
+    setups = [LayerSetup(big, huge, None)] * 7  # layer 6 sums to 1e42: +inf
+    setups[5] = LayerSetup(big, huge, None, activation)
+    network = Network.from_snapshot(NetworkSnapshot(image, tuple(setups)))
+    network.compute()
+    assert network.layers[5].output(0).max() == 1 and network.problem(6) == ""
+    assert np.isinf(network.layers[5].raw_output(0)).all()
+
+
 @pytest.mark.parametrize("activation", ["none", "relu", "leaky_relu"])
 def test_a_fed_layer_knows_its_input_ranges_from_the_layer_before(activation):
     """The ranges the layer before measured with its outputs are the fed values' exact ranges

@@ -343,8 +343,8 @@ def test_an_edit_in_layer_1_redraws_the_thumbnails_of_the_layers_after_it(qtbot,
 
 
 def test_a_column_waiting_for_the_layer_before_says_updating(qtbot, window):
-    """16 channels at 96²: layer 2 runs on the worker (more than the document's limit of
-    multiply-adds run at once), so layer 3 waits for it and says so until it is fed."""
+    """16 channels at 96²: after an edit in layer 1 the scheduler computes one layer per pass of
+    the event loop, so layer 3 waits for layer 2 and says so until it is fed."""
     rng = np.random.default_rng(8)
     image = rng.standard_normal((3, 96, 96)).astype(np.float32)
     specs = [LayerSpec(3, 16, 3, padding=1), LayerSpec(16, 16, 3, padding=1)]
@@ -358,7 +358,7 @@ def test_a_column_waiting_for_the_layer_before_says_updating(qtbot, window):
     assert not any("updating" in column.title.text() for column in columns)
     document.select_layer(0)
     assert document.set_bias(1, -3.0)
-    assert document.stack.is_waiting(2)  # the worker's result needs the event loop
+    assert document.stack.is_waiting(2)  # layer 2's result needs the event loop
     assert "<b>Layer 3 · updating</b>" in columns[2].title.text()
     assert "updating" not in columns[0].title.text()
     qtbot.waitUntil(lambda: document.stack.is_current)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+from collections.abc import Callable
+from typing import Any
 
 #: OpenBLAS kernels with the single-precision small-matrix path (AVX-512).
 SMALL_MATRIX_KERNELS = frozenset({"SkylakeX", "Cooperlake", "SapphireRapids"})
@@ -42,7 +44,8 @@ _THREAD_SETTERS = (
 
 @functools.cache
 def _openblas() -> ctypes.CDLL | None:
-    """The OpenBLAS library numpy loaded (the one that answers its kernel name), or None."""
+    """The OpenBLAS library numpy loaded (one that answers its kernel name, numpy's own first
+    where scipy or torch map another), or None."""
     import numpy  # noqa: F401  (loads the BLAS numpy uses)
 
     try:
@@ -50,7 +53,7 @@ def _openblas() -> ctypes.CDLL | None:
             paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
     except OSError:  # not Linux
         paths = set()
-    for path in sorted(paths):
+    for path in sorted(paths, key=lambda p: ("numpy" not in p, p)):
         try:
             library = ctypes.CDLL(path)
         except OSError:
@@ -60,7 +63,7 @@ def _openblas() -> ctypes.CDLL | None:
     return None
 
 
-def _function(names: tuple[str, ...]) -> ctypes._CFuncPtr | None:
+def _function(names: tuple[str, ...]) -> Callable[..., Any] | None:
     """The first of ``names`` that numpy's OpenBLAS exports, or None."""
     library = _openblas()
     return next(

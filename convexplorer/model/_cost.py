@@ -105,7 +105,7 @@ def cost_features(
         return (1.0, forward, n * transform, n * cg * half * kh, n * cg * half, groups)
     if method == "taps":
         grid = ((oh - 1) * sh + 1) * wp
-        step = max(1, _taps.TAPS_TILE_BYTES // (cg * sh * wp * 4))
+        step = _taps.tile_rows(spec, wp)
         blocks = groups * -(-(n // groups) // FILTER_BLOCK)
         calls = blocks * -(-oh // step) * kh * kw
         padded = groups * cg * hp * wp

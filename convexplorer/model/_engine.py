@@ -75,7 +75,7 @@ class ConvEngine:
     @property
     def cache_bytes(self) -> int:
         """Most memory this engine keeps for weight edits: the window matrix (windows, within
-        ``WINDOW_MATRIX_BUDGET``) or the input spectrum (fft); shifts keeps nothing."""
+        ``WINDOW_MATRIX_BUDGET``) or the input spectrum (fft); shifts and taps keep nothing."""
         spec = self.spec
         if self.method == "fft":
             return spectrum_bytes(spec, self.output_size, self.dtype)

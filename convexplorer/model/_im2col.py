@@ -1,4 +1,5 @@
-"""The two window-matrix (im2col) kernels, and the fixed product shapes that make their bits stable.
+"""The two window-matrix (im2col) kernels, and the fixed product shapes that make their bits stable
+(``_taps`` builds on what they share here).
 
 Both copy receptive fields into columns and let BLAS multiply them by the filters:
 
@@ -103,8 +104,9 @@ class Scratch(threading.local):
 
 
 class Im2col:
-    """What both window-matrix kernels share: the input and group-by-group padding into a kept
-    buffer, so a depthwise layer's padded channel is still in cache when its windows are copied."""
+    """What the window-matrix kernels (and taps) share: the input and group-by-group padding into
+    a kept buffer, so a depthwise layer's padded channel is still in cache when it is read; the
+    pieces a run shares with the helper threads."""
 
     #: filters per product (see FILTER_BLOCK); the engine groups filters into blocks of this size
     block = FILTER_BLOCK
@@ -231,10 +233,7 @@ class Windows(Im2col):
         consecutive tiles at a time: every tile is the same product call whoever computes it."""
         flat = dest.reshape(dest.shape[0], -1)
         w = weight.reshape(weight.shape[0], self._rows)
-        parts = PIECES_PER_THREAD * (HELPERS + 1)
-        if self._rows * flat.shape[1] < PARALLEL_VALUES:
-            parts = 1
-        pieces = tile_pieces(len(self._tiles), parts)
+        pieces = shared_pieces(len(self._tiles), self._rows * flat.shape[1])
         matrix = self._matrix
         if matrix is None:
             padded = self._buffer(self._spec.in_per_group)
@@ -314,8 +313,10 @@ class Windows(Im2col):
         return compute
 
 
-def tile_pieces(count: int, parts: int) -> list[tuple[int, int]]:
-    """Tiles 0..count-1 in up to ``parts`` consecutive runs of about equal length."""
+def shared_pieces(count: int, values: int) -> list[tuple[int, int]]:
+    """Tiles 0..count-1 in the consecutive runs of about equal length a run of ``values`` window
+    values shares out: PIECES_PER_THREAD per thread, or one below PARALLEL_VALUES."""
+    parts = PIECES_PER_THREAD * (HELPERS + 1) if values >= PARALLEL_VALUES else 1
     parts = max(1, min(parts, count))
     bounds = [round(k * count / parts) for k in range(parts + 1)]
     return [(bounds[k], bounds[k + 1]) for k in range(parts)]

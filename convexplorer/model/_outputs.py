@@ -89,16 +89,19 @@ class ComputeJob:
             computed = self.engine.run(self.weight, self.bias, self.channels)
             lows, highs = computed.min(axis=(1, 2)), computed.max(axis=(1, 2))
             shown = activate(computed, self.activation)
+            computed.flags.writeable = shown.flags.writeable = False  # handed on, never changed
             for slot, o in enumerate(self.channels):
-                raw_range = (float(lows[slot]), float(highs[slot]))
-                results[o] = ChannelResult(
-                    computed[slot], shown[slot], raw_range, preview(shown[slot])
-                )
+                results[o] = self._result(computed[slot], shown[slot], lows[slot], highs[slot])
         for o, raw in self.reactivate.items():
             shown = activate(raw, self.activation)
-            raw_range = (float(raw.min()), float(raw.max()))
-            results[o] = ChannelResult(raw, shown, raw_range, preview(shown))
+            results[o] = self._result(raw, shown, raw.min(), raw.max())
         return results
+
+    @staticmethod
+    def _result(
+        raw: np.ndarray, shown: np.ndarray, low: np.floating, high: np.floating
+    ) -> ChannelResult:
+        return ChannelResult(raw, shown, (float(low), float(high)), preview(shown))
 
 
 class LayerOutputs:
@@ -151,7 +154,12 @@ class LayerOutputs:
             return None
         start, step = block.ctypes.data, block.strides[0]
         for o, values in enumerate(shown):
-            if values is None or values.base is not block or values.ctypes.data != start + o * step:
+            if (
+                values is None
+                or values.base is not block
+                or values.ctypes.data != start + o * step
+                or values.strides != block.strides[1:]
+            ):
                 return None
         return block
 

@@ -203,16 +203,17 @@ class ExplorerState:
         return self._outputs.shown_range(out_channel)
 
     def outputs(self) -> np.ndarray:
-        """All output channels, (C_out, H_out, W_out), after the activation; they must be ready.
+        """All output channels, (C_out, H_out, W_out), after the activation, read-only (a full
+        run's are handed on without a copy; ``np.array`` makes one to change); they must be ready.
 
         Raises ``OutputsNotReady`` naming the stale channels: call ``compute`` first.
         """
         if self.stale_channels:
             raise OutputsNotReady(self.stale_channels)
         block = self._outputs.shown_block()
-        if block is not None:
-            return _readonly(block)
-        return np.stack([self.output(o) for o in range(self._spec.out_channels)])
+        if block is None:
+            block = np.stack([self.output(o) for o in range(self._spec.out_channels)])
+        return _readonly(block)
 
     def output_ranges(self) -> np.ndarray:
         """(C_out, 2) [min, max] of each ``output``, as ``output_range`` gives them (no pass over
@@ -223,7 +224,8 @@ class ExplorerState:
         return np.array([self._outputs.shown_range(o) for o in range(count)], dtype=np.float64)
 
     def compute(self) -> np.ndarray:
-        """Compute every stale channel now (one engine run) and return ``outputs()``: for scripts.
+        """Compute every stale channel now (one engine run) and return ``outputs()`` (read-only):
+        for scripts.
 
         A GUI computes through ``pending_job`` and ``accept`` instead, where it chooses the thread.
         """
@@ -427,8 +429,10 @@ class ExplorerState:
         image = np.ascontiguousarray(image, dtype=DTYPE)
         self._check_fit(self._spec, image)
         outputs = LayerOutputs(self._spec, image, self._activation)
-        if ranges is None or np.shape(ranges) != (image.shape[0], 2):
+        if ranges is None:
             ranges = _channel_ranges(image)
+        elif np.shape(ranges) != (image.shape[0], 2):
+            raise ValueError(f"ranges must be (channels, 2) [min, max], got {np.shape(ranges)}")
         self._image, self._input_ranges = image, np.asarray(ranges, dtype=image.dtype)
         self._input_version = next(_INPUT_VERSIONS)
         self._adopt_outputs(outputs)
