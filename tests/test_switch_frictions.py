@@ -4,8 +4,8 @@ student sees must not jump, go stale or hide its words when another layer is sel
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMessageBox, QWidget
 
 from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
@@ -20,6 +20,8 @@ def window(qtbot, tmp_path) -> MainWindow:
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
     win.settle()
     answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
     return win
@@ -68,3 +70,49 @@ def test_the_layer_form_rows_stay_put_across_a_switch(window, qtbot):
     select_layer(window, 1)
     assert "no parameters" in summary.toolTip()
     assert summary.toolTip() == summary.text()
+
+
+def focus(qtbot, widget: QWidget) -> None:
+    widget.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
+
+
+def test_a_weight_being_typed_is_kept_by_the_next_layer_key_as_by_a_click(window, qtbot):
+    """Ctrl+PgDown while a kernel cell's editor is open: the number goes to the layer it was
+    typed for, one undo step, as a click on the strip's column does (it was dropped)."""
+    open_from_menu(window, "A small CNN")
+    select_layer(window, 0)
+    cell_view = window.kernel_editor.findChild(QAbstractItemView, "kernelSlice_0_0")
+    index = cell_view.model().index(1, 2)
+    cell_view.setCurrentIndex(index)
+    focus(qtbot, cell_view)
+    cell_view.edit(index)
+    qtbot.waitUntil(lambda: cell_view.state() == QAbstractItemView.State.EditingState)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.clear()
+    qtbot.keyClicks(editor, "0.25")
+    document = window.document
+    steps = document.undo_count
+    qtbot.keyClick(editor, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    window.settle()
+    assert document.stack.selected == 1
+    assert document.stack.layer(0).weight[0, 0, 1, 2] == 0.25
+    assert document.undo_count == steps + 1
+    assert document.undo_label == "Set weight[0, 0, 1, 2] to 0.25 (layer 1)"
+    assert not isinstance(QApplication.focusWidget(), QLineEdit)  # the editor is closed
+
+
+def test_a_kernel_size_being_typed_is_kept_by_the_previous_layer_key(window, qtbot):
+    open_from_menu(window, "A small CNN")
+    select_layer(window, 2)
+    spin = window.layer_controls.kernel_size.spins[0]
+    focus(qtbot, spin)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "5")
+    qtbot.keyClick(spin, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    window.settle()
+    stack = window.document.stack
+    assert stack.selected == 1
+    assert stack.layer(2).spec.kernel_size == (5, 3)
+    assert spin.value() == stack.layer(1).spec.kernel_size[0] == 2  # the form shows the pool
