@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMessa
 
 from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
+from convexplorer.model import next_layer
 from tests.test_main_window import answer
 from tests.test_scene_actions import open_from_menu
 
@@ -116,3 +117,25 @@ def test_a_kernel_size_being_typed_is_kept_by_the_previous_layer_key(window, qtb
     assert stack.selected == 1
     assert stack.layer(2).spec.kernel_size == (5, 3)
     assert spin.value() == stack.layer(1).spec.kernel_size[0] == 2  # the form shows the pool
+
+
+def test_a_hovered_weight_s_words_leave_the_status_bar_with_the_hover(window, qtbot):
+    """Hover a weight of layer 4, switch to layer 3 of the same shape: the status bar said
+    layer 4's value for six more seconds while the cell under the mouse held layer 3's."""
+    open_from_menu(window, "A small CNN")
+    select_layer(window, 2)
+    window.document.insert_layer(3, next_layer(8, seed=4))  # 8 → 8 3×3, as layer 3
+    window.settle()
+    document, status = window.document, window.statusBar()
+    document.select(out_channel=5)
+    document.hover_weight(5, 4, 1, 1)
+    said = status.currentMessage()
+    assert said.startswith("w[5, 4, 1, 1] = ")
+    select_layer(window, 2)
+    assert status.currentMessage() != said
+    # Another message than the hover's stays when the hover ends.
+    select_layer(window, 3)
+    document.hover_weight(5, 4, 1, 1)
+    window.show_status("Copied filter 5")
+    document.hover_weight(None)
+    assert status.currentMessage() == "Copied filter 5"

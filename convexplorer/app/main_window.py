@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         ):
             widget.statusMessage.connect(self.show_status)
         self.kernel_editor.refusalCleared.connect(self._take_down_status)
+        self.sliding_window.statusWithdrawn.connect(self._take_down_status)
         self.document.busyChanged.connect(self._busy.setVisible)
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
@@ -264,7 +265,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
 
     def _take_down_status(self, message: str) -> None:
-        """A message that no longer holds (a refusal the user dismissed) goes, not another's."""
+        """A message that no longer holds (a refusal the user dismissed, a hover that ended) goes,
+        not another's."""
         if self.statusBar().currentMessage() == message:
             self.statusBar().clearMessage()
 
