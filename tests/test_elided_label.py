@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel
 
 from convexplorer.widgets.elided_label import ElidedLabel
@@ -94,3 +95,22 @@ def test_a_wrapped_text_that_fits_is_painted_as_a_word_wrapped_label_paints_it(q
         widget.resize(400, 5 * label.fontMetrics().lineSpacing())
     assert label.fits() and len(label.shown_lines()) <= 4
     assert label.grab().toImage() == plain.grab().toImage()
+
+
+def test_a_number_too_long_is_drawn_smaller_before_it_is_elided(qtbot):
+    number = "Σ = −0.01365328"
+    label = ElidedLabel(number, smallest=0.7)
+    qtbot.addWidget(label)
+    whole = label.fontMetrics().horizontalAdvance(number)
+    label.resize(int(whole * 0.85), 24)
+    font, text = label.shown()
+    assert text == number and font.pointSizeF() < label.font().pointSizeF()
+    assert font.pointSizeF() >= 0.7 * label.font().pointSizeF()
+    assert QFontMetrics(font).horizontalAdvance(text) <= label.contentsRect().width()
+    label.resize(int(whole * 0.4), 24)  # not even at 70 %: elided, in the label's own font
+    font, text = label.shown()
+    assert text.endswith("…") and font == label.font()
+    plain = ElidedLabel(number)  # the default: elided at once
+    qtbot.addWidget(plain)
+    plain.resize(int(whole * 0.85), 24)
+    assert plain.shown()[1].endswith("…")

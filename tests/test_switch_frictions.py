@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMessa
 from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import next_layer
+from convexplorer.widgets.elided_label import ElidedLabel
 from tests.test_main_window import answer
 from tests.test_scene_actions import open_from_menu
 
@@ -139,3 +140,22 @@ def test_a_hovered_weight_s_words_leave_the_status_bar_with_the_hover(window, qt
     window.show_status("Copied filter 5")
     document.hover_weight(None)
     assert status.currentMessage() == "Copied filter 5"
+
+
+def test_a_channel_sum_written_with_many_decimals_is_drawn_whole(window):
+    """Layer 4 of the small CNN at the scene's position: the sums need 8 decimals to add up,
+    and the row's "Σ = −0.01365328" was painted "Σ = −0.0136…" (a cut number lies)."""
+    open_from_menu(window, "A small CNN")
+    select_layer(window, 3)
+    totals = [
+        label
+        for label in window.sliding_window.strip.findChildren(ElidedLabel, "channelSum")
+        if label.isVisible()
+    ]
+    assert totals
+    for total in totals:
+        assert len(total.text()) > len("Σ = −0.08888")  # wider than the column's sample
+        font, text = total.shown()
+        assert text == total.text()
+        assert font.pointSizeF() >= 0.7 * total.font().pointSizeF() and font.bold()
+        assert total.fontMetrics().horizontalAdvance(text) > total.contentsRect().width()
