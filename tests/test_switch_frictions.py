@@ -4,7 +4,7 @@ student sees must not jump, go stale or hide its words when another layer is sel
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMessageBox, QWidget
 
 from convexplorer.app import build_window
@@ -159,3 +159,22 @@ def test_a_channel_sum_written_with_many_decimals_is_drawn_whole(window):
         assert text == total.text()
         assert font.pointSizeF() >= 0.7 * total.font().pointSizeF() and font.bold()
         assert total.fontMetrics().horizontalAdvance(text) > total.contentsRect().width()
+
+
+def test_on_a_laptop_screen_the_outputs_get_the_width_they_get_on_a_taller_one(
+    qtbot, tmp_path, monkeypatch
+):
+    """1366×768: layer and input share a column as tabs, and the outputs dock was left at
+    about 250 px (maps 170 px wide) beside a kernel editor with 300 px to spare."""
+    widths = []
+    for screen in (QRect(0, 0, 1366, 900), QRect(0, 0, 1366, 768)):
+        monkeypatch.setattr(MainWindow, "_available", lambda self, screen=screen: screen)
+        settings = QSettings(str(tmp_path / f"{screen.height()}.ini"), QSettings.Format.IniFormat)
+        window = build_window(settings=settings)
+        qtbot.addWidget(window)
+        window.show()
+        window.settle()
+        answer(window, QMessageBox.StandardButton.Discard)
+        widths.append(window.docks["outputs"].width())
+    tall, short = widths
+    assert tall >= 450 and abs(short - tall) <= 10

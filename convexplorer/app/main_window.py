@@ -350,10 +350,14 @@ class MainWindow(QMainWindow):
             # the window's minimum height fits and the sliding window keeps its room.
             self.tabifyDockWidget(self.docks["layer"], self.docks["input"])
             self.docks["layer"].raise_()
+        self._default_widths()
+        self.resizeDocks([self.docks["sliding"]], [self._sliding_height()], Qt.Orientation.Vertical)
+
+    def _default_widths(self) -> None:
+        """The left column and the outputs at their default widths (the editor takes the rest)."""
         self.resizeDocks(
             [self.docks["layer"], self.docks["outputs"]], [300, 520], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.docks["sliding"]], [self._sliding_height()], Qt.Orientation.Vertical)
 
     def _sliding_height(self) -> int:
         """The height asked for the sliding window dock: all its channel rows and the dock's
@@ -430,6 +434,11 @@ class MainWindow(QMainWindow):
         if self.size() == self._fitted:
             self._fit_screen()  # again, now that the frame (title bar, borders) is known
         self.layout().activate()
+        if not self._restored_layout:
+            # Fitted to a short screen, the window's resize gave the editor the widths asked
+            # for the docks (the outputs were left at their narrow minimum): ask again.
+            self._default_widths()
+            self.layout().activate()
         if self._restored_layout and 0 < self.sliding_room() < SLIDING_MIN_HEIGHT:
             self._default_layout()
 
