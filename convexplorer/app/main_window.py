@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         ):
             widget.statusMessage.connect(self.show_status)
         self.kernel_editor.refusalCleared.connect(self._take_down_status)
+        self.sliding_window.statusWithdrawn.connect(self._take_down_status)
         self.document.busyChanged.connect(self._busy.setVisible)
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
@@ -264,7 +265,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, STATUS_TIMEOUT_MS)
 
     def _take_down_status(self, message: str) -> None:
-        """A message that no longer holds (a refusal the user dismissed) goes, not another's."""
+        """A message that no longer holds (a refusal the user dismissed, a hover that ended) goes,
+        not another's."""
         if self.statusBar().currentMessage() == message:
             self.statusBar().clearMessage()
 
@@ -348,10 +350,14 @@ class MainWindow(QMainWindow):
             # the window's minimum height fits and the sliding window keeps its room.
             self.tabifyDockWidget(self.docks["layer"], self.docks["input"])
             self.docks["layer"].raise_()
+        self._default_widths()
+        self.resizeDocks([self.docks["sliding"]], [self._sliding_height()], Qt.Orientation.Vertical)
+
+    def _default_widths(self) -> None:
+        """The left column and the outputs at their default widths (the editor takes the rest)."""
         self.resizeDocks(
             [self.docks["layer"], self.docks["outputs"]], [300, 520], Qt.Orientation.Horizontal
         )
-        self.resizeDocks([self.docks["sliding"]], [self._sliding_height()], Qt.Orientation.Vertical)
 
     def _sliding_height(self) -> int:
         """The height asked for the sliding window dock: all its channel rows and the dock's
@@ -428,6 +434,11 @@ class MainWindow(QMainWindow):
         if self.size() == self._fitted:
             self._fit_screen()  # again, now that the frame (title bar, borders) is known
         self.layout().activate()
+        if not self._restored_layout:
+            # Fitted to a short screen, the window's resize gave the editor the widths asked
+            # for the docks (the outputs were left at their narrow minimum): ask again.
+            self._default_widths()
+            self.layout().activate()
         if self._restored_layout and 0 < self.sliding_room() < SLIDING_MIN_HEIGHT:
             self._default_layout()
 

@@ -10,7 +10,7 @@ user: each subclass (or caller) sets its own size hints and policy, the eliding 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 
@@ -18,15 +18,23 @@ class ElidedLabel(QLabel):
     """Plain text on one line, elided at the end when its width is short.
 
     ``whole_in_tooltip``: the tooltip and the accessible description carry the whole text, for
-    a line whose words exist nowhere else on screen. Setting the same text again does nothing
-    (no repaint, no layout request: some of these change on every frame or mouse move).
+    a line whose words exist nowhere else on screen. ``smallest`` < 1: a text too long is first
+    drawn in a smaller font, down to that share of the size, and elided only if it still does
+    not fit (for numbers: a cut number lies). Setting the same text again does nothing (no
+    repaint, no layout request: some of these change on every frame or mouse move).
     """
 
     def __init__(
-        self, text: str = "", parent: QWidget | None = None, *, whole_in_tooltip: bool = False
+        self,
+        text: str = "",
+        parent: QWidget | None = None,
+        *,
+        whole_in_tooltip: bool = False,
+        smallest: float = 1.0,
     ) -> None:
         super().__init__(parent)
         self._whole_in_tooltip = whole_in_tooltip
+        self._smallest = smallest
         self.setTextFormat(Qt.TextFormat.PlainText)  # painted as is, whether it fits or not
         self.setText(text)
 
@@ -38,13 +46,30 @@ class ElidedLabel(QLabel):
             self.setToolTip(text)
             self.setAccessibleDescription(text)
 
+    def shown(self) -> tuple[QFont, str]:
+        """The font and the text painted in the label's width: the text in the label's font if
+        it fits, else in a smaller font if one down to ``smallest`` fits, else elided."""
+        room, text, font = self.contentsRect().width(), self.text(), self.font()
+        if QFontMetrics(font).horizontalAdvance(text) <= room:
+            return font, text
+        size = font.pointSizeF()
+        smaller = QFont(font)
+        while self._smallest < 1 and size > 0:
+            size = max(size - 0.25, font.pointSizeF() * self._smallest)
+            smaller.setPointSizeF(size)
+            if QFontMetrics(smaller).horizontalAdvance(text) <= room:
+                return smaller, text
+            if size <= font.pointSizeF() * self._smallest:
+                break
+        metrics = QFontMetrics(font)
+        return font, metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        room = self.contentsRect()
-        metrics = self.fontMetrics()
-        if metrics.horizontalAdvance(self.text()) <= room.width():
+        font, text = self.shown()
+        if text == self.text() and font == self.font():
             super().paintEvent(event)  # fits: the label's own painting (and text selection)
             return
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        text = metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
-        painter.drawText(room, int(self.alignment()), text)
+        painter.setFont(font)
+        painter.drawText(self.contentsRect(), int(self.alignment()), text)

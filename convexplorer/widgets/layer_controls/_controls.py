@@ -34,6 +34,7 @@ from ...model import (
 )
 from ...qt import Document
 from ..elided_label import ElidedLabel
+from ..elided_lines import ElidedLinesLabel
 from ..pool_words import POOL_PADDING_MODES
 from ..style import (
     ACTIVATION_LABELS,
@@ -46,6 +47,10 @@ from ..style import (
 from ._pair_spin import PairSpin
 
 _PADDING_KINDS = ("numbers", "valid", "same")
+#: The lines the summary under the form asks for, whatever the layer (a stack's first line and a
+#: conv's shapes and parameters fit at the dock's usual width; a pool's longer words elide). A
+#: short window gives it fewer (one at 1280×800) rather than squeeze the form's rows.
+SUMMARY_LINES = 4
 #: The layer kinds the form offers, by PyTorch's module names.
 LAYER_KINDS = ("Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d")
 #: The pool each kind is (``LayerSpec.pool``).
@@ -203,9 +208,10 @@ class LayerControls(QWidget):
         self.revert = QPushButton("Revert", self)
         self.revert.setToolTip("Show the layer the model holds again")
         self.revert.hide()
-        self.summary = QLabel(self)
+        # A fixed number of lines: a summary that wraps to more or fewer lines on another layer
+        # must not move the form's rows (the whole text is in its tooltip).
+        self.summary = ElidedLinesLabel(SUMMARY_LINES, self)
         self.summary.setObjectName("layerSummary")
-        self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         padding_row = QHBoxLayout()

@@ -25,6 +25,7 @@ from ...model import ReceptiveField, StateView, layer_name, next_layer
 from ...qt import Document
 from .. import style
 from ..looks import input_looks, output_looks
+from ..pending_edit import finish_typing
 from ._column import StripColumn
 from ._thumbs import THUMB_SIDE, photo, thumbnail
 
@@ -124,6 +125,8 @@ class NetworkStrip(QWidget):
             action.setShortcut(QKeySequence(keys))
             action.setToolTip(f"{tip} ({QKeySequence(keys).toString()})")
             action.setStatusTip(tip)
+            # Typing in progress belongs to the layer it was typed for, as a click would keep it.
+            action.triggered.connect(finish_typing)
             action.triggered.connect(slot)
             actions[name] = action
         return actions

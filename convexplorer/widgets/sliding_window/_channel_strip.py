@@ -85,7 +85,9 @@ class _ChannelRow:
         self.kernel.setToolTip("This filter's kernel slice for this input channel")
         self.products = NumberGrid("product", parent)
         self.products.setToolTip("Input value × kernel weight, tap by tap")
-        self.total = SteadyLabel("Σ = −0.08888", parent, bold=True)
+        # The sum's precision is the equation's (up to 8 decimals so the terms add up): a long
+        # one is drawn smaller in the steady width, never cut to "−0.0136…".
+        self.total = SteadyLabel("Σ = −0.08888", parent, bold=True, smallest=0.7)
         self.total.setToolTip("The sum of this channel's products: its share of the output value")
         self.signs = [QLabel(sign, parent) for sign in ("×", "=")]
         # Names (and, in ``show``, the row's slot) say what each part is, for What's This?.

@@ -43,6 +43,9 @@ class HoverLinks(QObject):
     """
 
     statusMessage = Signal(str)
+    #: The words a hover put on the status bar no longer hold (the hover ended, or another
+    #: layer is on show): the window takes them down if they are still there.
+    statusWithdrawn = Signal(str)
 
     def __init__(
         self,
@@ -58,6 +61,7 @@ class HoverLinks(QObject):
         self._overview = overview
         self._dot = dot
         self._pixel: Pixel | None = None
+        self._said = ""  # the last words sent to the status bar
         # The outputs a hovered pixel feeds, drawn over the output map (public pyqtgraph API).
         self._reached = QGraphicsPathItem()
         self._reached.setPen(cosmetic_pen(HOVER_COLOR, 2))
@@ -113,6 +117,9 @@ class HoverLinks(QObject):
         self._overview.input_caption.setText(text)
         if text:
             self.statusMessage.emit(text)
+        elif self._said:
+            self.statusWithdrawn.emit(self._said)
+        self._said = text
 
     def _weight_marks(
         self, dot: DotProduct, o: int, slot: int, i: int, j: int

@@ -12,7 +12,8 @@ from ..elided_label import ElidedLabel
 
 class SteadyLabel(ElidedLabel):
     """A centred label sized for ``sample`` whatever it shows; text that does not fit is elided
-    (the tooltip, when ``tooltip_is_text``, keeps it whole)."""
+    (the tooltip, when ``tooltip_is_text``, keeps it whole), or first drawn smaller down to
+    ``smallest`` of the font's size (a number must not be cut)."""
 
     def __init__(
         self,
@@ -20,8 +21,9 @@ class SteadyLabel(ElidedLabel):
         parent: QWidget | None = None,
         bold: bool = False,
         tooltip_is_text: bool = False,
+        smallest: float = 1.0,
     ) -> None:
-        super().__init__("", parent, whole_in_tooltip=tooltip_is_text)
+        super().__init__("", parent, whole_in_tooltip=tooltip_is_text, smallest=smallest)
         self._sample = sample
         if bold:
             font = self.font()

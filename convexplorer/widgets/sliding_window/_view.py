@@ -55,6 +55,7 @@ class SlidingWindowView(QWidget):
     """
 
     statusMessage = Signal(str)
+    statusWithdrawn = Signal(str)  # a hover's words that no longer hold
     exportRequested = Signal()
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
@@ -144,6 +145,7 @@ class SlidingWindowView(QWidget):
             lambda: None if self.painting_shown else self.dot_product,  # no marks while hidden
         )
         self.hover.statusMessage.connect(self.statusMessage)
+        self.hover.statusWithdrawn.connect(self.statusWithdrawn)
         self._layer_changed()
 
     # ---- actions --------------------------------------------------------------------------------
