@@ -3,9 +3,10 @@
 A word-wrapped QLabel asks its layout for as many lines as its text needs: the layer summary
 under the layer form wraps to 3 lines for one layer and 6 for a pool, and each switch between
 them squeezed or stretched every row of the form by a pixel or two (the dock's height is fixed).
-This label asks for ``lines`` lines whatever it shows (and for one at the least, so a short
-window squeezes it rather than the form's rows); a text that needs more than the lines it gets shows
-its first lines, the last of them ending in "…", and the whole text lives in the tooltip.
+This label asks for ``lines`` lines whatever it shows (and for ``at_least`` lines at the least:
+a short window squeezes it, or the rows around it, by the same pixels on every layer); a text
+that needs more than the lines it gets shows its first lines, the last of them ending in "…",
+and the whole text lives in the tooltip.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ class ElidedLinesLabel(QLabel):
     description carry the whole text. Setting the same text again does nothing.
     """
 
-    def __init__(self, lines: int, parent: QWidget | None = None) -> None:
+    def __init__(self, lines: int, parent: QWidget | None = None, *, at_least: int = 1) -> None:
         super().__init__(parent)
         self._lines = lines
+        self._at_least = min(at_least, lines)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -51,7 +53,7 @@ class ElidedLinesLabel(QLabel):
         return QSize(super().sizeHint().width(), self._height(self._lines))
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(super().minimumSizeHint().width(), self._height(1))
+        return QSize(super().minimumSizeHint().width(), self._height(self._at_least))
 
     def room_lines(self) -> int:
         """How many lines are painted: those asked for, or as many whole ones as fit (≥ 1)."""

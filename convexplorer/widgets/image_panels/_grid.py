@@ -60,7 +60,7 @@ class PanelGrid(QScrollArea):
         self.view.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.view.viewport().installEventFilter(self)
         self.setWidget(self.view)
-        self.setMinimumSize(120, 100)
+        self.setMinimumSize(120, 72)  # a row of maps: on 1280×800 the layer summary keeps 3 lines
 
     # ---- panels and layout ----------------------------------------------------------------------
 

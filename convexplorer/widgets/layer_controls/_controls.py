@@ -49,8 +49,10 @@ from ._pair_spin import PairSpin
 _PADDING_KINDS = ("numbers", "valid", "same")
 #: The lines the summary under the form asks for, whatever the layer (a stack's first line and a
 #: conv's shapes and parameters fit at the dock's usual width; a pool's longer words elide). A
-#: short window gives it fewer (one at 1280×800) rather than squeeze the form's rows.
+#: short window gives it fewer (but SUMMARY_LINES_AT_LEAST: 3 at 1280×800) rather than squeeze the
+#: form's rows.
 SUMMARY_LINES = 4
+SUMMARY_LINES_AT_LEAST = 3
 #: The layer kinds the form offers, by PyTorch's module names.
 LAYER_KINDS = ("Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d")
 #: The pool each kind is (``LayerSpec.pool``).
@@ -209,8 +211,9 @@ class LayerControls(QWidget):
         self.revert.setToolTip("Show the layer the model holds again")
         self.revert.hide()
         # A fixed number of lines: a summary that wraps to more or fewer lines on another layer
-        # must not move the form's rows (the whole text is in its tooltip).
-        self.summary = ElidedLinesLabel(SUMMARY_LINES, self)
+        # must not move the form's rows (the whole text is in its tooltip). Three at the least:
+        # it is the form's answer to "what does this layer's kernel look like".
+        self.summary = ElidedLinesLabel(SUMMARY_LINES, self, at_least=SUMMARY_LINES_AT_LEAST)
         self.summary.setObjectName("layerSummary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
