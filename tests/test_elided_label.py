@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from convexplorer.widgets.elided_label import ElidedLabel
 from convexplorer.widgets.elided_lines import ElidedLinesLabel
@@ -114,3 +114,24 @@ def test_a_number_too_long_is_drawn_smaller_before_it_is_elided(qtbot):
     qtbot.addWidget(plain)
     plain.resize(int(whole * 0.85), 24)
     assert plain.shown()[1].endswith("…")
+
+
+@pytest.mark.parametrize("text", ["short", "a long summary that needs many more lines " * 6])
+def test_a_selectable_wrapped_label_paints_once_and_then_rests(qtbot, text):
+    """A mouse-selectable label measured its wrapping with QLabel.heightForWidth while painting,
+    which set its text control's width and asked for another paint: it (and the layer dock
+    around it) repainted without end, thousands of times a second. Shown and painted, it must
+    stay quiet while nothing changes."""
+    label = ElidedLinesLabel(3, at_least=2)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setText(text)
+    label.resize(220, 60)
+    qtbot.addWidget(label)
+    paints: list[int] = []
+    label.paintEvent = lambda event, paint=label.paintEvent: (paints.append(1), paint(event))[1]
+    label.show()
+    qtbot.waitUntil(lambda: bool(paints))
+    painted = len(paints)
+    for _ in range(30):
+        QApplication.processEvents()
+    assert len(paints) == painted

@@ -11,7 +11,7 @@ and the whole text lives in the tooltip.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QTextLayout
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -61,8 +61,18 @@ class ElidedLinesLabel(QLabel):
         return max(1, min(self._lines, inside // self.fontMetrics().lineSpacing()))
 
     def fits(self) -> bool:
-        """Whether QLabel's own wrapping of the text takes no more than the lines it has."""
-        return super().heightForWidth(self.width()) <= self._height(self.room_lines())
+        """Whether the text, wrapped at word boundaries, takes no more than the lines it has.
+
+        Measured with the font's metrics, not QLabel.heightForWidth: on a selectable label that
+        sets its text control's width, which asks for a repaint — called from paintEvent, the
+        label repainted itself (and its dock) without end."""
+        room = self.contentsRect()
+        wrapped = self.fontMetrics().boundingRect(
+            QRect(0, 0, max(1, room.width()), 1 << 20),
+            int(Qt.TextFlag.TextWordWrap),
+            self.text(),
+        )
+        return wrapped.height() <= self.room_lines() * self.fontMetrics().lineSpacing()
 
     def shown_lines(self) -> list[str]:
         """The lines as painted: the text wrapped to the label's width, the last one elided."""
