@@ -359,3 +359,37 @@ def test_the_file_menu_opens_first_and_quits_last(qtbot, tmp_path):
     assert texts[0] == "Open Image or Array…" and texts[-1] == "Quit"
     assert texts.index("Save Session") < texts.index("Export Outputs as PNG…") < len(texts) - 1
     assert not any(a == b == "" for a, b in itertools.pairwise(texts))  # no empty section
+
+
+@pytest.mark.parametrize("scene", [None, "A small CNN"])
+def test_an_idle_window_paints_nothing(qtbot, settings, scene):
+    """Once shown, computed and painted, a window with nothing changing must not paint: a
+    widget that asks for a repaint from its own paintEvent spins the whole window (the layer
+    summary once repainted its dock ~3,000 times a second)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    win = cli.build_window(settings=settings, scene=scene)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    win.settle()
+    answer(win, QMessageBox.StandardButton.Discard)
+    painted: list[str] = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.append(type(watched).__name__)
+            return False
+
+    watch = Watch()
+    for _ in range(5):  # what settling left behind: a frame's last repaints
+        QApplication.processEvents()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        for _ in range(50):
+            QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    assert painted == []
