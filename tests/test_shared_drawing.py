@@ -29,7 +29,7 @@ def test_a_photo_puts_the_channels_last_on_the_shared_levels():
 def test_the_composite_and_the_strip_show_one_photo(qtbot):
     image = 2 * np.random.default_rng(0).random((3, 6, 9), dtype=np.float32)
     document = Document(ExplorerState(image, LayerSpec(3, 2)))
-    levels = input_looks(document.view.input_ranges)[0].levels
+    levels = input_looks(document.view.input_ranges, photo=True)[0].levels
     assert levels[1] > 1  # values past 1: the photo is scaled, not the raw values
     expected = photo_rgb(image, levels)
 

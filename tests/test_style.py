@@ -123,9 +123,11 @@ def test_the_editor_and_the_sliding_window_write_every_number_alike(qtbot):
         assert shown == [[number(v) for v in line] for line in weight[0, 0].tolist()]
 
 
-def test_channel_labels_name_the_colour_of_an_rgb_input():
-    assert [channel_label(c, 3) for c in range(3)] == ["in 0 (R)", "in 1 (G)", "in 2 (B)"]
-    assert channel_label(2, 4) == "in 2" and channel_label(0, 1) == "in 0"
+def test_channel_labels_name_the_colour_of_the_photo_only():
+    assert [channel_label(c, photo=True) for c in range(3)] == ["in 0 (R)", "in 1 (G)", "in 2 (B)"]
+    # a later layer's 3 inputs are maps: no colour names
+    assert [channel_label(c, photo=False) for c in range(3)] == ["in 0", "in 1", "in 2"]
+    assert channel_label(2, photo=False) == "in 2"
 
 
 # ---- colours ----------------------------------------------------------------------------------
@@ -192,14 +194,16 @@ def ranges(image: np.ndarray) -> np.ndarray:
     return np.stack([image.min(axis=(1, 2)), image.max(axis=(1, 2))], axis=1)
 
 
-def test_rgb_inputs_are_tinted_per_channel_and_others_grey_or_diverging():
+def test_rgb_photos_are_tinted_per_channel_and_others_grey_or_diverging():
     rgb = ranges(np.random.default_rng(0).random((3, 4, 4)).astype(np.float32))
-    assert [look.colormap for look in input_looks(rgb)] == list(TINTS)
-    assert {look.levels for look in input_looks(rgb)} == {(0.0, 1.0)}
-    red = input_looks(rgb)[0].colors(np.array([1.0]))
+    assert [look.colormap for look in input_looks(rgb, photo=True)] == list(TINTS)
+    assert {look.levels for look in input_looks(rgb, photo=True)} == {(0.0, 1.0)}
+    red = input_looks(rgb, photo=True)[0].colors(np.array([1.0]))
     np.testing.assert_array_equal(red, [[255, 0, 0]])
-    assert input_looks(rgb[:1])[0].colormap is SEQUENTIAL
-    signed = input_looks(rgb - 0.5)
+    assert input_looks(rgb[:1], photo=False)[0].colormap is SEQUENTIAL
+    # three maps a layer made are grey like two or four would be, not tinted as colours
+    assert all(look.colormap is SEQUENTIAL for look in input_looks(rgb, photo=False))
+    signed = input_looks(rgb - 0.5, photo=True)
     assert all(look.colormap is DIVERGING and look.levels[0] < 0 for look in signed)
 
 

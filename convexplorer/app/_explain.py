@@ -43,7 +43,8 @@ def _channels(view: StateView, channels: range) -> str:
     if len(channels) == count:
         return "the one input channel" if count == 1 else f"all {count} input channels"
     if len(channels) == 1:
-        return f"input channel {channel_label(channels.start, count).removeprefix('in ')}"
+        name = channel_label(channels.start, photo=view.input_is_photo).removeprefix("in ")
+        return f"input channel {name}"
     return f"input channels {channels.start}–{channels.stop - 1}"
 
 
@@ -358,7 +359,7 @@ def weight_text(
     channel = spec.filter_input_channels(o).start + slot
     kh, kw = spec.kernel_size
     value = float(view.weight[o, slot, i, j])
-    name = channel_label(channel, spec.in_channels).removeprefix("in ")
+    name = channel_label(channel, photo=view.input_is_photo).removeprefix("in ")
     ui, uj = tap_in_use(spec, i, j)  # the tap it multiplies: mirrored when the layer flips
     flipped = (
         f" (the layer flips the kernel, textbook convolution: typed at {tap_place(i, j, kh, kw)},"
@@ -391,7 +392,7 @@ def _transposed_weight_text(
     (sh, sw), (dh, dw) = spec.stride, spec.dilation
     (ph, pw), (oh, ow) = spec.padding, view.output_size  # type: ignore[misc]
     value = view.weight[o, slot, i, j]
-    name = channel_label(channel, spec.in_channels).removeprefix("in ")
+    name = channel_label(channel, photo=view.input_is_photo).removeprefix("in ")
     ui, uj = tap_in_use(spec, i, j)
     torch_index = f"weight[{channel}, {o % spec.out_per_group}, {i}, {j}]"
     flipped = (
@@ -508,7 +509,7 @@ def kernel_scale_text(view: StateView) -> str:
 
 
 def input_text(view: StateView, channel: int | None, pixel: Pixel | None) -> str:
-    """An input panel: ``channel`` None is the RGB composite."""
+    """An input panel: ``channel`` None is the photo's RGB composite."""
     c, h, w = view.image.shape
     spec = view.spec
     if channel is None:
@@ -519,7 +520,8 @@ def input_text(view: StateView, channel: int | None, pixel: Pixel | None) -> str
         )
         if pixel is not None:
             values = ", ".join(
-                f"{channel_label(k, c)} {number(view.image[k][pixel])}" for k in range(c)
+                f"{channel_label(k, photo=view.input_is_photo)} {number(view.image[k][pixel])}"
+                for k in range(c)
             )
             text += f"<p>At (row {pixel[0]}, col {pixel[1]}): {values}.</p>"
         return text
@@ -531,7 +533,7 @@ def input_text(view: StateView, channel: int | None, pixel: Pixel | None) -> str
         if len(readers) == spec.out_channels
         else f"{noun if len(readers) == 1 else noun + 's'} {', '.join(map(str, readers))}"
     )
-    name = channel_label(channel, c).removeprefix("in ")
+    name = channel_label(channel, photo=view.input_is_photo).removeprefix("in ")
     kh, kw = spec.kernel_size
     how = (
         f"Each pixel paints {read}, through their own {kh}×{kw} slice for this channel"
@@ -696,7 +698,7 @@ def painting_text(view: StateView, pixel: Pixel) -> str:
 def _row_channel(view: StateView, slot: int) -> str:
     dot = view.dot_product()
     slot = min(max(slot, 0), len(dot.input_channels) - 1)
-    return channel_label(dot.input_channels[slot], view.image.shape[0])
+    return channel_label(dot.input_channels[slot], photo=view.input_is_photo)
 
 
 def window_part_text(view: StateView, part: str, slot: int | None = None) -> str | None:
@@ -763,9 +765,9 @@ def _equation_text(view: StateView) -> str:
     numbers = equation_numbers(
         [*dot.channel_sums.tolist(), *([] if bias is None else [bias])], dot.value
     )
-    count = view.image.shape[0]
+    photo = view.input_is_photo
     terms = [
-        f"Σ {channel_label(c, count)} ({t})"
+        f"Σ {channel_label(c, photo=photo)} ({t})"
         for c, t in zip(dot.input_channels, numbers.terms, strict=False)
     ]
     if len(terms) > 6:  # as the line itself does when it runs out of room

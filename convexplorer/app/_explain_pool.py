@@ -86,7 +86,7 @@ def pool_sliding_text(view: StateView) -> str:
 def pool_window_part_text(view: StateView, part: str) -> str | None:
     """Parts of the sliding window whose meaning a pool changes (None: the general text)."""
     dot = view.dot_product()
-    channel = channel_label(dot.input_channels[0], view.image.shape[0])
+    channel = channel_label(dot.input_channels[0], photo=view.input_is_photo)
     where = f"out({dot.row}, {dot.col})"
     taps = dot.kernel[0].size
     if view.spec.pool == "avg":

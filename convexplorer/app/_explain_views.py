@@ -32,7 +32,8 @@ def painting_part_text(
     h, w, count = _count(view)
     s = 0 if slot is None else min(max(slot, 0), len(step.input_channels) - 1)
     channel = step.input_channels[s]
-    label = channel_label(channel, spec.in_channels)
+    photo = view.input_is_photo
+    label = channel_label(channel, photo=photo)
     landed = int(step.inside.sum())
     flipped = (
         " As used: the typed slice flipped in both axes (textbook convolution)."
@@ -81,7 +82,7 @@ def painting_part_text(
             f"({r}, {q}) is painted."
         ),
         "paintingInput": (
-            f"{_title(f'The input, {channel_label(step.input_channels[0], spec.in_channels)}')}"
+            f"{_title(f'The input, {channel_label(step.input_channels[0], photo=photo)}')}"
             f" — {h}×{w}; outlined: pixel ({r}, {q}), the one painting now (number "
             f"{r * w + q + 1} of {count} in raster order)."
         ),

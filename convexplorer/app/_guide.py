@@ -37,8 +37,9 @@ def _filter_sentence(spec: LayerSpec) -> str:
     )
 
 
-def _sum_paragraph(spec: LayerSpec, channels: int) -> str:
-    """How the channels a filter reads become its one output value."""
+def _sum_paragraph(spec: LayerSpec, channels: int, photo: bool) -> str:
+    """How the channels a filter reads become its one output value (``photo``: the layer reads
+    the colour picture, ``StateView.input_is_photo``)."""
     k = spec.in_per_group
     bias = ", plus the bias" if spec.bias else ""
     if k == 1:
@@ -55,7 +56,7 @@ def _sum_paragraph(spec: LayerSpec, channels: int) -> str:
         )
     if channels == 1:
         return f"<p><b>{heading}:</b> {how} One filter makes <i>one</i> output channel.</p>"
-    if channels == 3:
+    if photo:
         example = "an RGB image convolved with one filter is no longer RGB"
     else:
         example = f"a {channels}-channel input convolved with one filter gives one channel"
@@ -115,7 +116,7 @@ def guide_html(state: StateView, stack: NetworkView | None = None) -> str:
 <p><b>Kernel editor</b> — one <i>row</i> per filter (output channel), one <i>column</i> per
 input channel. {_filter_sentence(spec)} Type into a cell, turn the mouse wheel over a number to
 nudge it, or right-click for presets.</p>
-{_sum_paragraph(spec, c)}
+{_sum_paragraph(spec, c, state.input_is_photo)}
 <p><b>Outputs</b> — {filters} {makes} {outputs}, {each}{oh}×{ow}
 (the input is {h}×{w}; padding, stride and dilation set the size). Blue is negative, red
 positive, white zero. Click a panel to select its filter; hover a pixel to see, on the input,

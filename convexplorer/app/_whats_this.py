@@ -250,7 +250,7 @@ class WhatsThis(QObject):
         index = grid.panel_at(scene)
         if index < 0:
             return None
-        composite = self._view.image.shape[0] == 3
+        composite = self._view.input_is_photo  # the input view shows the photo first
         channel = index - 1 if composite else index
         pixel = grid.panels[index].pixel_at(scene)
         return explain.input_text(self._view, None if channel < 0 else channel, pixel)

@@ -25,10 +25,13 @@ class StateView:
     """Reads of one ``ExplorerState`` (or a stack's selected layer); see the state's docstrings
     for what each value means."""
 
-    __slots__ = ("__source",)
+    __slots__ = ("__first", "__source")
 
-    def __init__(self, source: ExplorerState | Network) -> None:
+    def __init__(self, source: ExplorerState | Network, *, first: bool = True) -> None:
+        """``first``: whether a lone ``ExplorerState`` is the first layer of its stack (its
+        input is then the picture); a ``Network`` knows which of its layers is selected."""
         self.__source = source
+        self.__first = first
 
     @property
     def __state(self) -> ExplorerState:
@@ -46,6 +49,17 @@ class StateView:
     @property
     def input_ranges(self) -> np.ndarray:
         return self.__state.input_ranges
+
+    @property
+    def input_is_photo(self) -> bool:
+        """Whether this layer reads the picture itself as a colour photo: the first layer of its
+        stack with 3 input channels. The one answer every view asks before it names a channel
+        'R', 'G' or 'B' or shows the input as a photo: a later layer's 3 inputs are the 3 maps
+        the layer before made, and presenting them as colours is the very misconception the
+        explorer exists to undo ('an RGB image convolved with one filter stays RGB')."""
+        source = self.__source
+        first = self.__first if isinstance(source, ExplorerState) else source.selected == 0
+        return first and self.__state.image.shape[0] == 3
 
     @property
     def spec(self) -> LayerSpec:
@@ -123,7 +137,7 @@ class NetworkView:
 
     def layer(self, index: int) -> StateView:
         """Layer ``index`` read-only (a fresh view: layers are replaced when the stack changes)."""
-        return StateView(self.__network.layers[index])
+        return StateView(self.__network.layers[index], first=index == 0)
 
     @property
     def specs(self) -> tuple[LayerSpec, ...]:

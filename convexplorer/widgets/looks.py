@@ -108,18 +108,19 @@ def photo_rgb(image: np.ndarray, levels: Levels) -> np.ndarray:
     return np.clip((np.moveaxis(image, 0, -1) - low) / max(high - low, 1e-12), 0.0, 1.0)
 
 
-def input_looks(ranges: np.ndarray) -> list[Look]:
+def input_looks(ranges: np.ndarray, *, photo: bool) -> list[Look]:
     """One look per input channel (``ranges``: each channel's min and max), all on one scale so
     channels compare at a glance.
 
     Usual non-negative inputs span [0, max(1, peak)]: grey, or each channel in its own colour for
-    an RGB image; an input with negative values (normalised data) is diverging around 0.
+    an RGB photo (``photo``: the view's ``input_is_photo``; a later layer's 3 maps stay grey); an
+    input with negative values (normalised data) is diverging around 0.
     """
     channels = len(ranges)
     low, high = float(ranges[:, 0].min()), float(ranges[:, 1].max())
     if low < 0:
         return [_look(True, style.symmetric_limit(ranges))] * channels
     levels = (0.0, max(1.0, high))
-    if channels == 3:
+    if photo:
         return [Look(*tint, levels) for tint in zip(style.TINTS, style.TINT_LUTS, strict=True)]
     return [Look(style.SEQUENTIAL, style.SEQUENTIAL_LUT, levels)] * channels

@@ -5,7 +5,7 @@ the sliding window, the panels, their tooltips and the exports can never disagre
 "0.299" everywhere, a value has one colour, and ``in 1 (G)`` is always the green channel.
 
 Signed values (weights, products, outputs that straddle 0) use a diverging map centred on 0;
-values that are never negative use a grey map from black; an RGB input tints each channel.
+values that are never negative use a grey map from black; an RGB photo tints each channel.
 """
 
 from __future__ import annotations
@@ -374,9 +374,10 @@ def product_numbers(
 # ---- labels and fonts ---------------------------------------------------------------------------
 
 
-def channel_label(channel: int, channels: int) -> str:
-    """``in 1 (G)`` for a channel of an RGB input (3 channels), ``in 1`` otherwise."""
-    return f"in {channel} ({RGB_NAMES[channel]})" if channels == 3 else f"in {channel}"
+def channel_label(channel: int, *, photo: bool) -> str:
+    """``in 1 (G)`` for a channel of the colour photo a first layer reads (``photo``: the view's
+    ``input_is_photo``), ``in 1`` otherwise: a later layer's 3 inputs are maps, not colours."""
+    return f"in {channel} ({RGB_NAMES[channel]})" if photo else f"in {channel}"
 
 
 def kernel_row_label(out_channel: int, transposed: bool, short: bool = False) -> str:

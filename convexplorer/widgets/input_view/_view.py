@@ -1,8 +1,10 @@
-"""The input: a colour composite when it has three channels, and every channel as its own panel.
+"""The input: a colour composite when it is the photo, and every channel as its own panel.
 
 All channel panels share one scale (one legend in the header), so channels can be compared at a
 glance: a bright patch in ``in 0 (R)`` and a dark one in ``in 2 (B)`` mean what they look like. An
-RGB image's channels are tinted red, green and blue, so each panel says which channel it is.
+RGB photo's channels are tinted red, green and blue, so each panel says which channel it is. Only
+the first layer's input is a photo (``StateView.input_is_photo``): a later layer's 3 inputs are
+the maps the layer before made, shown like any other count of maps.
 """
 
 from __future__ import annotations
@@ -52,14 +54,14 @@ class InputView(QWidget):
 
         document.inputChanged.connect(self._rebuild)
         document.layerChanged.connect(self._rebuild)
-        self._drawn_version = -1  # the input the panels show (``view.input_version``)
+        self._drawn: tuple[int, bool] | None = None  # (``input_version``, ``input_is_photo``)
         self._rebuild()
 
     # ---- for tests and the main window ---------------------------------------------------------
 
     @property
     def panels(self) -> list[ImagePanel]:
-        """The shown panels: the composite first (for 3 channels), then one per channel."""
+        """The shown panels: the composite first (for the photo), then one per channel."""
         return list(self._shown)
 
     @property
@@ -101,23 +103,24 @@ class InputView(QWidget):
     # ---- following the model ---------------------------------------------------------------------
 
     def _rebuild(self) -> None:
-        if self._view.input_version == self._drawn_version:
+        photo = self._view.input_is_photo
+        if (self._view.input_version, photo) == self._drawn:
             return  # a layer change that kept the input: nothing here changed
-        self._drawn_version = self._view.input_version
+        self._drawn = (self._view.input_version, photo)
         self.show_field(None)  # a field of the old input
         image = self._view.image
         channels, height, width = image.shape
-        looks = input_looks(self._view.input_ranges)
+        looks = input_looks(self._view.input_ranges, photo=photo)
         self._shown = self._pool.take(channels)
         # Large inputs are drawn from every step-th pixel (a free view): colour-mapping or
         # averaging a 1024² input per panel would stall opening it. Hover reads full values.
         step = max(1, math.ceil(max(height, width) / PREVIEW_SIDE))
         small = image[:, ::step, ::step]
         for c, (panel, look) in enumerate(zip(self._shown, looks, strict=True)):
-            panel.set_title(channel_label(c, channels))
+            panel.set_title(channel_label(c, photo=photo))
             panel.set_look(look, image[c], None if step == 1 else (small[c], step))
         levels = looks[0].levels
-        if channels == 3:
+        if photo:
             composite = photo_rgb(small, levels)
             if step == 1:
                 self._composite.set_image(composite)
@@ -128,7 +131,7 @@ class InputView(QWidget):
             self._composite.set_image(None)
         # Tinted channels share one brightness scale: the legend shows it in grey.
         signed = looks[0].signed
-        self._legend.set_scale(looks[0].colormap if signed or channels != 3 else SEQUENTIAL, levels)
+        self._legend.set_scale(looks[0].colormap if signed or not photo else SEQUENTIAL, levels)
         self._grid.set_panels(self._shown, (height, width))
         self._shape_label.setText(f"<b>Input</b> {channels} × {height} × {width}")
 

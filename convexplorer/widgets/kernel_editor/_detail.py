@@ -65,7 +65,8 @@ class DetailEditor(QWidget):
         self._shown = (out_channel, in_channel)
         kh, kw = spec.kernel_size
         self._title.setText(
-            f"<b>filter {out_channel}</b> · {channel_label(in_channel, spec.in_channels)}"
+            f"<b>filter {out_channel}</b> · "
+            f"{channel_label(in_channel, photo=self._context.view.input_is_photo)}"
             f" · {kh}×{kw}"
         )
         if self._views and self._layout_of == (kh, kw, spec.bias):

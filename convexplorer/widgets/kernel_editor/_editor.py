@@ -329,6 +329,7 @@ class KernelEditor(QWidget):
                     bar.setValue(0)
             return True
         assert self._grid is not None
+        self._grid.label_columns()  # layer 1's inputs are the photo's colours, later ones maps
         self._grid.refresh(range(spec.out_channels))
         return True
 

@@ -130,10 +130,13 @@ class NumericGrid(QWidget):
         layout.setHorizontalSpacing(6)
         layout.setVerticalSpacing(2)
         top = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
+        self._labels: list[QLabel] = []
         for c in range(spec.in_channels):
-            label = QLabel(channel_label(c, spec.in_channels), self)
+            label = QLabel(self)
             label.setToolTip(f"Kernel slices applied to input channel {c}")
             layout.addWidget(label, 0, c, Qt.AlignmentFlag.AlignCenter)
+            self._labels.append(label)
+        self.label_columns()
         self._headers: list[RowHeader] = []
         self._views: list[list[SliceView]] = []
         for o in range(spec.out_channels):
@@ -173,6 +176,13 @@ class NumericGrid(QWidget):
             lambda pos: self.menuRequested.emit(o, c, view.viewport().mapToGlobal(pos))
         )
         return view
+
+    def label_columns(self) -> None:
+        """Name the columns for the layer shown: ``in 1 (G)`` only when it reads the photo (a
+        grid reused for another layer of the same shape may read maps instead)."""
+        photo = self._context.view.input_is_photo
+        for c, label in enumerate(self._labels):
+            label.setText(channel_label(c, photo=photo))
 
     def refresh(self, channels: Iterable[int]) -> None:
         """Repaint the cells of these filters from the state."""

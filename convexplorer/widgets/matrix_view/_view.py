@@ -235,7 +235,7 @@ class MatrixView(QWidget):
                 groups=spec.groups,
                 bias=view.bias is not None,
                 channel_names=tuple(
-                    channel_label(c, spec.in_channels) for c in range(spec.in_channels)
+                    channel_label(c, photo=view.input_is_photo) for c in range(spec.in_channels)
                 ),
             )
         )
@@ -346,12 +346,12 @@ class MatrixView(QWidget):
     def _draw_x(self) -> None:
         view, unfolded = self._document.view, self._unfolded
         assert unfolded is not None
-        looks = input_looks(view.input_ranges)
+        looks = input_looks(view.input_ranges, photo=view.input_is_photo)
         taps = view.spec.kernel_size[0] * view.spec.kernel_size[1]
         values = unfolded.values
         if all(look == looks[0] for look in looks):
             rgb = looks[0].colors(values)
-        else:  # an RGB input: each channel's rows in its own tint
+        else:  # the RGB photo: each channel's rows in its own tint
             rgb = np.empty((*values.shape, 3), np.uint8)
             for c, look in enumerate(looks):
                 rows = slice(c * taps, (c + 1) * taps)
@@ -417,7 +417,7 @@ class MatrixView(QWidget):
         name, row, col = cell
         if name == "W":
             channel, i, j = tap_of_row(spec, col)
-            where = f"{channel_label(channel, spec.in_channels)} tap ({i}, {j})"
+            where = f"{channel_label(channel, photo=view.input_is_photo)} tap ({i}, {j})"
             typed = typed_weight(spec, row, col)
             if typed is None:
                 seen = spec.filter_input_channels(row)
@@ -443,7 +443,7 @@ class MatrixView(QWidget):
             _, height, width = view.image.shape
             tap = tap_at(spec, height, width, row, position)
             value = number(self._unfolded.values[row, col])
-            label = channel_label(tap.channel, spec.in_channels)
+            label = channel_label(tap.channel, photo=view.input_is_photo)
             head = f"X[{row}, {grouped(p)}]: tap ({tap.i}, {tap.j}) of {label} at {at}"
             lands = f"lands on {_pair(tap.row, tap.col)}"
             if tap.source is None:

@@ -253,15 +253,15 @@ class NetworkStrip(QWidget):
             return  # an edit of layer 1's weights: the input is the one drawn
         self._input_version = view.input_version
         image = view.image
-        looks = input_looks(view.input_ranges)
-        if image.shape[0] == 3:  # the photo itself, where a receptive field can be seen on it
+        looks = input_looks(view.input_ranges, photo=view.input_is_photo)
+        if view.input_is_photo:  # the photo itself, where a receptive field can be seen on it
             picture = photo(image, looks[0].levels, PHOTO_HEIGHT, PHOTO_WIDTH)
             self._input.set_map_count(1, picture.size())
             self._input.set_map(0, picture, "The input photo", image.shape[1:])
             return
         self._input.set_map_count(image.shape[0])
         for channel in range(self._input.map_count):
-            tip = style.channel_label(channel, image.shape[0])
+            tip = style.channel_label(channel, photo=view.input_is_photo)
             picture = thumbnail(image[channel], looks[channel])
             self._input.set_map(channel, picture, tip, image.shape[1:])
 

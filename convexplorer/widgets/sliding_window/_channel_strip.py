@@ -60,6 +60,7 @@ class Frame:
     pads: tuple[int, int, int, int]
     padding_mode: str
     stage: int | None  # channel-by-channel mode: slots 0..stage are added so far; None = all
+    photo: bool  # the input is the picture (``StateView.input_is_photo``): R, G, B channels
 
     def added(self, slot: int) -> bool:
         return self.stage is None or slot <= self.stage
@@ -118,7 +119,7 @@ class _ChannelRow:
         dot = frame.dot
         channel = dot.input_channels[slot]
         levels = (float(frame.levels[channel, 0]), float(frame.levels[channel, 1]))
-        self.caption.setText(channel_label(channel, len(frame.image)))
+        self.caption.setText(channel_label(channel, photo=frame.photo))
         self.neighbourhood.show_window(frame.image[channel], levels, dot, slot, frame.pads)
         patch, kernel, products = dot.patch[slot], dot.kernel[slot], dot.products[slot]
         parts = (self.caption, self.neighbourhood, self.patch, self.kernel, self.products)

@@ -131,7 +131,7 @@ class InputOverview(pg.GraphicsView):
             self._hovered,
         ):
             self._box.addItem(item)
-        self._drawn: tuple[int, int] | None = None  # (input_version, channel or -1 for RGB)
+        self._drawn: tuple[int, int] | None = None  # (input_version, channel or -1 for photo)
         self._layout_key: tuple = ()
         self._size = (0, 0)
         self._hover = HoverReport(self.pixelHovered)
@@ -146,7 +146,8 @@ class InputOverview(pg.GraphicsView):
     # ---- drawing --------------------------------------------------------------------------------
 
     def set_input(self, frame: Frame, version: int, channel: int | None) -> None:
-        """The RGB composite (``channel`` None) or one channel; drawn only when it changed."""
+        """The photo's colour composite (``channel`` None) or one channel; drawn only when it
+        changed."""
         key = (version, -1 if channel is None else channel)
         if key == self._drawn:
             return
@@ -157,7 +158,7 @@ class InputOverview(pg.GraphicsView):
         step = max(1, math.ceil(max(height, width) / OVERVIEW_SIDE))
         image = frame.image[:, ::step, ::step]
         if channel is None:
-            rgb = photo_rgb(image, input_looks(frame.levels)[0].levels)
+            rgb = photo_rgb(image, input_looks(frame.levels, photo=True)[0].levels)
             self._image.setImage(rgb, autoLevels=False, levels=(0.0, 1.0))
         else:
             low, high = (float(v) for v in frame.levels[channel])
@@ -280,16 +281,16 @@ class Overview(QWidget):
     def show_frame(self, frame: Frame, version: int, slot: int, out_size: tuple[int, int]) -> None:
         """Draw the frame's input (if new), its layer's shapes and the window; lay out if needed.
 
-        A 3-channel input shows as its colour composite; any other, the channel at ``slot`` (the
-        one detailed beside it).
+        The photo (``Frame.photo``) shows as its colour composite; any other input, the channel
+        at ``slot`` (the one detailed beside it): a later layer's 3 maps are not a picture.
         """
         channels = frame.dot.input_channels
-        channel = None if len(frame.image) == 3 else channels[min(slot, len(channels) - 1)]
+        channel = None if frame.photo else channels[min(slot, len(channels) - 1)]
         _, height, width = frame.image.shape
         self.input_view.set_input(frame, version, channel)
         self.input_view.set_layer(height, width, frame.pads, frame.dot)
         self.input_view.show_window(frame.dot)
-        shown = "RGB" if channel is None else channel_label(channel, len(frame.image))
+        shown = "RGB" if channel is None else channel_label(channel, photo=frame.photo)
         self.input_title.setText(f"input {shown} · {height}×{width}")
         top, bottom, left, right = frame.pads
         units = ((height + top + bottom, width + left + right), tuple(out_size))

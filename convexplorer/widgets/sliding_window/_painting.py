@@ -99,9 +99,9 @@ class _ChannelRow:
         for column, widget in enumerate(widgets):
             grid.addWidget(widget, row, column)
 
-    def show(self, step: ScatterStep, slot: int, limit: float, channels: int) -> None:
+    def show(self, step: ScatterStep, slot: int, limit: float, photo: bool) -> None:
         channel = step.input_channels[slot]
-        self.caption.setText(channel_label(channel, channels))
+        self.caption.setText(channel_label(channel, photo=photo))
         self.value.setText(f"x = {number(float(step.values[slot]))}")
         kernel, scaled = step.kernel[slot], step.scaled[slot]
         self.kernel.set_values(kernel, diverging_colors(kernel, symmetric_limit(step.kernel)))
@@ -125,7 +125,7 @@ class PaintingView(QWidget):
         self._index = 0
         self._step: ScatterStep | None = None
         self._rows: list[_ChannelRow] = []
-        self._input_shown: tuple[int, int] | None = None
+        self._input_shown: tuple[int, int, bool] | None = None
         self._range_of: tuple[np.ndarray, tuple[float, float]] | None = None
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
@@ -404,10 +404,10 @@ class PaintingView(QWidget):
             return
         step = view.scatter_step(self.pixel)
         self._step = step
-        spec, channels = view.spec, view.image.shape[0]
+        spec = view.spec
         limit = symmetric_limit(np.concatenate([step.scaled.ravel(), step.patch.ravel()]))
         for slot, row in enumerate(self._rows):
-            row.show(step, slot, limit, channels)
+            row.show(step, slot, limit, view.input_is_photo)
         hidden = spec.in_per_group - len(self._rows)
         self.more.setText(
             f"… and {plural(hidden, 'more input channel')}: the patch added sums all of them"
@@ -437,13 +437,14 @@ class PaintingView(QWidget):
 
     def _show_pictures(self, step: ScatterStep) -> None:
         view = self._document.view
-        channel = step.input_channels[0]
-        if self._input_shown != (view.input_version, channel):  # drawn once per input and group
-            self._input_shown = (view.input_version, channel)
-            look = input_looks(view.input_ranges)[channel]
+        channel, photo = step.input_channels[0], view.input_is_photo
+        shown = (view.input_version, channel, photo)
+        if self._input_shown != shown:  # drawn once per input and group
+            self._input_shown = shown
+            look = input_looks(view.input_ranges, photo=photo)[channel]
             self.input_picture.show_values(view.image[channel], look.colormap, look.levels)
         self.input_picture.outline([self.pixel])
-        self.input_caption.setText(f"input {channel_label(channel, view.image.shape[0])}")
+        self.input_caption.setText(f"input {channel_label(channel, photo=photo)}")
         # on the finished output's scale before the activation (steady while painting; the
         # state's range is that one without an activation), diverging: partial sums go negative
         # even when a ReLU later clips them

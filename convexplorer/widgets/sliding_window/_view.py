@@ -413,7 +413,8 @@ class SlidingWindowView(QWidget):
         row, col = state.position if position is None else position
         stage = self.stepper.stage if position is None else None
         dot = state.dot_product(position=(row, col))
-        frame = Frame(dot, state.image, self._levels, spec.pads, spec.padding_mode, stage)
+        image, levels, photo = state.image, self._levels, state.input_is_photo
+        frame = Frame(dot, image, levels, spec.pads, spec.padding_mode, stage, photo)
         if position is None:
             self._frame = frame
         self.strip.show_frame(frame)
