@@ -10,11 +10,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
     QScrollArea,
-    QWidget,
 )
 
 from convexplorer.app import build_window
 from convexplorer.app.main_window import SLIDING_MIN_HEIGHT, MainWindow
+from tests.window_support import edit_kernel_cell, focus
 
 
 @pytest.fixture
@@ -37,12 +37,6 @@ def open_window(qtbot, settings: QSettings) -> MainWindow:
 @pytest.fixture
 def window(qtbot, settings) -> MainWindow:
     return open_window(qtbot, settings)
-
-
-def focus(qtbot, widget: QWidget) -> QWidget:
-    widget.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
-    return widget
 
 
 def test_the_transport_keys_are_window_shortcuts(window):
@@ -112,16 +106,7 @@ def test_a_spin_box_keeps_up_and_down(qtbot, window):
 
 def test_a_kernel_cell_being_edited_gets_the_digits_and_the_caret_keys(qtbot, window):
     window.document.select(position=(5, 5))
-    cell_view = window.kernel_editor.findChild(QAbstractItemView, "kernelSlice_0_0")
-    index = cell_view.model().index(0, 0)
-    cell_view.setCurrentIndex(index)
-    focus(qtbot, cell_view)
-    cell_view.edit(index)
-    qtbot.waitUntil(lambda: cell_view.state() == QAbstractItemView.State.EditingState)
-    editor = QApplication.focusWidget()
-    assert isinstance(editor, QLineEdit)
-    editor.clear()
-    qtbot.keyClicks(editor, "0.5")
+    editor = edit_kernel_cell(qtbot, window, 0, 0, "0.5")
     qtbot.keyClick(editor, Qt.Key.Key_Left)
     qtbot.keyClick(editor, Qt.Key.Key_Space)
     qtbot.keyClick(editor, Qt.Key.Key_Up)

@@ -7,29 +7,21 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from convexplorer import io
-from convexplorer.app import build_window
 from convexplorer.app._lesson_files import WHY_NOT_NOW
 from convexplorer.app.main_window import MainWindow
 from tests.test_document import everything
 from tests.test_lessons_play import click, learner_work, open_lessons, panel_of, session, start
-from tests.test_main_window import answer
+from tests.window_support import settings_in, shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.settle()
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
-    return win
+    return shown_window(qtbot, settings_in(tmp_path))
 
 
 def in_a_lesson(window: MainWindow, qtbot, number: int = 4) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QSpinBox,
     QStyle,
     QStyleOptionViewItem,
@@ -32,21 +31,12 @@ from tests.test_lessons_play import (
     start,
     type_kernel,
 )
-from tests.test_main_window import answer
+from tests.window_support import settings_in, shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    win.settle()
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
-    return win
+    return shown_window(qtbot, settings_in(tmp_path), active=True)
 
 
 def test_every_step_and_its_longest_feedback_fit_the_dock_unscrolled(window, qtbot):

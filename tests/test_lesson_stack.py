@@ -9,10 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
 
-from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
 from convexplorer.lessons import (
     LessonError,
@@ -31,7 +28,7 @@ from convexplorer.model import (
     load_sample,
     textbook_field_size,
 )
-from tests.test_main_window import answer
+from tests.window_support import settings_in, shown_window
 
 CONV = {"layer": {"out_channels": 2, "kernel_size": 3, "padding": 1}, "activation": "relu"}
 POOL = {"layer": {"kernel_size": 2, "stride": 2, "pool": "max"}}
@@ -159,14 +156,7 @@ def test_a_view_without_its_stack_counts_as_a_stack_of_one():
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.settle()
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
-    return win
+    return shown_window(qtbot, settings_in(tmp_path))
 
 
 def test_a_stack_scene_is_one_undo_step_and_show_me_selects_the_layer(window, qtbot):

@@ -23,8 +23,8 @@ from convexplorer.app._lessons_dock import LessonsPanel
 from convexplorer.app.main_window import MainWindow
 from convexplorer.widgets.highlight import HighlightFrame
 from tests.test_document import everything
-from tests.test_main_window import answer
 from tests.test_one_door import outsiders, watch_mutators
+from tests.window_support import shown_window
 
 
 @pytest.fixture
@@ -34,15 +34,7 @@ def settings(tmp_path) -> QSettings:
 
 @pytest.fixture
 def window(qtbot, settings) -> MainWindow:
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    win.settle()
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
-    return win
+    return shown_window(qtbot, settings, active=True)
 
 
 def learner_work(window: MainWindow, qtbot) -> None:

@@ -16,6 +16,7 @@ from convexplorer.app import cli
 from convexplorer.app._scene import default_state
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import LayerSpec, load_sample
+from tests.window_support import answer
 
 OBJECT_NAMES = ["inputView", "kernelEditor", "layerControls", "outputPanels", "slidingWindowView"]
 
@@ -34,18 +35,6 @@ def window(qtbot, settings) -> MainWindow:
     win.document.wait_until_idle()
     answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
     return win
-
-
-def answer(window: MainWindow, button: QMessageBox.StandardButton) -> list[str]:
-    """Make every question the window asks answer ``button``; returns the questions asked."""
-    asked: list[str] = []
-
-    def ask(title, text, buttons, default):
-        asked.append(title)
-        return button
-
-    window.files.dialogs.ask = ask  # type: ignore[method-assign]
-    return asked
 
 
 def shown_errors(window: MainWindow) -> list[str]:

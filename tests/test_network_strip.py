@@ -39,7 +39,7 @@ from convexplorer.widgets import style
 from convexplorer.widgets.network_strip import NetworkStrip, layer_detail
 from convexplorer.widgets.network_strip._column import StripColumn
 from tests.stack_support import fingerprint
-from tests.test_main_window import answer
+from tests.window_support import answer, settings_in, shown_window
 
 SIZE = (20, 24)
 
@@ -65,13 +65,7 @@ def three_layers() -> NetworkSnapshot:
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
+    win = shown_window(qtbot, settings_in(tmp_path))
     assert win.document.load_network(three_layers(), "Open the stack")
     win.settle()
     yield win

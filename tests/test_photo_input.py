@@ -10,12 +10,10 @@ import re
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMessageBox, QWhatsThis, QWidget
+from PySide6.QtWidgets import QLabel, QWhatsThis, QWidget
 
 from convexplorer.app import _explain as explain
-from convexplorer.app import build_window
 from convexplorer.app._explain_pool import pool_window_part_text
 from convexplorer.app._explain_views import painting_part_text
 from convexplorer.app._guide import guide_html
@@ -33,8 +31,8 @@ from convexplorer.qt import Document
 from convexplorer.widgets.input_view._view import COMPOSITE_TITLE
 from convexplorer.widgets.sliding_window import SlidingWindowView
 from convexplorer.widgets.style import DIVERGING, SEQUENTIAL
-from tests.test_main_window import answer
 from tests.test_whats_this import ask, panel_point, plain, slice_view
+from tests.window_support import settings_in, shown_window
 
 #: A colour name after a channel ("in 1 (G)", "channel 2 (B)"), or the photo itself.
 COLOUR = re.compile(r"\((R|G|B)\)|RGB")
@@ -107,13 +105,7 @@ def test_the_guide_says_rgb_only_for_the_layer_that_reads_the_photo():
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
+    win = shown_window(qtbot, settings_in(tmp_path))
     yield win
     if QWhatsThis.inWhatsThisMode():
         QWhatsThis.leaveWhatsThisMode()

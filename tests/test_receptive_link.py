@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from convexplorer.app._scene import default_state
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import LayerSpec, load_sample, receptive_field
-from tests.test_main_window import answer
+from tests.window_support import answer
 
 
 @pytest.fixture

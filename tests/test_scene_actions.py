@@ -12,7 +12,7 @@ from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import SCENE_NAMES, activate, load_scene
 from convexplorer.widgets.layer_controls import layer_summary
-from tests.test_main_window import answer
+from tests.window_support import answer
 
 
 @pytest.fixture

@@ -5,28 +5,19 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
 
 from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import next_layer
 from convexplorer.widgets.elided_label import ElidedLabel
-from tests.test_main_window import answer
 from tests.test_scene_actions import open_from_menu
+from tests.window_support import answer, edit_kernel_cell, focus, settings_in, shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow)
-    win.settle()
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
-    return win
+    return shown_window(qtbot, settings_in(tmp_path), active=True)
 
 
 def select_layer(window: MainWindow, index: int) -> None:
@@ -76,26 +67,12 @@ def test_the_layer_form_rows_stay_put_across_a_switch(window, qtbot):
     assert summary.toolTip() == summary.text()
 
 
-def focus(qtbot, widget: QWidget) -> None:
-    widget.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
-
-
 def test_a_weight_being_typed_is_kept_by_the_next_layer_key_as_by_a_click(window, qtbot):
     """Ctrl+PgDown while a kernel cell's editor is open: the number goes to the layer it was
     typed for, one undo step, as a click on the strip's column does (it was dropped)."""
     open_from_menu(window, "A small CNN")
     select_layer(window, 0)
-    cell_view = window.kernel_editor.findChild(QAbstractItemView, "kernelSlice_0_0")
-    index = cell_view.model().index(1, 2)
-    cell_view.setCurrentIndex(index)
-    focus(qtbot, cell_view)
-    cell_view.edit(index)
-    qtbot.waitUntil(lambda: cell_view.state() == QAbstractItemView.State.EditingState)
-    editor = QApplication.focusWidget()
-    assert isinstance(editor, QLineEdit)
-    editor.clear()
-    qtbot.keyClicks(editor, "0.25")
+    editor = edit_kernel_cell(qtbot, window, 1, 2, "0.25")
     document = window.document
     steps = document.undo_count
     qtbot.keyClick(editor, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
