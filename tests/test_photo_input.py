@@ -78,6 +78,19 @@ def test_in_a_stack_only_the_first_layer_reads_the_photo():
     assert [layer.input_is_photo for layer in layers] == [True, False]
 
 
+def test_grayscale_mixes_the_photo_s_colours_only_on_layer_1(qtbot):
+    """The grayscale preset weighs R, G and B: on layer 2, whose 3 inputs are layer 1's maps,
+    the document refuses it in words and changes nothing; on layer 1 it applies."""
+    document = Document(Network.from_snapshot(rgb_then_maps(3)))
+    document.select_layer(1)
+    before = document.view.weight.copy()
+    with pytest.raises(ValueError, match="layer 2 reads the maps layer 1 made, not colours"):
+        document.apply_preset("grayscale", out_channel=0)
+    assert np.array_equal(document.view.weight, before) and not document.can_undo
+    document.select_layer(0)
+    assert document.apply_preset("grayscale", out_channel=0)
+
+
 def test_a_stack_on_four_channels_has_no_photo_even_where_a_layer_reads_three():
     image = np.zeros((4, 6, 6), np.float32)
     snapshot = NetworkSnapshot(

@@ -212,7 +212,15 @@ class Document(QObject):
         in_channel: int | None = None,
         label: str | None = None,
     ) -> bool:
-        """A named preset on a slice (both indices), a filter (``out_channel``) or the layer."""
+        """A named preset on a slice (both indices), a filter (``out_channel``) or the layer.
+        Refused (ValueError, nothing changed) where the model refuses it, and grayscale on a
+        layer whose 3 inputs are maps, not the photo's colours."""
+        index = self._network.selected
+        if name == "grayscale" and not self.view.input_is_photo and index > 0:
+            raise ValueError(
+                f"grayscale mixes a photo's R, G and B; {layer_name(index)} reads the maps "
+                f"{layer_name(index - 1)} made, not colours"
+            )
         if out_channel is None:
             filters: Sequence[int] = range(self._state.spec.out_channels)
         else:
