@@ -312,3 +312,33 @@ def test_an_edit_the_cost_model_prices_cheap_runs_at_once(qtbot):
     document.set_weight(2, 0, 5, 5, 0.5)
     document._scheduler.flush()
     assert document.view.is_ready(2) and not document._scheduler._running and busy == []
+
+
+@pytest.mark.parametrize("limit", [0, None], ids=["on the worker", "at once"])
+def test_a_job_that_raises_is_told_not_retried_and_the_next_change_tries_again(
+    qtbot, monkeypatch, limit
+):
+    """Out of memory in a job (on the worker or at once): the document says so, stops (the
+    worker's finished signal never came, and waiting for it spun forever), keeps the stale
+    outputs stale, and computes again on the next change."""
+    from convexplorer.model import _outputs
+
+    document = make_document(size=64, sync_limit_ms=limit)
+    original = _outputs.ComputeJob.run
+
+    def out_of_memory(job):
+        raise MemoryError("Unable to allocate 2.00 GiB")
+
+    monkeypatch.setattr(_outputs.ComputeJob, "run", out_of_memory)
+    busy: list[bool] = []
+    document.busyChanged.connect(busy.append)
+    with qtbot.waitSignal(document.computeFailed) as failed:
+        document.set_weight(1, 0, 0, 0, 1.5)
+    assert failed.args == ["MemoryError: Unable to allocate 2.00 GiB"]
+    document.wait_until_idle()  # returns: nothing is retried
+    assert document.view.output(1) is None and not document._scheduler._running
+    assert busy in ([], [True, False])
+    monkeypatch.setattr(_outputs.ComputeJob, "run", original)
+    document.set_weight(1, 0, 0, 0, 0.5)
+    document.wait_until_idle()
+    assert document.view.output(1) is not None

@@ -385,3 +385,15 @@ def test_an_idle_window_paints_nothing(qtbot, settings, scene):
     finally:
         QApplication.instance().removeEventFilter(watch)
     assert quiet == 40, f"still painting after 400 passes: {painted[-4:]}"
+
+
+def test_a_failed_computation_is_told_in_the_status_bar(window, qtbot, monkeypatch):
+    from convexplorer.model import _outputs
+
+    def out_of_memory(job):
+        raise MemoryError()
+
+    monkeypatch.setattr(_outputs.ComputeJob, "run", out_of_memory)
+    window.document.set_weight(0, 0, 0, 0, 0.75)
+    qtbot.waitUntil(lambda: "Computing the outputs failed" in window.statusBar().currentMessage())
+    assert "MemoryError" in window.statusBar().currentMessage()

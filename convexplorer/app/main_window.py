@@ -116,6 +116,12 @@ class MainWindow(QMainWindow):
         self.kernel_editor.refusalCleared.connect(self._take_down_status)
         self.sliding_window.statusWithdrawn.connect(self._take_down_status)
         self.document.busyChanged.connect(self._busy.setVisible)
+        self.document.computeFailed.connect(
+            lambda message: self.statusBar().showMessage(
+                f"Computing the outputs failed ({message}); they stay as they were until the "
+                "next change"
+            )
+        )
         for signal in (self.document.layerChanged, self.document.inputChanged):
             signal.connect(self._update_summary)
 

@@ -47,22 +47,26 @@ class ConvEngine:
         return self.method
 
     def _kernel(self) -> Windows | Shifts | Taps | FftConv:
-        """The method's state, made on first run."""
+        """The method's state, made on first run. Two threads may run one engine (the app's
+        worker and a check): the blocks are set before the state, so whoever sees the state
+        sees its blocks (two first runs at once each make one; either serves)."""
         if self._impl is None:
             spec, x = self.spec, self._x
+            impl: Windows | Shifts | Taps | FftConv
             if self.method == "fft":
                 padded = padded_copy(x, spec.pads, spec.padding_mode)
-                self._impl = FftConv(spec, padded, self.output_size)
+                impl = FftConv(spec, padded, self.output_size)
             else:
                 kernel = {"windows": Windows, "shifts": Shifts, "taps": Taps}[self.method]
-                self._impl = kernel(spec, x, self.output_size)
+                impl = kernel(spec, x, self.output_size)
             # blocks of filters multiplied together, never split or merged across runs
-            opg, size = spec.out_per_group, self._impl.block
+            opg, size = spec.out_per_group, impl.block
             self._blocks = [
                 (g, start, min(start + size, (g + 1) * opg))
                 for g in range(spec.groups)
                 for start in range(g * opg, (g + 1) * opg, size)
             ]
+            self._impl = impl
         return self._impl
 
     @property

@@ -62,6 +62,12 @@ AFTER_REPAINT_MS = 8
 
 class _JobSignals(QObject):
     finished = Signal(object, object)  # (job, result)
+    failed = Signal(str)  # what went wrong, in a line
+
+
+def _failure(error: Exception) -> str:
+    """A job's failure as the user reads it (MemoryError says nothing on its own)."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 class _JobRunner(QRunnable):
@@ -72,13 +78,21 @@ class _JobRunner(QRunnable):
         self._job, self._signals = job, signals
 
     def run(self) -> None:
-        self._signals.finished.emit(self._job, self._job.run())
+        try:
+            result = self._job.run()
+        except Exception as error:  # told on the UI thread; nothing escapes the worker
+            self._signals.failed.emit(_failure(error))
+            return
+        self._signals.finished.emit(self._job, result)
 
 
 class OutputScheduler(QObject):
     """Keeps a stack's outputs current; ``published(layer, channels)`` names what became ready."""
 
     busyChanged = Signal(bool)
+    #: a job raised (out of memory, say): what went wrong. Nothing more is computed until the
+    #: next change asks for it, so a job that cannot run is not retried in a loop.
+    failed = Signal(str)
     _flushRequested = Signal()  # queued to ``flush``
     _nextLayerRequested = Signal()  # queued to ``flush`` without starting the worker
 
@@ -97,7 +111,9 @@ class OutputScheduler(QObject):
         self._pool.setMaxThreadCount(1)
         self._job_signals = _JobSignals(self)
         self._job_signals.finished.connect(self._job_finished)
+        self._job_signals.failed.connect(self._fail)
         self._running = False
+        self._failed = False
         self._busy = False
         self._flush_queued = False
         self._rebuilding = False  # views rebuild for a new layer or input: a large repaint
@@ -117,6 +133,7 @@ class OutputScheduler(QObject):
         for their repaint; an edit's job starts at once (its repaint is small).
         """
         self._rebuilding = self._rebuilding or rebuilding
+        self._failed = False  # a change: try again
         if not self._flush_queued:
             self._flush_queued = True
             self._flushRequested.emit()
@@ -136,8 +153,8 @@ class OutputScheduler(QObject):
         Once every output is current, what the first edit would build (the window matrix) is
         built the same way, after the repaint, so that edit is as quick as the next.
         """
-        if self._running:
-            return  # _job_finished calls again
+        if self._running or self._failed:
+            return  # _job_finished calls again; after a failure, the next change does
         job = self._source.next_job()
         warm_up = job is None
         if warm_up:
@@ -149,7 +166,12 @@ class OutputScheduler(QObject):
             if job is None:
                 return
         if job.cost <= self._sync_limit_ms:
-            self._publish(self._source.accept(job, job.run()))
+            try:
+                result = job.run()
+            except Exception as error:  # told, not raised into the event loop
+                self._fail(_failure(error))
+                return
+            self._publish(self._source.accept(job, result))
             if not warm_up:
                 self._nextLayerRequested.emit()  # the next layer, or the warm-up
             return
@@ -174,9 +196,18 @@ class OutputScheduler(QObject):
             if self._running:
                 QCoreApplication.processEvents()
                 continue
+            if self._failed:
+                return  # what is stale stays so until a change asks again
             if not self._source.has_work() and self._source.warm_up_job() is None:
                 return
             self.flush()
+
+    @Slot(str)
+    def _fail(self, message: str) -> None:
+        self._running = False
+        self._failed = True
+        self._set_busy(False)
+        self.failed.emit(message)
 
     @Slot(object, object)
     def _job_finished(self, job: LayerJob, result: object) -> None:

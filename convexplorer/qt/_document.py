@@ -77,6 +77,7 @@ class Document(QObject):
     selectionChanged = Signal(int, int, int)  # filter, row, col
     outputsChanged = Signal(list)
     busyChanged = Signal(bool)
+    computeFailed = Signal(str)  # computing outputs raised: what went wrong (stale until a change)
     historyChanged = Signal()  # undo/redo availability or labels
     modifiedChanged = Signal(bool)
     weightHovered = Signal(object)  # (filter, slot, i, j) under the mouse, or None
@@ -104,6 +105,7 @@ class Document(QObject):
         self._aside: _Aside | None = None
         self._scheduler = OutputScheduler(network, self._published, self, sync_limit_ms)
         self._scheduler.busyChanged.connect(self.busyChanged)
+        self._scheduler.failed.connect(self.computeFailed)
         network.changes.connect(self._on_change)
         self._scheduler.schedule()
 
