@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QMainWindow, QMessageBox
 from convexplorer import io
 from convexplorer.app._dialogs import FileDialogs
 from convexplorer.app._model_import import ModelImportActions, ModelImportDialog
-from convexplorer.model import ExplorerState, LayerSpec
+from convexplorer.model import ExplorerState, LayerSpec, next_layer
 from convexplorer.qt import Document
 
 
@@ -209,6 +209,19 @@ def test_the_action_hands_the_stack_to_the_document_as_one_labelled_step(
     assert len(snapshot.layers) == 3 and snapshot.image.tobytes() == IMAGE.tobytes()
     assert scene.messages[-1].startswith("Imported 3 layers from model.pt — layer 1: BatchNorm")
     assert scene.dialogs.last_folder() == str(tmp_path.resolve())
+
+
+def test_the_import_starts_from_the_stack_s_input_whichever_layer_is_selected(
+    qtbot, tmp_path, checkpoint
+):
+    scene = Actions(qtbot, tmp_path)
+    assert scene.document.insert_layer(1, next_layer(2))
+    scene.document.select_layer(1)  # layer 2 reads layer 1's 2 maps, not the photo
+    dialog = scene.actions.open_dialog()
+    assert dialog.open_checkpoint(checkpoint)
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.ok_button.click()
+    assert dialog.snapshot.image.tobytes() == IMAGE.tobytes()
 
 
 def test_without_torch_the_action_says_how_to_install_it(qtbot, tmp_path, monkeypatch):

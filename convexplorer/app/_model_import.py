@@ -338,12 +338,15 @@ class ModelImportActions:
         )
 
     def open_dialog(self) -> ModelImportDialog | None:
-        """The dialog (non-blocking) on the current input, or the install hint without torch."""
+        """The dialog (non-blocking) on the stack's input — whichever layer is selected, the
+        imported layers start from the image — or the install hint without torch."""
         if not io.torch_available():
             self._dialogs.report_error(TITLE, io.TorchUnavailable(torch_missing_text()))
             return None
         self.dialog = ModelImportDialog(
-            np.array(self._document.view.image), self._dialogs.last_folder(), self._dialogs.window
+            np.array(self._document.stack.layer(0).image),
+            self._dialogs.last_folder(),
+            self._dialogs.window,
         )
         self.dialog.accepted.connect(self._accepted)
         self.dialog.open()
