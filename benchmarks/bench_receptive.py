@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 import pyqtgraph as pg
+from bench_model import cpu_model
 from PySide6.QtCore import QRectF, qVersion
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsRectItem
 from timing import frames_and_app, median_ms
@@ -54,17 +55,6 @@ STACKS = {
     "wide (5 × 7×7 stride 2)": [LayerSpec(3, 4, 7, stride=2, padding=3)]
     + [LayerSpec(4, 4, 7, stride=2, padding=3)] * 4,
 }
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine() -> str:

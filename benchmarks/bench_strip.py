@@ -35,9 +35,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from bench_model import blas_description
+from bench_model import blas_description, cpu_model
 from bench_stalls import longest_gap
-from bench_window import anchors, cpu_name, on_screen, stats, until
+from bench_window import anchors, on_screen, stats, until
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -147,7 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     application()
     repeats = 15 if args.quick else 60
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(f"BLAS: {blas_description()}")
     label = f"3→{CHANNELS}→{CHANNELS}→{CHANNELS} at {SIDE}²"
     print(f"main window 1280×800, offscreen; {label}; {repeats} clicks; times in ms")

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -38,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 import pyqtgraph as pg
-from bench_model import blas_description
+from bench_model import blas_description, cpu_model
 from bench_stalls import longest_gap, open_window
 from PySide6.QtCore import QEventLoop, QPoint, QPointF, QRect, Qt, QTimer
 from PySide6.QtGui import QWheelEvent
@@ -51,16 +50,6 @@ LAYERS = [  # (label, C_in, side, filters, kernel)
     ("3×512² → 16 × 3×3", 3, 512, 16, 3),
     ("32×128² → 32 × 3×3", 32, 128, 32, 3),
 ]
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def stats(values: list[float]) -> str:
@@ -281,7 +270,7 @@ def main() -> None:
     args = parser.parse_args()
     application()
     repeats = 20 if args.quick else 80
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; python {sys.version.split()[0]}")
     blas_env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL"))}
     print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
     print(f"main window 1280×800, offscreen; {repeats} repeats; times in ms")

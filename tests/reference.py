@@ -10,22 +10,7 @@ import numpy as np
 def padded_value(x: np.ndarray, c: int, r: int, q: int, mode: str) -> float:
     """x[c, r, q], an out-of-range (r, q) resolved by the padding mode one axis at a time."""
     _, height, width = x.shape
-
-    def fold(i: int, size: int) -> int | None:
-        if 0 <= i < size:
-            return i
-        if mode == "zeros":
-            return None
-        if mode == "replicate":
-            return 0 if i < 0 else size - 1
-        if mode == "circular":
-            return i % size
-        # reflect: mirror about the edge pixels without repeating them
-        while not 0 <= i < size:
-            i = -i if i < 0 else 2 * (size - 1) - i
-        return i
-
-    rr, qq = fold(r, height), fold(q, width)
+    rr, qq = fold_index(r, height, mode), fold_index(q, width, mode)
     if rr is None or qq is None:
         return 0.0
     return float(x[c, rr, qq])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from pathlib import Path
 
+import numpy as np
 from hypothesis import strategies as st
 
 JSON_VALUES = st.recursive(
@@ -53,3 +55,23 @@ def mutated_json(data: st.DataObject, valid: bytes) -> bytes:
         for name, content in members.items():
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def rewrite(source: Path, target: Path, edit_json=None, arrays=None, drop=()) -> Path:
+    """A copy of a session with its JSON edited and/or members replaced or dropped (object
+    arrays pickled: the hostile files the readers must refuse)."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if edit_json:
+        document = json.loads(members["session.json"])
+        edit_json(document)
+        members["session.json"] = json.dumps(document).encode()
+    for name, array in (arrays or {}).items():
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=True)
+        members[name] = buffer.getvalue()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in members.items():
+            if name not in drop:
+                archive.writestr(name, data)
+    return target

@@ -23,7 +23,7 @@ from convexplorer.io import (
 )
 from convexplorer.model import ACTIVATIONS, MAX_LAYERS, LayerSpec, check_chain
 from tests.io_support import make_state
-from tests.session_fuzz import mutated_json, truncated_or_flipped
+from tests.session_fuzz import mutated_json, rewrite, truncated_or_flipped
 from tests.stack_support import fingerprint, make_stack
 
 #: Each layer's selected filter and position (layer 1 makes 4×9×11, layer 2 6×4×5, layer 3 2×9×11).
@@ -117,25 +117,6 @@ def test_the_single_layer_reader_refuses_a_stack_clearly(saved):
 
 
 # ---- hostile files -------------------------------------------------------------------------------
-
-
-def rewrite(source: Path, target: Path, edit_json=None, arrays=None, drop=()) -> Path:
-    """A copy of a session with its JSON edited and/or members replaced or dropped."""
-    with zipfile.ZipFile(source) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    if edit_json:
-        document = json.loads(members["session.json"])
-        edit_json(document)
-        members["session.json"] = json.dumps(document).encode()
-    for name, array in (arrays or {}).items():
-        buffer = io.BytesIO()
-        np.save(buffer, array)
-        members[name] = buffer.getvalue()
-    with zipfile.ZipFile(target, "w") as archive:
-        for name, data in members.items():
-            if name not in drop:
-                archive.writestr(name, data)
-    return target
 
 
 def refused(path: Path, *words: str) -> None:

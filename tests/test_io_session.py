@@ -22,7 +22,7 @@ from convexplorer.io import (
 )
 from convexplorer.model import ACTIVATIONS, ExplorerState, LayerSpec
 from tests.io_support import apply_session, fingerprint, make_state
-from tests.session_fuzz import mutated_json, truncated_or_flipped
+from tests.session_fuzz import mutated_json, rewrite, truncated_or_flipped
 
 FUZZ = settings(
     max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -107,25 +107,6 @@ def apply_to_new(data: SessionData) -> ExplorerState:
 
 
 # ---- bad files -----------------------------------------------------------------------------------
-
-
-def rewrite(source: Path, target: Path, edit_json=None, arrays=None, drop=()) -> Path:
-    """A copy of a session with its JSON edited and/or members replaced or dropped."""
-    with zipfile.ZipFile(source) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    if edit_json:
-        document = json.loads(members["session.json"])
-        edit_json(document)
-        members["session.json"] = json.dumps(document).encode()
-    for name, array in (arrays or {}).items():
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=True)
-        members[name] = buffer.getvalue()
-    with zipfile.ZipFile(target, "w") as archive:
-        for name, data in members.items():
-            if name not in drop:
-                archive.writestr(name, data)
-    return target
 
 
 def refused(path: Path, *words: str) -> FileFormatError:

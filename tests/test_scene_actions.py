@@ -12,18 +12,12 @@ from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import SCENE_NAMES, activate, load_scene
 from convexplorer.widgets.layer_controls import layer_summary
-from tests.window_support import answer
+from tests.window_support import settings_in, shown_window
 
 
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    win = build_window(settings=settings)
-    qtbot.addWidget(win)
-    win.show()
-    win.settle()
-    answer(win, QMessageBox.StandardButton.Discard)  # closing at teardown must not block
-    return win
+    return shown_window(qtbot, settings_in(tmp_path))
 
 
 def scene_menu(window: MainWindow) -> QMenu:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QScrollArea, QWidget
 
-from convexplorer.app import build_window
 from convexplorer.app.main_window import MainWindow
 from convexplorer.model import LayerSetup, LayerSpec, Network, NetworkSnapshot, pool_weight
 from convexplorer.qt import Document
+from tests.window_support import focus, settings_in, shown_window
 
 
 def conv_pool_conv(side: int = 16) -> NetworkSnapshot:
@@ -76,24 +76,11 @@ def test_undo_and_redo_of_a_layer_change_pass_over_a_pool_layer():
 @pytest.fixture
 def window(qtbot, tmp_path) -> MainWindow:
     """The app's window at its default size, shown and active, holding conv → pool → conv."""
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = build_window(settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.files.dialogs.ask = lambda *args: None  # type: ignore[method-assign]
+    window = shown_window(qtbot, settings_in(tmp_path), active=True)
     assert window.document.load_network(conv_pool_conv(), "Open stack")
     window.document.select_layer(2)
     window.settle()
     return window
-
-
-def focus(qtbot, widget: QWidget) -> QWidget:
-    widget.setFocus(Qt.FocusReason.MouseFocusReason)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
-    return widget
 
 
 def test_the_layers_keys_work_from_a_spin_box_of_the_layer_form(qtbot, window):

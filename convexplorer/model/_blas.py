@@ -66,9 +66,9 @@ def _openblas() -> ctypes.CDLL | None:
 def _function(names: tuple[str, ...]) -> Callable[..., Any] | None:
     """The first of ``names`` that numpy's OpenBLAS exports, or None."""
     library = _openblas()
-    return next(
-        (getattr(library, n) for n in names if library is not None and hasattr(library, n)), None
-    )
+    if library is None:
+        return None
+    return next((getattr(library, n) for n in names if hasattr(library, n)), None)
 
 
 @functools.cache

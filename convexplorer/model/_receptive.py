@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._padding import source_index
-from ._receptive_words import field_words
+from ._receptive_words import field_words, index_span
 from ._spec import LayerSpec
 from ._stack import Shape, check_chain, layer_name
 
@@ -110,21 +110,17 @@ class ReceptiveField:
     @property
     def theoretical_size(self) -> tuple[int, int]:
         """(height, width) of the span of the theoretical field (0 when it is empty)."""
-        return (_span(self.theoretical_rows), _span(self.theoretical_cols))
+        return (index_span(self.theoretical_rows), index_span(self.theoretical_cols))
 
     def pixel_count(self, j: int = 0) -> int:
         """How many pixels of map ``j`` the field reads (per channel)."""
         return len(self.rows[j]) * len(self.cols[j])
 
 
-def _span(indices: np.ndarray) -> int:
-    return int(indices[-1] - indices[0] + 1) if len(indices) else 0
-
-
 def _box(rows: np.ndarray, cols: np.ndarray) -> FieldBox | None:
     if not len(rows) or not len(cols):
         return None
-    return FieldBox(int(rows[0]), int(cols[0]), _span(rows), _span(cols))
+    return FieldBox(int(rows[0]), int(cols[0]), index_span(rows), index_span(cols))
 
 
 def _mask(rows: np.ndarray, cols: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -52,7 +52,8 @@ def describe_layers(specs: Sequence[LayerSpec]) -> str:
     return ", ".join(parts)
 
 
-def _span(indices: np.ndarray) -> int:
+def index_span(indices: np.ndarray) -> int:
+    """How many rows (or columns) a sorted run of indices spans, first to last; 0 if empty."""
     return int(indices[-1] - indices[0] + 1) if len(indices) else 0
 
 
@@ -62,7 +63,7 @@ def _article(number: int) -> str:
 
 
 def _patch(rows: np.ndarray, cols: np.ndarray) -> str:
-    height, width = _span(rows), _span(cols)
+    height, width = index_span(rows), index_span(cols)
     count = len(rows) * len(cols)
     size = f"{_article(height)} {height}×{width}"
     if count == height * width:
@@ -109,7 +110,7 @@ def field_words(
         return f"{subject} {sees} {_patch(rows, cols)} ({layers})."
     height, width = image_size
     field = f"{subject}' field" if not one else f"{subject}'s field"
-    spans = f"{field} spans {_span(ideal_rows)}×{_span(ideal_cols)} ({layers})"
+    spans = f"{field} spans {index_span(ideal_rows)}×{index_span(ideal_cols)} ({layers})"
     outside_rows = int(np.count_nonzero((ideal_rows < 0) | (ideal_rows >= height)))
     outside_cols = int(np.count_nonzero((ideal_cols < 0) | (ideal_cols >= width)))
     outside = [

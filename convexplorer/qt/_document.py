@@ -218,7 +218,7 @@ class Document(QObject):
         Refused (ValueError, nothing changed) where the model refuses it, and grayscale on a
         layer whose 3 inputs are maps, not the photo's colours."""
         index = self._network.selected
-        if name == "grayscale" and not self.view.input_is_photo and index > 0:
+        if name == "grayscale" and index > 0:  # a later layer's inputs are maps, not the photo
             raise ValueError(
                 f"grayscale mixes a photo's R, G and B; {layer_name(index)} reads the maps "
                 f"{layer_name(index - 1)} made, not colours"
