@@ -35,6 +35,7 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._whole_in_tooltip = whole_in_tooltip
         self._smallest = smallest
+        self._shown: tuple[tuple[str, int, str], tuple[QFont, str]] | None = None
         self.setTextFormat(Qt.TextFormat.PlainText)  # painted as is, whether it fits or not
         self.setText(text)
 
@@ -48,8 +49,15 @@ class ElidedLabel(QLabel):
 
     def shown(self) -> tuple[QFont, str]:
         """The font and the text painted in the label's width: the text in the label's font if
-        it fits, else in a smaller font if one down to ``smallest`` fits, else elided."""
+        it fits, else in a smaller font if one down to ``smallest`` fits, else elided. Kept for
+        the same text, width and font: these labels repaint on every frame and hover."""
         room, text, font = self.contentsRect().width(), self.text(), self.font()
+        key = (text, room, font.key())
+        if self._shown is None or self._shown[0] != key:
+            self._shown = (key, self._fitted(room, text, font))
+        return self._shown[1]
+
+    def _fitted(self, room: int, text: str, font: QFont) -> tuple[QFont, str]:
         if QFontMetrics(font).horizontalAdvance(text) <= room:
             return font, text
         size = font.pointSizeF()
