@@ -110,18 +110,27 @@ def operands(row: dict) -> tuple[LayerSpec, np.ndarray, np.ndarray, np.ndarray]:
     return spec, x, w, b
 
 
+#: Methods the engine offers for stride 1 only (``_cost.candidates``): not timed otherwise.
+STRIDE_ONE = ("shifts", "taps", "direct")
+
+
+def timed_methods(row: dict) -> list[str]:
+    return [m for m in METHODS if row["s"] == 1 or m not in STRIDE_ONE]
+
+
 def measure(row: dict) -> dict:
     spec, x, w, b = operands(row)
-    full = round_robin_ms([lambda m=m: ConvEngine(spec, x, m).run(w, b) for m in METHODS], rounds=5)
-    engines = [ConvEngine(spec, x, m) for m in METHODS]
+    methods = timed_methods(row)
+    full = round_robin_ms([lambda m=m: ConvEngine(spec, x, m).run(w, b) for m in methods], rounds=5)
+    engines = [ConvEngine(spec, x, m) for m in methods]
     for engine in engines:
         engine.run(w, b, [0])
     o = spec.out_channels // 2
     edit = round_robin_ms([lambda e=e: e.run(w, b, [o]) for e in engines], rounds=7)
     return {
         **row,
-        "full": dict(zip(METHODS, full, strict=True)),
-        "edit": dict(zip(METHODS, edit, strict=True)),
+        "full": dict(zip(methods, full, strict=True)),
+        "edit": dict(zip(methods, edit, strict=True)),
     }
 
 
@@ -260,7 +269,7 @@ def main() -> None:
     models = {}
     print("COST_COEFFICIENTS = {")
     for method, job in itertools.product(METHODS, ("full", "edit")):
-        used = [r for r in rows if method not in ("shifts", "taps") or r["s"] == 1]
+        used = [r for r in rows if method in r[job]]
         a = np.array([features(method, job, r) for r in used])
         t = np.array([r[job][method] for r in used])
         models[method, job] = coefficients = fit(a, t)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import LayerSpec, _cost, _im2col
+from convexplorer.model import LayerSpec, _cost, _direct_source, _im2col
 from convexplorer.model._conv import METHODS, WINDOW_MATRIX_BUDGET, ConvEngine
 from convexplorer.model._cost import choose_method, estimate_ms
 from convexplorer.model._fft import fast_length
@@ -138,7 +138,16 @@ def test_methods_match_torch_in_every_padding_mode(case):
 
 def test_method_choice_follows_the_measurements():
     """Picks measured on this project's reference machine (benchmarks/README.md): one method
-    per layer, for full runs and edits alike."""
+    per layer, for full runs and edits alike. Direct sums measured fastest on every benchmark
+    layer with stride 1."""
+    assert choose_method(LayerSpec(3, 16, 3, padding=1), 512, 512) == "direct"
+    assert choose_method(LayerSpec(32, 32, 3, padding=1), 128, 128) == "direct"
+    assert choose_method(LayerSpec(32, 32, 3, padding=1, groups=32), 128, 128) == "direct"
+    assert choose_method(LayerSpec(3, 4, 11, padding=5), 256, 256) == "direct"
+    assert choose_method(LayerSpec(3, 4, 11, stride=2, padding=5), 256, 256) == "windows"
+
+
+def test_without_numba_the_numpy_methods_follow_the_measurements(numpy_only):
     assert choose_method(LayerSpec(3, 16, 3, padding=1), 512, 512) == "windows"
     assert choose_method(LayerSpec(32, 32, 3, padding=1), 128, 128) == "windows"
     assert choose_method(LayerSpec(32, 32, 3, padding=1, groups=32), 128, 128) == "shifts"
@@ -239,17 +248,25 @@ def test_pad_into_pads_as_pad_image(data):
 @pytest.mark.parametrize("small_matrix_kernel", [True, False])
 def test_the_cost_model_follows_the_blas_kernel(monkeypatch, small_matrix_kernel):
     """AVX-512 and AVX2 OpenBLAS kernels each have their fitted coefficients; the benchmark
-    layers get the same methods on both."""
+    layers get the same methods on both, with numba and without."""
     monkeypatch.setattr(_cost, "has_small_matrix_kernel", lambda: small_matrix_kernel)
     want = _cost.COST_COEFFICIENTS if small_matrix_kernel else _cost.AVX2_COST_COEFFICIENTS
     assert _cost.coefficients_for_kernel() is want
     choose_method.cache_clear()
+    benchmark_layers = [
+        (LayerSpec(3, 16, 3, padding=1), 512, "windows"),
+        (LayerSpec(32, 32, 3, padding=1), 128, "windows"),
+        (LayerSpec(32, 32, 3, padding=1, groups=32), 128, "shifts"),
+        (LayerSpec(3, 4, 11, padding=5), 256, "fft"),
+        (LayerSpec(16, 32, 9, padding=4, groups=8), 128, "fft"),
+    ]
     try:
-        assert choose_method(LayerSpec(3, 16, 3, padding=1), 512, 512) == "windows"
-        assert choose_method(LayerSpec(32, 32, 3, padding=1), 128, 128) == "windows"
-        assert choose_method(LayerSpec(32, 32, 3, padding=1, groups=32), 128, 128) == "shifts"
-        assert choose_method(LayerSpec(3, 4, 11, padding=5), 256, 256) == "fft"
-        assert choose_method(LayerSpec(16, 32, 9, padding=4, groups=8), 128, 128) == "fft"
+        for spec, size, _ in benchmark_layers:
+            assert choose_method(spec, size, size) == "direct"
+        monkeypatch.setattr(_direct_source, "available", lambda: False)
+        choose_method.cache_clear()
+        for spec, size, numpy_pick in benchmark_layers:
+            assert choose_method(spec, size, size) == numpy_pick
     finally:
         choose_method.cache_clear()
 

@@ -107,7 +107,7 @@ def test_absolute_sums_of_a_flipped_layer_use_the_flipped_kernel():
     np.testing.assert_allclose(absolute_sums(spec, x, w, b), expected, rtol=1e-12)
 
 
-def test_a_transposed_layer_never_carries_the_fft_bound():
+def test_a_transposed_layer_never_carries_the_fft_bound(numpy_only):
     spec = LayerSpec(3, 3, kernel_size=11, transposed=True)
     assert uses_fft(spec.replace(transposed=False), 64, 64)  # its Conv2d twin would use FFT
     assert not uses_fft(spec, 64, 64)

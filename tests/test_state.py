@@ -553,7 +553,8 @@ def test_previews_average_blocks_and_keep_the_whole_map(height, width):
     assert small[1, 0] == pytest.approx(float(block.mean()), abs=1e-6)
 
 
-def test_a_warm_up_builds_what_edits_keep_so_the_first_edit_costs_like_the_next():
+def test_a_warm_up_builds_what_edits_keep_so_the_first_edit_costs_like_the_next(numpy_only):
+    """The window matrix of "windows" (without numba; direct sums keep nothing)."""
     image = np.random.default_rng(0).random((8, 40, 40), dtype=np.float32)
     state = ExplorerState(image, LayerSpec(8, 8, kernel_size=3, padding=1))
     assert state.warm_up_job() is None  # outputs first: nothing to warm up while they are stale

@@ -12,44 +12,47 @@ import functools
 import math
 from collections.abc import Sequence
 
-from . import _taps
+from . import _direct_source, _taps
 from ._blas import has_small_matrix_kernel
 from ._fft import transform_shape
 from ._im2col import FILTER_BLOCK, keeps_matrix
 from ._spec import LayerSpec
 
 #: Milliseconds per unit of each cost feature (see ``cost_features``), per method and job,
-#: fitted by benchmarks/calibrate_conv.py to timings of this engine (the 179 distinct layers of a
-#: third of the grid and the --quick grid, an edit computing its filter's whole block; each
-#: layer's fastest of 4 runs, ``--fastest``) on a 2-core AVX-512 Xeon with numpy's OpenBLAS,
-#: SkylakeX kernel; the taps rows on 305 layers (the grid with its "many → 1" layers, fastest of
-#: 3 runs, OpenBLAS on one thread). The estimates rank the methods, which other AVX-512 machines
-#: rank alike, and tell the app's scheduler which jobs are quick (on a slower machine they run a
-#: little longer on the UI thread).
+#: fitted by benchmarks/calibrate_conv.py to timings of this engine (the 227 distinct layers of a
+#: third of the grid and the --quick grid, an edit computing its filter's whole block, or itself
+#: for direct and fft; each layer's fastest of 2 runs, ``--fastest``) on a 2-core AVX-512 Xeon
+#: with numpy's OpenBLAS on one thread, SkylakeX kernel, and the direct kernels compiled by numba
+#: 0.68. The estimates rank the methods, which other AVX-512 machines rank alike, and tell the
+#: app's scheduler which jobs are quick (on a slower machine they run a little longer on the UI
+#: thread).
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0493, 1.27e-06, 1.95e-07, 2.86e-08, 0.0129, 1.72e-07),
-    ("windows", "edit"): (0.0355, 1.01e-06, 1.17e-07, 5.59e-08, 0.00139, 2.25e-07),
-    ("shifts", "full"): (0.0319, 1.6e-06, 1.26e-07, 2.72e-08, 0.00248, 0),
-    ("shifts", "edit"): (0.0127, 9.02e-07, 1.45e-07, 3.04e-08, 0.0127, 0),
-    ("taps", "full"): (0.0306, 8.03e-07, 0.00532, 1.57e-08, 2.06e-07, 0.0128),
-    ("taps", "edit"): (0.0158, 6.52e-07, 0.00527, 1.73e-08, 2.18e-07, 0.0158),
-    ("fft", "full"): (0.0814, 5.85e-07, 2.31e-07, 6.49e-08, 2.58e-06, 0.027),
-    ("fft", "edit"): (0.023, 0, 1.93e-07, 1.3e-07, 2.35e-06, 0.023),
+    ("windows", "full"): (0.0419, 1.06e-06, 2.47e-07, 2.78e-08, 0.0156, 4.37e-08),
+    ("windows", "edit"): (0.0342, 4.96e-07, 2.06e-07, 4.79e-08, 0.000597, 6.42e-08),
+    ("shifts", "full"): (0.0321, 1.15e-06, 1.46e-07, 2.69e-08, 0.00321, 0),
+    ("shifts", "edit"): (0.0131, 7.56e-07, 1.8e-07, 2.26e-08, 0.0131, 0),
+    ("taps", "full"): (0.0268, 9.63e-07, 0.00481, 1.5e-08, 1.84e-07, 0.0118),
+    ("taps", "edit"): (0.0138, 7.16e-07, 0.00502, 1.48e-08, 1.92e-07, 0.0138),
+    ("direct", "full"): (0.0346, 7.71e-07, 1.38e-08, 9.61e-09, 0.00693, 1.24e-05),
+    ("direct", "edit"): (0.0145, 4.72e-07, 2.43e-08, 1.78e-08, 0.0145, 1.06e-05),
+    ("fft", "full"): (0.0691, 6.6e-07, 1.82e-07, 1.1e-07, 2.5e-06, 0.0298),
+    ("fft", "edit"): (0.0229, 0, 2.14e-07, 1.41e-07, 2.34e-06, 0.0229),
 }
 
-#: The same, fitted on the same machine and layers (fastest of 5 runs) with
-#: ``OPENBLAS_CORETYPE=Haswell``: the AVX2 kernels (AMD and older Intel CPUs) have no
-#: small-matrix path, so the im2col products cost more there relative to the transforms, and
-#: runs share no tiles with helper threads (``_im2col``).
+#: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell`` (and
+#: ``NUMBA_CPU_NAME=haswell``): the AVX2 kernels (AMD and older Intel CPUs) have no small-matrix
+#: path, so the im2col products cost more there relative to the transforms and direct sums.
 AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0484, 1.3e-06, 1.71e-07, 4.76e-08, 0.0134, 1.64e-07),
-    ("windows", "edit"): (0.0343, 1.02e-06, 1.09e-07, 8.3e-08, 0.00108, 1.92e-07),
-    ("shifts", "full"): (0.0308, 1.35e-06, 1.19e-07, 4.93e-08, 0.00314, 0),
-    ("shifts", "edit"): (0.0131, 6.44e-07, 6.08e-08, 1.09e-07, 0.0131, 0),
-    ("taps", "full"): (0.0317, 8.26e-07, 0.005, 2.66e-08, 2.69e-07, 0.0128),
-    ("taps", "edit"): (0.0156, 6.76e-07, 0.0048, 2.86e-08, 2.8e-07, 0.0156),
-    ("fft", "full"): (0.077, 5.9e-07, 2.24e-07, 8.31e-08, 2.56e-06, 0.0242),
-    ("fft", "edit"): (0.0214, 0, 1.87e-07, 1.33e-07, 2.41e-06, 0.0214),
+    ("windows", "full"): (0.0429, 1.06e-06, 2.36e-07, 4.74e-08, 0.0152, 4.97e-08),
+    ("windows", "edit"): (0.0347, 5.22e-07, 1.96e-07, 6.68e-08, 0, 7.92e-08),
+    ("shifts", "full"): (0.0323, 1.03e-06, 1.21e-07, 6.33e-08, 0.00331, 0),
+    ("shifts", "edit"): (0.0132, 6.63e-07, 1.37e-07, 6.78e-08, 0.0132, 0),
+    ("taps", "full"): (0.0268, 9.23e-07, 0.00446, 2.38e-08, 2.74e-07, 0.0129),
+    ("taps", "edit"): (0.0141, 7.03e-07, 0.00469, 2.53e-08, 2.78e-07, 0.0141),
+    ("direct", "full"): (0.0363, 8.02e-07, 1.56e-08, 5.49e-09, 0.0069, 1.22e-05),
+    ("direct", "edit"): (0.0147, 4.92e-07, 2.93e-08, 0, 0.0147, 1e-05),
+    ("fft", "full"): (0.0715, 6.5e-07, 2.17e-07, 1.41e-07, 2.32e-06, 0.0248),
+    ("fft", "edit"): (0.0207, 0, 2.28e-07, 1.8e-07, 2.29e-06, 0.0207),
 }
 
 
@@ -65,8 +68,9 @@ EDITS_PER_FULL = 4
 
 def edit_filters(method: str, spec: LayerSpec) -> int:
     """Filters an edit of one filter computes: its whole product block for the im2col methods
-    (``_im2col.FILTER_BLOCK``), just itself for fft (its per-filter work is independent)."""
-    return 1 if method == "fft" else min(FILTER_BLOCK, spec.out_per_group)
+    (``_im2col.FILTER_BLOCK``), just itself for fft and direct (their per-filter work is
+    independent)."""
+    return 1 if method in ("fft", "direct") else min(FILTER_BLOCK, spec.out_per_group)
 
 
 def cost_features(
@@ -87,6 +91,10 @@ def cost_features(
     transform, products and inverse, which a depthwise layer pays 32 times.
     taps: (1, values padded, product calls, multiply-adds, values summed tap by tap, groups),
     over the stride-1 grid with its junk columns; a call per tile, block and tap.
+    direct: (1, values padded, multiply-adds, sums read and written back, groups, passes): a
+    pass adds one input channel (kernels of up to ``_direct_source.UNROLLED_TAPS`` taps) or one
+    kernel row of it (larger ones) to an output row of a few filters at once, reading and writing
+    back each filter's running sums.
     """
     full = filters is None
     n = spec.out_channels if full else filters
@@ -110,6 +118,12 @@ def cost_features(
         calls = blocks * -(-oh // step) * kh * kw
         padded = groups * cg * hp * wp
         return (1.0, padded, calls, n * cg * kh * kw * grid, n * kh * kw * grid, groups)
+    if method == "direct":
+        shape = _direct_source.shape_for(spec)
+        per_row = cg * (1 if shape.rows else kh)  # passes over an output row, per filter
+        passes = groups * -(-(n // groups) // shape.filters) * oh * per_row
+        padded = groups * cg * hp * wp
+        return (1.0, padded, n * taps * oh * ow, n * per_row * oh * ow, groups, passes)
     if method == "shifts":
         pixels = ((oh - 1) * sh) * wp + (ow - 1) * sw + 1
         strided = False  # whole rows of the flattened image, then subsampled products
@@ -168,6 +182,10 @@ def candidates(spec: LayerSpec) -> list[str]:
     filters the copy is shared, and taps measured no faster; with a stride it would compute the
     whole stride-1 grid)."""
     methods = ["windows", "fft"]
+    if spec.stride == (1, 1) and spec.dilation[1] == 1 and _direct_source.available():
+        methods.append("direct")
+        if spec.kernel_size == (1, 1):
+            methods.remove("windows")  # direct measured as fast or faster on every 1×1 layer
     if spec.stride == (1, 1) and spec.in_per_group == 1:
         methods.append("shifts")
     elif spec.stride == (1, 1) and spec.out_per_group < FILTER_BLOCK:

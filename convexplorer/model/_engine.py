@@ -13,14 +13,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import _direct
 from ._cost import choose_method, run_ms
+from ._direct import Direct
 from ._fft import FftConv, spectrum_bytes
 from ._im2col import Shifts, Windows, keeps_matrix
 from ._padding import padded_copy
 from ._spec import LayerSpec
 from ._taps import Taps
 
-METHODS = ("windows", "shifts", "taps", "fft")
+METHODS = ("windows", "shifts", "taps", "direct", "fft")
 
 
 class ConvEngine:
@@ -38,7 +40,7 @@ class ConvEngine:
         self.output_size = spec.output_size(x.shape[1], x.shape[2])
         self.method = method or choose_method(spec, x.shape[1], x.shape[2])
         self._x = x
-        self._impl: Windows | Shifts | Taps | FftConv | None = None
+        self._impl: Windows | Shifts | Taps | Direct | FftConv | None = None
         self._blocks: list[tuple[int, int, int]] | None = None
 
     @property
@@ -46,18 +48,20 @@ class ConvEngine:
         """The method of partial runs: always ``method`` (one method per engine)."""
         return self.method
 
-    def _kernel(self) -> Windows | Shifts | Taps | FftConv:
+    def _kernel(self) -> Windows | Shifts | Taps | Direct | FftConv:
         """The method's state, made on first run. Two threads may run one engine (the app's
         worker and a check): the blocks are set before the state, so whoever sees the state
         sees its blocks (two first runs at once each make one; either serves)."""
         if self._impl is None:
             spec, x = self.spec, self._x
-            impl: Windows | Shifts | Taps | FftConv
+            impl: Windows | Shifts | Taps | Direct | FftConv
             if self.method == "fft":
                 padded = padded_copy(x, spec.pads, spec.padding_mode)
                 impl = FftConv(spec, padded, self.output_size)
             else:
-                kernel = {"windows": Windows, "shifts": Shifts, "taps": Taps}[self.method]
+                kernel = {"windows": Windows, "shifts": Shifts, "taps": Taps, "direct": Direct}[
+                    self.method
+                ]
                 impl = kernel(spec, x, self.output_size)
             # blocks of filters multiplied together, never split or merged across runs
             opg, size = spec.out_per_group, impl.block
@@ -79,7 +83,8 @@ class ConvEngine:
     @property
     def cache_bytes(self) -> int:
         """Most memory this engine keeps for weight edits: the window matrix (windows, within
-        ``WINDOW_MATRIX_BUDGET``) or the input spectrum (fft); shifts and taps keep nothing."""
+        ``WINDOW_MATRIX_BUDGET``) or the input spectrum (fft); shifts, taps and direct keep
+        nothing."""
         spec = self.spec
         if self.method == "fft":
             return spectrum_bytes(spec, self.output_size, self.dtype)
@@ -99,9 +104,11 @@ class ConvEngine:
 
     def estimate_ms(self, channels: Sequence[int] | None = None) -> float:
         """Estimated milliseconds of ``run`` for ``channels`` (None: all) once the edit cache
-        is built (``edit_cache_missing`` prices building it), from the fitted cost model."""
+        is built (``edit_cache_missing`` prices building it), from the fitted cost model; for
+        direct, plus making its kernel if this session has not yet (``_direct.prepare_ms``)."""
         h, w = self._x.shape[1:]
-        return run_ms(self.method, self.spec, h, w, channels)
+        prepare = _direct.prepare_ms(self.spec, self.dtype) if self.method == "direct" else 0.0
+        return prepare + run_ms(self.method, self.spec, h, w, channels)
 
     def prepare_edits(self) -> None:
         """Build what partial runs keep (the window matrix), so the first edit is as cheap as
@@ -139,7 +146,7 @@ class ConvEngine:
 
     def _subset(
         self,
-        impl: Windows | Shifts | Taps | FftConv,
+        impl: Windows | Shifts | Taps | Direct | FftConv,
         weight: np.ndarray,
         bias: np.ndarray | None,
         wanted: Sequence[int],

@@ -317,6 +317,11 @@ def shared_pieces(count: int, values: int) -> list[tuple[int, int]]:
     """Tiles 0..count-1 in the consecutive runs of about equal length a run of ``values`` window
     values shares out: PIECES_PER_THREAD per thread, or one below PARALLEL_VALUES."""
     parts = PIECES_PER_THREAD * (HELPERS + 1) if values >= PARALLEL_VALUES else 1
+    return even_ranges(count, parts)
+
+
+def even_ranges(count: int, parts: int) -> list[tuple[int, int]]:
+    """0..count-1 in ``parts`` (at most ``count``) consecutive runs of about equal length."""
     parts = max(1, min(parts, count))
     bounds = [round(k * count / parts) for k in range(parts + 1)]
     return [(bounds[k], bounds[k + 1]) for k in range(parts)]
