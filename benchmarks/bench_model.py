@@ -137,6 +137,17 @@ def blas_description() -> str:
     return f"{config['name']} {config['version']}, kernel {kernel}"
 
 
+def direct_description() -> str:
+    """numba's version and the CPU it tunes the direct kernels for (``_direct_compile``)."""
+    if "numba" not in sys.modules:
+        return "direct kernels not used"
+    import numba
+    from llvmlite import binding
+
+    target = numba.config.CPU_NAME or binding.get_host_cpu_name()
+    return f"direct kernels: numba {numba.__version__}, tuned for {target}"
+
+
 def torch_conv(
     case: Case, x: np.ndarray, w: np.ndarray, b: np.ndarray, filters: slice = slice(None)
 ) -> Callable | None:
@@ -248,6 +259,7 @@ def main() -> None:
     )
     print(f"BLAS: {blas_description()}; environment: {blas_env or 'no BLAS variables set'}")
     print(f"engine: blocks of {FILTER_BLOCK} filters, {TILE_BYTES >> 10} KiB tiles")
+    print(direct_description())
     print(
         f"median of {repeats} runs in milliseconds, float32; full/t is ours / torch's full "
         f"layer, edit/t1 our edit / torch's one-filter conv; "

@@ -2,7 +2,8 @@
 
 A stalled event loop is what a user feels as a frozen window. For each layer this builds the main
 window as the command line does (offscreen, 1280×800), then for each action — a weight edit, an
-activation change while every output is stale, a layer change, opening a saved session — starts a
+activation change while every output is stale, a layer change, opening a saved session, a kernel
+size whose direct kernel numba must compile (nothing kept on disk) — starts a
 heartbeat, performs the action from inside the event loop, waits until every output is computed
 and painted, and reports the longest gap between heartbeats (ideal: 10 ms). Target: ≤ 50 ms.
 
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from convexplorer import io
 from convexplorer.app import application, build_window
-from convexplorer.model import LayerSpec
+from convexplorer.model import LayerSpec, _direct
 
 HEARTBEAT_MS = 10
 SETTLE_MS = 150  # after the outputs are ready: deferred painting and colour bars still count
@@ -123,11 +124,21 @@ def run_layer(label: str, c_in: int, side: int, filters: int, k: int, repeats: i
     def open_session() -> None:
         window.files.sessions.open(session, asked=True)
 
+    def new_kernel_shape() -> None:
+        """A kernel size the session has not made, nothing kept on disk: numba compiles it (on
+        the worker, as the cost model prices a kernel not yet made), then back to k×k."""
+        spec = document.view.spec
+        wider = spec.kernel_size[0] == k
+        os.environ["CONVEXPLORER_KERNEL_CACHE"] = tempfile.mkdtemp(dir=folder)
+        _direct._kernels.clear()
+        document.set_layer(spec.replace(kernel_size=k + 2 if wider else k, padding="same"))
+
     actions = {
         "weight edit": edit,
         "activation (stale)": activation_while_stale,
         "layer change": layer_change,
         "open session": open_session,
+        "new kernel shape": new_kernel_shape,
     }
     results = {}
     for name, action in actions.items():

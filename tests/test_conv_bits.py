@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import LayerSpec, _im2col, _taps
+from convexplorer.model import LayerSpec, _direct, _im2col, _taps
 from convexplorer.model._conv import METHODS, ConvEngine
 
 from .conv_cases import layers
@@ -50,11 +50,11 @@ def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_byt
     every run share its tiles with the helper threads, whatever its size."""
     spec, x, weight, bias = case
     saved = _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES, _im2col.PARALLEL_VALUES
-    saved_taps = _taps.TAPS_TILE_BYTES
+    saved_taps, saved_direct = _taps.TAPS_TILE_BYTES, _direct.PARALLEL_MACS
     if tile_bytes is not None:
         _im2col.TILE_BYTES = _im2col.SHIFTS_TILE_BYTES = _taps.TAPS_TILE_BYTES = tile_bytes
     if shared:
-        _im2col.PARALLEL_VALUES = 0
+        _im2col.PARALLEL_VALUES = _direct.PARALLEL_MACS = 0
     try:
         engine = ConvEngine(spec, x, method)
         full = engine.run(weight, bias)
@@ -67,7 +67,7 @@ def test_every_subset_run_equals_the_full_run_bit_for_bit(case, method, tile_byt
         assert np.array_equal(fresh.run(weight, bias), full)
     finally:
         _im2col.TILE_BYTES, _im2col.SHIFTS_TILE_BYTES, _im2col.PARALLEL_VALUES = saved
-        _taps.TAPS_TILE_BYTES = saved_taps
+        _taps.TAPS_TILE_BYTES, _direct.PARALLEL_MACS = saved_taps, saved_direct
 
 
 @pytest.mark.parametrize("method", METHODS)

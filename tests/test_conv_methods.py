@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convexplorer.model import LayerSpec, _cost, _direct_source, _im2col
+from convexplorer.model import LayerSpec, _cost, _direct_compile, _im2col
 from convexplorer.model._conv import METHODS, WINDOW_MATRIX_BUDGET, ConvEngine
 from convexplorer.model._cost import choose_method, estimate_ms
 from convexplorer.model._fft import fast_length
@@ -263,7 +263,7 @@ def test_the_cost_model_follows_the_blas_kernel(monkeypatch, small_matrix_kernel
     try:
         for spec, size, _ in benchmark_layers:
             assert choose_method(spec, size, size) == "direct"
-        monkeypatch.setattr(_direct_source, "available", lambda: False)
+        monkeypatch.setattr(_direct_compile, "available", lambda: False)
         choose_method.cache_clear()
         for spec, size, numpy_pick in benchmark_layers:
             assert choose_method(spec, size, size) == numpy_pick

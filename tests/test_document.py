@@ -288,7 +288,8 @@ def test_outputs_after_any_edit_history_equal_a_fresh_full_run_bit_for_bit(
     assert np.array_equal(view.outputs(), fresh.compute())
 
 
-def test_after_the_outputs_the_worker_builds_what_edits_keep(qtbot):
+def test_after_the_outputs_the_worker_builds_what_edits_keep(qtbot, numpy_only):
+    """The window matrix of "windows" (without numba: direct sums keep nothing to build)."""
     rng = np.random.default_rng(4)
     state = ExplorerState(rng.random((8, 40, 40), dtype=np.float32), LayerSpec(8, 8, padding=1))
     document = Document(state, sync_limit_ms=0)  # everything on the worker
@@ -300,8 +301,9 @@ def test_after_the_outputs_the_worker_builds_what_edits_keep(qtbot):
 
 
 def test_an_edit_the_cost_model_prices_cheap_runs_at_once(qtbot):
-    """An 11×11 fft edit on 3×256² (23.8 million multiply-adds, one inverse transform) is
-    computed in the command's own pass of the event loop: no worker, no "computing"."""
+    """An 11×11 edit on 3×256² (23.8 million multiply-adds: direct sums in about 0.7 ms, one
+    inverse transform with fft) is computed in the command's own pass of the event loop: no
+    worker, no "computing"."""
     rng = np.random.default_rng(3)
     spec = LayerSpec(3, 4, 11, padding=5)
     state = ExplorerState(rng.random((3, 256, 256), dtype=np.float32), spec)

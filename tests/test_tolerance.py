@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from convexplorer.model import LayerSpec, absolute_sums, output_bound
-from convexplorer.model._conv import ConvEngine
+from convexplorer.model._conv import METHODS, ConvEngine
 
 from .reference import reference_conv2d
 from .tolerance import (
@@ -37,7 +37,7 @@ def test_gamma_is_the_textbook_bound():
         gamma(2**23, np.float32)
 
 
-@pytest.mark.parametrize("method", ["windows", "shifts", "taps", "fft"])
+@pytest.mark.parametrize("method", METHODS)
 def test_a_result_off_by_more_than_the_bound_is_rejected(method):
     spec, kwargs, x, w, b, want = _layer()
     got = ConvEngine(spec, x, method).run(w, b)

@@ -12,7 +12,7 @@ import functools
 import math
 from collections.abc import Sequence
 
-from . import _direct_source, _taps
+from . import _direct_compile, _direct_source, _taps
 from ._blas import has_small_matrix_kernel
 from ._fft import transform_shape
 from ._im2col import FILTER_BLOCK, keeps_matrix
@@ -39,20 +39,21 @@ COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
     ("fft", "edit"): (0.0229, 0, 2.14e-07, 1.41e-07, 2.34e-06, 0.0229),
 }
 
-#: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell`` (and
-#: ``NUMBA_CPU_NAME=haswell``): the AVX2 kernels (AMD and older Intel CPUs) have no small-matrix
-#: path, so the im2col products cost more there relative to the transforms and direct sums.
+#: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell`` and the
+#: direct kernels compiled for AVX2 alone (``NUMBA_CPU_FEATURES`` set to Haswell's): the AVX2
+#: kernels (AMD and older Intel CPUs) have no small-matrix path, so the im2col products cost more
+#: there relative to the transforms; the direct sums, on 8 lanes instead of 16, cost more too.
 AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0429, 1.06e-06, 2.36e-07, 4.74e-08, 0.0152, 4.97e-08),
-    ("windows", "edit"): (0.0347, 5.22e-07, 1.96e-07, 6.68e-08, 0, 7.92e-08),
-    ("shifts", "full"): (0.0323, 1.03e-06, 1.21e-07, 6.33e-08, 0.00331, 0),
-    ("shifts", "edit"): (0.0132, 6.63e-07, 1.37e-07, 6.78e-08, 0.0132, 0),
-    ("taps", "full"): (0.0268, 9.23e-07, 0.00446, 2.38e-08, 2.74e-07, 0.0129),
-    ("taps", "edit"): (0.0141, 7.03e-07, 0.00469, 2.53e-08, 2.78e-07, 0.0141),
-    ("direct", "full"): (0.0363, 8.02e-07, 1.56e-08, 5.49e-09, 0.0069, 1.22e-05),
-    ("direct", "edit"): (0.0147, 4.92e-07, 2.93e-08, 0, 0.0147, 1e-05),
-    ("fft", "full"): (0.0715, 6.5e-07, 2.17e-07, 1.41e-07, 2.32e-06, 0.0248),
-    ("fft", "edit"): (0.0207, 0, 2.28e-07, 1.8e-07, 2.29e-06, 0.0207),
+    ("windows", "full"): (0.0497, 1.14e-06, 2.4e-07, 4.92e-08, 0.0184, 4.55e-08),
+    ("windows", "edit"): (0.0401, 4.98e-07, 2.02e-07, 6.94e-08, 0, 7.39e-08),
+    ("shifts", "full"): (0.0362, 1.06e-06, 1.26e-07, 6.57e-08, 0.00422, 0),
+    ("shifts", "edit"): (0.0144, 7.13e-07, 1.39e-07, 7.01e-08, 0.0144, 0),
+    ("taps", "full"): (0.0328, 8.55e-07, 0.00509, 2.57e-08, 2.74e-07, 0.014),
+    ("taps", "edit"): (0.0173, 6.43e-07, 0.00465, 2.86e-08, 2.88e-07, 0.0173),
+    ("direct", "full"): (0.0414, 7.71e-07, 2.26e-08, 1.05e-08, 0.00672, 1.29e-05),
+    ("direct", "edit"): (0.0158, 4.85e-07, 3.8e-08, 0, 0.0158, 9.69e-06),
+    ("fft", "full"): (0.0841, 6.98e-07, 2.16e-07, 1.18e-07, 2.7e-06, 0.0266),
+    ("fft", "edit"): (0.0228, 0, 2.37e-07, 1.71e-07, 2.52e-06, 0.0228),
 }
 
 
@@ -119,11 +120,10 @@ def cost_features(
         padded = groups * cg * hp * wp
         return (1.0, padded, calls, n * cg * kh * kw * grid, n * kh * kw * grid, groups)
     if method == "direct":
-        shape = _direct_source.shape_for(spec)
-        per_row = cg * (1 if shape.rows else kh)  # passes over an output row, per filter
-        passes = groups * -(-(n // groups) // shape.filters) * oh * per_row
+        per_filter = _direct_source.passes_per_row(spec, 1)  # each filter's sums, per row
+        passes = groups * _direct_source.passes_per_row(spec, n // groups) * oh
         padded = groups * cg * hp * wp
-        return (1.0, padded, n * taps * oh * ow, n * per_row * oh * ow, groups, passes)
+        return (1.0, padded, n * taps * oh * ow, n * per_filter * oh * ow, groups, passes)
     if method == "shifts":
         pixels = ((oh - 1) * sh) * wp + (ow - 1) * sw + 1
         strided = False  # whole rows of the flattened image, then subsampled products
@@ -174,18 +174,26 @@ def mac_ms(
     return spec.mac_count(height, width) * count / spec.out_channels * MS_PER_MAC
 
 
+#: Input channels per group up to which direct replaces windows for 1×1 kernels: on every such
+#: layer of the calibration grid (up to 32) it measured as fast or faster, where the fitted model
+#: priced windows lower; from 64 channels on windows measured 1.4-1.55× faster (128 → 128 on 64²:
+#: 7.9 against 11.2 ms, full run + 4 edits), and the model decides.
+ONE_BY_ONE_CHANNELS = 32
+
+
 def candidates(spec: LayerSpec) -> list[str]:
     """The methods worth considering: "shifts" only for stride 1 with one input channel per group
     (depthwise), the only layers where it measured faster than "windows"; "taps" for stride 1
     with several input channels and fewer filters per group than a product block (a "many → 1"
     layer), where copying windows costs far more than the thin products they feed (with more
     filters the copy is shared, and taps measured no faster; with a stride it would compute the
-    whole stride-1 grid)."""
+    whole stride-1 grid); "direct" for stride 1 and column dilation 1 (its vectorised loop) when
+    numba can be used, in place of windows for small 1×1 layers (``ONE_BY_ONE_CHANNELS``)."""
     methods = ["windows", "fft"]
-    if spec.stride == (1, 1) and spec.dilation[1] == 1 and _direct_source.available():
+    if spec.stride == (1, 1) and spec.dilation[1] == 1 and _direct_compile.available():
         methods.append("direct")
-        if spec.kernel_size == (1, 1):
-            methods.remove("windows")  # direct measured as fast or faster on every 1×1 layer
+        if spec.kernel_size == (1, 1) and spec.in_per_group <= ONE_BY_ONE_CHANNELS:
+            methods.remove("windows")
     if spec.stride == (1, 1) and spec.in_per_group == 1:
         methods.append("shifts")
     elif spec.stride == (1, 1) and spec.out_per_group < FILTER_BLOCK:

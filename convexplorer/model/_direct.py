@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import _direct_source, _parallel
+from . import _direct_compile, _direct_source, _parallel
 from ._im2col import PIECES_PER_THREAD, Blocks, Im2col, blocks_by_group, even_ranges
 from ._parallel import share
 from ._spec import LayerSpec
@@ -50,8 +50,8 @@ def prepare_ms(spec: LayerSpec, dtype: np.dtype) -> float:
 
 
 def compiled(shape: _direct_source.KernelShape, dtype: np.dtype) -> Callable[..., None]:
-    """The kernel for ``shape``, made on first use (numba keeps it on disk when it can, so a
-    later session loads it instead; see ``_direct_source.load``). A kernel already made is
+    """The kernel for ``shape`` and ``dtype``, made on first use (``_direct_compile.load``; it
+    raises ``_direct_compile.Unusable`` when numba cannot be used). A kernel already made is
     returned without the lock: a run on the UI thread never waits for the worker making
     another."""
     key = (shape, np.dtype(dtype))
@@ -60,11 +60,7 @@ def compiled(shape: _direct_source.KernelShape, dtype: np.dtype) -> Callable[...
         with _kernels_lock:
             kernel = _kernels.get(key)
             if kernel is None:
-                kernel = _direct_source.load(shape)
-                # a call with no rows to compute makes (or loads) the variant for these types
-                empty, taps = np.zeros((1, 1, 1), dtype), np.zeros((1, 1, 1, 1), dtype)
-                kernel(empty, 0, taps, np.zeros(0, dtype), empty, 0, 0, 0, 0, 1, 1, 1, 1)
-                _kernels[key] = kernel
+                kernel = _kernels[key] = _direct_compile.load(shape, key[1])
     return kernel
 
 
@@ -76,8 +72,10 @@ class Direct(Im2col):
     block = 1
 
     def __init__(self, spec: LayerSpec, x: np.ndarray, output_size: tuple[int, int]) -> None:
+        """Made on an engine's first run, with its kernel (which may raise
+        ``_direct_compile.Unusable``: the engine then picks another method)."""
         super().__init__(spec, x, output_size)
-        self._shape = _direct_source.shape_for(spec)
+        self._kernel = compiled(_direct_source.shape_for(spec), self._dtype)
 
     def run(
         self, weight: np.ndarray, bias: np.ndarray | None, blocks: Blocks, dest: np.ndarray
@@ -85,11 +83,11 @@ class Direct(Im2col):
         """Fill dest (n, H_out, W_out) with filters ``weight`` (n, C_in/g, kH, kW) plus ``bias``
         (n,). Large runs share their rows with the helper threads (``_parallel``): a row's values
         are the same whoever computes them."""
-        spec, dtype = self._spec, self._dtype
-        kernel = compiled(self._shape, dtype)
-        # (C_in/g, kH, kW, n): a pass's weights for consecutive filters lie side by side
-        taps = np.ascontiguousarray(weight.transpose(1, 2, 3, 0))
-        bias = np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias)
+        spec, dtype, kernel = self._spec, self._dtype, self._kernel
+        # (C_in/g, kH, kW, n): a pass's weights for consecutive filters lie side by side. Copies,
+        # writable: numba compiles another variant (on this thread) for a read-only array
+        taps = weight.transpose(1, 2, 3, 0).copy()
+        bias = np.zeros(0, dtype) if bias is None else bias.copy()
         cg, (oh, ow), (kh, kw) = spec.in_per_group, self.output_size, spec.kernel_size
         (sh, sw), (dh, dw) = spec.stride, spec.dilation
         padded = self._buffer(spec.in_channels)

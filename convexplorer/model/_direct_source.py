@@ -8,23 +8,11 @@ vectoriser: 2.4× slower). The sum's order is the same in every variant (input c
 row, kernel column; products rounded before they are added), so which variant or how many
 filters per pass never changes a bit.
 
-The source is written to a cache folder (``cache_folder``) and compiled from there with numba's
-``cache=True``, so numba keeps the machine code beside it and a later session loads it in
-milliseconds instead of compiling again (about a second per shape). Without a writable folder the
-kernel is compiled in memory.
+``_direct_compile`` compiles it with numba and keeps it on disk.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib.util
-import os
-import platform
-import sys
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 from ._spec import LayerSpec
@@ -33,10 +21,11 @@ from ._spec import LayerSpec
 #: per pass (the rows unrolled), larger ones one kernel row per pass.
 UNROLLED_TAPS = 9
 
-#: Filters whose rows one pass adds to, sharing each input value read: 4 for small kernels, 2
-#: for larger ones (whose weights would not stay in registers otherwise; measured in
+#: Filters whose rows one pass adds to, sharing each input value read: 4 for kernels whose rows
+#: are unrolled, 2 for larger ones (whose weights would not stay in registers otherwise;
 #: benchmarks/README.md, "direct").
-FILTERS_PER_PASS = {True: 4, False: 2}
+FILTERS_PER_UNROLLED_PASS = 4
+FILTERS_PER_ROW_PASS = 2
 
 
 class KernelShape(NamedTuple):
@@ -49,11 +38,22 @@ class KernelShape(NamedTuple):
 
 
 def shape_for(spec: LayerSpec) -> KernelShape:
-    """The variant a layer runs on."""
+    """The variant a layer runs on. The engine offers direct only where columns are one apart
+    (``_cost.candidates``); the other variant serves a method forced by a caller."""
     kh, kw = spec.kernel_size
-    unrolled = kh * kw <= UNROLLED_TAPS
     unit_columns = spec.stride[1] == 1 and spec.dilation[1] == 1
-    return KernelShape(kh if unrolled else 0, kw, FILTERS_PER_PASS[unrolled], unit_columns)
+    if kh * kw <= UNROLLED_TAPS:
+        return KernelShape(kh, kw, FILTERS_PER_UNROLLED_PASS, unit_columns)
+    return KernelShape(0, kw, FILTERS_PER_ROW_PASS, unit_columns)
+
+
+def passes_per_row(spec: LayerSpec, filters: int) -> int:
+    """Passes over an output row for ``filters`` consecutive filters of one group: whole blocks
+    of the shape's filters per pass, then one pass per leftover filter, each once per input
+    channel (or per input channel and kernel row when the rows are not unrolled)."""
+    shape = shape_for(spec)
+    blocks = filters // shape.filters + filters % shape.filters
+    return blocks * spec.in_per_group * (1 if shape.rows else spec.kernel_size[0])
 
 
 def source(shape: KernelShape) -> str:
@@ -108,85 +108,3 @@ def source(shape: KernelShape) -> str:
     lines.append("        for f in range(whole, f1):")
     body(["f"], "            ")
     return "\n".join(lines) + "\n"
-
-
-@functools.cache
-def available() -> bool:
-    """Whether numba is installed, asked without importing it (that takes 0.15-0.2 s). Without
-    it the engine picks among its numpy methods only."""
-    return importlib.util.find_spec("numba") is not None
-
-
-def cache_folder() -> Path:
-    """Where compiled kernels are kept: ``CONVEXPLORER_KERNEL_CACHE`` if set, else the user's
-    cache folder (XDG on Linux, ~/Library/Caches on macOS, LOCALAPPDATA on Windows)."""
-    chosen = os.environ.get("CONVEXPLORER_KERNEL_CACHE")
-    if chosen:
-        return Path(chosen)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "convexplorer" / "kernels"
-
-
-def _written(text: str, name: str) -> Path | None:
-    """``text`` in the cache folder as ``name`` (written atomically, once); None if it cannot be."""
-    try:
-        folder = cache_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        return path
-    except OSError:
-        return None
-
-
-def _tune_for_this_cpu() -> None:
-    """On an x86 CPU with AVX-512, have numba tune its code as for Haswell (the CPU's own
-    features kept): the kernels measured 5-20 % faster than tuned for the CPU itself
-    (benchmarks/README.md, "direct"). Only before numba is first imported, and never over a
-    choice made in the environment."""
-    if (
-        "numba" in sys.modules
-        or "NUMBA_CPU_NAME" in os.environ
-        or platform.machine().lower() not in ("x86_64", "amd64")
-    ):
-        return
-    from llvmlite import binding
-
-    if binding.get_host_cpu_features().get("avx512f"):
-        os.environ["NUMBA_CPU_NAME"] = "haswell"
-
-
-def load(shape: KernelShape) -> Callable[..., None]:
-    """The compiled kernel for ``shape``: from numba's disk cache when an earlier session made
-    it, otherwise compiled now (and kept on disk when the cache folder is writable)."""
-    _tune_for_this_cpu()
-    import numba  # first use only: numba takes 0.15-0.2 s to import
-
-    text = source(shape)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    name = f"convexplorer_direct_{'x'.join(str(int(v)) for v in shape)}_{digest}"
-    path = _written(text, f"{name}.py")
-    if path is None:
-        namespace: dict[str, object] = {"__name__": name}
-        exec(compile(text, f"<{name}>", "exec"), namespace)
-        function = namespace["kernel"]
-    else:
-        # a real module: numba's cached code finds its globals by importing the module's name
-        module = sys.modules.get(name)
-        if module is None:
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            sys.modules[name] = module
-        function = module.kernel
-    return numba.njit(nogil=True, cache=path is not None, boundscheck=False)(function)

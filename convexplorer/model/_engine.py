@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _direct
+from . import _direct, _direct_compile
 from ._cost import choose_method, run_ms
 from ._direct import Direct
 from ._fft import FftConv, spectrum_bytes
@@ -39,6 +39,7 @@ class ConvEngine:
         self.dtype = x.dtype
         self.output_size = spec.output_size(x.shape[1], x.shape[2])
         self.method = method or choose_method(spec, x.shape[1], x.shape[2])
+        self._forced = method is not None
         self._x = x
         self._impl: Windows | Shifts | Taps | Direct | FftConv | None = None
         self._blocks: list[tuple[int, int, int]] | None = None
@@ -58,10 +59,18 @@ class ConvEngine:
             if self.method == "fft":
                 padded = padded_copy(x, spec.pads, spec.padding_mode)
                 impl = FftConv(spec, padded, self.output_size)
+            elif self.method == "direct":
+                try:
+                    impl = Direct(spec, x, self.output_size)
+                except _direct_compile.Unusable:
+                    if self._forced:
+                        raise
+                    # nothing computed yet, so no bits to keep: the pick without direct
+                    choose_method.cache_clear()
+                    self.method = choose_method(spec, x.shape[1], x.shape[2])
+                    return self._kernel()
             else:
-                kernel = {"windows": Windows, "shifts": Shifts, "taps": Taps, "direct": Direct}[
-                    self.method
-                ]
+                kernel = {"windows": Windows, "shifts": Shifts, "taps": Taps}[self.method]
                 impl = kernel(spec, x, self.output_size)
             # blocks of filters multiplied together, never split or merged across runs
             opg, size = spec.out_per_group, impl.block
