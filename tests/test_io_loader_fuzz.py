@@ -6,7 +6,9 @@ loader that reads .npy data (inputs, weights, biases, .npz listings) with damage
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from hypothesis import strategies as st
 
 from convexplorer.io import (
     FileFormatError,
+    TorchUnavailable,
     list_conv_weights,
     npz_members,
     read_array,
@@ -172,6 +175,10 @@ def load_all(path: Path) -> None:
             load(path)
         except FileFormatError as exc:
             assert str(exc).startswith(f"{path.name}: ")
+        except TorchUnavailable:
+            # a flipped first byte can make it start like torch.save's legacy format (a pickle):
+            # without torch that cannot be told from a checkpoint; the user is told to install it
+            assert importlib.util.find_spec("torch") is None
 
 
 @FUZZ
@@ -197,3 +204,12 @@ def test_fuzz_truncations_and_byte_flips(tmp_path, valid, data):
     path = tmp_path / f"f.{kind}"
     path.write_bytes(bytes(blob))
     load_all(path)
+
+
+def test_a_file_that_starts_like_a_pickle_asks_for_torch_without_it(tmp_path, valid, monkeypatch):
+    """The case the fuzzing found on a machine without torch: an .npy whose first byte is 0x80."""
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` fails, as without it
+    path = tmp_path / "f.npy"
+    path.write_bytes(b"\x80" + valid["npy"][1:])
+    with pytest.raises(TorchUnavailable, match="pip install torch"):
+        list_conv_weights(path)
