@@ -13,6 +13,7 @@ from convexplorer.model._cost import choose_method, estimate_ms
 from convexplorer.model._fft import fast_length
 from convexplorer.model._padding import pad_image, pad_into
 
+from .conv_cases import layer_and_input
 from .reference import reference_conv2d
 from .tolerance import (
     assert_conv_close,
@@ -35,29 +36,7 @@ def layers(draw):
         groups = 1 if kind == "dense" else draw(st.integers(2, 3))
         c_in = groups * draw(st.integers(1, 2))
         c_out = groups * draw(st.integers(1, 2))
-    kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
-    dh, dw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
-    low_h, low_w = max(2, dh * (kh - 1) + 1), max(2, dw * (kw - 1) + 1)
-    height = draw(st.integers(low_h, low_h + 8))
-    width = draw(st.integers(low_w, low_w + 8))
-    if draw(st.booleans()):
-        padding: object = "same"
-        stride = (1, 1)
-    else:
-        padding = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
-        stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    spec = LayerSpec(c_in, c_out, (kh, kw), stride, padding, mode, (dh, dw), groups, True)
-    try:
-        spec.check_image(height, width)
-    except ValueError:
-        spec = spec.replace(padding=(0, 0), stride=stride)
-    dtype = draw(st.sampled_from([np.float32, np.float64]))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    x = rng.standard_normal((c_in, height, width)).astype(dtype)
-    weight = rng.standard_normal(spec.weight_shape).astype(dtype)
-    bias = rng.standard_normal(c_out).astype(dtype) if draw(st.booleans()) else None
-    return spec, x, weight, bias
+    return layer_and_input(draw, (c_in, c_out, groups), 3, 8, [np.float32, np.float64])
 
 
 def _reference(spec, x, weight, bias):
