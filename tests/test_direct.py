@@ -108,6 +108,19 @@ def test_the_first_run_of_a_kernel_in_a_session_is_priced_for_making_it(monkeypa
     assert engine.estimate_ms() < 1
 
 
+def test_a_kernel_prepared_ahead_leaves_the_first_run_cheap(monkeypatch):
+    """What the app starts on a background thread while it builds its window."""
+    monkeypatch.setattr(_direct, "_kernels", {})
+    spec = LayerSpec(3, 2, kernel_size=3)
+    engine = ConvEngine(spec, np.ones((3, 20, 20), np.float32))
+    assert engine.method == "direct" and engine.estimate_ms() >= _direct.PREPARE_MS
+    _direct.prepare_kernel(spec)
+    assert engine.estimate_ms() < 1
+    strided = LayerSpec(3, 2, kernel_size=3, stride=2)  # direct is not offered: nothing made
+    _direct.prepare_kernel(strided)
+    assert list(_direct._kernels) == [(_direct_source.shape_for(spec), np.dtype(np.float32))]
+
+
 _LOAD_TWICE = """
 import numpy as np
 from convexplorer.model import LayerSpec, _direct, _direct_source

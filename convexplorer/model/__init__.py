@@ -11,6 +11,7 @@ from ._activations import (
     evaluation_error,
 )
 from ._conv import conv2d
+from ._direct import prepare_kernel
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
 from ._flip import kernel_in_use, tap_in_use
@@ -157,6 +158,7 @@ __all__ = [
     "pool2d",
     "pool_dot_product",
     "pool_weight",
+    "prepare_kernel",
     "preset_applied",
     "preset_description",
     "reached_outputs",

@@ -16,12 +16,14 @@ and the weights of a pass are held in registers. numba is imported on first use,
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
 import numpy as np
 
 from . import _direct_compile, _direct_source, _parallel
+from ._cost import candidates
 from ._im2col import PIECES_PER_THREAD, Blocks, Im2col, blocks_by_group, even_ranges
 from ._parallel import share
 from ._spec import LayerSpec
@@ -49,7 +51,7 @@ def prepare_ms(spec: LayerSpec, dtype: np.dtype) -> float:
     return 0.0 if (_direct_source.shape_for(spec), dtype) in _kernels else PREPARE_MS
 
 
-def compiled(shape: _direct_source.KernelShape, dtype: np.dtype) -> Callable[..., None]:
+def compiled(shape: _direct_source.KernelShape, dtype: np.dtype | type) -> Callable[..., None]:
     """The kernel for ``shape`` and ``dtype``, made on first use (``_direct_compile.load``; it
     raises ``_direct_compile.Unusable`` when numba cannot be used). A kernel already made is
     returned without the lock: a run on the UI thread never waits for the worker making
@@ -62,6 +64,16 @@ def compiled(shape: _direct_source.KernelShape, dtype: np.dtype) -> Callable[...
             if kernel is None:
                 kernel = _kernels[key] = _direct_compile.load(shape, key[1])
     return kernel
+
+
+def prepare_kernel(spec: LayerSpec, dtype: type = np.float32) -> None:
+    """Make the direct kernel ``spec`` would run on, if the engine could pick direct for it
+    and numba can be used: for a background thread at start-up, so the first run finds it made
+    (numba's import and the load take about 0.25 s, a first compile about a second). When numba
+    cannot be used, the engine finds out too and picks among its numpy methods."""
+    if "direct" in candidates(spec):
+        with contextlib.suppress(_direct_compile.Unusable):
+            compiled(_direct_source.shape_for(spec), dtype)
 
 
 class Direct(Im2col):
