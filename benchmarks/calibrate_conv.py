@@ -111,7 +111,7 @@ def operands(row: dict) -> tuple[LayerSpec, np.ndarray, np.ndarray, np.ndarray]:
 
 
 #: Methods the engine offers for stride 1 only (``_cost.candidates``): not timed otherwise.
-STRIDE_ONE = ("shifts", "taps", "direct")
+STRIDE_ONE = ("shifts", "taps")
 
 
 def timed_methods(row: dict) -> list[str]:
@@ -149,6 +149,12 @@ def fastest(rows: list[dict]) -> list[dict]:
     return list(merged.values())
 
 
+def offered(method: str, row: dict) -> bool:
+    """Whether a method's timing of this layer counts in its fit: direct's only where the
+    engine offers it (its short strided rows are timed, but never picked)."""
+    return method != "direct" or method in candidates(spec_of(row), (row["H"], row["H"]))
+
+
 def features(method: str, job: str, row: dict) -> tuple[float, ...]:
     spec = spec_of(row)
     filters = None if job == "full" else edit_filters(method, spec)
@@ -184,7 +190,7 @@ def report(rows: list[dict], models: dict) -> list[tuple[dict, str, str]]:
     regret: dict[str, list[float]] = {"full": [], "edit": [], "combined": []}
     slow = []
     for r in rows:
-        methods = candidates(spec_of(r))
+        methods = candidates(spec_of(r), (r["H"], r["H"]))
         estimate = {
             m: features(m, "full", r) @ models[m, "full"]
             + EDITS_PER_FULL * (features(m, "edit", r) @ models[m, "edit"])
@@ -269,7 +275,7 @@ def main() -> None:
     models = {}
     print("COST_COEFFICIENTS = {")
     for method, job in itertools.product(METHODS, ("full", "edit")):
-        used = [r for r in rows if method in r[job]]
+        used = [r for r in rows if method in r[job] and offered(method, r)]
         a = np.array([features(method, job, r) for r in used])
         t = np.array([r[job][method] for r in used])
         models[method, job] = coefficients = fit(a, t)

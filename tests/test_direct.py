@@ -63,11 +63,14 @@ def test_direct_equals_its_sum_written_out_bit_for_bit(case):
         LayerSpec(5, 3, 7, padding=3, padding_mode="reflect"),  # one kernel row a pass
         LayerSpec(4, 6, (2, 9), padding=(1, 4), dilation=(2, 1), groups=2),
         LayerSpec(2, 5, 3, stride=(2, 3), padding=1),  # the column stride as an argument
+        LayerSpec(4, 6, 3, stride=2, padding=1),  # a column step of 2, rows unrolled
+        LayerSpec(3, 3, 5, stride=(1, 2), padding=2, groups=3),  # step 2, a row per pass
     ],
 )
 def test_each_kernel_shape_sums_alike(spec):
-    """The variants (rows unrolled or looped, 4 or 2 filters a pass, unit stride or not) differ
-    in loop shape only: larger layers than the random ones, same bits as the written-out sum."""
+    """The variants (rows unrolled or looped, 4 or 2 filters a pass, a column step of 1, 2 or an
+    argument) differ in loop shape only: larger layers than the random ones, same bits as the
+    written-out sum."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((spec.in_channels, 29, 33)).astype(np.float32)
     weight = rng.standard_normal(spec.weight_shape).astype(np.float32)

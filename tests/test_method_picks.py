@@ -42,15 +42,16 @@ def test_only_a_column_stride_makes_a_strided_copy():
 
 
 @pytest.mark.parametrize("size", [128, 512])
-def test_an_11x11_stride_2_layer_on_one_channel_uses_fft(kernel, size):
-    """Windows were picked here before strided copies were priced; fft measured 1.3–1.7× faster
-    on both kernels (full run + 4 edits)."""
+def test_an_11x11_stride_2_layer_on_one_channel_uses_fft(kernel, numpy_only, size):
+    """Among the numpy methods: windows were picked here before strided copies were priced; fft
+    measured 1.3–1.7× faster on both kernels (full run + 4 edits). With numba, direct sums
+    (0.29× the best numpy method at 512²)."""
     assert choose_method(LayerSpec(1, 1, 11, stride=2, padding=5), size, size) == "fft"
 
 
-def test_strided_copies_do_not_push_depthwise_layers_to_fft(kernel):
-    """Depthwise stride-2 layers copy strided rows too, but fft makes one pass per channel:
-    windows stays measured 1.3–2× faster there."""
+def test_strided_copies_do_not_push_depthwise_layers_to_fft(kernel, numpy_only):
+    """Among the numpy methods: depthwise stride-2 layers copy strided rows too, but fft makes
+    one pass per channel: windows stays measured 1.3–2× faster there."""
     for k, size in ((11, 32), (9, 128), (5, 32)):
         spec = LayerSpec(32, 32, k, stride=2, padding=k // 2, groups=32)
         assert choose_method(spec, size, size) == "windows", (k, size)
@@ -112,10 +113,28 @@ def test_without_numba_a_many_to_one_layer_reads_its_taps_in_place(kernel, numpy
     assert "taps" not in _cost.candidates(LayerSpec(c_in, 1, 3, stride=2, padding=1))
 
 
-def test_direct_is_offered_for_unit_column_steps_and_replaces_windows_for_1x1():
-    """Direct vectorises along a row only when taps and outputs are one column apart; for 1×1
-    kernels it measured as fast or faster than windows on every layer."""
+def test_direct_is_offered_for_constant_column_steps_and_replaces_windows_for_1x1():
+    """Direct vectorises along a row only when the column step is a constant: stride 1, or 2 on
+    rows of at least MIN_STRIDED_ROW outputs, with column dilation 1. For 1×1 kernels with
+    stride 1 it measured as fast or faster than windows on every layer up to 32 channels."""
+    wide, narrow = (64, 2 * _cost.MIN_STRIDED_ROW), (64, 2 * _cost.MIN_STRIDED_ROW - 2)
     assert "direct" in _cost.candidates(LayerSpec(8, 8, 3, padding=1, dilation=(2, 1)))
+    assert "direct" in _cost.candidates(LayerSpec(8, 8, 3, stride=(3, 1), padding=1))
     assert "direct" not in _cost.candidates(LayerSpec(8, 8, 3, padding=1, dilation=(1, 2)))
-    assert "direct" not in _cost.candidates(LayerSpec(8, 8, 3, stride=2, padding=1))
+    strided = LayerSpec(8, 8, 3, stride=2, padding=1)
+    assert "direct" in _cost.candidates(strided, wide)
+    assert "direct" not in _cost.candidates(strided, narrow)
+    assert "direct" not in _cost.candidates(strided)  # no size: its rows are unknown
+    assert "direct" not in _cost.candidates(LayerSpec(8, 8, 3, stride=3, padding=1), wide)
     assert _cost.candidates(LayerSpec(8, 8, 1)) == ["fft", "direct"]
+    assert "windows" in _cost.candidates(LayerSpec(8, 8, 1, stride=2), wide)
+    assert "windows" in _cost.candidates(LayerSpec(64, 8, 1))
+
+
+def test_wide_stride_2_layers_use_direct_sums(kernel):
+    """32 → 32 9×9 stride 2 on 256²: windows was picked on the AVX2 kernels where fft measured
+    1.43× faster; direct measured 2.2× faster than fft (full run + 4 edits). Depthwise 9×9 on
+    128² and 1 → 1 11×11 on 512²: 0.22× and 0.29× the best numpy method."""
+    assert choose_method(LayerSpec(32, 32, 9, stride=2, padding=4), 256, 256) == "direct"
+    assert choose_method(LayerSpec(32, 32, 9, stride=2, padding=4, groups=32), 128, 128) == "direct"
+    assert choose_method(LayerSpec(1, 1, 11, stride=2, padding=5), 512, 512) == "direct"

@@ -27,16 +27,16 @@ from ._spec import LayerSpec
 #: app's scheduler which jobs are quick (on a slower machine they run a little longer on the UI
 #: thread).
 COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0419, 1.06e-06, 2.47e-07, 2.78e-08, 0.0156, 4.37e-08),
-    ("windows", "edit"): (0.0342, 4.96e-07, 2.06e-07, 4.79e-08, 0.000597, 6.42e-08),
-    ("shifts", "full"): (0.0321, 1.15e-06, 1.46e-07, 2.69e-08, 0.00321, 0),
-    ("shifts", "edit"): (0.0131, 7.56e-07, 1.8e-07, 2.26e-08, 0.0131, 0),
-    ("taps", "full"): (0.0268, 9.63e-07, 0.00481, 1.5e-08, 1.84e-07, 0.0118),
-    ("taps", "edit"): (0.0138, 7.16e-07, 0.00502, 1.48e-08, 1.92e-07, 0.0138),
-    ("direct", "full"): (0.0346, 7.71e-07, 1.38e-08, 9.61e-09, 0.00693, 1.24e-05),
-    ("direct", "edit"): (0.0145, 4.72e-07, 2.43e-08, 1.78e-08, 0.0145, 1.06e-05),
-    ("fft", "full"): (0.0691, 6.6e-07, 1.82e-07, 1.1e-07, 2.5e-06, 0.0298),
-    ("fft", "edit"): (0.0229, 0, 2.14e-07, 1.41e-07, 2.34e-06, 0.0229),
+    ("windows", "full"): (0.0518, 1.01e-06, 2.51e-07, 2.86e-08, 0.0159, 5.38e-08),
+    ("windows", "edit"): (0.0377, 5.32e-07, 2.08e-07, 4.95e-08, 0, 6.95e-08),
+    ("shifts", "full"): (0.0369, 1.12e-06, 1.5e-07, 2.82e-08, 0.00293, 0),
+    ("shifts", "edit"): (0.0141, 8.11e-07, 1.71e-07, 2.6e-08, 0.0141, 0),
+    ("taps", "full"): (0.032, 9.51e-07, 0.00494, 1.42e-08, 1.96e-07, 0.0115),
+    ("taps", "edit"): (0.0157, 7.01e-07, 0.00485, 1.59e-08, 2.06e-07, 0.0157),
+    ("direct", "full"): (0.0412, 7.28e-07, 1.54e-08, 1.22e-08, 0.00642, 1.34e-05),
+    ("direct", "edit"): (0.0158, 4.75e-07, 2.83e-08, 1.6e-08, 0.0158, 8.86e-06),
+    ("fft", "full"): (0.0856, 6.52e-07, 1.97e-07, 1.02e-07, 2.59e-06, 0.0311),
+    ("fft", "edit"): (0.0245, 0, 2.12e-07, 1.19e-07, 2.51e-06, 0.0245),
 }
 
 #: The same, fitted on the same machine and layers with ``OPENBLAS_CORETYPE=Haswell`` and the
@@ -44,16 +44,16 @@ COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
 #: kernels (AMD and older Intel CPUs) have no small-matrix path, so the im2col products cost more
 #: there relative to the transforms; the direct sums, on 8 lanes instead of 16, cost more too.
 AVX2_COST_COEFFICIENTS: dict[tuple[str, str], tuple[float, ...]] = {
-    ("windows", "full"): (0.0497, 1.14e-06, 2.4e-07, 4.92e-08, 0.0184, 4.55e-08),
-    ("windows", "edit"): (0.0401, 4.98e-07, 2.02e-07, 6.94e-08, 0, 7.39e-08),
-    ("shifts", "full"): (0.0362, 1.06e-06, 1.26e-07, 6.57e-08, 0.00422, 0),
-    ("shifts", "edit"): (0.0144, 7.13e-07, 1.39e-07, 7.01e-08, 0.0144, 0),
-    ("taps", "full"): (0.0328, 8.55e-07, 0.00509, 2.57e-08, 2.74e-07, 0.014),
-    ("taps", "edit"): (0.0173, 6.43e-07, 0.00465, 2.86e-08, 2.88e-07, 0.0173),
-    ("direct", "full"): (0.0414, 7.71e-07, 2.26e-08, 1.05e-08, 0.00672, 1.29e-05),
-    ("direct", "edit"): (0.0158, 4.85e-07, 3.8e-08, 0, 0.0158, 9.69e-06),
-    ("fft", "full"): (0.0841, 6.98e-07, 2.16e-07, 1.18e-07, 2.7e-06, 0.0266),
-    ("fft", "edit"): (0.0228, 0, 2.37e-07, 1.71e-07, 2.52e-06, 0.0228),
+    ("windows", "full"): (0.0507, 9.98e-07, 2.13e-07, 4.47e-08, 0.0166, 4.8e-08),
+    ("windows", "edit"): (0.0376, 5.23e-07, 1.83e-07, 6.12e-08, 0, 6.28e-08),
+    ("shifts", "full"): (0.0353, 9.03e-07, 1.15e-07, 5.85e-08, 0.00408, 0),
+    ("shifts", "edit"): (0.0134, 6.46e-07, 1.3e-07, 6.15e-08, 0.0134, 0),
+    ("taps", "full"): (0.0318, 7.46e-07, 0.0047, 2.31e-08, 2.34e-07, 0.0125),
+    ("taps", "edit"): (0.0156, 5.94e-07, 0.00456, 2.39e-08, 2.44e-07, 0.0156),
+    ("direct", "full"): (0.0401, 7.05e-07, 2.02e-08, 8.27e-09, 0.00589, 1.38e-05),
+    ("direct", "edit"): (0.0148, 4.55e-07, 3.12e-08, 1.85e-08, 0.0148, 1.11e-05),
+    ("fft", "full"): (0.0854, 6.22e-07, 1.97e-07, 1.09e-07, 2.44e-06, 0.0246),
+    ("fft", "edit"): (0.0221, 0, 2.05e-07, 1.3e-07, 2.43e-06, 0.0221),
 }
 
 
@@ -92,10 +92,11 @@ def cost_features(
     transform, products and inverse, which a depthwise layer pays 32 times.
     taps: (1, values padded, product calls, multiply-adds, values summed tap by tap, groups),
     over the stride-1 grid with its junk columns; a call per tile, block and tap.
-    direct: (1, values padded, multiply-adds, sums read and written back, groups, passes): a
+    direct: (1, values padded, multiply-adds, multiply-adds reading every other column, groups,
+    passes): with a column stride of 2 the pixel loop reads its inputs with interleaved loads; a
     pass adds one input channel (kernels of up to ``_direct_source.UNROLLED_TAPS`` taps) or one
-    kernel row of it (larger ones) to an output row of a few filters at once, reading and writing
-    back each filter's running sums.
+    kernel row of it (larger ones) to an output row of a few filters at once, and costs its
+    set-up and the running sums' reads and writes.
     """
     full = filters is None
     n = spec.out_channels if full else filters
@@ -120,10 +121,11 @@ def cost_features(
         padded = groups * cg * hp * wp
         return (1.0, padded, calls, n * cg * kh * kw * grid, n * kh * kw * grid, groups)
     if method == "direct":
-        per_filter = _direct_source.passes_per_row(spec, 1)  # each filter's sums, per row
         passes = groups * _direct_source.passes_per_row(spec, n // groups) * oh
         padded = groups * cg * hp * wp
-        return (1.0, padded, n * taps * oh * ow, n * per_filter * oh * ow, groups, passes)
+        macs = n * taps * oh * ow
+        strided = macs if _direct_source.shape_for(spec).column_step != 1 else 0.0
+        return (1.0, padded, macs, strided, groups, passes)
     if method == "shifts":
         pixels = ((oh - 1) * sh) * wp + (ow - 1) * sw + 1
         strided = False  # whole rows of the flattened image, then subsampled products
@@ -180,19 +182,29 @@ def mac_ms(
 #: 7.9 against 11.2 ms, full run + 4 edits), and the model decides.
 ONE_BY_ONE_CHANNELS = 32
 
+#: Outputs per row from which direct is offered with a column stride of 2: on shorter rows its
+#: interleaved-load loop barely runs, and the fitted model mis-picked direct for layers with
+#: rows of 16-32 outputs by 1.3-1.7× (benchmarks/README.md, "direct").
+MIN_STRIDED_ROW = 64
 
-def candidates(spec: LayerSpec) -> list[str]:
+
+def candidates(spec: LayerSpec, size: tuple[int, int] | None = None) -> list[str]:
     """The methods worth considering: "shifts" only for stride 1 with one input channel per group
     (depthwise), the only layers where it measured faster than "windows"; "taps" for stride 1
     with several input channels and fewer filters per group than a product block (a "many → 1"
     layer), where copying windows costs far more than the thin products they feed (with more
     filters the copy is shared, and taps measured no faster; with a stride it would compute the
-    whole stride-1 grid); "direct" for stride 1 and column dilation 1 (its vectorised loop) when
-    numba can be used, in place of windows for small 1×1 layers (``ONE_BY_ONE_CHANNELS``)."""
+    whole stride-1 grid); "direct" where its column step is a constant (column dilation 1,
+    column stride 1, or 2 on rows of ``MIN_STRIDED_ROW`` outputs and more when ``size``, the
+    input's, is given) and numba can be used, in place of windows for small 1×1 layers with
+    stride 1 (``ONE_BY_ONE_CHANNELS``)."""
     methods = ["windows", "fft"]
-    if spec.stride == (1, 1) and spec.dilation[1] == 1 and _direct_compile.available():
+    step = _direct_source.shape_for(spec).column_step
+    wide = step == 1 or (size is not None and spec.output_size(*size)[1] >= MIN_STRIDED_ROW)
+    if step and wide and _direct_compile.available():
         methods.append("direct")
-        if spec.kernel_size == (1, 1) and spec.in_per_group <= ONE_BY_ONE_CHANNELS:
+        one_by_one = spec.kernel_size == (1, 1) and spec.stride == (1, 1)
+        if one_by_one and spec.in_per_group <= ONE_BY_ONE_CHANNELS:
             methods.remove("windows")
     if spec.stride == (1, 1) and spec.in_per_group == 1:
         methods.append("shifts")
@@ -210,4 +222,5 @@ def method_cost(method: str, spec: LayerSpec, height: int, width: int) -> float:
 @functools.lru_cache(maxsize=256)
 def choose_method(spec: LayerSpec, height: int, width: int) -> str:
     """The method this layer uses for every run on an input of this size."""
-    return min(candidates(spec), key=lambda m: method_cost(m, spec, height, width))
+    methods = candidates(spec, (height, width))
+    return min(methods, key=lambda m: method_cost(m, spec, height, width))

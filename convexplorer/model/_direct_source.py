@@ -2,11 +2,10 @@
 
 Why generated source: LLVM vectorises only an innermost loop, and keeps a value in a register only
 when it is a named scalar. So the pixel loop is innermost, and every weight a pass uses and every
-filter's running sum are spelled out as scalars for this kernel width and these filters per pass.
-Column stride and dilation are constants when both are 1 (as arguments they defeat the
-vectoriser: 2.4× slower). The sum's order is the same in every variant (input channel, kernel
-row, kernel column; products rounded before they are added), so which variant or how many
-filters per pass never changes a bit.
+filter's running sum are spelled out as scalars for this kernel width and these filters per pass,
+and the column step is a constant (``CONSTANT_COLUMN_STEPS``). The sum's order is the same in
+every variant (input channel, kernel row, kernel column; products rounded before they are
+added), so which variant or how many filters per pass never changes a bit.
 
 ``_direct_compile`` compiles it with numba and keeps it on disk.
 """
@@ -28,23 +27,30 @@ FILTERS_PER_UNROLLED_PASS = 4
 FILTERS_PER_ROW_PASS = 2
 
 
+#: Column strides compiled as constants (with column dilation 1): the pixel loop then reads the
+#: input in vectors (stride 2 by LLVM's interleaved loads); as arguments they defeat the
+#: vectoriser (2.4× slower at stride 1).
+CONSTANT_COLUMN_STEPS = (1, 2)
+
+
 class KernelShape(NamedTuple):
     """What a compiled variant is specialised on."""
 
     rows: int  # kernel rows unrolled in a pass (0: one kernel row per pass, rows a loop)
     width: int  # kernel columns
     filters: int  # filters per pass
-    unit_columns: bool  # taps and outputs one column apart (vectorised); else sw, dw are arguments
+    column_step: int  # outputs' column stride as a constant (taps one column apart), 0: arguments
 
 
 def shape_for(spec: LayerSpec) -> KernelShape:
-    """The variant a layer runs on. The engine offers direct only where columns are one apart
-    (``_cost.candidates``); the other variant serves a method forced by a caller."""
+    """The variant a layer runs on. The engine offers direct only where the column step is a
+    constant (``_cost.candidates``); the other variant serves a method forced by a caller."""
     kh, kw = spec.kernel_size
-    unit_columns = spec.stride[1] == 1 and spec.dilation[1] == 1
+    sw, dw = spec.stride[1], spec.dilation[1]
+    column_step = sw if dw == 1 and sw in CONSTANT_COLUMN_STEPS else 0
     if kh * kw <= UNROLLED_TAPS:
-        return KernelShape(kh, kw, FILTERS_PER_UNROLLED_PASS, unit_columns)
-    return KernelShape(0, kw, FILTERS_PER_ROW_PASS, unit_columns)
+        return KernelShape(kh, kw, FILTERS_PER_UNROLLED_PASS, column_step)
+    return KernelShape(0, kw, FILTERS_PER_ROW_PASS, column_step)
 
 
 def passes_per_row(spec: LayerSpec, filters: int) -> int:
@@ -61,7 +67,7 @@ def source(shape: KernelShape) -> str:
     rows y0..y1-1 of filters f0..f1-1 into ``out`` (filters × H_out × W_out), from the padded
     input's channels c0.. (C × H_p × W_p), ``taps`` (C_in/g × kH × kW × filters) and, when it
     has any values, ``bias`` (filters), added once a row's sum is complete."""
-    rows, width, per_pass, unit_columns = shape
+    rows, width, per_pass, column_step = shape
     passes = [str(ky) for ky in range(rows)] if rows else ["ky"]
     lines = [
         "def kernel(padded, c0, taps, bias, out, f0, f1, y0, y1, sh, sw, dh, dw):",
@@ -95,7 +101,9 @@ def source(shape: KernelShape) -> str:
         for ky in passes:
             for kx in range(width):
                 for j in range(len(filters)):
-                    column = f"x + {kx}" if unit_columns else f"x * sw + {kx} * dw"
+                    column = {0: f"x * sw + {kx} * dw", 1: f"x + {kx}"}.get(
+                        column_step, f"x * {column_step} + {kx}"
+                    )
                     lines.append(f"{pixel}a{j} += w{j}_{ky}_{kx} * r{ky}[{column}]")
         for j in range(len(filters)):
             lines.append(f"{pixel}o{j}[x] = a{j}")
