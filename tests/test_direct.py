@@ -270,3 +270,18 @@ def test_a_numba_that_cannot_be_imported_leaves_the_numpy_methods(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in ("windows", "shifts", "fft")
+
+
+def test_the_app_imports_the_compiler_on_its_main_thread_first():
+    """numba imported on a background thread while the main thread imported pyqtgraph (both
+    import colorama) once made CPython raise KeyError at start-up: the app imports it first."""
+    script = (
+        "import sys, threading\n"
+        "from convexplorer.model import import_compiler\n"
+        "import_compiler()\n"
+        "assert 'numba' in sys.modules and threading.active_count() == 1\n"
+    )
+    assert subprocess.run([sys.executable, "-c", script], timeout=120).returncode == 0
+    cli = Path(__file__).resolve().parents[1] / "convexplorer" / "app" / "cli.py"
+    text = cli.read_text(encoding="utf-8")
+    assert text.index("import_compiler()") < text.index("threading.Thread(")

@@ -19,6 +19,7 @@ from ..model import (
     SAMPLE_NAMES,
     SCENE_NAMES,
     LayerSpec,
+    import_compiler,
     prepare_kernel,
     resolve_preset,
 )
@@ -108,8 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             print(NO_DISPLAY, file=sys.stderr)
             return 2
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # read when QApplication starts
-    # the default scene's 3×3 direct kernel, made while the window is built: its first outputs
-    # are then computed at once instead of after numba's import and load (~0.25 s)
+    # the default scene's 3×3 direct kernel, loaded (or compiled) while the window is built, so
+    # its first outputs are computed at once; numba itself is imported here first, on this thread
+    import_compiler()
     threading.Thread(
         target=prepare_kernel, args=(LayerSpec(3, 2, kernel_size=3),), name="convexplorer-kernel"
     ).start()

@@ -11,7 +11,7 @@ from ._activations import (
     evaluation_error,
 )
 from ._conv import conv2d
-from ._direct import prepare_kernel
+from ._direct import import_compiler, prepare_kernel
 from ._dot import DotProduct, dot_product_at
 from ._events import Change, ChangeKind
 from ._flip import kernel_in_use, tap_in_use
@@ -147,6 +147,7 @@ __all__ = [
     "fft_bound",
     "from_torch_layout",
     "gamma",
+    "import_compiler",
     "kernel_in_use",
     "kernel_preset",
     "layer_name",

@@ -66,6 +66,14 @@ def compiled(shape: _direct_source.KernelShape, dtype: np.dtype | type) -> Calla
     return kernel
 
 
+def import_compiler() -> None:
+    """Import numba now, on this thread, if the engine may use it (``_direct_compile.
+    imported_numba`` says why an app does this on its main thread first)."""
+    if _direct_compile.available():
+        with contextlib.suppress(_direct_compile.Unusable):
+            _direct_compile.imported_numba()
+
+
 def prepare_kernel(spec: LayerSpec, dtype: type = np.float32) -> None:
     """Make the direct kernel ``spec`` would run on, if the engine could pick direct for it
     and numba can be used: for a background thread at start-up, so the first run finds it made

@@ -17,6 +17,7 @@ import functools
 import importlib.util
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -114,20 +115,36 @@ def _tune_for_this_cpu(numba: ModuleType) -> None:
         numba.config.CPU_NAME = "haswell"
 
 
+_numba: list[ModuleType] = []
+_numba_lock = threading.Lock()
+
+
+def imported_numba() -> ModuleType:
+    """numba, imported once (and tuned for this CPU if this is its first import in the
+    process); ``Unusable`` if it cannot be imported. An app calls it on its main thread before
+    building its window: importing numba on another thread beside the window's own imports
+    (both import colorama) once made CPython's import machinery raise KeyError."""
+    with _numba_lock:
+        if not _numba:
+            first_import = "numba" not in sys.modules
+            try:
+                import numba
+            except Exception as error:  # an incompatible numpy, a broken install, ...
+                _unusable.append(f"numba cannot be imported ({error})")
+                raise Unusable(_unusable[-1]) from error
+            if first_import:
+                _tune_for_this_cpu(numba)
+            _numba.append(numba)
+        return _numba[0]
+
+
 def load(shape: KernelShape, dtype: np.dtype) -> Callable[..., None]:
     """The compiled kernel for ``shape`` and arrays of ``dtype``: from numba's disk cache when an
     earlier session made it, otherwise compiled now (and kept on disk when it can be). Raises
     ``Unusable`` when numba cannot be imported or compile."""
     import hashlib
 
-    first_import = "numba" not in sys.modules
-    try:
-        import numba
-    except Exception as error:  # an incompatible numpy, a broken install: not only ImportError
-        _unusable.append(f"numba cannot be imported ({error})")
-        raise Unusable(_unusable[-1]) from error
-    if first_import:
-        _tune_for_this_cpu(numba)
+    numba = imported_numba()
     text = source(shape)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     name = f"convexplorer_direct_{'x'.join(str(int(v)) for v in shape)}_{digest}"
