@@ -141,6 +141,7 @@ def build_window(
     """The main window exactly as the command line builds it: the default scene (or ``image``
     with ``preset``, or the built-in stack ``scene``), the user's settings unless ``settings``
     is given. For tests, benchmarks and scripts; needs a QApplication (``application()``)."""
+    import_compiler()  # before the window's imports and its worker (``model.import_compiler``)
     from ._scene import default_state
     from .main_window import MainWindow
 
