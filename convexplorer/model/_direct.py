@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _direct_compile, _direct_source, _parallel
 from ._cost import candidates
-from ._im2col import PIECES_PER_THREAD, Blocks, Im2col, blocks_by_group, even_ranges
+from ._im2col import Blocks, Im2col, blocks_by_group, even_ranges, piece_count
 from ._parallel import share
 from ._spec import LayerSpec
 
@@ -117,7 +117,7 @@ class Direct(Im2col):
         # (first filter, stop, first channel, first row, stop row): a few per thread in all
         macs = sum(p.stop - p.start for _, products in grouped for p in products)
         macs *= cg * kh * kw * oh * ow
-        parts = PIECES_PER_THREAD * (_parallel.HELPERS + 1) if macs >= PARALLEL_MACS else 1
+        parts = piece_count(macs, PARALLEL_MACS, _parallel.HELPERS)
         items = [
             (products[0].start, products[-1].stop, g * cg, y0, y1)  # a group's filters adjoin
             for g, products in grouped

@@ -316,8 +316,13 @@ class Windows(Im2col):
 def shared_pieces(count: int, values: int) -> list[tuple[int, int]]:
     """Tiles 0..count-1 in the consecutive runs of about equal length a run of ``values`` window
     values shares out: PIECES_PER_THREAD per thread, or one below PARALLEL_VALUES."""
-    parts = PIECES_PER_THREAD * (HELPERS + 1) if values >= PARALLEL_VALUES else 1
-    return even_ranges(count, parts)
+    return even_ranges(count, piece_count(values, PARALLEL_VALUES, HELPERS))
+
+
+def piece_count(work: int, threshold: int, helpers: int) -> int:
+    """Pieces a run of ``work`` shares out among the calling thread and ``helpers`` helpers:
+    PIECES_PER_THREAD each from ``threshold`` on, below it one (the hand-over would cost more)."""
+    return PIECES_PER_THREAD * (helpers + 1) if work >= threshold else 1
 
 
 def even_ranges(count: int, parts: int) -> list[tuple[int, int]]:
